@@ -1,0 +1,248 @@
+package dev.switchboard;
+
+import dev.switchboard.admin.ManagementServer;
+import dev.switchboard.boot.Database;
+import dev.switchboard.boot.EmbeddedBroker;
+import dev.switchboard.catalog.Catalog;
+import dev.switchboard.catalog.CatalogLoader;
+import dev.switchboard.catalog.CatalogLoader.SimulatorMode;
+import dev.switchboard.catalog.ProviderSpec;
+import dev.switchboard.pipeline.PipelineRoutes;
+import dev.switchboard.providers.Adapters;
+import dev.switchboard.recording.RequestMetrics;
+import dev.switchboard.recording.UsageWriter;
+import dev.switchboard.resilience.BreakerRegistry;
+import dev.switchboard.routing.RulesHolder;
+import dev.switchboard.simulator.Simulator;
+import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.apache.camel.CamelContext;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.component.http.HttpComponent;
+import org.apache.camel.component.jms.JmsComponent;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServer;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServerConfiguration;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.PluginHelper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jms.connection.CachingConnectionFactory;
+
+/**
+ * Wires the gateway: database, broker, simulator, catalog, rules, breakers, the Camel pipeline with the
+ * front doors of {@code routes/}, and the management server. {@link #start} returns a running gateway;
+ * {@link #close} stops it in reverse order.
+ */
+public final class App implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger("switchboard");
+    public static final String DATA_SOURCE = "usageDb";
+    private static final long MAX_BODY_BYTES = 32L * 1024 * 1024;
+
+    private final List<AutoCloseable> resources = new ArrayList<>();
+    private Settings settings;
+    private CamelContext camel;
+    private ManagementServer management;
+    private UsageWriter writer;
+    private RulesHolder rules;
+    private BreakerRegistry breakers;
+    private EmbeddedBroker broker;
+    private Database database;
+    private final AtomicReference<Catalog> catalog = new AtomicReference<>();
+
+    public static void main(String[] args) {
+        try {
+            App app = start(Settings.fromEnv(System.getenv()));
+            Runtime.getRuntime().addShutdownHook(new Thread(app::close, "switchboard-shutdown"));
+        } catch (RuntimeException e) {
+            LOG.error("Switchboard could not start: {}", e.getMessage());
+            System.exit(1);
+        }
+    }
+
+    public static App start(Settings settings) {
+        App app = new App();
+        try {
+            app.boot(settings);
+            return app;
+        } catch (Exception e) {
+            app.close();
+            throw e instanceof RuntimeException re ? re : new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    private void boot(Settings s) throws Exception {
+        long t0 = System.nanoTime();
+        this.settings = s;
+        Files.createDirectories(s.dataDir());
+
+        database = new Database(s.dbUrl(), s.dbUser(), s.dbPassword());
+        database.execute(UsageWriter.ddl());
+        resources.add(database::shutdown);
+        LOG.info("Database: {} ready (usage records)", redactUrl(s.dbUrl()));
+
+        broker = new EmbeddedBroker("127.0.0.1", s.jmsPort(), s.dataDir().resolve("broker"));
+        resources.add(broker);
+        LOG.info("JMS broker: embedded Artemis, queue switchboard.requests, TCP clients on {}", broker.tcpUrl());
+
+        Vertx vertx = Vertx.vertx(new VertxOptions().setWorkerPoolSize(s.workerThreads()));
+        resources.add(() -> vertx.close().toCompletionStage().toCompletableFuture().get());
+
+        Simulator simulator = null;
+        if (s.simulatorMode() != SimulatorMode.OFF) {
+            simulator = new Simulator(vertx, s.simulation()).start();
+            resources.add(simulator);
+        }
+        catalog.set(new CatalogLoader(s.env()).load(s.catalogFile(), s.simulatorMode(), simulator == null ? null : simulator.baseUrl()));
+        logProviders(catalog.get());
+
+        rules = new RulesHolder(s.rulesDir());
+        rules.reload();
+
+        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(metrics);
+        new JvmThreadMetrics().bindTo(metrics);
+        breakers = new BreakerRegistry(s.breakerMinimumCalls(), s.breakerOpenWait());
+        TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers.registry()).bindTo(metrics);
+
+        camel = new DefaultCamelContext();
+        camel.getPropertiesComponent().setLocation("classpath:switchboard.properties");
+        camel.getRegistry().bind(DATA_SOURCE, database);
+        camel.getRegistry().bind("vertx", vertx);
+        camel.getRegistry().bind("metricsRegistry", metrics);
+        CachingConnectionFactory jmsConnections = new CachingConnectionFactory(broker.inVmConnectionFactory());
+        jmsConnections.setSessionCacheSize(32);
+        JmsComponent jms = JmsComponent.jmsComponentAutoAcknowledge(jmsConnections);
+        camel.addComponent("jms", jms);
+        HttpComponent http = new HttpComponent();
+        // One pooled client for every provider; sized for many concurrent streams to the same host.
+        http.setMaxTotalConnections(2000);
+        http.setConnectionsPerRoute(1000);
+        camel.addComponent("http", http);
+
+        VertxPlatformHttpServerConfiguration serverConfig = new VertxPlatformHttpServerConfiguration();
+        serverConfig.setBindHost(s.host());
+        serverConfig.setBindPort(s.port());
+        serverConfig.setMaxBodySize(MAX_BODY_BYTES);
+        VertxPlatformHttpServer server = new VertxPlatformHttpServer(serverConfig);
+        server.setVertx(vertx);
+        camel.addService(server, true, true);
+
+        writer = new UsageWriter(camel.createProducerTemplate(), DATA_SOURCE, metrics, UsageWriter.DEFAULT_QUEUE_CAPACITY);
+        PipelineRoutes pipeline = new PipelineRoutes(catalog::get, rules, Adapters.standard(), breakers, s.breakerOpenWait(),
+                writer, new RequestMetrics(metrics), s.rulesPollMillis());
+        camel.addRoutes(pipeline);
+        pipeline.addModelRoutes(camel);
+        loadFrontDoors(camel, s.routesDir());
+        camel.start();
+        LOG.info("Pipeline: {} routes started ({} model routes, each behind its own circuit breaker)", camel.getRoutes().size(),
+                camel.getRoutes().stream().filter(r -> r.getRouteId().startsWith("model-")).count());
+        writer.start();
+        resources.add(writer);
+        resources.add(camel::stop);
+
+        ProducerTemplate admin = camel.createProducerTemplate();
+        management = new ManagementServer(vertx, metrics, rules, catalog::get, breakers, writer, admin, DATA_SOURCE, s.adminToken())
+                .start(s.managementHost(), s.managementPort());
+        resources.add(management);
+
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        String host = s.host().equals("0.0.0.0") ? "localhost" : s.host();
+        LOG.info("Management: http://{}:{}/health, /metrics, /admin/api/usage", s.managementHost(), management.port());
+        LOG.info("Switchboard ready in {} ms. OpenAI base URL: http://{}:{}/v1", ms, host, port());
+    }
+
+    private static void loadFrontDoors(CamelContext camel, Path routesDir) throws Exception {
+        if (!Files.isDirectory(routesDir)) {
+            LOG.warn("Routes: no folder {}; no front door is open (add routes/http.yaml)", routesDir.toAbsolutePath());
+            return;
+        }
+        List<Path> files;
+        try (Stream<Path> list = Files.list(routesDir)) {
+            files = list.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml")).sorted().toList();
+        }
+        for (Path file : files) {
+            PluginHelper.getRoutesLoader(camel).loadRoutes(
+                    PluginHelper.getResourceLoader(camel).resolveResource("file:" + file.toAbsolutePath()));
+        }
+        LOG.info("Routes: {} front door file(s) from {}: {}", files.size(), routesDir,
+                files.stream().map(p -> p.getFileName().toString()).toList());
+    }
+
+    private static void logProviders(Catalog cat) {
+        if (cat.simulatorMode()) {
+            LOG.info("Providers: no provider key set; the built-in simulator at {} answers every model",
+                    cat.provider(ProviderSpec.SIMULATOR).map(ProviderSpec::baseUrl).orElse("?"));
+        }
+        for (ProviderSpec p : cat.providers()) {
+            if (p.id().equals(ProviderSpec.SIMULATOR)) {
+                continue;
+            }
+            if (p.enabled()) {
+                LOG.info("Provider {}: enabled at {} (key {})", p.id(), p.baseUrl(), p.apiKey() == null ? "none" : p.apiKey().masked());
+            } else {
+                LOG.info("Provider {}: off ({})", p.id(), p.disabledReason());
+            }
+        }
+    }
+
+    private static String redactUrl(String url) {
+        return url.replaceAll("(?i)(password=)[^;&]*", "$1***");
+    }
+
+    public int port() {
+        return settings.port() == 0 ? firstServerPort() : settings.port();
+    }
+
+    private int firstServerPort() {
+        return camel.hasService(VertxPlatformHttpServer.class).getServer().actualPort();
+    }
+
+    public int managementPort() {
+        return management.port();
+    }
+
+    public Catalog catalog() {
+        return catalog.get();
+    }
+
+    public BreakerRegistry breakers() {
+        return breakers;
+    }
+
+    public RulesHolder rules() {
+        return rules;
+    }
+
+    public UsageWriter usageWriter() {
+        return writer;
+    }
+
+    public CamelContext camel() {
+        return camel;
+    }
+
+    @Override
+    public void close() {
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            try {
+                resources.get(i).close();
+            } catch (Exception e) {
+                LOG.warn("Stopping {}: {}", resources.get(i), e.getMessage());
+            }
+        }
+        resources.clear();
+    }
+
+}

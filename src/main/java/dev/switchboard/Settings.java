@@ -1,0 +1,115 @@
+package dev.switchboard;
+
+import dev.switchboard.catalog.CatalogLoader.SimulatorMode;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Everything the gateway reads from its environment, with the defaults that make {@code java -jar} work on
+ * a fresh clone. Immutable; tests build their own with {@link #fromEnv(Map)}.
+ */
+public record Settings(
+        String host,
+        int port,
+        String managementHost,
+        int managementPort,
+        int jmsPort,
+        Path dataDir,
+        Path rulesDir,
+        Path routesDir,
+        Path catalogFile,
+        String dbUrl,
+        String dbUser,
+        String dbPassword,
+        SimulatorMode simulatorMode,
+        Simulation simulation,
+        int workerThreads,
+        int breakerMinimumCalls,
+        Duration breakerOpenWait,
+        long rulesPollMillis,
+        String adminToken,
+        Map<String, String> env) {
+
+    public static final int DEFAULT_PORT = 8080;
+    public static final int DEFAULT_MANAGEMENT_PORT = 8081;
+    public static final int DEFAULT_JMS_PORT = 61616;
+    /** Every waiting stream holds one worker while it relays; size for hundreds of concurrent slow streams. */
+    public static final int DEFAULT_WORKER_THREADS = 400;
+
+    /** What the built-in simulator does: latency before answering, and how often it fails on purpose. */
+    public record Simulation(long latencyMs, double errorRate, double rateLimitRate, double hangRate, double cutRate) {
+        public static final Simulation NONE = new Simulation(0, 0, 0, 0, 0);
+    }
+
+    public static Settings fromEnv(Map<String, String> env) {
+        Path data = Path.of(get(env, "SWITCHBOARD_DATA", "./data"));
+        String catalog = env.get("SWITCHBOARD_CATALOG");
+        return new Settings(
+                get(env, "SWITCHBOARD_HOST", "0.0.0.0"),
+                integer(env, "SWITCHBOARD_PORT", DEFAULT_PORT),
+                get(env, "SWITCHBOARD_MANAGEMENT_HOST", "127.0.0.1"),
+                integer(env, "SWITCHBOARD_MANAGEMENT_PORT", DEFAULT_MANAGEMENT_PORT),
+                integer(env, "SWITCHBOARD_JMS_PORT", DEFAULT_JMS_PORT),
+                data,
+                Path.of(get(env, "SWITCHBOARD_RULES", "rules")),
+                Path.of(get(env, "SWITCHBOARD_ROUTES", "routes")),
+                catalog == null || catalog.isBlank() ? null : Path.of(catalog),
+                get(env, "SWITCHBOARD_DB_URL", "jdbc:hsqldb:file:" + data.resolve("db").resolve("switchboard") + ";hsqldb.tx=mvcc"),
+                get(env, "SWITCHBOARD_DB_USER", "SA"),
+                get(env, "SWITCHBOARD_DB_PASSWORD", ""),
+                SimulatorMode.valueOf(get(env, "SWITCHBOARD_SIMULATOR", "auto").toUpperCase(Locale.ROOT)),
+                new Simulation(
+                        integer(env, "SWITCHBOARD_SIMULATOR_LATENCY_MS", 0),
+                        rate(env, "SWITCHBOARD_SIMULATOR_ERROR_RATE"),
+                        rate(env, "SWITCHBOARD_SIMULATOR_429_RATE"),
+                        rate(env, "SWITCHBOARD_SIMULATOR_HANG_RATE"),
+                        rate(env, "SWITCHBOARD_SIMULATOR_CUT_RATE")),
+                integer(env, "SWITCHBOARD_WORKER_THREADS", DEFAULT_WORKER_THREADS),
+                integer(env, "SWITCHBOARD_BREAKER_MIN_CALLS", 5),
+                Duration.ofSeconds(integer(env, "SWITCHBOARD_BREAKER_OPEN_SECONDS", 30)),
+                integer(env, "SWITCHBOARD_RULES_POLL_MS", 500),
+                env.get("SWITCHBOARD_ADMIN_TOKEN"),
+                Map.copyOf(env));
+    }
+
+    private static String get(Map<String, String> env, String name, String fallback) {
+        String v = env.get(name);
+        return v == null || v.isBlank() ? fallback : v.trim();
+    }
+
+    private static int integer(Map<String, String> env, String name, int fallback) {
+        String v = env.get(name);
+        if (v == null || v.isBlank()) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a whole number, got '" + v + "'");
+        }
+    }
+
+    private static double rate(Map<String, String> env, String name) {
+        String v = env.get(name);
+        if (v == null || v.isBlank()) {
+            return 0;
+        }
+        double d;
+        try {
+            d = Double.parseDouble(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a rate from 0 to 1, got '" + v + "'");
+        }
+        if (d < 0 || d > 1) {
+            throw new IllegalArgumentException(name + " must be a rate from 0 to 1, got '" + v + "'");
+        }
+        return d;
+    }
+
+    @Override
+    public String toString() {
+        return "Settings[port=" + port + ", management=" + managementHost + ":" + managementPort + ", data=" + dataDir + "]";
+    }
+}

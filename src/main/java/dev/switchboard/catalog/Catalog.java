@@ -1,0 +1,87 @@
+package dev.switchboard.catalog;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Providers, models and named fallback chains, as loaded and validated. Immutable: a new catalog replaces
+ * the old one whole. In simulator mode (no provider has a key) every model is served by the built-in
+ * simulator so the gateway is usable at once.
+ */
+public final class Catalog {
+    private final Map<String, ProviderSpec> providers;
+    private final Map<String, ModelSpec> models;
+    private final Map<String, List<String>> chains;
+    private final String defaultChatModel;
+    private final String defaultEmbeddingModel;
+    private final ProviderSpec simulator;
+
+    Catalog(Map<String, ProviderSpec> providers, Map<String, ModelSpec> models, Map<String, List<String>> chains,
+            String defaultChatModel, String defaultEmbeddingModel, ProviderSpec simulator) {
+        this.providers = Map.copyOf(providers);
+        this.models = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(models));
+        this.chains = Map.copyOf(chains);
+        this.defaultChatModel = defaultChatModel;
+        this.defaultEmbeddingModel = defaultEmbeddingModel;
+        this.simulator = simulator;
+    }
+
+    public Optional<ModelSpec> model(String id) {
+        return Optional.ofNullable(id == null ? null : models.get(id));
+    }
+
+    public Optional<ProviderSpec> provider(String id) {
+        if (simulator != null && ProviderSpec.SIMULATOR.equals(id)) {
+            return Optional.of(simulator);
+        }
+        return Optional.ofNullable(providers.get(id));
+    }
+
+    public List<ModelSpec> models() {
+        return List.copyOf(models.values());
+    }
+
+    public List<ProviderSpec> providers() {
+        List<ProviderSpec> all = new ArrayList<>(providers.values());
+        if (simulator != null) {
+            all.add(simulator);
+        }
+        return all;
+    }
+
+    /** The provider that answers for this model now: its own, or the simulator in simulator mode. */
+    public ProviderSpec providerFor(ModelSpec model) {
+        return simulator != null ? simulator : providers.get(model.provider());
+    }
+
+    public boolean callable(ModelSpec model) {
+        return providerFor(model).enabled();
+    }
+
+    public List<ModelSpec> callableModels() {
+        return models.values().stream().filter(this::callable).toList();
+    }
+
+    public Optional<List<String>> chain(String name) {
+        return Optional.ofNullable(chains.get(name));
+    }
+
+    public Map<String, List<String>> chains() {
+        return chains;
+    }
+
+    public String defaultChatModel() {
+        return defaultChatModel;
+    }
+
+    public String defaultEmbeddingModel() {
+        return defaultEmbeddingModel;
+    }
+
+    public boolean simulatorMode() {
+        return simulator != null;
+    }
+}

@@ -1,0 +1,219 @@
+package dev.switchboard.catalog;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads the catalog YAML (the bundled default, or the operator's file) and resolves keys and base URLs from
+ * the environment. Every mistake is refused with the path of the offending entry, so a broken file never
+ * half-loads.
+ */
+public final class CatalogLoader {
+    public static final String BUNDLED = "/default-catalog.yaml";
+    private static final Set<String> KNOWN_TYPES = Set.of("openai", "anthropic", "gemini", "ollama");
+    /** Wire formats this build has adapters for; other providers are listed but not callable yet. */
+    private static final Set<String> SUPPORTED_TYPES = Set.of("openai", "ollama");
+
+    private final Map<String, String> env;
+
+    public CatalogLoader(Map<String, String> env) {
+        this.env = Map.copyOf(env);
+    }
+
+    /** Loads {@code file} when given, else the bundled default catalog. */
+    public Catalog load(Path file, SimulatorMode simulatorMode, String simulatorBaseUrl) {
+        try {
+            JsonNode root;
+            YAMLMapper yaml = new YAMLMapper();
+            if (file != null) {
+                root = yaml.readTree(Files.readString(file));
+            } else {
+                try (InputStream in = CatalogLoader.class.getResourceAsStream(BUNDLED)) {
+                    root = yaml.readTree(in);
+                }
+            }
+            return build(root, simulatorMode, simulatorBaseUrl, file == null ? "bundled catalog" : file.toString());
+        } catch (IOException e) {
+            throw new CatalogException("cannot read catalog " + (file == null ? BUNDLED : file) + ": " + e.getMessage());
+        }
+    }
+
+    Catalog build(JsonNode root, SimulatorMode simulatorMode, String simulatorBaseUrl, String source) {
+        Map<String, ProviderSpec> providers = new LinkedHashMap<>();
+        JsonNode providerList = root.path("providers");
+        for (int i = 0; i < providerList.size(); i++) {
+            JsonNode p = providerList.get(i);
+            String where = source + ": providers[" + i + "]";
+            String id = required(p, "id", where);
+            String type = required(p, "type", where);
+            if (!KNOWN_TYPES.contains(type)) {
+                throw new CatalogException(where + ".type: unknown provider type '" + type + "', expected one of " + KNOWN_TYPES);
+            }
+            providers.put(id, resolveProvider(id, type, p));
+        }
+
+        Map<String, ModelSpec> models = new LinkedHashMap<>();
+        JsonNode modelList = root.path("models");
+        for (int i = 0; i < modelList.size(); i++) {
+            JsonNode m = modelList.get(i);
+            String where = source + ": models[" + i + "]";
+            String id = required(m, "id", where);
+            String provider = required(m, "provider", where);
+            if (!providers.containsKey(provider)) {
+                throw new CatalogException(where + ".provider: unknown provider '" + provider + "' for model '" + id + "'");
+            }
+            if (models.containsKey(id)) {
+                throw new CatalogException(where + ".id: model '" + id + "' is listed twice");
+            }
+            models.put(id, model(m, id, provider, where));
+        }
+
+        Map<String, List<String>> chains = new LinkedHashMap<>();
+        root.path("chains").fields().forEachRemaining(e -> {
+            List<String> list = new ArrayList<>();
+            e.getValue().forEach(n -> list.add(n.asText()));
+            chains.put(e.getKey(), List.copyOf(list));
+        });
+
+        for (ModelSpec m : models.values()) {
+            for (String f : m.fallbacks()) {
+                if (!models.containsKey(f)) {
+                    throw new CatalogException(source + ": model '" + m.id() + "' falls back to unknown model '" + f + "'");
+                }
+            }
+        }
+        chains.forEach((name, list) -> {
+            if (list.isEmpty()) {
+                throw new CatalogException(source + ": chain '" + name + "' is empty");
+            }
+            if (new HashSet<>(list).size() != list.size()) {
+                throw new CatalogException(source + ": chain '" + name + "' names a model twice: " + list);
+            }
+            list.forEach(mid -> {
+                if (!models.containsKey(mid)) {
+                    throw new CatalogException(source + ": chain '" + name + "' names unknown model '" + mid + "'");
+                }
+            });
+        });
+
+        String defaultChat = root.path("defaults").path("chatModel").asText(null);
+        String defaultEmbedding = root.path("defaults").path("embeddingModel").asText(null);
+        if (defaultChat == null || !models.containsKey(defaultChat)) {
+            throw new CatalogException(source + ": defaults.chatModel '" + defaultChat + "' is not a model of the catalog");
+        }
+        if (defaultEmbedding != null && !models.containsKey(defaultEmbedding)) {
+            throw new CatalogException(source + ": defaults.embeddingModel '" + defaultEmbedding + "' is not a model of the catalog");
+        }
+
+        boolean anyEnabled = providers.values().stream().anyMatch(ProviderSpec::enabled);
+        boolean simulate = simulatorMode == SimulatorMode.ON || (simulatorMode == SimulatorMode.AUTO && !anyEnabled);
+        ProviderSpec simulator = simulate
+                ? new ProviderSpec(ProviderSpec.SIMULATOR, "openai", simulatorBaseUrl, Secret.of("sk-simulator-no-key-needed"), true, null)
+                : null;
+        return new Catalog(providers, models, chains, defaultChat, defaultEmbedding, simulator);
+    }
+
+    private ProviderSpec resolveProvider(String id, String type, JsonNode p) {
+        String keyEnv = p.path("keyEnv").asText(null);
+        String baseUrlEnv = p.path("baseUrlEnv").asText(null);
+        boolean local = p.path("local").asBoolean(false);
+        String baseUrl = p.path("baseUrl").asText(null);
+        String fromEnv = baseUrlEnv == null ? null : blankToNull(env.get(baseUrlEnv));
+        if (fromEnv != null) {
+            baseUrl = fromEnv;
+        }
+        if (baseUrl != null && type.equals("ollama") && !baseUrl.endsWith("/v1")) {
+            // OLLAMA_HOST names the server; its OpenAI-compatible API lives under /v1.
+            baseUrl = stripSlash(baseUrl) + "/v1";
+        }
+        Secret key = keyEnv == null ? null : Secret.of(env.get(keyEnv));
+        String reason = null;
+        if (!SUPPORTED_TYPES.contains(type)) {
+            reason = "the " + type + " wire format is not supported by this build yet";
+        } else if (local && fromEnv == null) {
+            reason = "local server: set " + baseUrlEnv + " to enable it";
+        } else if (!local && key == null) {
+            reason = "no key: set " + keyEnv + " to enable it";
+        }
+        return new ProviderSpec(id, type, stripSlash(baseUrl), key, reason == null, reason);
+    }
+
+    private static ModelSpec model(JsonNode m, String id, String provider, String where) {
+        int contextWindow = m.path("contextWindow").asInt(0);
+        if (contextWindow <= 0) {
+            throw new CatalogException(where + ".contextWindow: missing or not positive for model '" + id + "'");
+        }
+        JsonNode priceNode = m.path("price");
+        Price price = new Price(nonNegative(priceNode, "input", where), nonNegative(priceNode, "output", where),
+                priceNode.has("cachedInput") ? nonNegative(priceNode, "cachedInput", where) : nonNegative(priceNode, "input", where));
+        Set<String> capabilities = new HashSet<>();
+        m.path("capabilities").forEach(c -> capabilities.add(c.asText()));
+        if (capabilities.isEmpty()) {
+            capabilities.add("chat");
+        }
+        List<String> fallbacks = new ArrayList<>();
+        m.path("fallbacks").forEach(f -> fallbacks.add(f.asText()));
+        ObjectNode defaults = m.path("defaults").isObject() ? (ObjectNode) m.get("defaults") : JsonNodeFactory.instance.objectNode();
+        return new ModelSpec(id, provider, m.path("upstreamId").asText(id), contextWindow, price, capabilities, defaults, fallbacks,
+                duration(m, "connectTimeoutMs", ModelSpec.DEFAULT_CONNECT_TIMEOUT, where),
+                duration(m, "firstByteTimeoutMs", ModelSpec.DEFAULT_FIRST_BYTE_TIMEOUT, where));
+    }
+
+    private static Duration duration(JsonNode m, String field, Duration fallback, String where) {
+        if (!m.has(field)) {
+            return fallback;
+        }
+        long ms = m.get(field).asLong(-1);
+        if (ms <= 0) {
+            throw new CatalogException(where + "." + field + ": must be a positive number of milliseconds");
+        }
+        return Duration.ofMillis(ms);
+    }
+
+    private static double nonNegative(JsonNode price, String field, String where) {
+        double v = price.path(field).asDouble(0);
+        if (v < 0) {
+            throw new CatalogException(where + ".price." + field + ": price cannot be negative (" + v + ")");
+        }
+        return v;
+    }
+
+    private static String required(JsonNode node, String field, String where) {
+        String v = node.path(field).asText(null);
+        if (v == null || v.isBlank()) {
+            throw new CatalogException(where + "." + field + ": missing");
+        }
+        return v;
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.trim();
+    }
+
+    private static String stripSlash(String url) {
+        return url != null && url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
+
+    /** When the built-in simulator answers: with no provider key ({@code auto}), always, or never. */
+    public enum SimulatorMode { AUTO, ON, OFF }
+
+    /** A catalog that cannot be used, with the path of the offending entry. */
+    public static final class CatalogException extends RuntimeException {
+        public CatalogException(String message) {
+            super(message);
+        }
+    }
+}

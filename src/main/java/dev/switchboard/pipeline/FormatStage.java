@@ -1,0 +1,265 @@
+package dev.switchboard.pipeline;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.api.ChatRequest;
+import dev.switchboard.api.GatewayError;
+import dev.switchboard.providers.Json;
+import dev.switchboard.routing.LlmRequest;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+
+/**
+ * Format: parses and validates the caller's JSON into the canonical request. Out-of-range parameters are
+ * refused with the offending {@code param}, never clamped. Who is calling and what for come from the
+ * {@code x-switchboard-*} headers (or the same names as JMS properties).
+ */
+final class FormatStage {
+    private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool", "function");
+    private static final Pattern CODE = Pattern.compile(
+            "```|\\b(def|class|function|import|return|public|private|const|let|var|#include|SELECT|FROM)\\b[^\\n]*[({;:=]");
+    private static final Pattern MATH = Pattern.compile(
+            "\\d+\\s*[-+*/^=]\\s*\\d+|\\\\(frac|sum|int|sqrt)|\\b(integral|derivative|equation|solve for|theorem|prove)\\b",
+            Pattern.CASE_INSENSITIVE);
+
+    /** Starts the request's context; every later stage, and the error path, reads it. */
+    static RequestContext begin(Exchange exchange, String operation) {
+        RequestContext ctx = exchange.getVariable(RequestContext.VARIABLE, RequestContext.class);
+        if (ctx == null) {
+            String entry = exchange.getVariable("entry", "http", String.class);
+            ctx = new RequestContext(entry, operation);
+            exchange.setVariable(RequestContext.VARIABLE, ctx);
+            StreamSink sink = StreamSink.of(exchange);
+            if (sink != null) {
+                exchange.setVariable(StreamSink.VARIABLE, sink);
+            }
+        }
+        return ctx;
+    }
+
+    void chat(Exchange exchange) {
+        RequestContext ctx = begin(exchange, "chat");
+        ObjectNode body = parse(exchange, ctx);
+        JsonNode model = body.get("model");
+        if (model != null && !model.isNull() && !model.isTextual()) {
+            throw GatewayError.badRequest("model", "'model' must be a string");
+        }
+        ctx.requestedModel = model == null || model.isNull() ? null : model.asText();
+        validateMessages(body);
+        range(body, "temperature", 0, 2);
+        range(body, "top_p", 0, 1);
+        range(body, "presence_penalty", -2, 2);
+        range(body, "frequency_penalty", -2, 2);
+        atLeastOne(body, "max_tokens");
+        atLeastOne(body, "max_completion_tokens");
+        if (body.has("n")) {
+            JsonNode n = body.get("n");
+            if (!n.canConvertToInt() || !n.isIntegralNumber() || n.asInt() < 1 || n.asInt() > 128) {
+                throw GatewayError.badRequest("n", "'n' must be an integer from 1 to 128, got " + n);
+            }
+        }
+        JsonNode stream = body.get("stream");
+        if (stream != null && !stream.isNull() && !stream.isBoolean()) {
+            throw GatewayError.badRequest("stream", "'stream' must be true or false, got " + stream);
+        }
+        validateTools(body);
+        boolean streaming = stream != null && stream.asBoolean();
+        if (streaming && exchange.getVariable(StreamSink.VARIABLE) == null) {
+            // Only an HTTP front door can stream; elsewhere (JMS) the whole answer comes back as one reply.
+            streaming = false;
+            body.put("stream", false);
+            ctx.tags.add("stream_collapsed");
+        }
+        if (!streaming) {
+            body.remove("stream_options");
+        }
+        boolean includeUsage = streaming && body.path("stream_options").path("include_usage").asBoolean(false);
+        ctx.stream = streaming;
+        ctx.request = new ChatRequest(ctx.requestedModel, body, streaming, includeUsage);
+        exchange.setVariable("facts", facts(exchange, ctx, body));
+    }
+
+    void embeddings(Exchange exchange) {
+        RequestContext ctx = begin(exchange, "embeddings");
+        ObjectNode body = parse(exchange, ctx);
+        JsonNode model = body.get("model");
+        if (model != null && !model.isNull() && !model.isTextual()) {
+            throw GatewayError.badRequest("model", "'model' must be a string");
+        }
+        ctx.requestedModel = model == null || model.isNull() ? null : model.asText();
+        JsonNode input = body.get("input");
+        boolean valid = input != null && (input.isTextual() && !input.asText().isEmpty()
+                || input.isArray() && !input.isEmpty());
+        if (!valid) {
+            throw GatewayError.badRequest("input", "'input' is required: a non-empty string or array of strings");
+        }
+        exchange.setVariable("embeddingsBody", body);
+        caller(exchange.getMessage(), ctx);
+    }
+
+    void models(Exchange exchange) {
+        begin(exchange, "models");
+    }
+
+    private static ObjectNode parse(Exchange exchange, RequestContext ctx) {
+        Message in = exchange.getMessage();
+        caller(in, ctx);
+        String contentType = in.getHeader(Exchange.CONTENT_TYPE, String.class);
+        if (contentType != null && !contentType.toLowerCase(Locale.ROOT).contains("json")) {
+            throw new GatewayError(415, "invalid_request_error", "unsupported_media_type", null,
+                    "Content-Type must be application/json, got '" + contentType + "'");
+        }
+        byte[] raw = in.getBody(byte[].class);
+        if (raw == null || raw.length == 0) {
+            throw new GatewayError(400, "invalid_request_error", "invalid_json", null, "The request body is empty; send a JSON object");
+        }
+        JsonNode json;
+        try {
+            json = Json.MAPPER.readTree(raw);
+        } catch (JsonProcessingException e) {
+            throw new GatewayError(400, "invalid_request_error", "invalid_json", null,
+                    "We could not parse the JSON body of your request: " + e.getOriginalMessage());
+        } catch (java.io.IOException e) {
+            throw new GatewayError(400, "invalid_request_error", "invalid_json", null, "We could not read the request body");
+        }
+        if (json == null || !json.isObject()) {
+            throw new GatewayError(400, "invalid_request_error", "invalid_json", null, "The request body must be a JSON object");
+        }
+        return (ObjectNode) json;
+    }
+
+    private static void caller(Message in, RequestContext ctx) {
+        String agent = header(in, "x-switchboard-agent", "switchboardAgent");
+        if (agent != null) {
+            ctx.caller = agent;
+        }
+    }
+
+    private static void validateMessages(ObjectNode body) {
+        JsonNode messages = body.get("messages");
+        if (messages == null || !messages.isArray() || messages.isEmpty()) {
+            throw GatewayError.badRequest("messages", "'messages' is required: a non-empty array of {role, content}");
+        }
+        for (int i = 0; i < messages.size(); i++) {
+            JsonNode m = messages.get(i);
+            String where = "messages[" + i + "]";
+            if (!m.isObject()) {
+                throw GatewayError.badRequest(where, where + " must be an object with 'role' and 'content'");
+            }
+            String role = m.path("role").asText(null);
+            if (role == null || !ROLES.contains(role)) {
+                throw GatewayError.badRequest(where + ".role", where + ".role must be one of " + ROLES.stream().sorted().toList()
+                        + ", got " + m.get("role"));
+            }
+            boolean hasContent = m.has("content") && !m.get("content").isNull();
+            if (role.equals("assistant")) {
+                if (!hasContent && !m.path("tool_calls").isArray() && !m.has("function_call")) {
+                    throw GatewayError.badRequest(where + ".content", where + " (assistant) needs 'content' or 'tool_calls'");
+                }
+            } else if (!hasContent) {
+                throw GatewayError.badRequest(where + ".content", where + ".content is required for role '" + role + "'");
+            }
+            if (role.equals("tool") && !m.path("tool_call_id").isTextual()) {
+                throw GatewayError.badRequest(where + ".tool_call_id", where + ".tool_call_id is required for role 'tool'");
+            }
+        }
+    }
+
+    private static void validateTools(ObjectNode body) {
+        JsonNode tools = body.get("tools");
+        if (tools == null || tools.isNull()) {
+            return;
+        }
+        if (!tools.isArray()) {
+            throw GatewayError.badRequest("tools", "'tools' must be an array");
+        }
+        for (int i = 0; i < tools.size(); i++) {
+            JsonNode t = tools.get(i);
+            if (t.path("type").asText("").equals("function") && !t.path("function").path("name").isTextual()) {
+                throw GatewayError.badRequest("tools[" + i + "].function.name", "tools[" + i + "].function.name is required");
+            }
+        }
+    }
+
+    private static void range(ObjectNode body, String param, double min, double max) {
+        JsonNode v = body.get(param);
+        if (v == null || v.isNull()) {
+            return;
+        }
+        if (!v.isNumber() || v.asDouble() < min || v.asDouble() > max) {
+            throw GatewayError.badRequest(param, "'" + param + "' must be a number from " + fmt(min) + " to " + fmt(max) + ", got " + v);
+        }
+    }
+
+    private static void atLeastOne(ObjectNode body, String param) {
+        JsonNode v = body.get(param);
+        if (v == null || v.isNull()) {
+            return;
+        }
+        if (!v.isIntegralNumber() || v.asLong() < 1) {
+            throw GatewayError.badRequest(param, "'" + param + "' must be an integer of at least 1, got " + v);
+        }
+    }
+
+    private static LlmRequest facts(Exchange exchange, RequestContext ctx, ObjectNode body) {
+        Message in = exchange.getMessage();
+        String taskType = header(in, "x-switchboard-task-type", "switchboardTaskType");
+        String tier = header(in, "x-switchboard-user-tier", "switchboardUserTier");
+        String tagHeader = header(in, "x-switchboard-tags", "switchboardTags");
+        taskType = taskType == null ? "chat" : taskType.toLowerCase(Locale.ROOT);
+        tier = tier == null ? "standard" : tier.toLowerCase(Locale.ROOT);
+        if (!LlmRequest.TASK_TYPES.contains(taskType)) {
+            throw GatewayError.badRequest("x-switchboard-task-type", "x-switchboard-task-type must be one of "
+                    + LlmRequest.TASK_TYPES.stream().sorted().toList() + ", got '" + taskType + "'");
+        }
+        if (!LlmRequest.USER_TIERS.contains(tier)) {
+            throw GatewayError.badRequest("x-switchboard-user-tier", "x-switchboard-user-tier must be one of "
+                    + LlmRequest.USER_TIERS.stream().sorted().toList() + ", got '" + tier + "'");
+        }
+        Set<String> tags = tagHeader == null ? Set.of() : Set.of(tagHeader.split("\\s*,\\s*"));
+        ctx.tags.addAll(tags);
+        StringBuilder text = new StringBuilder();
+        boolean images = false;
+        for (JsonNode m : body.get("messages")) {
+            JsonNode content = m.get("content");
+            if (content == null) {
+                continue;
+            }
+            if (content.isTextual()) {
+                text.append(content.asText()).append('\n');
+            } else if (content.isArray()) {
+                for (JsonNode part : content) {
+                    String type = part.path("type").asText();
+                    if (type.equals("text")) {
+                        text.append(part.path("text").asText()).append('\n');
+                    } else if (type.equals("image_url") || type.equals("input_image")) {
+                        images = true;
+                    }
+                }
+            }
+        }
+        int length = text.length();
+        return new LlmRequest(ctx.requestedModel == null ? "" : ctx.requestedModel, ctx.caller, taskType, tier, length,
+                (length + 3) / 4, CODE.matcher(text).find(), MATH.matcher(text).find(),
+                body.path("tools").isArray() && !body.get("tools").isEmpty(), images,
+                body.path("stream").asBoolean(false), tags, java.util.Map.of());
+    }
+
+    private static String header(Message in, String... names) {
+        for (String name : names) {
+            String v = in.getHeader(name, String.class);
+            if (v != null && !v.isBlank()) {
+                return v.trim();
+            }
+        }
+        return null;
+    }
+
+    private static String fmt(double d) {
+        return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
+    }
+}

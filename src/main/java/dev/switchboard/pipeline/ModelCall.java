@@ -1,0 +1,133 @@
+package dev.switchboard.pipeline;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.api.ChatChunk;
+import dev.switchboard.api.ChatRequest;
+import dev.switchboard.api.ProviderFailure;
+import dev.switchboard.catalog.Secret;
+import dev.switchboard.pipeline.RequestContext.Target;
+import dev.switchboard.providers.Adapters;
+import dev.switchboard.providers.ProviderAdapter;
+import dev.switchboard.providers.ProviderAdapter.Credentials;
+import dev.switchboard.providers.UpstreamRequest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+
+/**
+ * Call: the two steps around camel-http inside a model's circuit breaker. {@link #prepare} turns the request
+ * into the provider's wire format (all caller headers dropped: only the provider key goes out);
+ * {@link #read} classifies the answer. Failures that say the model is unwell are thrown so the breaker
+ * counts them; the caller's own mistakes are handed back as a variable so they never open a breaker.
+ */
+final class ModelCall {
+    static final String TARGET = "sbTarget";
+    static final String ANSWER = "sbAnswer";
+    static final String FAILURE = "sbFailure";
+    /** An upstream error body larger than this is not read further: only its start is classified. */
+    private static final int MAX_ERROR_BODY = 64 * 1024;
+
+    private final Adapters adapters;
+
+    ModelCall(Adapters adapters) {
+        this.adapters = adapters;
+    }
+
+    void prepare(Exchange exchange) {
+        RequestContext ctx = exchange.getVariable(RequestContext.VARIABLE, RequestContext.class);
+        Target target = exchange.getVariable(TARGET, Target.class);
+        ProviderAdapter adapter = adapters.forType(target.provider().type());
+        Secret key = target.provider().apiKey();
+        Credentials credentials = new Credentials(target.provider().baseUrl(), key == null ? null : key.reveal());
+        UpstreamRequest request = ctx.operation.equals("embeddings")
+                ? adapter.toEmbeddingsRequest(exchange.getVariable("embeddingsBody", ObjectNode.class), target.upstreamId(), credentials)
+                : adapter.toChatRequest(withModelDefaults(ctx.request, target), target.upstreamId(), credentials);
+        Message m = exchange.getMessage();
+        m.removeHeaders("*");
+        request.headers().forEach(m::setHeader);
+        m.setHeader(Exchange.HTTP_METHOD, "POST");
+        m.setHeader(Exchange.HTTP_URI, request.url());
+        m.setBody(request.body());
+        exchange.removeVariable(ANSWER);
+        exchange.removeVariable(FAILURE);
+    }
+
+    void read(Exchange exchange) {
+        RequestContext ctx = exchange.getVariable(RequestContext.VARIABLE, RequestContext.class);
+        Target target = exchange.getVariable(TARGET, Target.class);
+        ProviderAdapter adapter = adapters.forType(target.provider().type());
+        Message m = exchange.getMessage();
+        int status = m.getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
+        InputStream body = m.getBody(InputStream.class);
+        if (status < 200 || status >= 300) {
+            byte[] bytes = readAll(body, MAX_ERROR_BODY);
+            ProviderFailure failure = adapter.classify(status, name -> m.getHeader(name, String.class), bytes);
+            clear(m);
+            if (failure.failureClass().countsAgainstBreaker()) {
+                throw failure;
+            }
+            exchange.setVariable(FAILURE, failure);
+            return;
+        }
+        if (ctx.operation.equals("embeddings")) {
+            exchange.setVariable(ANSWER, adapter.fromEmbeddingsResponse(readAll(body, Integer.MAX_VALUE)));
+        } else if (!ctx.stream) {
+            exchange.setVariable(ANSWER, adapter.fromChatResponse(readAll(body, Integer.MAX_VALUE)));
+        } else {
+            UpstreamStream stream = new UpstreamStream(body, adapter.streamDecoder());
+            try {
+                long deadline = System.nanoTime() + firstByteTimeoutNanos(target);
+                List<ChatChunk> first = stream.readUntilContent(deadline);
+                exchange.setVariable(ANSWER, new StreamingAnswer(first, stream));
+            } catch (RuntimeException e) {
+                stream.close();
+                throw e;
+            }
+        }
+        clear(m);
+    }
+
+    /** A stream that has started: its first chunks, already read, and the rest still to come. */
+    record StreamingAnswer(List<ChatChunk> first, UpstreamStream rest) {
+    }
+
+    private static ChatRequest withModelDefaults(ChatRequest request, Target target) {
+        if (target.model() == null || target.model().defaults().isEmpty()) {
+            return request;
+        }
+        ChatRequest result = request;
+        var fields = target.model().defaults().fields();
+        while (fields.hasNext()) {
+            var e = fields.next();
+            if (!request.body().has(e.getKey())) {
+                result = result.withParam(e.getKey(), e.getValue());
+            }
+        }
+        return result;
+    }
+
+    private static long firstByteTimeoutNanos(Target target) {
+        return (target.model() == null ? dev.switchboard.catalog.ModelSpec.DEFAULT_FIRST_BYTE_TIMEOUT
+                : target.model().firstByteTimeout()).toNanos();
+    }
+
+    private static void clear(Message m) {
+        m.removeHeaders("*");
+        m.setBody(null);
+    }
+
+    private static byte[] readAll(InputStream in, int max) {
+        if (in == null) {
+            return new byte[0];
+        }
+        try (in) {
+            return max == Integer.MAX_VALUE ? in.readAllBytes() : in.readNBytes(max);
+        } catch (java.net.SocketTimeoutException e) {
+            throw new ProviderFailure(dev.switchboard.api.FailureClass.TIMEOUT, "the provider stopped sending its answer (idle timeout)");
+        } catch (IOException e) {
+            throw new ProviderFailure(dev.switchboard.api.FailureClass.SERVER_ERROR, "the provider's answer was cut short: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package dev.switchboard.pipeline;
+
+import dev.switchboard.api.ChatRequest;
+import dev.switchboard.api.Usage;
+import dev.switchboard.catalog.ModelSpec;
+import dev.switchboard.catalog.ProviderSpec;
+import dev.switchboard.recording.Attempt;
+import dev.switchboard.recording.UsageRecord;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Everything the pipeline learns about one request, kept in the exchange variable {@code sb} (never in
+ * headers, which would leak to providers and callers). Written by one thread at a time: the route's, then
+ * the stream relay's.
+ */
+public final class RequestContext {
+    public static final String VARIABLE = "sb";
+
+    final String requestId = "req-" + UUID.randomUUID();
+    final Instant createdAt = Instant.now();
+    final long startNanos = System.nanoTime();
+    final String entry;
+    final String operation;
+    final List<Attempt> attempts = new ArrayList<>();
+    final List<String> tags = new ArrayList<>();
+    private final AtomicBoolean recorded = new AtomicBoolean();
+
+    String caller = "anonymous";
+    String requestedModel;
+    ChatRequest request;
+    /** The models to try, in order, with their providers; set by the route stage. */
+    List<Target> chain = List.of();
+    String rule;
+    ModelSpec servedModel;
+    ProviderSpec servedProvider;
+    String servedModelName;
+    Usage usage = Usage.NONE;
+    long ttftNanos = -1;
+    int status = 200;
+    String outcome = "ok";
+    String error;
+    boolean stream;
+
+    RequestContext(String entry, String operation) {
+        this.entry = entry;
+        this.operation = operation;
+    }
+
+    /** One model to try: a catalog model, or an ad-hoc {@code provider/model-id} (then {@code model} is null). */
+    record Target(String name, ModelSpec model, ProviderSpec provider, String upstreamId) {
+    }
+
+    long elapsedMillis() {
+        return (System.nanoTime() - startNanos) / 1_000_000;
+    }
+
+    /** True the first time only: a request is recorded exactly once, whichever path finishes it. */
+    boolean markRecorded() {
+        return recorded.compareAndSet(false, true);
+    }
+
+    UsageRecord toRecord() {
+        // The simulator bills nothing: analytics must not show money that was never spent.
+        boolean billed = servedModel != null && servedProvider != null && !ProviderSpec.SIMULATOR.equals(servedProvider.id());
+        double cost = billed ? servedModel.price().cost(usage) : 0;
+        return new UsageRecord(requestId, createdAt, entry, operation, caller, requestedModel, servedModelName,
+                servedProvider == null ? null : servedProvider.id(), rule, attempts, usage.promptTokens(),
+                usage.completionTokens(), usage.totalTokens(), cost, elapsedMillis(),
+                ttftNanos < 0 ? -1 : (ttftNanos - startNanos) / 1_000_000, status, outcome, error, stream, tags);
+    }
+}

@@ -1,0 +1,138 @@
+package dev.switchboard.pipeline;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.api.ChatResponse;
+import dev.switchboard.api.ErrorBodies;
+import dev.switchboard.api.GatewayError;
+import dev.switchboard.api.Usage;
+import dev.switchboard.catalog.Catalog;
+import dev.switchboard.catalog.ModelSpec;
+import dev.switchboard.providers.Json;
+import java.util.function.Supplier;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Respond: writes the answer (or the error) in the caller's wire format with the {@code x-switchboard-*}
+ * headers, after dropping every other header so nothing internal or from the caller is echoed back.
+ */
+final class RespondStage {
+    private static final Logger LOG = LoggerFactory.getLogger(RespondStage.class);
+    private final Supplier<Catalog> catalog;
+    private final RecordStage record;
+
+    RespondStage(Supplier<Catalog> catalog, RecordStage record) {
+        this.catalog = catalog;
+        this.record = record;
+    }
+
+    void chat(Exchange exchange) {
+        RequestContext ctx = exchange.getVariable(RequestContext.VARIABLE, RequestContext.class);
+        Object answer = exchange.getVariable(ModelCall.ANSWER);
+        exchange.removeVariable(ModelCall.ANSWER);
+        Message m = exchange.getMessage();
+        headers(m, ctx, 200);
+        if (answer instanceof ModelCall.StreamingAnswer streaming) {
+            m.setHeader(Exchange.CONTENT_TYPE, "text/event-stream");
+            m.setHeader("Cache-Control", "no-cache");
+            StreamSink sink = exchange.getVariable(StreamSink.VARIABLE, StreamSink.class);
+            m.setBody(new StreamRelay(streaming, sink, ctx, record));
+            return;
+        }
+        ChatResponse response = (ChatResponse) answer;
+        ctx.usage = response.usage();
+        m.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        m.setBody(Json.bytes(response.body()));
+        record.finish(ctx);
+    }
+
+    void embeddings(Exchange exchange) {
+        RequestContext ctx = exchange.getVariable(RequestContext.VARIABLE, RequestContext.class);
+        ObjectNode answer = exchange.getVariable(ModelCall.ANSWER, ObjectNode.class);
+        exchange.removeVariable(ModelCall.ANSWER);
+        ctx.usage = Usage.fromOpenAi(answer.get("usage"));
+        Message m = exchange.getMessage();
+        headers(m, ctx, 200);
+        m.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        m.setBody(Json.bytes(answer));
+        record.finish(ctx);
+    }
+
+    void models(Exchange exchange) {
+        RequestContext ctx = exchange.getVariable(RequestContext.VARIABLE, RequestContext.class);
+        Catalog cat = catalog.get();
+        ObjectNode list = JsonNodeFactory.instance.objectNode();
+        list.put("object", "list");
+        ArrayNode data = list.putArray("data");
+        for (ModelSpec model : cat.callableModels()) {
+            ObjectNode item = data.addObject();
+            item.put("id", model.id());
+            item.put("object", "model");
+            item.put("created", 0);
+            item.put("owned_by", model.provider());
+            item.put("context_window", model.contextWindow());
+            ArrayNode caps = item.putArray("capabilities");
+            model.capabilities().stream().sorted().forEach(caps::add);
+        }
+        Message m = exchange.getMessage();
+        headers(m, ctx, 200);
+        m.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        m.setBody(Json.bytes(list));
+        record.finish(ctx);
+    }
+
+    /** The error path of every stage: an OpenAI-shaped body, the right status, and still one usage row. */
+    void error(Exchange exchange) {
+        Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        RequestContext ctx = exchange.getVariable(RequestContext.VARIABLE, RequestContext.class);
+        if (ctx == null) {
+            ctx = FormatStage.begin(exchange, "unknown");
+        }
+        GatewayError error = cause instanceof GatewayError ge ? ge : internal(ctx, cause);
+        closeOpenStream(exchange);
+        ctx.status = error.status();
+        ctx.outcome = error.code() != null ? error.code() : error.type();
+        ctx.error = error.getMessage();
+        Message m = exchange.getMessage();
+        headers(m, ctx, error.status());
+        if (error.retryAfterSeconds() >= 0) {
+            m.setHeader("Retry-After", Long.toString(error.retryAfterSeconds()));
+        }
+        m.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        m.setBody(Json.bytes(ErrorBodies.openAi(error.getMessage(), error.type(), error.param(), error.code())));
+        record.finish(ctx);
+    }
+
+    private static GatewayError internal(RequestContext ctx, Throwable cause) {
+        LOG.error("Request {} failed inside the gateway", ctx.requestId, cause);
+        return new GatewayError(500, "server_error", "internal_error", null,
+                "Internal gateway error; the gateway log has the details under request id " + ctx.requestId);
+    }
+
+    private static void closeOpenStream(Exchange exchange) {
+        Object answer = exchange.getVariable(ModelCall.ANSWER);
+        if (answer instanceof ModelCall.StreamingAnswer streaming) {
+            streaming.rest().close();
+        }
+        exchange.removeVariable(ModelCall.ANSWER);
+    }
+
+    private static void headers(Message m, RequestContext ctx, int status) {
+        m.removeHeaders("*");
+        m.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
+        m.setHeader("x-switchboard-request-id", ctx.requestId);
+        m.setHeader("x-switchboard-model", nonNull(ctx.servedModelName));
+        m.setHeader("x-switchboard-provider", ctx.servedProvider == null ? "" : ctx.servedProvider.id());
+        m.setHeader("x-switchboard-rule", nonNull(ctx.rule));
+        m.setHeader("x-switchboard-attempts", Integer.toString(ctx.attempts.size()));
+        m.setHeader("x-switchboard-status", Integer.toString(status));
+    }
+
+    private static String nonNull(String s) {
+        return s == null ? "" : s;
+    }
+}

@@ -1,0 +1,121 @@
+package dev.switchboard.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.api.GatewayError;
+import dev.switchboard.catalog.Catalog;
+import dev.switchboard.catalog.ModelSpec;
+import dev.switchboard.catalog.ProviderSpec;
+import dev.switchboard.pipeline.RequestContext.Target;
+import dev.switchboard.providers.Json;
+import dev.switchboard.routing.Decision;
+import dev.switchboard.routing.LlmRequest;
+import dev.switchboard.routing.RulesHolder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.apache.camel.Exchange;
+
+/**
+ * Route: asks the rules which model answers and along which chain. With no deciding rule: the model the
+ * caller named if the catalog has it (or {@code provider/model-id} on an enabled provider), else the default.
+ */
+final class RouteStage {
+    private final Supplier<Catalog> catalog;
+    private final RulesHolder rules;
+
+    RouteStage(Supplier<Catalog> catalog, RulesHolder rules) {
+        this.catalog = catalog;
+        this.rules = rules;
+    }
+
+    void chat(Exchange exchange) {
+        RequestContext ctx = exchange.getVariable(RequestContext.VARIABLE, RequestContext.class);
+        LlmRequest facts = exchange.getVariable("facts", LlmRequest.class);
+        Catalog cat = catalog.get();
+        Decision decision = rules.decide(facts);
+        ctx.rule = decision.rule();
+        ctx.tags.addAll(decision.tags());
+        if (decision.rejection() != null) {
+            throw new GatewayError(403, "permission_error", "rejected_by_rule", null,
+                    "Rejected by rule '" + decision.rule() + "': " + decision.rejection());
+        }
+        for (Map.Entry<String, Object> p : decision.params().entrySet()) {
+            JsonNode value = Json.MAPPER.valueToTree(p.getValue());
+            ctx.request = ctx.request.withParam(p.getKey(), value);
+        }
+        String name;
+        if (decision.model() != null) {
+            name = decision.model();
+            if (cat.model(name).isEmpty() && !isQualified(name, cat)) {
+                throw new GatewayError(500, "server_error", "rules_error", null,
+                        "Rule '" + decision.rule() + "' routes to unknown model '" + name + "'; fix the rule or add the model to the catalog");
+            }
+        } else if (ctx.requestedModel != null && !ctx.requestedModel.isEmpty()) {
+            name = ctx.requestedModel;
+        } else {
+            name = cat.defaultChatModel();
+        }
+        List<String> names = new ArrayList<>();
+        names.add(name);
+        if (decision.chain() != null) {
+            List<String> chain = cat.chain(decision.chain()).orElseThrow(() -> new GatewayError(500, "server_error", "rules_error", null,
+                    "Rule '" + decision.rule() + "' names unknown chain '" + decision.chain() + "'; chains in the catalog: " + cat.chains().keySet()));
+            chain.stream().filter(m -> !m.equals(name)).forEach(names::add);
+        } else {
+            cat.model(name).ifPresent(m -> names.addAll(m.fallbacks()));
+        }
+        ctx.chain = resolve(names, cat, "chat");
+    }
+
+    void embeddings(Exchange exchange) {
+        RequestContext ctx = exchange.getVariable(RequestContext.VARIABLE, RequestContext.class);
+        Catalog cat = catalog.get();
+        String name = ctx.requestedModel != null ? ctx.requestedModel : cat.defaultEmbeddingModel();
+        cat.model(name).ifPresent(m -> {
+            if (!m.can("embeddings")) {
+                throw GatewayError.badRequest("model", "Model '" + name + "' does not create embeddings; models that do: "
+                        + cat.models().stream().filter(x -> x.can("embeddings")).map(ModelSpec::id).toList());
+            }
+        });
+        List<String> names = new ArrayList<>();
+        names.add(name);
+        cat.model(name).ifPresent(m -> names.addAll(m.fallbacks()));
+        ctx.chain = resolve(names, cat, "embeddings");
+    }
+
+    private static List<Target> resolve(List<String> names, Catalog cat, String operation) {
+        List<Target> targets = new ArrayList<>(names.size());
+        for (String n : names) {
+            targets.add(target(n, cat));
+        }
+        return targets;
+    }
+
+    static Target target(String name, Catalog cat) {
+        var model = cat.model(name);
+        if (model.isPresent()) {
+            ModelSpec m = model.get();
+            return new Target(m.id(), m, cat.providerFor(m), m.upstreamId());
+        }
+        int slash = name.indexOf('/');
+        if (slash > 0) {
+            ProviderSpec provider = cat.provider(name.substring(0, slash)).orElse(null);
+            if (provider != null) {
+                ProviderSpec serving = cat.simulatorMode() ? cat.provider(ProviderSpec.SIMULATOR).orElseThrow() : provider;
+                if (!serving.enabled()) {
+                    throw GatewayError.modelNotFound("Provider '" + provider.id() + "' is not enabled (" + provider.disabledReason()
+                            + "), so '" + name + "' cannot be called");
+                }
+                return new Target(name, null, serving, name.substring(slash + 1));
+            }
+        }
+        throw GatewayError.modelNotFound("The model '" + name + "' does not exist in the catalog. GET /v1/models lists the models "
+                + "you can call; use 'provider/model-id' (e.g. 'openai/" + name + "') for a model the catalog does not list.");
+    }
+
+    private static boolean isQualified(String name, Catalog cat) {
+        int slash = name.indexOf('/');
+        return slash > 0 && cat.provider(name.substring(0, slash)).isPresent();
+    }
+}

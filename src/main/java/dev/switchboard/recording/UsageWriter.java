@@ -1,0 +1,220 @@
+package dev.switchboard.recording;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.apache.camel.CamelExecutionException;
+import org.apache.camel.ProducerTemplate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes usage rows off the response path: {@link #submit} only queues, one background thread inserts in
+ * batches through camel-jdbc. When the database is away, the batch waits and is retried with backoff, so a
+ * request is never slowed or failed by recording and no row is lost while the queue has room.
+ */
+public final class UsageWriter implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(UsageWriter.class);
+    /** Room for rows while the database is away: about 100 MB at worst, minutes of traffic at full load. */
+    public static final int DEFAULT_QUEUE_CAPACITY = 100_000;
+    /** Rows per INSERT: large enough to amortise a round trip, small enough for any JDBC driver. */
+    public static final int MAX_BATCH = 200;
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(2);
+    static final List<String> COLUMNS = List.of("request_id", "created_at", "entry", "operation", "caller",
+            "requested_model", "model", "provider", "rule_name", "attempts", "attempt_count", "prompt_tokens",
+            "completion_tokens", "total_tokens", "cost_usd", "latency_ms", "ttft_ms", "status", "outcome", "error",
+            "stream", "tags");
+
+    private final BlockingQueue<UsageRecord> queue;
+    private final ProducerTemplate producer;
+    private final String jdbcUri;
+    private final ObjectMapper json = new ObjectMapper();
+    private final Counter dropped;
+    private final Counter written;
+    private final Thread thread;
+    private volatile boolean running = true;
+    private volatile boolean healthy = true;
+
+    public UsageWriter(ProducerTemplate producer, String dataSourceName, MeterRegistry registry, int capacity) {
+        this.queue = new ArrayBlockingQueue<>(capacity);
+        this.producer = producer;
+        this.jdbcUri = "jdbc:" + dataSourceName + "?useHeadersAsParameters=true";
+        this.dropped = Counter.builder(MetricNames.RECORDING_DROPPED).register(registry);
+        this.written = Counter.builder(MetricNames.RECORDING_WRITTEN).register(registry);
+        Gauge.builder(MetricNames.RECORDING_QUEUE, queue, BlockingQueue::size).register(registry);
+        this.thread = new Thread(this::run, "usage-writer");
+        this.thread.setDaemon(true);
+    }
+
+    /** The table, created if missing; also valid on PostgreSQL. */
+    public static String ddl() {
+        return """
+                CREATE TABLE IF NOT EXISTS usage_record (
+                  request_id VARCHAR(64) PRIMARY KEY,
+                  created_at TIMESTAMP NOT NULL,
+                  entry VARCHAR(64), operation VARCHAR(32), caller VARCHAR(256),
+                  requested_model VARCHAR(256), model VARCHAR(256), provider VARCHAR(64), rule_name VARCHAR(512),
+                  attempts VARCHAR(8000), attempt_count INT,
+                  prompt_tokens INT, completion_tokens INT, total_tokens INT, cost_usd DOUBLE PRECISION,
+                  latency_ms BIGINT, ttft_ms BIGINT, status INT, outcome VARCHAR(64), error VARCHAR(2000),
+                  stream BOOLEAN, tags VARCHAR(1000))""";
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    /** Queues a row; never blocks. A full queue drops the row and counts it. */
+    public void submit(UsageRecord record) {
+        if (!queue.offer(record)) {
+            dropped.increment();
+            LOG.warn("Usage queue full ({} rows): the database has been unavailable too long; dropping request {}",
+                    queue.size(), record.requestId());
+        }
+    }
+
+    public int pending() {
+        return queue.size();
+    }
+
+    /** False while the last write failed (the database is away). */
+    public boolean healthy() {
+        return healthy;
+    }
+
+    private void run() {
+        List<UsageRecord> batch = new ArrayList<>(MAX_BATCH);
+        long backoffMs = 100;
+        while (running || !queue.isEmpty() || !batch.isEmpty()) {
+            try {
+                if (batch.isEmpty()) {
+                    UsageRecord first = queue.poll(200, TimeUnit.MILLISECONDS);
+                    if (first == null) {
+                        continue;
+                    }
+                    batch.add(first);
+                    queue.drainTo(batch, MAX_BATCH - 1);
+                }
+                write(batch);
+                written.increment(batch.size());
+                batch.clear();
+                if (!healthy) {
+                    LOG.info("Usage database is back; pending rows written");
+                }
+                healthy = true;
+                backoffMs = 100;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                if (healthy) {
+                    LOG.warn("Usage database unavailable ({}); {} row(s) kept and retried", rootMessage(e), batch.size() + queue.size());
+                }
+                healthy = false;
+                if (!running) {
+                    LOG.error("Shutting down with {} usage row(s) unwritten: the database is unavailable", batch.size() + queue.size());
+                    return;
+                }
+                sleepQuietly(backoffMs);
+                backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF.toMillis());
+            }
+        }
+    }
+
+    private void write(List<UsageRecord> batch) {
+        try {
+            insert(batch);
+        } catch (CamelExecutionException e) {
+            if (!isDuplicateKey(e) || batch.size() == 1) {
+                if (isDuplicateKey(e)) {
+                    return; // written by an earlier try whose answer was lost
+                }
+                throw e;
+            }
+            // Part of this batch reached the database before a failure: write what is missing one by one.
+            for (UsageRecord r : batch) {
+                write(List.of(r));
+            }
+        }
+    }
+
+    private void insert(List<UsageRecord> batch) {
+        StringBuilder sql = new StringBuilder("INSERT INTO usage_record (").append(String.join(", ", COLUMNS)).append(") VALUES ");
+        Map<String, Object> params = new HashMap<>(batch.size() * COLUMNS.size() * 2);
+        for (int i = 0; i < batch.size(); i++) {
+            sql.append(i == 0 ? "(" : ", (");
+            List<Object> values = values(batch.get(i));
+            for (int c = 0; c < COLUMNS.size(); c++) {
+                String name = "r" + i + "_" + c;
+                sql.append(c == 0 ? "" : ", ").append(":?").append(name);
+                params.put(name, values.get(c));
+            }
+            sql.append(')');
+        }
+        producer.sendBodyAndHeaders(jdbcUri, sql.toString(), params);
+    }
+
+    private List<Object> values(UsageRecord r) {
+        String attempts;
+        try {
+            attempts = json.writeValueAsString(r.attempts());
+        } catch (Exception e) {
+            attempts = "[]";
+        }
+        return java.util.Arrays.asList(r.requestId(), Timestamp.from(r.createdAt()), r.entry(), r.operation(), r.caller(),
+                truncate(r.requestedModel(), 256), truncate(r.model(), 256), r.provider(), truncate(r.rule(), 512),
+                truncate(attempts, 8000), r.attempts().size(), r.promptTokens(), r.completionTokens(), r.totalTokens(),
+                r.costUsd(), r.latencyMs(), r.ttftMs(), r.status(), r.outcome(), truncate(r.error(), 2000), r.stream(),
+                truncate(String.join(",", r.tags()), 1000));
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        try {
+            thread.join(Duration.ofSeconds(10).toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static boolean isDuplicateKey(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLIntegrityConstraintViolationException
+                    || (t instanceof java.sql.SQLException s && "23505".equals(s.getSQLState()))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getClass().getSimpleName() + ": " + t.getMessage();
+    }
+
+    private static String truncate(String s, int max) {
+        return s == null || s.length() <= max ? s : s.substring(0, max);
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms); // backoff between retries of an unavailable database, not synchronisation
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package dev.switchboard.resilience;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * One Resilience4j circuit breaker per model, shared with Camel's {@code circuitBreaker} EIP by name so the
+ * breaker the route uses is the one operators and tests can read.
+ */
+public final class BreakerRegistry {
+    /** Resilience4j's default of 100 calls would let a dead model fail 100 requests before opening. */
+    public static final int DEFAULT_MINIMUM_CALLS = 5;
+    public static final int DEFAULT_WINDOW_SIZE = 20;
+    public static final float DEFAULT_FAILURE_RATE_PERCENT = 50f;
+    public static final Duration DEFAULT_OPEN_WAIT = Duration.ofSeconds(30);
+    public static final int DEFAULT_HALF_OPEN_CALLS = 2;
+
+    private final CircuitBreakerRegistry registry;
+
+    public BreakerRegistry(int minimumCalls, Duration openWait) {
+        CircuitBreakerConfig config = CircuitBreakerConfig.custom()
+                .minimumNumberOfCalls(minimumCalls)
+                .slidingWindowSize(Math.max(minimumCalls, DEFAULT_WINDOW_SIZE))
+                .failureRateThreshold(DEFAULT_FAILURE_RATE_PERCENT)
+                .waitDurationInOpenState(openWait)
+                .permittedNumberOfCallsInHalfOpenState(DEFAULT_HALF_OPEN_CALLS)
+                .automaticTransitionFromOpenToHalfOpenEnabled(false)
+                .build();
+        this.registry = CircuitBreakerRegistry.of(config);
+    }
+
+    public static BreakerRegistry ofDefaults() {
+        return new BreakerRegistry(DEFAULT_MINIMUM_CALLS, DEFAULT_OPEN_WAIT);
+    }
+
+    public CircuitBreaker breaker(String name) {
+        return registry.circuitBreaker(name);
+    }
+
+    public CircuitBreakerRegistry registry() {
+        return registry;
+    }
+
+    /** Name → state, sorted, for the management API. */
+    public Map<String, String> states() {
+        Map<String, String> states = new TreeMap<>();
+        registry.getAllCircuitBreakers().forEach(cb -> states.put(cb.getName(), cb.getState().name()));
+        return states;
+    }
+}

@@ -1,0 +1,61 @@
+package dev.switchboard.routing;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the rules decided for one request: the rules' only output, set through the global {@code decision}.
+ * Created per request, not thread-safe. The name of the rule that routed or rejected is captured by an agenda
+ * listener, so business users never type it.
+ */
+public final class Decision {
+    private String model;
+    private String chain;
+    private String rule;
+    private String rejection;
+    private String currentRule;
+    private final Map<String, Object> params = new LinkedHashMap<>();
+    private final List<String> tags = new ArrayList<>();
+
+    /** Send the request to {@code model}, falling back along the model's own fallback list. */
+    public void route(String model) {
+        route(model, null);
+    }
+
+    /** Send the request to {@code model}, falling back along the named chain of the catalog. */
+    public void route(String model, String chain) {
+        this.model = model;
+        this.chain = chain;
+        this.rule = currentRule;
+    }
+
+    /** Set a request parameter ({@code "temperature"}, {@code "max_tokens"}...), overriding the caller's. */
+    public void set(String param, Object value) {
+        params.put(param, value);
+    }
+
+    /** Refuse the request with this reason (the caller gets 403 with it). */
+    public void reject(String reason) {
+        this.rejection = reason;
+        this.rule = currentRule;
+    }
+
+    /** Label the request in its usage record. */
+    public void tag(String label) {
+        tags.add(label);
+    }
+
+    void firing(String ruleName) {
+        this.currentRule = ruleName;
+    }
+
+    public String model() { return model; }
+    public String chain() { return chain; }
+    public String rule() { return rule; }
+    public String rejection() { return rejection; }
+    public Map<String, Object> params() { return Collections.unmodifiableMap(params); }
+    public List<String> tags() { return Collections.unmodifiableList(tags); }
+}

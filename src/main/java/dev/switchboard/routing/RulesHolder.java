@@ -1,0 +1,175 @@
+package dev.switchboard.routing;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.kie.api.KieBase;
+import org.kie.api.KieServices;
+import org.kie.api.builder.KieBuilder;
+import org.kie.api.builder.KieFileSystem;
+import org.kie.api.builder.Message;
+import org.kie.api.builder.ReleaseId;
+import org.kie.api.event.rule.BeforeMatchFiredEvent;
+import org.kie.api.event.rule.DefaultAgendaEventListener;
+import org.kie.api.runtime.StatelessKieSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The compiled rules of {@code rules/}. A new generation is built off the request path and swapped in
+ * atomically only when every file compiles; otherwise the errors are kept (file:line) and the previous
+ * generation keeps serving. Evaluation uses a stateless session on the current KieBase: no compilation per
+ * request.
+ */
+public final class RulesHolder {
+    private static final Logger LOG = LoggerFactory.getLogger(RulesHolder.class);
+    private static final String KIE_PATH = "src/main/resources/rules/";
+
+    private final Path folder;
+    private final AtomicReference<Generation> current = new AtomicReference<>();
+    private volatile List<RuleError> lastErrors = List.of();
+    private volatile Instant lastAttempt;
+    private volatile String fingerprint = "";
+    private int builds;
+
+    public RulesHolder(Path folder) {
+        this.folder = folder;
+    }
+
+    /** One compiled set of rules. */
+    public record Generation(int number, KieBase kieBase, List<String> files, Instant builtAt) {
+    }
+
+    /** Evaluates the current rules for one request. */
+    public Decision decide(LlmRequest request) {
+        Decision decision = new Decision();
+        Generation generation = current.get();
+        if (generation == null) {
+            return decision;
+        }
+        StatelessKieSession session = generation.kieBase().newStatelessKieSession();
+        session.setGlobal("decision", decision);
+        session.addEventListener(new DefaultAgendaEventListener() {
+            @Override
+            public void beforeMatchFired(BeforeMatchFiredEvent event) {
+                decision.firing(event.getMatch().getRule().getName());
+            }
+        });
+        session.execute(request);
+        return decision;
+    }
+
+    /** Rebuilds when the folder changed since the last build; returns true when a new generation is serving. */
+    public synchronized boolean reloadIfChanged() {
+        String now = fingerprint();
+        if (now.equals(fingerprint)) {
+            return false;
+        }
+        fingerprint = now;
+        return reload();
+    }
+
+    /** Compiles every rule file; swaps the new KieBase in only when there is no error. */
+    public synchronized boolean reload() {
+        lastAttempt = Instant.now();
+        fingerprint = fingerprint();
+        List<Path> files = ruleFiles();
+        KieServices ks = KieServices.Factory.get();
+        ReleaseId releaseId = ks.newReleaseId("dev.switchboard", "rules", "1.0." + (++builds) + "-" + System.nanoTime());
+        List<RuleError> errors = new ArrayList<>();
+        KieBase kieBase = null;
+        try {
+            KieFileSystem kfs = ks.newKieFileSystem();
+            kfs.generateAndWritePomXML(releaseId);
+            kfs.writeKModuleXML("""
+                    <kmodule xmlns="http://www.drools.org/xsd/kmodule">
+                      <kbase name="routing" packages="rules" default="true">
+                        <ksession name="decide" type="stateless" default="true"/>
+                      </kbase>
+                    </kmodule>""");
+            for (Path file : files) {
+                kfs.write(KIE_PATH + file.getFileName(), ks.getResources().newFileSystemResource(file.toFile()));
+            }
+            KieBuilder builder = ks.newKieBuilder(kfs).buildAll();
+            for (Message m : builder.getResults().getMessages(Message.Level.ERROR)) {
+                errors.add(new RuleError(displayPath(m.getPath()), m.getLine(), m.getText().strip()));
+            }
+            if (errors.isEmpty()) {
+                kieBase = ks.newKieContainer(releaseId).getKieBase();
+            }
+        } catch (RuntimeException e) {
+            // A broken module can crash the builder instead of reporting a message (stack.md); keep serving.
+            errors.add(new RuleError(folder.toString(), 0, "rule build failed: " + e));
+        } finally {
+            ks.getRepository().removeKieModule(releaseId);
+        }
+        if (!errors.isEmpty()) {
+            lastErrors = List.copyOf(errors);
+            Generation serving = current.get();
+            errors.forEach(e -> LOG.error("Rules refused: {}", e));
+            LOG.error("Rules: kept generation {} serving; fix the file(s) above and save again",
+                    serving == null ? "none" : serving.number());
+            return false;
+        }
+        List<String> names = files.stream().map(f -> displayPath(KIE_PATH + f.getFileName())).toList();
+        Generation previous = current.get();
+        Generation next = new Generation(previous == null ? 1 : previous.number() + 1, kieBase, names, Instant.now());
+        current.set(next);
+        lastErrors = List.of();
+        LOG.info("Rules: generation {} serving {} file(s) from {}", next.number(), names.size(), folder);
+        return true;
+    }
+
+    public Generation generation() {
+        return current.get();
+    }
+
+    public List<RuleError> lastErrors() {
+        return lastErrors;
+    }
+
+    public Instant lastAttempt() {
+        return lastAttempt;
+    }
+
+    public Path folder() {
+        return folder;
+    }
+
+    private List<Path> ruleFiles() {
+        if (!Files.isDirectory(folder)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(folder)) {
+            return s.filter(p -> p.getFileName().toString().endsWith(".drl") && Files.isRegularFile(p)).sorted().toList();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot list rules folder " + folder + ": " + e.getMessage(), e);
+        }
+    }
+
+    private String fingerprint() {
+        StringBuilder sb = new StringBuilder();
+        for (Path p : ruleFiles()) {
+            try {
+                // Content, not mtime: two saves within the clock's granularity must still be seen.
+                sb.append(p.getFileName()).append(':').append(java.util.Arrays.hashCode(Files.readAllBytes(p))).append(';');
+            } catch (IOException e) {
+                sb.append(p.getFileName()).append(":gone;"); // deleted between list and stat: the next poll settles it
+            }
+        }
+        return sb.toString();
+    }
+
+    private String displayPath(String kiePath) {
+        if (kiePath == null) {
+            return folder.toString();
+        }
+        String name = kiePath.startsWith(KIE_PATH) ? kiePath.substring(KIE_PATH.length()) : kiePath;
+        return folder.resolve(name).toString();
+    }
+}
