@@ -117,6 +117,9 @@ public final class App implements AutoCloseable {
         TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers.registry()).bindTo(metrics);
 
         camel = new DefaultCamelContext();
+        // Stream caching (on by default in Camel 4) would read a provider's whole SSE body before the first
+        // event could be forwarded; every body here is either small JSON or a stream relayed as it arrives.
+        camel.setStreamCaching(false);
         camel.getPropertiesComponent().setLocation("classpath:switchboard.properties");
         camel.getRegistry().bind(DATA_SOURCE, database);
         camel.getRegistry().bind("vertx", vertx);

@@ -37,23 +37,29 @@ final class FallbackStage {
                 continue;
             }
             exchange.setVariable(ModelCall.TARGET, target);
+            exchange.removeVariable(ModelCall.CALLED);
             long start = System.nanoTime();
             producer.send(PipelineRoutes.modelEndpoint(target), exchange);
             long millis = (System.nanoTime() - start) / 1_000_000;
             Throwable error = exchange.getException();
             exchange.setException(null);
             exchange.setRouteStop(false);
+            // An open breaker skips the steps inside it without an exception: the call was never prepared.
+            // (A failed call comes back with its exception only; the breaker's working copy is not merged.)
+            boolean shortCircuited = error == null
+                    ? exchange.getVariable(ModelCall.CALLED) == null
+                    : find(error, CallNotPermittedException.class) != null;
+            if (shortCircuited) {
+                ctx.attempts.add(new Attempt(target.name(), target.provider().id(), "breaker_open", millis, 0));
+                lastWasOpenBreaker = true;
+                continue;
+            }
             if (error == null && exchange.getVariable(ModelCall.FAILURE) == null) {
                 ctx.attempts.add(new Attempt(target.name(), target.provider().id(), "ok", millis, 200));
                 ctx.servedModel = target.model();
                 ctx.servedProvider = target.provider();
                 ctx.servedModelName = target.name();
                 return;
-            }
-            if (error != null && find(error, CallNotPermittedException.class) != null) {
-                ctx.attempts.add(new Attempt(target.name(), target.provider().id(), "breaker_open", millis, 0));
-                lastWasOpenBreaker = true;
-                continue;
             }
             ProviderFailure failure = error == null ? exchange.getVariable(ModelCall.FAILURE, ProviderFailure.class) : classify(error);
             ctx.attempts.add(new Attempt(target.name(), target.provider().id(), failure.failureClass().label(), millis, failure.upstreamStatus()));

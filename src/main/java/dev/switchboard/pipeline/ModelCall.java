@@ -26,6 +26,8 @@ final class ModelCall {
     static final String TARGET = "sbTarget";
     static final String ANSWER = "sbAnswer";
     static final String FAILURE = "sbFailure";
+    /** Set when the breaker let the call through; absent after a send means the breaker was open. */
+    static final String CALLED = "sbCalled";
     /** An upstream error body larger than this is not read further: only its start is classified. */
     private static final int MAX_ERROR_BODY = 64 * 1024;
 
@@ -36,6 +38,7 @@ final class ModelCall {
     }
 
     void prepare(Exchange exchange) {
+        exchange.setVariable(CALLED, Boolean.TRUE);
         RequestContext ctx = exchange.getVariable(RequestContext.VARIABLE, RequestContext.class);
         Target target = exchange.getVariable(TARGET, Target.class);
         ProviderAdapter adapter = adapters.forType(target.provider().type());
@@ -76,7 +79,7 @@ final class ModelCall {
         } else if (!ctx.stream) {
             exchange.setVariable(ANSWER, adapter.fromChatResponse(readAll(body, Integer.MAX_VALUE)));
         } else {
-            UpstreamStream stream = new UpstreamStream(body, adapter.streamDecoder());
+            UpstreamStream stream = new UpstreamStream(body, adapter.streamDecoder(), takeOverResponseClose(exchange));
             try {
                 long deadline = System.nanoTime() + firstByteTimeoutNanos(target);
                 List<ChatChunk> first = stream.readUntilContent(deadline);
@@ -87,6 +90,25 @@ final class ModelCall {
             }
         }
         clear(m);
+    }
+
+    /**
+     * camel-http closes its response when the unit of work that made the call is done, which is before the
+     * relay has read the stream. Its close is moved to a holder that runs when the stream itself is closed.
+     */
+    private static Runnable takeOverResponseClose(Exchange exchange) {
+        if (exchange.getUnitOfWork() == null) {
+            return () -> { };
+        }
+        Exchange holder = new org.apache.camel.support.DefaultExchange(exchange.getContext());
+        exchange.getUnitOfWork().handoverSynchronization(holder,
+                s -> s.getClass().getName().startsWith("org.apache.camel.component.http."));
+        return () -> {
+            List<org.apache.camel.spi.Synchronization> closes = holder.getExchangeExtension().handoverCompletions();
+            if (closes != null) {
+                closes.forEach(c -> c.onComplete(holder));
+            }
+        };
     }
 
     /** A stream that has started: its first chunks, already read, and the rest still to come. */

@@ -4,10 +4,8 @@ import dev.switchboard.api.ChatChunk;
 import dev.switchboard.api.FailureClass;
 import dev.switchboard.api.ProviderFailure;
 import dev.switchboard.providers.StreamDecoder;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -20,13 +18,19 @@ import java.util.List;
  */
 final class UpstreamStream implements AutoCloseable {
     private final InputStream body;
-    private final BufferedReader reader;
     private final StreamDecoder decoder;
+    private final byte[] buffer = new byte[8192];
+    private int start;
+    private int end;
+    private final java.io.ByteArrayOutputStream partial = new java.io.ByteArrayOutputStream();
 
-    UpstreamStream(InputStream body, StreamDecoder decoder) {
+    private final Runnable release;
+
+    /** {@code release} frees the connection once the body is closed. */
+    UpstreamStream(InputStream body, StreamDecoder decoder, Runnable release) {
         this.body = body;
-        this.reader = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8));
         this.decoder = decoder;
+        this.release = release;
     }
 
     /**
@@ -57,7 +61,7 @@ final class UpstreamStream implements AutoCloseable {
         }
         String line;
         try {
-            line = reader.readLine();
+            line = readLine();
         } catch (SocketTimeoutException e) {
             throw new ProviderFailure(FailureClass.TIMEOUT, "the provider stream stalled past the idle timeout");
         } catch (IOException e) {
@@ -72,12 +76,45 @@ final class UpstreamStream implements AutoCloseable {
         return decoder.decode(line);
     }
 
+    /**
+     * The next line, without its terminator, or null at the end of the body. Reads only what has arrived:
+     * a Reader would read ahead and hold an event back until more bytes come.
+     */
+    private String readLine() throws IOException {
+        while (true) {
+            for (int i = start; i < end; i++) {
+                if (buffer[i] == '\n') {
+                    partial.write(buffer, start, i - start);
+                    start = i + 1;
+                    byte[] bytes = partial.toByteArray();
+                    partial.reset();
+                    int len = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
+                    return new String(bytes, 0, len, StandardCharsets.UTF_8);
+                }
+            }
+            partial.write(buffer, start, end - start);
+            start = 0;
+            end = body.read(buffer, 0, buffer.length);
+            if (end < 0) {
+                end = 0;
+                if (partial.size() == 0) {
+                    return null;
+                }
+                String last = partial.toString(StandardCharsets.UTF_8);
+                partial.reset();
+                return last;
+            }
+        }
+    }
+
     @Override
     public void close() {
         try {
             body.close();
         } catch (IOException ignored) {
             // the connection is discarded either way
+        } finally {
+            release.run();
         }
     }
 }

@@ -44,6 +44,8 @@ public final class UsageWriter implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
     private volatile boolean healthy = true;
+    /** Rows taken off the queue into the batch being written (or retried). */
+    private volatile int inFlight;
 
     public UsageWriter(ProducerTemplate producer, String dataSourceName, MeterRegistry registry, int capacity) {
         this.queue = new ArrayBlockingQueue<>(capacity);
@@ -83,8 +85,9 @@ public final class UsageWriter implements AutoCloseable {
         }
     }
 
+    /** Rows not yet in the database: queued, plus the batch being written or retried. */
     public int pending() {
-        return queue.size();
+        return queue.size() + inFlight;
     }
 
     /** False while the last write failed (the database is away). */
@@ -104,10 +107,12 @@ public final class UsageWriter implements AutoCloseable {
                     }
                     batch.add(first);
                     queue.drainTo(batch, MAX_BATCH - 1);
+                    inFlight = batch.size();
                 }
                 write(batch);
                 written.increment(batch.size());
                 batch.clear();
+                inFlight = 0;
                 if (!healthy) {
                     LOG.info("Usage database is back; pending rows written");
                 }

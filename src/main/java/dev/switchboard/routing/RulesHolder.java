@@ -169,7 +169,7 @@ public final class RulesHolder {
         if (kiePath == null) {
             return folder.toString();
         }
-        String name = kiePath.startsWith(KIE_PATH) ? kiePath.substring(KIE_PATH.length()) : kiePath;
-        return folder.resolve(name).toString();
+        // Drools names a file by its KIE path, with or without src/main/resources/; rule files sit directly in the folder.
+        return folder.resolve(Path.of(kiePath).getFileName().toString()).toString();
     }
 }

@@ -355,6 +355,9 @@ public final class FakeOpenAi implements AutoCloseable {
             case "fake-cut", "fake-cut-clean" -> {
                 sse.delta(JSON.createObjectNode().put("content", "Hel"), null);
                 if ("fake-cut".equals(model)) {
+                    // A real cut comes some time after the first content; dropping the socket at once can
+                    // reset it before the client has read the bytes already sent.
+                    pause(200);
                     throw new AbruptClose();
                 }
             }
@@ -521,7 +524,7 @@ public final class FakeOpenAi implements AutoCloseable {
 
     private static void pause(long millis) {
         try {
-            Thread.sleep(millis);     // the one deliberate delay (fake-slow)
+            Thread.sleep(millis);     // deliberate provider delays (fake-slow, fake-cut)
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
