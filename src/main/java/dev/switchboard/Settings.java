@@ -1,6 +1,7 @@
 package dev.switchboard;
 
 import dev.switchboard.catalog.CatalogLoader.SimulatorMode;
+import dev.switchboard.simulator.Simulation;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -37,11 +38,6 @@ public record Settings(
     public static final int DEFAULT_JMS_PORT = 61616;
     /** Every waiting stream holds one worker while it relays; size for hundreds of concurrent slow streams. */
     public static final int DEFAULT_WORKER_THREADS = 400;
-
-    /** What the built-in simulator does: latency before answering, and how often it fails on purpose. */
-    public record Simulation(long latencyMs, double errorRate, double rateLimitRate, double hangRate, double cutRate) {
-        public static final Simulation NONE = new Simulation(0, 0, 0, 0, 0);
-    }
 
     public static Settings fromEnv(Map<String, String> env) {
         Path data = Path.of(get(env, "SWITCHBOARD_DATA", "./data"));

@@ -65,7 +65,7 @@ final class RouteStage {
         } else {
             cat.model(name).ifPresent(m -> names.addAll(m.fallbacks()));
         }
-        ctx.chain = resolve(names, cat, "chat");
+        ctx.chain = resolve(names, cat);
     }
 
     void embeddings(Exchange exchange) {
@@ -81,10 +81,10 @@ final class RouteStage {
         List<String> names = new ArrayList<>();
         names.add(name);
         cat.model(name).ifPresent(m -> names.addAll(m.fallbacks()));
-        ctx.chain = resolve(names, cat, "embeddings");
+        ctx.chain = resolve(names, cat);
     }
 
-    private static List<Target> resolve(List<String> names, Catalog cat, String operation) {
+    private static List<Target> resolve(List<String> names, Catalog cat) {
         List<Target> targets = new ArrayList<>(names.size());
         for (String n : names) {
             targets.add(target(n, cat));

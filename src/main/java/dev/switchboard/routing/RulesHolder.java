@@ -99,6 +99,10 @@ public final class RulesHolder {
             for (Message m : builder.getResults().getMessages(Message.Level.ERROR)) {
                 errors.add(new RuleError(displayPath(m.getPath()), m.getLine(), m.getText().strip()));
             }
+            // A syntax error also yields "Parser returned a null Package" for the same file: noise once the real error is listed.
+            if (errors.size() > 1) {
+                errors.removeIf(e -> e.message().startsWith("Parser returned a null Package"));
+            }
             if (errors.isEmpty()) {
                 kieBase = ks.newKieContainer(releaseId).getKieBase();
             }

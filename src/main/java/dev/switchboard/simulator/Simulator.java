@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.switchboard.Settings.Simulation;
 import dev.switchboard.api.ErrorBodies;
 import dev.switchboard.providers.Json;
 import io.vertx.core.Vertx;
