@@ -104,7 +104,8 @@ public final class App implements AutoCloseable {
             simulator = new Simulator(vertx, s.simulation()).start();
             resources.add(simulator);
         }
-        catalog.set(new CatalogLoader(s.env()).load(s.catalogFile(), s.simulatorMode(), simulator == null ? null : simulator.baseUrl()));
+        Adapters adapters = Adapters.standard();
+        catalog.set(new CatalogLoader(s.env(), adapters.types()).load(s.catalogFile(), s.simulatorMode(), simulator == null ? null : simulator.baseUrl()));
         logProviders(catalog.get());
 
         rules = new RulesHolder(s.rulesDir());
@@ -143,7 +144,7 @@ public final class App implements AutoCloseable {
         camel.addService(server, true, true);
 
         writer = new UsageWriter(camel.createProducerTemplate(), DATA_SOURCE, metrics, UsageWriter.DEFAULT_QUEUE_CAPACITY);
-        PipelineRoutes pipeline = new PipelineRoutes(catalog::get, rules, Adapters.standard(), breakers, s.breakerOpenWait(),
+        PipelineRoutes pipeline = new PipelineRoutes(catalog::get, rules, adapters, breakers, s.breakerOpenWait(),
                 writer, new RequestMetrics(metrics), s.rulesPollMillis());
         camel.addRoutes(pipeline);
         pipeline.addModelRoutes(camel);

@@ -23,14 +23,21 @@ import java.util.Set;
  */
 public final class CatalogLoader {
     public static final String BUNDLED = "/default-catalog.yaml";
-    private static final Set<String> KNOWN_TYPES = Set.of("openai", "anthropic", "gemini", "ollama");
-    /** Wire formats this build has adapters for; other providers are listed but not callable yet. */
-    private static final Set<String> SUPPORTED_TYPES = Set.of("openai", "ollama");
+    /** Wire formats a catalog may name. */
+    public static final Set<String> KNOWN_TYPES = Set.of(
+            "openai", "anthropic", "gemini", "ollama", "xai", "deepseek", "perplexity", "lmstudio");
 
     private final Map<String, String> env;
+    /** Wire formats this build has adapters for; providers of other types are listed but off. */
+    private final Set<String> supportedTypes;
+
+    public CatalogLoader(Map<String, String> env, Set<String> supportedTypes) {
+        this.env = Map.copyOf(env);
+        this.supportedTypes = Set.copyOf(supportedTypes);
+    }
 
     public CatalogLoader(Map<String, String> env) {
-        this.env = Map.copyOf(env);
+        this(env, KNOWN_TYPES);
     }
 
     /** Loads {@code file} when given, else the bundled default catalog. */
@@ -135,13 +142,9 @@ public final class CatalogLoader {
         if (fromEnv != null) {
             baseUrl = fromEnv;
         }
-        if (baseUrl != null && type.equals("ollama") && !baseUrl.endsWith("/v1")) {
-            // OLLAMA_HOST names the server; its OpenAI-compatible API lives under /v1.
-            baseUrl = stripSlash(baseUrl) + "/v1";
-        }
         Secret key = keyEnv == null ? null : Secret.of(env.get(keyEnv));
         String reason = null;
-        if (!SUPPORTED_TYPES.contains(type)) {
+        if (!supportedTypes.contains(type)) {
             reason = "the " + type + " wire format is not supported by this build yet";
         } else if (local && fromEnv == null) {
             reason = "local server: set " + baseUrlEnv + " to enable it";
@@ -157,8 +160,11 @@ public final class CatalogLoader {
             throw new CatalogException(where + ".contextWindow: missing or not positive for model '" + id + "'");
         }
         JsonNode priceNode = m.path("price");
-        Price price = new Price(nonNegative(priceNode, "input", where), nonNegative(priceNode, "output", where),
-                priceNode.has("cachedInput") ? nonNegative(priceNode, "cachedInput", where) : nonNegative(priceNode, "input", where));
+        double input = nonNegative(priceNode, "input", where);
+        Price price = new Price(input, nonNegative(priceNode, "output", where),
+                priceNode.has("cachedInput") ? nonNegative(priceNode, "cachedInput", where) : input,
+                priceNode.has("cacheWrite") ? nonNegative(priceNode, "cacheWrite", where) : input,
+                nonNegative(priceNode, "searchPer1k", where));
         Set<String> capabilities = new HashSet<>();
         m.path("capabilities").forEach(c -> capabilities.add(c.asText()));
         if (capabilities.isEmpty()) {

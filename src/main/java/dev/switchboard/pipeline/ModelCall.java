@@ -50,7 +50,7 @@ final class ModelCall {
         Message m = exchange.getMessage();
         m.removeHeaders("*");
         request.headers().forEach(m::setHeader);
-        m.setHeader(Exchange.HTTP_METHOD, "POST");
+        m.setHeader(Exchange.HTTP_METHOD, request.method());
         m.setHeader(Exchange.HTTP_URI, request.url());
         m.setBody(request.body());
         exchange.removeVariable(ANSWER);
@@ -64,30 +64,34 @@ final class ModelCall {
         Message m = exchange.getMessage();
         int status = m.getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
         InputStream body = m.getBody(InputStream.class);
-        if (status < 200 || status >= 300) {
-            byte[] bytes = readAll(body, MAX_ERROR_BODY);
-            ProviderFailure failure = adapter.classify(status, name -> m.getHeader(name, String.class), bytes);
+        try {
+            if (status < 200 || status >= 300) {
+                byte[] bytes = readAll(body, MAX_ERROR_BODY);
+                throw adapter.classify(status, name -> m.getHeader(name, String.class), bytes);
+            }
+            if (ctx.operation.equals("embeddings")) {
+                exchange.setVariable(ANSWER, adapter.fromEmbeddingsResponse(readAll(body, Integer.MAX_VALUE)));
+            } else if (!ctx.stream) {
+                exchange.setVariable(ANSWER, adapter.fromChatResponse(readAll(body, Integer.MAX_VALUE)));
+            } else {
+                UpstreamStream stream = new UpstreamStream(body, adapter.streamDecoder(), takeOverResponseClose(exchange));
+                try {
+                    long deadline = System.nanoTime() + firstByteTimeoutNanos(target);
+                    List<ChatChunk> first = stream.readUntilContent(deadline);
+                    exchange.setVariable(ANSWER, new StreamingAnswer(first, stream));
+                } catch (RuntimeException e) {
+                    stream.close();
+                    throw e;
+                }
+            }
+        } catch (ProviderFailure failure) {
             clear(m);
             if (failure.failureClass().countsAgainstBreaker()) {
                 throw failure;
             }
+            // Not the model's health (the caller's request, a filter, a missing model): the breaker records a success.
             exchange.setVariable(FAILURE, failure);
             return;
-        }
-        if (ctx.operation.equals("embeddings")) {
-            exchange.setVariable(ANSWER, adapter.fromEmbeddingsResponse(readAll(body, Integer.MAX_VALUE)));
-        } else if (!ctx.stream) {
-            exchange.setVariable(ANSWER, adapter.fromChatResponse(readAll(body, Integer.MAX_VALUE)));
-        } else {
-            UpstreamStream stream = new UpstreamStream(body, adapter.streamDecoder(), takeOverResponseClose(exchange));
-            try {
-                long deadline = System.nanoTime() + firstByteTimeoutNanos(target);
-                List<ChatChunk> first = stream.readUntilContent(deadline);
-                exchange.setVariable(ANSWER, new StreamingAnswer(first, stream));
-            } catch (RuntimeException e) {
-                stream.close();
-                throw e;
-            }
         }
         clear(m);
     }

@@ -1,5 +1,6 @@
 package dev.switchboard.providers;
 
+import dev.switchboard.providers.openai.OpenAiCompatibleAdapter;
 import java.util.Map;
 
 /** The adapter for each provider wire format named in the catalog ({@code type}). */
@@ -10,10 +11,13 @@ public final class Adapters {
         this.byType = Map.copyOf(byType);
     }
 
-    /** This build's adapters. Ollama is served through its OpenAI-compatible /v1 API. */
+    /** This build's adapters, by the catalog's provider {@code type}. */
     public static Adapters standard() {
-        OpenAiCompatibleAdapter openAi = new OpenAiCompatibleAdapter();
-        return new Adapters(Map.of("openai", openAi, "ollama", openAi));
+        return new Adapters(Map.of("openai", new OpenAiCompatibleAdapter()));
+    }
+
+    public java.util.Set<String> types() {
+        return byType.keySet();
     }
 
     public ProviderAdapter forType(String type) {

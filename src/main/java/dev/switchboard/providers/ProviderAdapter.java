@@ -6,6 +6,7 @@ import dev.switchboard.api.ChatResponse;
 import dev.switchboard.api.ProviderFailure;
 import java.util.function.Function;
 
+
 /**
  * One provider's wire format. Pure translation, no I/O: the pipeline sends the bytes (camel-http), so an
  * adapter is tested as plain functions. One implementation per file; OpenAI-compatible providers extend
@@ -27,6 +28,12 @@ public interface ProviderAdapter {
 
     /** Embeddings in OpenAI's list shape. */
     ObjectNode fromEmbeddingsResponse(byte[] body);
+
+    /** The request listing the provider's models: model discovery, and the cheap credential / health check. */
+    UpstreamRequest toModelsRequest(Credentials credentials);
+
+    /** The model ids of a models listing. */
+    java.util.List<String> fromModelsResponse(byte[] body);
 
     /** Classifies a non-2xx answer from its status, headers (looked up case-insensitively) and body. */
     ProviderFailure classify(int status, Function<String, String> header, byte[] body);

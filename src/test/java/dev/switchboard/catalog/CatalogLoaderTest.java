@@ -42,7 +42,7 @@ class CatalogLoaderTest {
     @Test
     void should_price_cached_tokens_at_the_cached_rate() {
         Price p = new Price(2.0, 8.0, 0.5);
-        assertEquals((900 * 2.0 + 100 * 0.5 + 50 * 8.0) / 1e6, p.cost(new dev.switchboard.api.Usage(1000, 50, 1050, 100, 0)), 1e-12);
+        assertEquals((900 * 2.0 + 100 * 0.5 + 50 * 8.0) / 1e6, p.cost(new dev.switchboard.api.Usage(1000, 50, 1050, 100, 0, 0, 0)), 1e-12);
     }
 
     @Test

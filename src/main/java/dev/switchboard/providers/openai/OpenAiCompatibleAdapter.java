@@ -1,5 +1,10 @@
-package dev.switchboard.providers;
+package dev.switchboard.providers.openai;
 
+import dev.switchboard.providers.Json;
+import dev.switchboard.providers.ProviderAdapter;
+import dev.switchboard.providers.RetryHints;
+import dev.switchboard.providers.StreamDecoder;
+import dev.switchboard.providers.UpstreamRequest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.api.ChatChunk;
@@ -39,7 +44,7 @@ public class OpenAiCompatibleAdapter implements ProviderAdapter {
         } else {
             body.remove("stream_options");
         }
-        return new UpstreamRequest(credentials.baseUrl() + "/chat/completions", headers(credentials, request.stream()), Json.bytes(body));
+        return UpstreamRequest.post(credentials.baseUrl() + "/chat/completions", headers(credentials, request.stream()), Json.bytes(body));
     }
 
     @Override
@@ -68,7 +73,7 @@ public class OpenAiCompatibleAdapter implements ProviderAdapter {
     public UpstreamRequest toEmbeddingsRequest(ObjectNode request, String upstreamModel, Credentials credentials) {
         ObjectNode body = request.deepCopy();
         body.put("model", upstreamModel);
-        return new UpstreamRequest(credentials.baseUrl() + "/embeddings", headers(credentials, false), Json.bytes(body));
+        return UpstreamRequest.post(credentials.baseUrl() + "/embeddings", headers(credentials, false), Json.bytes(body));
     }
 
     @Override
@@ -78,6 +83,22 @@ public class OpenAiCompatibleAdapter implements ProviderAdapter {
             throw new ProviderFailure(FailureClass.SERVER_ERROR, "the provider answered 200 with a body that is not an embeddings list");
         }
         return (ObjectNode) json;
+    }
+
+    @Override
+    public UpstreamRequest toModelsRequest(Credentials credentials) {
+        return UpstreamRequest.get(credentials.baseUrl() + "/models", headers(credentials, false));
+    }
+
+    @Override
+    public List<String> fromModelsResponse(byte[] body) {
+        JsonNode json = Json.parseOrNull(body);
+        if (json == null || !json.path("data").isArray()) {
+            throw new ProviderFailure(FailureClass.SERVER_ERROR, "the provider's model list is not OpenAI's list shape");
+        }
+        List<String> ids = new java.util.ArrayList<>();
+        json.get("data").forEach(m -> ids.add(m.path("id").asText()));
+        return ids;
     }
 
     @Override
@@ -138,18 +159,18 @@ public class OpenAiCompatibleAdapter implements ProviderAdapter {
         };
     }
 
-    static boolean isContextMessage(String message) {
+    protected static boolean isContextMessage(String message) {
         String lower = message.toLowerCase(Locale.ROOT);
         return CONTEXT_PATTERNS.stream().anyMatch(lower::contains);
     }
 
-    private ProviderFailure errorObject(JsonNode error, int status) {
+    protected ProviderFailure errorObject(JsonNode error, int status) {
         String message = errorMessage(error, status);
         FailureClass byBody = classByBody(error, message);
         return new ProviderFailure(byBody != null ? byBody : FailureClass.SERVER_ERROR, status, message, null);
     }
 
-    private static String errorMessage(JsonNode error, int status) {
+    protected static String errorMessage(JsonNode error, int status) {
         if (error != null && error.isObject() && error.hasNonNull("message")) {
             return error.get("message").asText();
         }

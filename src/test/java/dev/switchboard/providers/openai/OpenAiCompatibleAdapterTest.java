@@ -1,5 +1,10 @@
-package dev.switchboard.providers;
+package dev.switchboard.providers.openai;
 
+import dev.switchboard.providers.Json;
+import dev.switchboard.providers.ProviderAdapter;
+import dev.switchboard.providers.RetryHints;
+import dev.switchboard.providers.StreamDecoder;
+import dev.switchboard.providers.UpstreamRequest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
