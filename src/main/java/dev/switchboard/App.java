@@ -4,6 +4,7 @@ import dev.switchboard.admin.ManagementServer;
 import dev.switchboard.boot.Database;
 import dev.switchboard.boot.EmbeddedBroker;
 import dev.switchboard.catalog.Catalog;
+import dev.switchboard.catalog.CatalogHolder;
 import dev.switchboard.catalog.CatalogLoader;
 import dev.switchboard.catalog.CatalogLoader.SimulatorMode;
 import dev.switchboard.catalog.ProviderSpec;
@@ -26,12 +27,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.http.HttpComponent;
 import org.apache.camel.component.jms.JmsComponent;
+import io.vertx.core.impl.ContextInternal;
+import org.apache.camel.component.platform.http.PlatformHttpConstants;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpEngine;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServer;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServerConfiguration;
 import org.apache.camel.impl.DefaultCamelContext;
@@ -59,7 +62,7 @@ public final class App implements AutoCloseable {
     private BreakerRegistry breakers;
     private EmbeddedBroker broker;
     private Database database;
-    private final AtomicReference<Catalog> catalog = new AtomicReference<>();
+    private CatalogHolder catalog;
 
     public static void main(String[] args) {
         try {
@@ -105,7 +108,8 @@ public final class App implements AutoCloseable {
             resources.add(simulator);
         }
         Adapters adapters = Adapters.standard();
-        catalog.set(new CatalogLoader(s.env(), adapters.types()).load(s.catalogFile(), s.simulatorMode(), simulator == null ? null : simulator.baseUrl()));
+        catalog = new CatalogHolder(new CatalogLoader(s.env(), adapters.types())
+                .load(s.catalogFile(), s.simulatorMode(), simulator == null ? null : simulator.baseUrl()));
         logProviders(catalog.get());
 
         rules = new RulesHolder(s.rulesDir());
@@ -142,12 +146,19 @@ public final class App implements AutoCloseable {
         VertxPlatformHttpServer server = new VertxPlatformHttpServer(serverConfig);
         server.setVertx(vertx);
         camel.addService(server, true, true);
+        VertxPlatformHttpEngine engine = new VertxPlatformHttpEngine();
+        // Each request on a context of its own: Camel writes a response body from blocking tasks that Vert.x
+        // runs in order per context, so on the shared event-loop context one relaying stream would hold back
+        // every other stream of that event loop.
+        engine.setHandlers(List.of(ctx -> ((ContextInternal) ctx.vertx().getOrCreateContext()).duplicate().runOnContext(v -> ctx.next())));
+        camel.getRegistry().bind(PlatformHttpConstants.PLATFORM_HTTP_ENGINE_NAME, engine);
 
         writer = new UsageWriter(camel.createProducerTemplate(), DATA_SOURCE, metrics, UsageWriter.DEFAULT_QUEUE_CAPACITY);
         PipelineRoutes pipeline = new PipelineRoutes(catalog::get, rules, adapters, breakers, s.breakerOpenWait(),
                 writer, new RequestMetrics(metrics), s.rulesPollMillis());
         camel.addRoutes(pipeline);
         pipeline.addModelRoutes(camel);
+        catalog.onChange((before, after) -> pipeline.addModelRoutes(camel, after));
         loadFrontDoors(camel, s.routesDir());
         camel.start();
         LOG.info("Pipeline: {} routes started ({} model routes, each behind its own circuit breaker)", camel.getRoutes().size(),
@@ -157,7 +168,7 @@ public final class App implements AutoCloseable {
         resources.add(camel::stop);
 
         ProducerTemplate admin = camel.createProducerTemplate();
-        management = new ManagementServer(vertx, metrics, rules, catalog::get, breakers, writer, admin, DATA_SOURCE, s.adminToken())
+        management = new ManagementServer(vertx, metrics, rules, catalog, adapters, breakers, writer, admin, DATA_SOURCE, s.adminToken())
                 .start(s.managementHost(), s.managementPort());
         resources.add(management);
 

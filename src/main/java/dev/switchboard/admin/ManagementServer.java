@@ -4,7 +4,12 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.api.ErrorBodies;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.api.GatewayError;
 import dev.switchboard.catalog.Catalog;
+import dev.switchboard.catalog.CatalogHolder;
+import dev.switchboard.providers.Adapters;
+import io.vertx.ext.web.handler.BodyHandler;
 import dev.switchboard.catalog.ModelSpec;
 import dev.switchboard.catalog.ProviderSpec;
 import dev.switchboard.providers.Json;
@@ -42,11 +47,12 @@ public final class ManagementServer implements AutoCloseable {
     private final ProducerTemplate producer;
     private final String dataSourceName;
     private final String adminToken;
+    private final ProviderRegistrar registrar;
     private HttpServer server;
 
-    public ManagementServer(Vertx vertx, PrometheusMeterRegistry metrics, RulesHolder rules, Supplier<Catalog> catalog,
-                            BreakerRegistry breakers, UsageWriter writer, ProducerTemplate producer, String dataSourceName,
-                            String adminToken) {
+    public ManagementServer(Vertx vertx, PrometheusMeterRegistry metrics, RulesHolder rules, CatalogHolder catalog,
+                            Adapters adapters, BreakerRegistry breakers, UsageWriter writer, ProducerTemplate producer,
+                            String dataSourceName, String adminToken) {
         this.vertx = vertx;
         this.metrics = metrics;
         this.rules = rules;
@@ -56,6 +62,7 @@ public final class ManagementServer implements AutoCloseable {
         this.producer = producer;
         this.dataSourceName = dataSourceName;
         this.adminToken = adminToken;
+        this.registrar = new ProviderRegistrar(catalog, adapters, producer);
     }
 
     public ManagementServer start(String host, int port) {
@@ -67,6 +74,7 @@ public final class ManagementServer implements AutoCloseable {
         router.get("/admin/api/rules").handler(ctx -> json(ctx, 200, rulesStatus()));
         router.get("/admin/api/providers").handler(ctx -> json(ctx, 200, providers()));
         router.get("/admin/api/usage").blockingHandler(this::usage, false);
+        router.post("/admin/api/providers").handler(BodyHandler.create().setBodyLimit(64 * 1024)).blockingHandler(this::addProvider, false);
         router.route().last().handler(ctx -> json(ctx, 404, ErrorBodies.openAi(
                 "No management endpoint " + ctx.request().method() + " " + ctx.request().path()
                         + "; see /health, /metrics, /admin/api/rules, /admin/api/providers, /admin/api/usage",
@@ -148,6 +156,20 @@ public final class ManagementServer implements AutoCloseable {
                     .put("servedBy", cat.providerFor(m).id()).put("breaker", states.getOrDefault(m.id(), "CLOSED"));
         }
         return body;
+    }
+
+    private void addProvider(RoutingContext ctx) {
+        JsonNode body = Json.parseOrNull(ctx.body().buffer() == null ? null : ctx.body().buffer().getBytes());
+        if (body == null || !body.isObject()) {
+            json(ctx, 400, ErrorBodies.openAi("Send a JSON object: {\"id\", \"type\", \"baseUrl\", \"apiKey\"}",
+                    "invalid_request_error", null, "invalid_json"));
+            return;
+        }
+        try {
+            json(ctx, 201, registrar.register(body));
+        } catch (GatewayError e) {
+            json(ctx, e.status(), ErrorBodies.openAi(e.getMessage(), e.type(), e.param(), e.code()));
+        }
     }
 
     private void usage(RoutingContext ctx) {

@@ -18,4 +18,38 @@ public final class ErrorBodies {
         error.put("code", code);
         return root;
     }
+
+    /** Anthropic's {@code {"type":"error","error":{"type","message"}}}, its type chosen by the HTTP status. */
+    public static ObjectNode anthropic(int status, String message) {
+        ObjectNode root = JsonNodeFactory.instance.objectNode();
+        root.put("type", "error");
+        root.putObject("error").put("type", anthropicTypeForStatus(status)).put("message", message);
+        return root;
+    }
+
+    static String anthropicTypeForStatus(int status) {
+        return switch (status) {
+            case 400, 415, 422 -> "invalid_request_error";
+            case 401 -> "authentication_error";
+            case 403 -> "permission_error";
+            case 404 -> "not_found_error";
+            case 413 -> "request_too_large";
+            case 429 -> "rate_limit_error";
+            case 503, 529 -> "overloaded_error";
+            case 504 -> "timeout_error";
+            default -> "api_error";
+        };
+    }
+
+    /** The Anthropic error type for a failure the gateway describes in OpenAI terms (mid-stream errors). */
+    public static String anthropicType(String openAiType, String code) {
+        if (code != null) {
+            for (FailureClass fc : FailureClass.values()) {
+                if (fc.code().equals(code)) {
+                    return fc == FailureClass.SERVER_ERROR ? "api_error" : anthropicTypeForStatus(fc.callerStatus());
+                }
+            }
+        }
+        return "api_error";
+    }
 }

@@ -52,9 +52,10 @@ public final class Catalog {
         return all;
     }
 
-    /** The provider that answers for this model now: its own, or the simulator in simulator mode. */
+    /** The provider that answers for this model now: its own when enabled, else the simulator in simulator mode. */
     public ProviderSpec providerFor(ModelSpec model) {
-        return simulator != null ? simulator : providers.get(model.provider());
+        ProviderSpec own = providers.get(model.provider());
+        return own.enabled() || simulator == null ? own : simulator;
     }
 
     public boolean callable(ModelSpec model) {
@@ -79,6 +80,23 @@ public final class Catalog {
 
     public String defaultEmbeddingModel() {
         return defaultEmbeddingModel;
+    }
+
+    /**
+     * A copy with one more provider and its models. Models whose id the catalog already has are added as
+     * {@code provider/model-id}, so nothing existing changes meaning.
+     */
+    public Catalog withProvider(ProviderSpec provider, List<ModelSpec> newModels) {
+        if (providers.containsKey(provider.id())) {
+            throw new IllegalArgumentException("provider '" + provider.id() + "' already exists");
+        }
+        Map<String, ProviderSpec> p = new LinkedHashMap<>(providers);
+        p.put(provider.id(), provider);
+        Map<String, ModelSpec> m = new LinkedHashMap<>(models);
+        for (ModelSpec model : newModels) {
+            m.putIfAbsent(model.id(), model);
+        }
+        return new Catalog(p, m, chains, defaultChatModel, defaultEmbeddingModel, simulator);
     }
 
     public boolean simulatorMode() {

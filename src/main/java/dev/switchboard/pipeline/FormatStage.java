@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.api.ChatRequest;
 import dev.switchboard.api.GatewayError;
 import dev.switchboard.providers.Json;
+import dev.switchboard.providers.anthropic.AnthropicMapper;
 import dev.switchboard.routing.LlmRequest;
 import java.util.Locale;
 import java.util.Set;
@@ -43,7 +44,40 @@ final class FormatStage {
 
     void chat(Exchange exchange) {
         RequestContext ctx = begin(exchange, "chat");
+        validateChat(exchange, ctx, parse(exchange, ctx));
+    }
+
+    /**
+     * Anthropic's Messages API as a front door: validated in its own terms, then turned into the canonical
+     * request; the answer is turned back on the way out (see {@link RespondStage}).
+     */
+    void messages(Exchange exchange) {
+        RequestContext ctx = begin(exchange, "chat");
+        ctx.frontDoor = RequestContext.FrontDoor.ANTHROPIC;
         ObjectNode body = parse(exchange, ctx);
+        if (!body.path("model").isTextual() || body.get("model").asText().isBlank()) {
+            throw GatewayError.badRequest("model", "model: Field required (a model id string)");
+        }
+        JsonNode maxTokens = body.get("max_tokens");
+        if (maxTokens == null || !maxTokens.isIntegralNumber() || maxTokens.asLong() < 1) {
+            throw GatewayError.badRequest("max_tokens", "max_tokens: Field required (an integer of at least 1)");
+        }
+        JsonNode messages = body.get("messages");
+        if (messages == null || !messages.isArray() || messages.isEmpty()) {
+            throw GatewayError.badRequest("messages", "messages: Field required (a non-empty array of {role, content})");
+        }
+        for (int i = 0; i < messages.size(); i++) {
+            String role = messages.get(i).path("role").asText("");
+            if (!role.equals("user") && !role.equals("assistant")) {
+                throw GatewayError.badRequest("messages." + i + ".role", "messages." + i + ".role: must be 'user' or 'assistant', got '" + role + "'");
+            }
+        }
+        range(body, "temperature", 0, 1);
+        range(body, "top_p", 0, 1);
+        validateChat(exchange, ctx, AnthropicMapper.fromAnthropicRequest(body));
+    }
+
+    private void validateChat(Exchange exchange, RequestContext ctx, ObjectNode body) {
         JsonNode model = body.get("model");
         if (model != null && !model.isNull() && !model.isTextual()) {
             throw GatewayError.badRequest("model", "'model' must be a string");

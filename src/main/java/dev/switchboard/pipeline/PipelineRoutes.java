@@ -42,6 +42,7 @@ public final class PipelineRoutes extends RouteBuilder {
         this.route = new RouteStage(catalog, rules);
         this.call = new ModelCall(adapters);
         this.respond = new RespondStage(catalog, new RecordStage(writer, metrics));
+
         this.breakerOpenWait = breakerOpenWait;
         this.rulesPollMillis = rulesPollMillis;
     }
@@ -57,6 +58,12 @@ public final class PipelineRoutes extends RouteBuilder {
                 .process(route::chat).id("route")
                 .process(fallback::walk).id("fallback")
                 .process(respond::chat).id("respond-and-record");
+
+        from("direct:messages").routeId("messages")
+                .process(format::messages).id("format-messages")
+                .process(route::chat).id("route-messages")
+                .process(fallback::walk).id("fallback-messages")
+                .process(respond::chat).id("respond-messages");
 
         from("direct:embeddings").routeId("embeddings")
                 .process(format::embeddings).id("format-embeddings")
@@ -90,7 +97,11 @@ public final class PipelineRoutes extends RouteBuilder {
 
     /** Stamps out {@code direct:model-<id>} from the template for every model and provider of the catalog. */
     public void addModelRoutes(CamelContext context) {
-        Catalog cat = catalog.get();
+        addModelRoutes(context, catalog.get());
+    }
+
+    /** Adds the routes a catalog needs that do not exist yet (models and providers added at runtime). */
+    public void addModelRoutes(CamelContext context, Catalog cat) {
         for (ModelSpec model : cat.models()) {
             addModelRoute(context, model.id(), model.connectTimeout(), model.firstByteTimeout());
         }
@@ -100,6 +111,9 @@ public final class PipelineRoutes extends RouteBuilder {
     }
 
     private void addModelRoute(CamelContext context, String key, Duration connect, Duration firstByte) {
+        if (context.getRoute("model-" + key) != null) {
+            return;
+        }
         String breaker = "cb-" + key;
         context.getRegistry().bind(breaker, breakers.breaker(key));
         TemplatedRouteBuilder.builder(context, TEMPLATE)

@@ -29,6 +29,10 @@ public final class RequestContext {
     final List<String> tags = new ArrayList<>();
     private final AtomicBoolean recorded = new AtomicBoolean();
 
+    /** The API the caller speaks: answers and errors go back in its shape. */
+    enum FrontDoor { OPENAI, ANTHROPIC }
+
+    FrontDoor frontDoor = FrontDoor.OPENAI;
     String caller = "anonymous";
     String requestedModel;
     ChatRequest request;

@@ -10,6 +10,7 @@ import dev.switchboard.api.Usage;
 import dev.switchboard.catalog.Catalog;
 import dev.switchboard.catalog.ModelSpec;
 import dev.switchboard.providers.Json;
+import dev.switchboard.providers.anthropic.AnthropicMapper;
 import java.util.function.Supplier;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -46,7 +47,9 @@ final class RespondStage {
         ChatResponse response = (ChatResponse) answer;
         ctx.usage = response.usage();
         m.setHeader(Exchange.CONTENT_TYPE, "application/json");
-        m.setBody(Json.bytes(response.body()));
+        m.setBody(Json.bytes(ctx.frontDoor == RequestContext.FrontDoor.ANTHROPIC
+                ? AnthropicMapper.toAnthropicResponse(response.body(), ctx.servedModelName)
+                : response.body()));
         record.finish(ctx);
     }
 
@@ -103,7 +106,9 @@ final class RespondStage {
             m.setHeader("Retry-After", Long.toString(error.retryAfterSeconds()));
         }
         m.setHeader(Exchange.CONTENT_TYPE, "application/json");
-        m.setBody(Json.bytes(ErrorBodies.openAi(error.getMessage(), error.type(), error.param(), error.code())));
+        m.setBody(Json.bytes(ctx.frontDoor == RequestContext.FrontDoor.ANTHROPIC
+                ? ErrorBodies.anthropic(error.status(), error.getMessage())
+                : ErrorBodies.openAi(error.getMessage(), error.type(), error.param(), error.code())));
         record.finish(ctx);
     }
 

@@ -102,7 +102,7 @@ final class RouteStage {
         if (slash > 0) {
             ProviderSpec provider = cat.provider(name.substring(0, slash)).orElse(null);
             if (provider != null) {
-                ProviderSpec serving = cat.simulatorMode() ? cat.provider(ProviderSpec.SIMULATOR).orElseThrow() : provider;
+                ProviderSpec serving = !provider.enabled() && cat.simulatorMode() ? cat.provider(ProviderSpec.SIMULATOR).orElseThrow() : provider;
                 if (!serving.enabled()) {
                     throw GatewayError.modelNotFound("Provider '" + provider.id() + "' is not enabled (" + provider.disabledReason()
                             + "), so '" + name + "' cannot be called");

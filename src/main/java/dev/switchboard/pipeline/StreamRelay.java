@@ -1,28 +1,23 @@
 package dev.switchboard.pipeline;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.api.ChatChunk;
-import dev.switchboard.api.ErrorBodies;
 import dev.switchboard.api.ProviderFailure;
-import dev.switchboard.providers.Json;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
  * Forwards a started stream to the caller, event by event, as it arrives. Camel pumps this body from a
  * Vert.x worker thread after it has written the status and headers; the first {@code read} relays the
  * whole stream through the {@link StreamSink} and then reports end of input, so Camel ends the response.
- * A stream that breaks after its first chunk ends with an error event and no {@code [DONE]}: never a clean
+ * A stream that breaks after its first chunk ends with an error event and no clean end marker: never a clean
  * end for a broken answer. The usage row is written when the stream is over.
  */
 final class StreamRelay extends InputStream {
-    private static final String DONE = "data: [DONE]\n\n";
-
     private final ModelCall.StreamingAnswer answer;
     private final StreamSink sink;
     private final RequestContext ctx;
     private final RecordStage record;
+    private final StreamEncoder encoder;
     private boolean relayed;
 
     StreamRelay(ModelCall.StreamingAnswer answer, StreamSink sink, RequestContext ctx, RecordStage record) {
@@ -30,6 +25,7 @@ final class StreamRelay extends InputStream {
         this.sink = sink;
         this.ctx = ctx;
         this.record = record;
+        this.encoder = StreamEncoder.of(ctx);
     }
 
     @Override
@@ -64,18 +60,16 @@ final class StreamRelay extends InputStream {
                     return;
                 }
             }
-            sink.write(DONE);
+            sink.write(encoder.end(ctx.usage));
         } catch (ProviderFailure failure) {
             ctx.outcome = "truncated";
             ctx.error = failure.failureClass().label() + ": " + failure.getMessage();
-            ObjectNode error = ErrorBodies.openAi("The provider's stream broke after it started: " + failure.getMessage(),
-                    "upstream_error", null, failure.failureClass().code());
-            sink.write("data: " + new String(Json.bytes(error), StandardCharsets.UTF_8) + "\n\n");
+            sink.write(encoder.error("upstream_error", failure.failureClass().code(),
+                    "The provider's stream broke after it started: " + failure.getMessage()));
         } catch (RuntimeException e) {
             ctx.outcome = "truncated";
             ctx.error = "relay failed: " + e;
-            sink.write("data: " + new String(Json.bytes(ErrorBodies.openAi("The stream failed inside the gateway",
-                    "server_error", null, "internal_error")), StandardCharsets.UTF_8) + "\n\n");
+            sink.write(encoder.error("server_error", "internal_error", "The stream failed inside the gateway"));
         } finally {
             record.finish(ctx);
         }
@@ -87,15 +81,14 @@ final class StreamRelay extends InputStream {
             if (chunk.usage() != null) {
                 ctx.usage = chunk.usage();
             }
-            boolean usageOnly = chunk.usage() != null && chunk.json().path("choices").isEmpty();
-            if (usageOnly && !ctx.request.includeUsage()) {
-                continue; // asked upstream for our own records; the caller did not ask for it
+            String text = encoder.chunk(chunk);
+            if (text.isEmpty()) {
+                continue;
             }
             if (ctx.ttftNanos < 0 && chunk.content()) {
                 ctx.ttftNanos = System.nanoTime();
             }
-            String json = chunk.raw() != null ? chunk.raw() : new String(Json.bytes(chunk.json()), StandardCharsets.UTF_8);
-            if (!sink.write("data: " + json + "\n\n")) {
+            if (!sink.write(text)) {
                 ctx.outcome = "client_closed";
                 return false;
             }

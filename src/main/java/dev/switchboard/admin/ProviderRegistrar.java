@@ -1,0 +1,142 @@
+package dev.switchboard.admin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.api.GatewayError;
+import dev.switchboard.api.ProviderFailure;
+import dev.switchboard.catalog.CatalogHolder;
+import dev.switchboard.catalog.ModelSpec;
+import dev.switchboard.catalog.Price;
+import dev.switchboard.catalog.ProviderSpec;
+import dev.switchboard.catalog.Secret;
+import dev.switchboard.providers.Adapters;
+import dev.switchboard.providers.ProviderAdapter;
+import dev.switchboard.providers.ProviderAdapter.Credentials;
+import dev.switchboard.providers.UpstreamRequest;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.apache.camel.Exchange;
+import org.apache.camel.ProducerTemplate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The add-provider workflow: check the credentials with the provider's cheap models call, discover its
+ * models, and only then add the provider and its models to the catalog. A refused key adds nothing.
+ */
+final class ProviderRegistrar {
+    private static final Logger LOG = LoggerFactory.getLogger(ProviderRegistrar.class);
+    private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
+    /** Discovered models carry no published window; a conservative one until an operator sets the real one. */
+    static final int DISCOVERED_CONTEXT_WINDOW = 8192;
+    private static final String CHECK_ENDPOINT =
+            "http://provider-check?throwExceptionOnFailure=false&connectTimeout=5000&responseTimeout=15000&soTimeout=15000";
+
+    private final CatalogHolder catalog;
+    private final Adapters adapters;
+    private final ProducerTemplate producer;
+
+    ProviderRegistrar(CatalogHolder catalog, Adapters adapters, ProducerTemplate producer) {
+        this.catalog = catalog;
+        this.adapters = adapters;
+        this.producer = producer;
+    }
+
+    ObjectNode register(JsonNode body) {
+        String id = text(body, "id", text(body, "name", null));
+        String type = text(body, "type", null);
+        String baseUrl = text(body, "baseUrl", null);
+        Secret key = Secret.of(text(body, "apiKey", null));
+        if (id == null || !ID.matcher(id).matches()) {
+            throw GatewayError.badRequest("id", "'id' (or 'name') is required: lower-case letters, digits, '-' or '_', e.g. \"openai-eu\"");
+        }
+        if (type == null || !adapters.types().contains(type)) {
+            throw GatewayError.badRequest("type", "'type' must be one of " + adapters.types().stream().sorted().toList() + ", got " + type);
+        }
+        if (baseUrl == null || !validUrl(baseUrl)) {
+            throw GatewayError.badRequest("baseUrl", "'baseUrl' must be an http(s) URL, e.g. \"https://api.openai.com/v1\"");
+        }
+        baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+        if (catalog.get().provider(id).isPresent()) {
+            throw new GatewayError(409, "invalid_request_error", "provider_exists", "id", "Provider '" + id + "' already exists");
+        }
+        ProviderAdapter adapter = adapters.forType(type);
+        List<String> discovered = check(id, type, baseUrl, key, adapter);
+        ProviderSpec provider = new ProviderSpec(id, type, baseUrl, key, true, null);
+        List<ModelSpec> models = new ArrayList<>();
+        Set<String> taken = new java.util.HashSet<>();
+        catalog.get().models().forEach(m -> taken.add(m.id()));
+        for (String upstreamId : discovered) {
+            String modelId = taken.contains(upstreamId) ? id + "/" + upstreamId : upstreamId;
+            models.add(new ModelSpec(modelId, id, upstreamId, DISCOVERED_CONTEXT_WINDOW, Price.FREE,
+                    guessCapabilities(upstreamId), JsonNodeFactory.instance.objectNode(), List.of(),
+                    ModelSpec.DEFAULT_CONNECT_TIMEOUT, ModelSpec.DEFAULT_FIRST_BYTE_TIMEOUT));
+        }
+        catalog.update(c -> c.withProvider(provider, models));
+        LOG.info("Provider {} added ({} at {}, key {}): {} model(s) discovered", id, type, baseUrl,
+                key == null ? "none" : key.masked(), models.size());
+        ObjectNode answer = JsonNodeFactory.instance.objectNode();
+        answer.put("id", id).put("type", type).put("baseUrl", baseUrl).put("enabled", true)
+                .put("key", key == null ? null : key.masked());
+        models.forEach(m -> answer.withArray("models").addObject().put("id", m.id()).put("upstreamId", m.upstreamId()));
+        if (models.isEmpty()) {
+            answer.putArray("models");
+        }
+        return answer;
+    }
+
+    /** Calls the provider's models listing with the key; refuses with the provider's own failure class. */
+    private List<String> check(String id, String type, String baseUrl, Secret key, ProviderAdapter adapter) {
+        UpstreamRequest request = adapter.toModelsRequest(new Credentials(baseUrl, key == null ? null : key.reveal()));
+        Exchange result = producer.send(CHECK_ENDPOINT, ex -> {
+            request.headers().forEach(ex.getMessage()::setHeader);
+            ex.getMessage().setHeader(Exchange.HTTP_METHOD, request.method());
+            ex.getMessage().setHeader(Exchange.HTTP_URI, request.url());
+            ex.getMessage().setBody(request.body().length == 0 ? null : request.body());
+        });
+        String where = "Provider '" + id + "' (" + type + " at " + baseUrl + ")";
+        if (result.getException() != null) {
+            throw new GatewayError(400, "invalid_request_error", "provider_unreachable", "baseUrl",
+                    where + " could not be reached: " + result.getException().getClass().getSimpleName()
+                            + "; check baseUrl and that the server is up. Nothing was added.");
+        }
+        int status = result.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
+        byte[] bytes = result.getMessage().getBody(byte[].class);
+        if (status < 200 || status >= 300) {
+            ProviderFailure failure = adapter.classify(status, name -> result.getMessage().getHeader(name, String.class),
+                    bytes == null ? new byte[0] : bytes);
+            throw new GatewayError(400, "invalid_request_error", "provider_check_failed", "apiKey",
+                    where + " refused the check (HTTP " + status + ", " + failure.failureClass().label() + "): "
+                            + failure.getMessage() + ". Nothing was added.");
+        }
+        try {
+            return adapter.fromModelsResponse(bytes == null ? new byte[0] : bytes);
+        } catch (ProviderFailure e) {
+            throw new GatewayError(400, "invalid_request_error", "provider_check_failed", "baseUrl",
+                    where + " answered the check with something that is not a model list: " + e.getMessage() + ". Nothing was added.");
+        }
+    }
+
+    private static Set<String> guessCapabilities(String modelId) {
+        String id = modelId.toLowerCase(java.util.Locale.ROOT);
+        return id.contains("embed") ? Set.of("embeddings") : Set.of("chat");
+    }
+
+    private static boolean validUrl(String url) {
+        try {
+            URI uri = URI.create(url);
+            return ("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private static String text(JsonNode body, String field, String fallback) {
+        JsonNode v = body.get(field);
+        return v != null && v.isTextual() && !v.asText().isBlank() ? v.asText().trim() : fallback;
+    }
+}
