@@ -147,10 +147,7 @@ public final class App implements AutoCloseable {
         server.setVertx(vertx);
         camel.addService(server, true, true);
         VertxPlatformHttpEngine engine = new VertxPlatformHttpEngine();
-        // Each request on a context of its own: Camel writes a response body from blocking tasks that Vert.x
-        // runs in order per context, so on the shared event-loop context one relaying stream would hold back
-        // every other stream of that event loop.
-        engine.setHandlers(List.of(ctx -> ((ContextInternal) ctx.vertx().getOrCreateContext()).duplicate().runOnContext(v -> ctx.next())));
+        engine.setHandlers(List.of(App::ownContext));
         camel.getRegistry().bind(PlatformHttpConstants.PLATFORM_HTTP_ENGINE_NAME, engine);
 
         writer = new UsageWriter(camel.createProducerTemplate(), DATA_SOURCE, metrics, UsageWriter.DEFAULT_QUEUE_CAPACITY);
@@ -176,6 +173,18 @@ public final class App implements AutoCloseable {
         String host = s.host().equals("0.0.0.0") ? "localhost" : s.host();
         LOG.info("Management: http://{}:{}/health, /metrics, /admin/api/usage", s.managementHost(), management.port());
         LOG.info("Switchboard ready in {} ms. OpenAI base URL: http://{}:{}/v1", ms, host, port());
+    }
+
+    /**
+     * Runs each request on a context of its own (same event loop). Camel writes a streamed body from blocking
+     * tasks that Vert.x 4 runs one after another per context, duplicated contexts included; on the shared
+     * event-loop context one relaying stream would hold back every other stream of that event loop.
+     */
+    private static void ownContext(io.vertx.ext.web.RoutingContext ctx) {
+        ContextInternal current = (ContextInternal) ctx.vertx().getOrCreateContext();
+        ContextInternal own = ((io.vertx.core.impl.VertxInternal) ctx.vertx())
+                .createEventLoopContext(current.nettyEventLoop(), current.workerPool(), current.classLoader());
+        own.runOnContext(v -> ctx.next());
     }
 
     private static void loadFrontDoors(CamelContext camel, Path routesDir) throws Exception {
