@@ -20,10 +20,12 @@ import org.apache.hc.client5.http.ConnectTimeoutException;
  */
 final class FallbackStage {
     private final ProducerTemplate producer;
+    private final ModelCall call;
     private final Duration breakerOpenWait;
 
-    FallbackStage(ProducerTemplate producer, Duration breakerOpenWait) {
+    FallbackStage(ProducerTemplate producer, ModelCall call, Duration breakerOpenWait) {
         this.producer = producer;
+        this.call = call;
         this.breakerOpenWait = breakerOpenWait;
     }
 
@@ -38,10 +40,22 @@ final class FallbackStage {
             }
             exchange.setVariable(ModelCall.TARGET, target);
             exchange.removeVariable(ModelCall.CALLED);
+            exchange.removeVariable(ModelCall.FAILURE);
             long start = System.nanoTime();
-            producer.send(PipelineRoutes.modelEndpoint(target), exchange);
+            Throwable error = null;
+            try {
+                exchange.setVariable(ModelCall.REQUEST, call.translate(ctx, target, exchange));
+                producer.send(PipelineRoutes.modelEndpoint(target), exchange);
+                error = exchange.getException();
+            } catch (ProviderFailure refusedBeforeCall) {
+                exchange.setVariable(ModelCall.CALLED, Boolean.TRUE);
+                exchange.setVariable(ModelCall.FAILURE, refusedBeforeCall);
+            } catch (UnsupportedOperationException unsupported) {
+                exchange.setVariable(ModelCall.CALLED, Boolean.TRUE);
+                exchange.setVariable(ModelCall.FAILURE, new ProviderFailure(FailureClass.BAD_REQUEST, unsupported.getMessage()));
+            }
+            exchange.removeVariable(ModelCall.REQUEST);
             long millis = (System.nanoTime() - start) / 1_000_000;
-            Throwable error = exchange.getException();
             exchange.setException(null);
             exchange.setRouteStop(false);
             // An open breaker skips the steps inside it without an exception: the call was never prepared.

@@ -114,7 +114,9 @@ final class FormatStage {
         boolean includeUsage = streaming && body.path("stream_options").path("include_usage").asBoolean(false);
         ctx.stream = streaming;
         ctx.request = new ChatRequest(ctx.requestedModel, body, streaming, includeUsage);
-        exchange.setVariable("facts", facts(exchange, ctx, body));
+        LlmRequest facts = facts(exchange, ctx, body);
+        ctx.estimatedPromptTokens = facts.getEstimatedTokens();
+        exchange.setVariable("facts", facts);
     }
 
     void embeddings(Exchange exchange) {

@@ -28,6 +28,7 @@ final class ModelCall {
     static final String FAILURE = "sbFailure";
     /** Set when the breaker let the call through; absent after a send means the breaker was open. */
     static final String CALLED = "sbCalled";
+    static final String REQUEST = "sbUpstreamRequest";
     /** An upstream error body larger than this is not read further: only its start is classified. */
     private static final int MAX_ERROR_BODY = 64 * 1024;
 
@@ -37,16 +38,23 @@ final class ModelCall {
         this.adapters = adapters;
     }
 
-    void prepare(Exchange exchange) {
-        exchange.setVariable(CALLED, Boolean.TRUE);
-        RequestContext ctx = exchange.getVariable(RequestContext.VARIABLE, RequestContext.class);
-        Target target = exchange.getVariable(TARGET, Target.class);
+    /**
+     * The provider's wire format for one target, built outside the breaker: a request this provider cannot
+     * take (a parameter it lacks, a part it cannot carry) is the caller's problem, not the model's health.
+     */
+    UpstreamRequest translate(RequestContext ctx, Target target, Exchange exchange) {
         ProviderAdapter adapter = adapters.forType(target.provider().type());
         Secret key = target.provider().apiKey();
         Credentials credentials = new Credentials(target.provider().baseUrl(), key == null ? null : key.reveal());
-        UpstreamRequest request = ctx.operation.equals("embeddings")
+        return ctx.operation.equals("embeddings")
                 ? adapter.toEmbeddingsRequest(exchange.getVariable("embeddingsBody", ObjectNode.class), target.upstreamId(), credentials)
                 : adapter.toChatRequest(withModelDefaults(ctx.request, target), target.upstreamId(), credentials);
+    }
+
+    /** Inside the breaker: only caller-free headers and the translated body go out. */
+    void prepare(Exchange exchange) {
+        exchange.setVariable(CALLED, Boolean.TRUE);
+        UpstreamRequest request = exchange.getVariable(REQUEST, UpstreamRequest.class);
         Message m = exchange.getMessage();
         m.removeHeaders("*");
         request.headers().forEach(m::setHeader);
@@ -70,7 +78,8 @@ final class ModelCall {
                 throw adapter.classify(status, name -> m.getHeader(name, String.class), bytes);
             }
             if (ctx.operation.equals("embeddings")) {
-                exchange.setVariable(ANSWER, adapter.fromEmbeddingsResponse(readAll(body, Integer.MAX_VALUE)));
+                exchange.setVariable(ANSWER, adapter.fromEmbeddingsResponse(readAll(body, Integer.MAX_VALUE),
+                        exchange.getVariable("embeddingsBody", ObjectNode.class), target.name()));
             } else if (!ctx.stream) {
                 exchange.setVariable(ANSWER, adapter.fromChatResponse(readAll(body, Integer.MAX_VALUE)));
             } else {

@@ -49,7 +49,7 @@ public final class PipelineRoutes extends RouteBuilder {
 
     @Override
     public void configure() {
-        FallbackStage fallback = new FallbackStage(getContext().createProducerTemplate(), breakerOpenWait);
+        FallbackStage fallback = new FallbackStage(getContext().createProducerTemplate(), call, breakerOpenWait);
 
         onException(Throwable.class).handled(true).process(respond::error);
 

@@ -48,6 +48,8 @@ public final class RequestContext {
     String outcome = "ok";
     String error;
     boolean stream;
+    /** About characters / 4 of the prompt: known before the provider reports the real count. */
+    int estimatedPromptTokens;
 
     RequestContext(String entry, String operation) {
         this.entry = entry;

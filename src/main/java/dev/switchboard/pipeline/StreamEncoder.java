@@ -24,7 +24,9 @@ interface StreamEncoder {
     String error(String type, String code, String message);
 
     static StreamEncoder of(RequestContext ctx) {
-        return ctx.frontDoor == RequestContext.FrontDoor.ANTHROPIC ? new Anthropic() : new OpenAi(ctx.request.includeUsage());
+        return ctx.frontDoor == RequestContext.FrontDoor.ANTHROPIC
+                ? new Anthropic(ctx.servedModelName, ctx.estimatedPromptTokens)
+                : new OpenAi(ctx.request.includeUsage());
     }
 
     /** OpenAI SSE: chunks forwarded as they came (no re-serialising when the provider spoke OpenAI too). */
@@ -57,7 +59,11 @@ interface StreamEncoder {
 
     /** Anthropic's event sequence, whatever provider answered. */
     final class Anthropic implements StreamEncoder {
-        private final AnthropicStreamWriter writer = new AnthropicStreamWriter();
+        private final AnthropicStreamWriter writer;
+
+        Anthropic(String model, int estimatedPromptTokens) {
+            this.writer = new AnthropicStreamWriter(model, estimatedPromptTokens);
+        }
 
         @Override
         public String chunk(ChatChunk chunk) {

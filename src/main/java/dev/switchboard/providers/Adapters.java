@@ -1,5 +1,7 @@
 package dev.switchboard.providers;
 
+import dev.switchboard.providers.anthropic.AnthropicAdapter;
+import dev.switchboard.providers.gemini.GeminiAdapter;
 import dev.switchboard.providers.openai.OpenAiCompatibleAdapter;
 import java.util.Map;
 
@@ -13,7 +15,10 @@ public final class Adapters {
 
     /** This build's adapters, by the catalog's provider {@code type}. */
     public static Adapters standard() {
-        return new Adapters(Map.of("openai", new OpenAiCompatibleAdapter()));
+        return new Adapters(Map.of(
+                "openai", new OpenAiCompatibleAdapter(),
+                "anthropic", new AnthropicAdapter(),
+                "gemini", new GeminiAdapter()));
     }
 
     public java.util.Set<String> types() {

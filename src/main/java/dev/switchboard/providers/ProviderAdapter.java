@@ -29,6 +29,11 @@ public interface ProviderAdapter {
     /** Embeddings in OpenAI's list shape. */
     ObjectNode fromEmbeddingsResponse(byte[] body);
 
+    /** Embeddings in OpenAI's list shape, knowing the request (for providers that report no token counts). */
+    default ObjectNode fromEmbeddingsResponse(byte[] body, ObjectNode request, String model) {
+        return fromEmbeddingsResponse(body);
+    }
+
     /** The request listing the provider's models: model discovery, and the cheap credential / health check. */
     UpstreamRequest toModelsRequest(Credentials credentials);
 
