@@ -3,6 +3,7 @@ package dev.switchboard.admin;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.api.FailureClass;
 import dev.switchboard.api.GatewayError;
 import dev.switchboard.api.ProviderFailure;
 import dev.switchboard.catalog.CatalogHolder;
@@ -109,6 +110,11 @@ final class ProviderRegistrar {
         if (status < 200 || status >= 300) {
             ProviderFailure failure = adapter.classify(status, name -> result.getMessage().getHeader(name, String.class),
                     bytes == null ? new byte[0] : bytes);
+            if (failure.failureClass() == FailureClass.NOT_FOUND) {
+                // The key was accepted but the provider lists no models (Perplexity has no listing endpoint).
+                LOG.info("{} accepted the key but offers no model listing; add its models to the catalog by hand", where);
+                return List.of();
+            }
             throw new GatewayError(400, "invalid_request_error", "provider_check_failed", "apiKey",
                     where + " refused the check (HTTP " + status + ", " + failure.failureClass().label() + "): "
                             + failure.getMessage() + ". Nothing was added.");

@@ -2,7 +2,12 @@ package dev.switchboard.providers;
 
 import dev.switchboard.providers.anthropic.AnthropicAdapter;
 import dev.switchboard.providers.gemini.GeminiAdapter;
+import dev.switchboard.providers.ollama.OllamaAdapter;
+import dev.switchboard.providers.openai.DeepSeekAdapter;
+import dev.switchboard.providers.openai.LmStudioAdapter;
 import dev.switchboard.providers.openai.OpenAiCompatibleAdapter;
+import dev.switchboard.providers.openai.PerplexityAdapter;
+import dev.switchboard.providers.openai.XaiAdapter;
 import java.util.Map;
 
 /** The adapter for each provider wire format named in the catalog ({@code type}). */
@@ -18,7 +23,12 @@ public final class Adapters {
         return new Adapters(Map.of(
                 "openai", new OpenAiCompatibleAdapter(),
                 "anthropic", new AnthropicAdapter(),
-                "gemini", new GeminiAdapter()));
+                "gemini", new GeminiAdapter(),
+                "ollama", new OllamaAdapter(),
+                "xai", new XaiAdapter(),
+                "deepseek", new DeepSeekAdapter(),
+                "perplexity", new PerplexityAdapter(),
+                "lmstudio", new LmStudioAdapter()));
     }
 
     public java.util.Set<String> types() {

@@ -21,6 +21,8 @@ record ProviderUnderTest(
         AutoCloseable fake,
         int promptTokens,
         int completionTokens,
+        /** The cost the catalog's test prices give for that usage (input 2, output 4, cached 1, cache write 3 $/M; $5 per 1000 searches). */
+        double expectedCostUsd,
         boolean tools,
         boolean embeddings,
         /** The upstream model name that makes the fake filter the answer, and what the caller then sees. */
@@ -31,8 +33,8 @@ record ProviderUnderTest(
         String rateLimitModel,
         boolean rateLimitHasHint) {
 
-    /** A filtered answer is either a 200 with finish_reason content_filter or a 400 content_filter error. */
-    enum FilterOutcome { FINISH_REASON, ERROR }
+    /** A filtered answer is a 200 with finish_reason content_filter, a 400 content_filter error, or not a thing this provider does. */
+    enum FilterOutcome { FINISH_REASON, ERROR, NONE }
 
     @Override
     public String toString() {

@@ -10,10 +10,14 @@ import dev.switchboard.api.ProviderFailure;
 import dev.switchboard.api.Usage;
 import dev.switchboard.providers.Json;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.stream.StreamSupport;
 
 /**
  * Pure translation between OpenAI's chat shape (the canonical one) and Ollama's native {@code /api} shapes
@@ -209,7 +213,7 @@ final class OllamaMapper {
     static ObjectNode toEmbedBody(ObjectNode openAi, String model) {
         JsonNode input = openAi.get("input");
         boolean text = input != null && (input.isTextual() || input.isArray() && !input.isEmpty()
-                && java.util.stream.StreamSupport.stream(input.spliterator(), false).allMatch(JsonNode::isTextual));
+                && StreamSupport.stream(input.spliterator(), false).allMatch(JsonNode::isTextual));
         if (!text) {
             throw new ProviderFailure(FailureClass.BAD_REQUEST,
                     "Ollama embeds text only: send 'input' as a string or a list of strings");
@@ -323,5 +327,15 @@ final class OllamaMapper {
         int tokens = ollama.path("prompt_eval_count").asInt(0);
         list.putObject("usage").put("prompt_tokens", tokens).put("total_tokens", tokens);
         return list;
+    }
+
+    /** Each vector as OpenAI's base64 form: little-endian float32s, base64-encoded. */
+    static void toBase64Embeddings(ObjectNode list) {
+        for (JsonNode item : list.path("data")) {
+            JsonNode vector = item.path("embedding");
+            ByteBuffer bytes = ByteBuffer.allocate(vector.size() * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            vector.forEach(value -> bytes.putFloat(value.floatValue()));
+            ((ObjectNode) item).put("embedding", Base64.getEncoder().encodeToString(bytes.array()));
+        }
     }
 }
