@@ -225,12 +225,26 @@ public final class Simulator implements AutoCloseable {
         ObjectNode body = JsonNodeFactory.instance.objectNode().put("object", "list");
         ArrayNode data = body.putArray("data");
         int tokens = 0;
+        // OpenAI's SDKs ask for base64 (little-endian float32) unless the caller chose floats.
+        boolean base64 = request.path("encoding_format").asText("float").equals("base64");
         for (int i = 0; i < items.size(); i++) {
             ObjectNode e = data.addObject().put("object", "embedding").put("index", i);
-            ArrayNode vector = e.putArray("embedding");
             int h = items.get(i).hashCode();
-            for (int d = 0; d < 8; d++) {
-                vector.add(((h >>> (d * 4)) & 0xF) / 15.0 - 0.5);
+            float[] vector = new float[8];
+            for (int d = 0; d < vector.length; d++) {
+                vector[d] = ((h >>> (d * 4)) & 0xF) / 15f - 0.5f;
+            }
+            if (base64) {
+                java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(vector.length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                for (float f : vector) {
+                    bytes.putFloat(f);
+                }
+                e.put("embedding", java.util.Base64.getEncoder().encodeToString(bytes.array()));
+            } else {
+                ArrayNode array = e.putArray("embedding");
+                for (float f : vector) {
+                    array.add(f);
+                }
             }
             tokens += Math.max(1, items.get(i).length() / 4);
         }
