@@ -108,7 +108,7 @@ public final class App implements AutoCloseable {
             resources.add(simulator);
         }
         Adapters adapters = Adapters.standard();
-        catalog = new CatalogHolder(new CatalogLoader(s.env(), adapters.types())
+        catalog = new CatalogHolder(new CatalogLoader(s.env(), adapters.types(), s.retries())
                 .load(s.catalogFile(), s.simulatorMode(), simulator == null ? null : simulator.baseUrl()));
         logProviders(catalog.get());
 

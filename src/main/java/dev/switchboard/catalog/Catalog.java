@@ -14,19 +14,21 @@ import java.util.Optional;
 public final class Catalog {
     private final Map<String, ProviderSpec> providers;
     private final Map<String, ModelSpec> models;
-    private final Map<String, List<String>> chains;
+    private final Map<String, ChainSpec> chains;
     private final String defaultChatModel;
     private final String defaultEmbeddingModel;
     private final ProviderSpec simulator;
+    private final int defaultRetries;
 
-    Catalog(Map<String, ProviderSpec> providers, Map<String, ModelSpec> models, Map<String, List<String>> chains,
-            String defaultChatModel, String defaultEmbeddingModel, ProviderSpec simulator) {
+    Catalog(Map<String, ProviderSpec> providers, Map<String, ModelSpec> models, Map<String, ChainSpec> chains,
+            String defaultChatModel, String defaultEmbeddingModel, ProviderSpec simulator, int defaultRetries) {
         this.providers = Map.copyOf(providers);
         this.models = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(models));
         this.chains = Map.copyOf(chains);
         this.defaultChatModel = defaultChatModel;
         this.defaultEmbeddingModel = defaultEmbeddingModel;
         this.simulator = simulator;
+        this.defaultRetries = defaultRetries;
     }
 
     public Optional<ModelSpec> model(String id) {
@@ -66,11 +68,17 @@ public final class Catalog {
         return models.values().stream().filter(this::callable).toList();
     }
 
-    public Optional<List<String>> chain(String name) {
-        return Optional.ofNullable(chains.get(name));
+    /** A named chain, if it exists and is active. */
+    public Optional<ChainSpec> chain(String name) {
+        return Optional.ofNullable(chains.get(name)).filter(ChainSpec::active);
     }
 
-    public Map<String, List<String>> chains() {
+    /** The chain of a request for {@code model} when no rule names one: the model, then its fallbacks. */
+    public ChainSpec implicitChain(String model) {
+        return ChainSpec.implicit(model, model(model).map(ModelSpec::fallbacks).orElse(List.of()), defaultRetries);
+    }
+
+    public Map<String, ChainSpec> chains() {
         return chains;
     }
 
@@ -96,7 +104,7 @@ public final class Catalog {
         for (ModelSpec model : newModels) {
             m.putIfAbsent(model.id(), model);
         }
-        return new Catalog(p, m, chains, defaultChatModel, defaultEmbeddingModel, simulator);
+        return new Catalog(p, m, chains, defaultChatModel, defaultEmbeddingModel, simulator, defaultRetries);
     }
 
     public boolean simulatorMode() {

@@ -30,14 +30,17 @@ public final class CatalogLoader {
     private final Map<String, String> env;
     /** Wire formats this build has adapters for; providers of other types are listed but off. */
     private final Set<String> supportedTypes;
+    private final int defaultRetries;
 
-    public CatalogLoader(Map<String, String> env, Set<String> supportedTypes) {
+    /** {@code defaultRetries}: extra attempts of a chain that names none (chains set their own maxAttempts). */
+    public CatalogLoader(Map<String, String> env, Set<String> supportedTypes, int defaultRetries) {
         this.env = Map.copyOf(env);
         this.supportedTypes = Set.copyOf(supportedTypes);
+        this.defaultRetries = defaultRetries;
     }
 
     public CatalogLoader(Map<String, String> env) {
-        this(env, KNOWN_TYPES);
+        this(env, KNOWN_TYPES, ChainSpec.EXTRA_ATTEMPTS);
     }
 
     /** Loads {@code file} when given, else the bundled default catalog. */
@@ -88,12 +91,8 @@ public final class CatalogLoader {
             models.put(id, model(m, id, provider, where));
         }
 
-        Map<String, List<String>> chains = new LinkedHashMap<>();
-        root.path("chains").fields().forEachRemaining(e -> {
-            List<String> list = new ArrayList<>();
-            e.getValue().forEach(n -> list.add(n.asText()));
-            chains.put(e.getKey(), List.copyOf(list));
-        });
+        Map<String, ChainSpec> chains = new LinkedHashMap<>();
+        root.path("chains").fields().forEachRemaining(e -> chains.put(e.getKey(), chain(e.getKey(), e.getValue(), source)));
 
         for (ModelSpec m : models.values()) {
             for (String f : m.fallbacks()) {
@@ -102,16 +101,18 @@ public final class CatalogLoader {
                 }
             }
         }
-        chains.forEach((name, list) -> {
-            if (list.isEmpty()) {
-                throw new CatalogException(source + ": chain '" + name + "' is empty");
+        chains.values().forEach(chain -> {
+            String where = source + ": chains." + chain.id();
+            if (chain.models().isEmpty()) {
+                throw new CatalogException(where + ": chain '" + chain.id() + "' is empty");
             }
-            if (new HashSet<>(list).size() != list.size()) {
-                throw new CatalogException(source + ": chain '" + name + "' names a model twice: " + list);
+            if (new HashSet<>(chain.models()).size() != chain.models().size()) {
+                // A model twice is a cycle: the walk would come back to a model that already failed.
+                throw new CatalogException(where + ": chain '" + chain.id() + "' names a model twice (a cycle): " + chain.models());
             }
-            list.forEach(mid -> {
+            chain.models().forEach(mid -> {
                 if (!models.containsKey(mid)) {
-                    throw new CatalogException(source + ": chain '" + name + "' names unknown model '" + mid + "'");
+                    throw new CatalogException(where + ": chain '" + chain.id() + "' names unknown model '" + mid + "'");
                 }
             });
         });
@@ -130,7 +131,38 @@ public final class CatalogLoader {
         ProviderSpec simulator = simulate
                 ? new ProviderSpec(ProviderSpec.SIMULATOR, "openai", simulatorBaseUrl, Secret.of("sk-simulator-no-key-needed"), true, null)
                 : null;
-        return new Catalog(providers, models, chains, defaultChat, defaultEmbedding, simulator);
+        return new Catalog(providers, models, chains, defaultChat, defaultEmbedding, simulator, defaultRetries);
+    }
+
+    /** A chain: a plain list of models, or an object with models, maxAttempts, retryOn, preserveContext, active. */
+    private ChainSpec chain(String id, JsonNode node, String source) {
+        String where = source + ": chains." + id;
+        List<String> models = new ArrayList<>();
+        JsonNode list = node.isArray() ? node : node.path("models");
+        list.forEach(n -> models.add(n.asText()));
+        if (node.isArray()) {
+            return new ChainSpec(id, id, null, models, models.size() + defaultRetries, ChainSpec.DEFAULT_RETRY_ON, true, true,
+                    ChainSpec.DEFAULT_DEADLINE);
+        }
+        int maxAttempts = node.path("maxAttempts").asInt(models.size() + defaultRetries);
+        if (maxAttempts < 1) {
+            throw new CatalogException(where + ".maxAttempts: must be at least 1, got " + maxAttempts);
+        }
+        java.util.Set<ChainSpec.RetryOn> retryOn = java.util.EnumSet.noneOf(ChainSpec.RetryOn.class);
+        if (node.has("retryOn")) {
+            for (JsonNode r : node.get("retryOn")) {
+                try {
+                    retryOn.add(ChainSpec.RetryOn.parse(r.asText()));
+                } catch (IllegalArgumentException e) {
+                    throw new CatalogException(where + ".retryOn: " + e.getMessage());
+                }
+            }
+        } else {
+            retryOn.addAll(ChainSpec.DEFAULT_RETRY_ON);
+        }
+        java.time.Duration deadline = node.has("deadlineMs") ? duration(node, "deadlineMs", null, where) : ChainSpec.DEFAULT_DEADLINE;
+        return new ChainSpec(id, node.path("name").asText(id), node.path("description").asText(null), models, maxAttempts, retryOn,
+                node.path("preserveContext").asBoolean(true), node.path("active").asBoolean(true), deadline);
     }
 
     private ProviderSpec resolveProvider(String id, String type, JsonNode p) {

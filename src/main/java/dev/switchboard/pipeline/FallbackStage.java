@@ -3,8 +3,10 @@ package dev.switchboard.pipeline;
 import dev.switchboard.api.FailureClass;
 import dev.switchboard.api.GatewayError;
 import dev.switchboard.api.ProviderFailure;
+import dev.switchboard.catalog.ChainSpec;
 import dev.switchboard.pipeline.RequestContext.Target;
 import dev.switchboard.recording.Attempt;
+import dev.switchboard.resilience.RetryPolicy;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
@@ -15,8 +17,9 @@ import org.apache.hc.client5.http.ConnectTimeoutException;
 
 /**
  * Fallback: walks the chain, sending the exchange to each model's breaker-guarded route in turn. Every try
- * is an attempt in the record, an open breaker included (skipped at once). A caller error stops the walk
- * at once; anything else moves on to the next model.
+ * is an attempt in the record, an open breaker included (skipped at once). A caller error stops the walk at
+ * once; otherwise {@link RetryPolicy} decides, within the chain's attempt budget and deadline, whether to
+ * move on, wait and retry the same model, or answer with the failure.
  */
 final class FallbackStage {
     private final ProducerTemplate producer;
@@ -31,63 +34,127 @@ final class FallbackStage {
 
     void walk(Exchange exchange) {
         RequestContext ctx = exchange.getVariable(RequestContext.VARIABLE, RequestContext.class);
+        ChainSpec chain = ctx.chainSpec;
+        long deadline = ctx.startNanos + chain.deadline().toNanos();
         ProviderFailure last = null;
         boolean lastWasOpenBreaker = false;
-        for (Target target : ctx.chain) {
+        int used = 0;
+        int tooSmallWindow = 0;
+        for (int i = 0; i < ctx.chain.size(); i++) {
+            Target target = ctx.chain.get(i);
             if (!target.provider().enabled()) {
                 ctx.attempts.add(new Attempt(target.name(), target.provider().id(), "disabled", 0, 0));
                 continue;
             }
-            exchange.setVariable(ModelCall.TARGET, target);
-            exchange.removeVariable(ModelCall.CALLED);
-            exchange.removeVariable(ModelCall.FAILURE);
-            long start = System.nanoTime();
-            Throwable error = null;
-            try {
-                exchange.setVariable(ModelCall.REQUEST, call.translate(ctx, target, exchange));
-                producer.send(PipelineRoutes.modelEndpoint(target), exchange);
-                error = exchange.getException();
-            } catch (ProviderFailure refusedBeforeCall) {
-                exchange.setVariable(ModelCall.CALLED, Boolean.TRUE);
-                exchange.setVariable(ModelCall.FAILURE, refusedBeforeCall);
-            } catch (UnsupportedOperationException unsupported) {
-                exchange.setVariable(ModelCall.CALLED, Boolean.TRUE);
-                exchange.setVariable(ModelCall.FAILURE, new ProviderFailure(FailureClass.BAD_REQUEST, unsupported.getMessage()));
-            }
-            exchange.removeVariable(ModelCall.REQUEST);
-            long millis = (System.nanoTime() - start) / 1_000_000;
-            exchange.setException(null);
-            exchange.setRouteStop(false);
-            // An open breaker skips the steps inside it without an exception: the call was never prepared.
-            // (A failed call comes back with its exception only; the breaker's working copy is not merged.)
-            boolean shortCircuited = error == null
-                    ? exchange.getVariable(ModelCall.CALLED) == null
-                    : find(error, CallNotPermittedException.class) != null;
-            if (shortCircuited) {
-                ctx.attempts.add(new Attempt(target.name(), target.provider().id(), "breaker_open", millis, 0));
-                lastWasOpenBreaker = true;
+            if (tooSmallWindow > 0 && target.model() != null && target.model().contextWindow() <= tooSmallWindow) {
+                ctx.attempts.add(new Attempt(target.name(), target.provider().id(), "skipped_context", 0, 0));
                 continue;
             }
-            if (error == null && exchange.getVariable(ModelCall.FAILURE) == null) {
-                ctx.attempts.add(new Attempt(target.name(), target.provider().id(), "ok", millis, 200));
-                ctx.servedModel = target.model();
-                ctx.servedProvider = target.provider();
-                ctx.servedModelName = target.name();
-                return;
-            }
-            ProviderFailure failure = error == null ? exchange.getVariable(ModelCall.FAILURE, ProviderFailure.class) : classify(error);
-            ctx.attempts.add(new Attempt(target.name(), target.provider().id(), failure.failureClass().label(), millis, failure.upstreamStatus()));
-            last = failure;
-            lastWasOpenBreaker = false;
-            if (!failure.failureClass().fallsBack()) {
-                ctx.servedModelName = target.name();
-                ctx.servedModel = target.model();
-                ctx.servedProvider = target.provider();
-                throw new GatewayError(400, "invalid_request_error", null, null,
-                        "The provider refused the request as invalid: " + failure.getMessage());
+            long waitMs = 0;
+            for (int tries = 1; ; tries++) {
+                if (used >= chain.maxAttempts() || System.nanoTime() >= deadline) {
+                    throw exhausted(ctx, last, lastWasOpenBreaker);
+                }
+                used++;
+                Outcome outcome = attempt(exchange, ctx, target, waitMs);
+                if (outcome == Outcome.OK) {
+                    return;
+                }
+                if (outcome == Outcome.BREAKER_OPEN) {
+                    lastWasOpenBreaker = true;
+                    break;
+                }
+                last = exchange.getVariable(ModelCall.FAILURE, ProviderFailure.class);
+                lastWasOpenBreaker = false;
+                if (!last.failureClass().fallsBack()) {
+                    ctx.servedModelName = target.name();
+                    ctx.servedModel = target.model();
+                    ctx.servedProvider = target.provider();
+                    throw new GatewayError(400, "invalid_request_error", null, null,
+                            "The provider refused the request as invalid: " + last.getMessage());
+                }
+                RetryPolicy.Next next = RetryPolicy.after(last.failureClass(), last.retryAfter().orElse(null), chain, tries,
+                        anotherModelLeft(ctx, i), chain.maxAttempts() - used, Duration.ofNanos(deadline - System.nanoTime()));
+                if (next instanceof RetryPolicy.RetrySame retry) {
+                    waitMs = retry.delay().toMillis();
+                    pause(waitMs);
+                    continue;
+                }
+                if (next instanceof RetryPolicy.NextModel nextModel && nextModel.needsLargerContext() && target.model() != null) {
+                    tooSmallWindow = Math.max(tooSmallWindow, target.model().contextWindow());
+                }
+                if (next instanceof RetryPolicy.Stop) {
+                    throw exhausted(ctx, last, false);
+                }
+                break;
             }
         }
         throw exhausted(ctx, last, lastWasOpenBreaker);
+    }
+
+    private enum Outcome { OK, BREAKER_OPEN, FAILED }
+
+    /** One call of one model through its breaker-guarded route; the failure, if any, is left in the FAILURE variable. */
+    private Outcome attempt(Exchange exchange, RequestContext ctx, Target target, long waitMs) {
+        exchange.setVariable(ModelCall.TARGET, target);
+        exchange.removeVariable(ModelCall.CALLED);
+        exchange.removeVariable(ModelCall.FAILURE);
+        long start = System.nanoTime();
+        Throwable error = null;
+        try {
+            exchange.setVariable(ModelCall.REQUEST, call.translate(ctx, target, exchange));
+            producer.send(PipelineRoutes.modelEndpoint(target), exchange);
+            error = exchange.getException();
+        } catch (ProviderFailure refusedBeforeCall) {
+            exchange.setVariable(ModelCall.CALLED, Boolean.TRUE);
+            exchange.setVariable(ModelCall.FAILURE, refusedBeforeCall);
+        } catch (UnsupportedOperationException unsupported) {
+            exchange.setVariable(ModelCall.CALLED, Boolean.TRUE);
+            exchange.setVariable(ModelCall.FAILURE, new ProviderFailure(FailureClass.BAD_REQUEST, unsupported.getMessage()));
+        }
+        exchange.removeVariable(ModelCall.REQUEST);
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        exchange.setException(null);
+        exchange.setRouteStop(false);
+        // An open breaker skips the steps inside it without an exception: the call was never prepared.
+        // (A failed call comes back with its exception only; the breaker's working copy is not merged.)
+        boolean shortCircuited = error == null
+                ? exchange.getVariable(ModelCall.CALLED) == null
+                : find(error, CallNotPermittedException.class) != null;
+        if (shortCircuited) {
+            ctx.attempts.add(new Attempt(target.name(), target.provider().id(), "breaker_open", millis, 0, waitMs));
+            return Outcome.BREAKER_OPEN;
+        }
+        if (error == null && exchange.getVariable(ModelCall.FAILURE) == null) {
+            ctx.attempts.add(new Attempt(target.name(), target.provider().id(), "ok", millis, 200, waitMs));
+            ctx.servedModel = target.model();
+            ctx.servedProvider = target.provider();
+            ctx.servedModelName = target.name();
+            return Outcome.OK;
+        }
+        ProviderFailure failure = error == null ? exchange.getVariable(ModelCall.FAILURE, ProviderFailure.class) : classify(error);
+        exchange.setVariable(ModelCall.FAILURE, failure);
+        ctx.attempts.add(new Attempt(target.name(), target.provider().id(), failure.failureClass().label(), millis,
+                failure.upstreamStatus(), waitMs));
+        return Outcome.FAILED;
+    }
+
+    private static boolean anotherModelLeft(RequestContext ctx, int index) {
+        for (int j = index + 1; j < ctx.chain.size(); j++) {
+            if (ctx.chain.get(j).provider().enabled()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Waits out a backoff or a provider's Retry-After on this worker thread (bounded by the request's deadline). */
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private GatewayError exhausted(RequestContext ctx, ProviderFailure last, boolean openBreaker) {

@@ -2,6 +2,7 @@ package dev.switchboard.pipeline;
 
 import dev.switchboard.api.ChatRequest;
 import dev.switchboard.api.Usage;
+import dev.switchboard.catalog.ChainSpec;
 import dev.switchboard.catalog.ModelSpec;
 import dev.switchboard.catalog.ProviderSpec;
 import dev.switchboard.recording.Attempt;
@@ -38,6 +39,8 @@ public final class RequestContext {
     ChatRequest request;
     /** The models to try, in order, with their providers; set by the route stage. */
     List<Target> chain = List.of();
+    /** The chain's rules: attempt budget, deadline, which failures move on. */
+    ChainSpec chainSpec;
     String rule;
     ModelSpec servedModel;
     ProviderSpec servedProvider;

@@ -3,6 +3,7 @@ package dev.switchboard.pipeline;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.api.GatewayError;
 import dev.switchboard.catalog.Catalog;
+import dev.switchboard.catalog.ChainSpec;
 import dev.switchboard.catalog.ModelSpec;
 import dev.switchboard.catalog.ProviderSpec;
 import dev.switchboard.pipeline.RequestContext.Target;
@@ -56,16 +57,16 @@ final class RouteStage {
         } else {
             name = cat.defaultChatModel();
         }
-        List<String> names = new ArrayList<>();
-        names.add(name);
+        ChainSpec chain;
         if (decision.chain() != null) {
-            List<String> chain = cat.chain(decision.chain()).orElseThrow(() -> new GatewayError(500, "server_error", "rules_error", null,
-                    "Rule '" + decision.rule() + "' names unknown chain '" + decision.chain() + "'; chains in the catalog: " + cat.chains().keySet()));
-            chain.stream().filter(m -> !m.equals(name)).forEach(names::add);
+            chain = cat.chain(decision.chain()).orElseThrow(() -> new GatewayError(500, "server_error", "rules_error", null,
+                    "Rule '" + decision.rule() + "' names unknown or inactive chain '" + decision.chain() + "'; chains in the catalog: "
+                            + cat.chains().keySet())).startingWith(name);
         } else {
-            cat.model(name).ifPresent(m -> names.addAll(m.fallbacks()));
+            chain = cat.implicitChain(name);
         }
-        ctx.chain = resolve(names, cat);
+        ctx.chainSpec = chain;
+        ctx.chain = resolve(chain.models(), cat);
     }
 
     void embeddings(Exchange exchange) {
@@ -78,10 +79,8 @@ final class RouteStage {
                         + cat.models().stream().filter(x -> x.can("embeddings")).map(ModelSpec::id).toList());
             }
         });
-        List<String> names = new ArrayList<>();
-        names.add(name);
-        cat.model(name).ifPresent(m -> names.addAll(m.fallbacks()));
-        ctx.chain = resolve(names, cat);
+        ctx.chainSpec = cat.implicitChain(name);
+        ctx.chain = resolve(ctx.chainSpec.models(), cat);
     }
 
     private static List<Target> resolve(List<String> names, Catalog cat) {

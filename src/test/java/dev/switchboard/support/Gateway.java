@@ -62,6 +62,7 @@ public final class Gateway implements AutoCloseable {
             env.put("SWITCHBOARD_ROUTES", "routes");
             env.put("SWITCHBOARD_CATALOG", "src/test/resources/test-catalog.yaml");
             env.put("SWITCHBOARD_BREAKER_MIN_CALLS", "4");
+            env.put("SWITCHBOARD_RETRIES", "0"); // tests of retries turn them on themselves
             env.put("SWITCHBOARD_RULES_POLL_MS", "200");
             env.put("OPENAI_BASE_URL", fake.baseUrl());
             env.put("OPENAI_API_KEY", PROVIDER_KEY);
