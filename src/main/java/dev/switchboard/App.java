@@ -13,6 +13,7 @@ import dev.switchboard.providers.Adapters;
 import dev.switchboard.recording.RequestMetrics;
 import dev.switchboard.recording.UsageWriter;
 import dev.switchboard.resilience.BreakerRegistry;
+import dev.switchboard.resilience.ModelHealth;
 import dev.switchboard.routing.RulesHolder;
 import dev.switchboard.simulator.Simulator;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
@@ -151,8 +152,9 @@ public final class App implements AutoCloseable {
         camel.getRegistry().bind(PlatformHttpConstants.PLATFORM_HTTP_ENGINE_NAME, engine);
 
         writer = new UsageWriter(camel.createProducerTemplate(), DATA_SOURCE, metrics, UsageWriter.DEFAULT_QUEUE_CAPACITY);
-        PipelineRoutes pipeline = new PipelineRoutes(catalog::get, rules, adapters, breakers, s.breakerOpenWait(),
-                writer, new RequestMetrics(metrics), s.rulesPollMillis());
+        ModelHealth health = new ModelHealth(java.time.Clock.systemUTC());
+        PipelineRoutes pipeline = new PipelineRoutes(catalog::get, rules, adapters, breakers, health,
+                writer, new RequestMetrics(metrics), s.rulesPollMillis(), s.probeInterval());
         camel.addRoutes(pipeline);
         pipeline.addModelRoutes(camel);
         catalog.onChange((before, after) -> pipeline.addModelRoutes(camel, after));
@@ -165,7 +167,8 @@ public final class App implements AutoCloseable {
         resources.add(camel::stop);
 
         ProducerTemplate admin = camel.createProducerTemplate();
-        management = new ManagementServer(vertx, metrics, rules, catalog, adapters, breakers, writer, admin, DATA_SOURCE, s.adminToken())
+        management = new ManagementServer(vertx, metrics, rules, catalog, adapters, breakers, writer, admin, DATA_SOURCE, s.adminToken(),
+                pipeline.healthView()::statusJson)
                 .start(s.managementHost(), s.managementPort());
         resources.add(management);
 

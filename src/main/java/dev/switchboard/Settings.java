@@ -31,6 +31,7 @@ public record Settings(
         int retries,
         Duration breakerOpenWait,
         long rulesPollMillis,
+        Duration probeInterval,
         String adminToken,
         Map<String, String> env) {
 
@@ -68,6 +69,7 @@ public record Settings(
                 integer(env, "SWITCHBOARD_RETRIES", 2),
                 Duration.ofSeconds(integer(env, "SWITCHBOARD_BREAKER_OPEN_SECONDS", 30)),
                 integer(env, "SWITCHBOARD_RULES_POLL_MS", 500),
+                Duration.ofSeconds(integer(env, "SWITCHBOARD_PROBE_SECONDS", 30)),
                 env.get("SWITCHBOARD_ADMIN_TOKEN"),
                 Map.copyOf(env));
     }

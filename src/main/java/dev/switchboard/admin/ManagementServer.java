@@ -48,11 +48,12 @@ public final class ManagementServer implements AutoCloseable {
     private final String dataSourceName;
     private final String adminToken;
     private final ProviderRegistrar registrar;
+    private final Supplier<ObjectNode> providerStatus;
     private HttpServer server;
 
     public ManagementServer(Vertx vertx, PrometheusMeterRegistry metrics, RulesHolder rules, CatalogHolder catalog,
                             Adapters adapters, BreakerRegistry breakers, UsageWriter writer, ProducerTemplate producer,
-                            String dataSourceName, String adminToken) {
+                            String dataSourceName, String adminToken, Supplier<ObjectNode> providerStatus) {
         this.vertx = vertx;
         this.metrics = metrics;
         this.rules = rules;
@@ -63,6 +64,7 @@ public final class ManagementServer implements AutoCloseable {
         this.dataSourceName = dataSourceName;
         this.adminToken = adminToken;
         this.registrar = new ProviderRegistrar(catalog, adapters, producer);
+        this.providerStatus = providerStatus;
     }
 
     public ManagementServer start(String host, int port) {
@@ -73,6 +75,7 @@ public final class ManagementServer implements AutoCloseable {
         router.route("/admin/api/*").handler(this::authorize);
         router.get("/admin/api/rules").handler(ctx -> json(ctx, 200, rulesStatus()));
         router.get("/admin/api/providers").handler(ctx -> json(ctx, 200, providers()));
+        router.get("/admin/api/providers/status").handler(ctx -> json(ctx, 200, providerStatus.get()));
         router.get("/admin/api/usage").blockingHandler(this::usage, false);
         router.post("/admin/api/providers").handler(BodyHandler.create().setBodyLimit(64 * 1024)).blockingHandler(this::addProvider, false);
         router.route().last().handler(ctx -> json(ctx, 404, ErrorBodies.openAi(

@@ -6,6 +6,8 @@ import dev.switchboard.api.ProviderFailure;
 import dev.switchboard.catalog.ChainSpec;
 import dev.switchboard.pipeline.RequestContext.Target;
 import dev.switchboard.recording.Attempt;
+import dev.switchboard.resilience.BreakerRegistry;
+import dev.switchboard.resilience.ModelHealth;
 import dev.switchboard.resilience.RetryPolicy;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import java.net.ConnectException;
@@ -24,12 +26,14 @@ import org.apache.hc.client5.http.ConnectTimeoutException;
 final class FallbackStage {
     private final ProducerTemplate producer;
     private final ModelCall call;
-    private final Duration breakerOpenWait;
+    private final BreakerRegistry breakers;
+    private final ModelHealth health;
 
-    FallbackStage(ProducerTemplate producer, ModelCall call, Duration breakerOpenWait) {
+    FallbackStage(ProducerTemplate producer, ModelCall call, BreakerRegistry breakers, ModelHealth health) {
         this.producer = producer;
         this.call = call;
-        this.breakerOpenWait = breakerOpenWait;
+        this.breakers = breakers;
+        this.health = health;
     }
 
     void walk(Exchange exchange) {
@@ -126,6 +130,7 @@ final class FallbackStage {
             return Outcome.BREAKER_OPEN;
         }
         if (error == null && exchange.getVariable(ModelCall.FAILURE) == null) {
+            health.success(PipelineRoutes.breakerKey(target), millis);
             ctx.attempts.add(new Attempt(target.name(), target.provider().id(), "ok", millis, 200, waitMs));
             ctx.servedModel = target.model();
             ctx.servedProvider = target.provider();
@@ -134,6 +139,7 @@ final class FallbackStage {
         }
         ProviderFailure failure = error == null ? exchange.getVariable(ModelCall.FAILURE, ProviderFailure.class) : classify(error);
         exchange.setVariable(ModelCall.FAILURE, failure);
+        health.failure(PipelineRoutes.breakerKey(target), failure.failureClass().label());
         ctx.attempts.add(new Attempt(target.name(), target.provider().id(), failure.failureClass().label(), millis,
                 failure.upstreamStatus(), waitMs));
         return Outcome.FAILED;
@@ -165,9 +171,12 @@ final class FallbackStage {
                             + ctx.chain.get(0).provider().disabledReason());
         }
         if (openBreaker && (last == null || ctx.attempts.get(tried - 1).outcome().equals("breaker_open"))) {
+            // The earliest moment any model of the chain takes a call again: what the caller should wait.
+            long seconds = Math.max(1, ctx.chain.stream().map(t -> breakers.untilReopen(PipelineRoutes.breakerKey(t)))
+                    .filter(d -> !d.isZero()).min(Duration::compareTo).orElse(Duration.ofSeconds(1)).toMillis() / 1000 + 1);
             return new GatewayError(503, "service_unavailable", "circuit_open", null,
-                    "Every model of the chain is failing and paused (circuit breaker open); retry after "
-                            + breakerOpenWait.toSeconds() + " s").withRetryAfter(breakerOpenWait.toSeconds());
+                    "Every model of the chain is failing and paused (circuit breaker open); retry after " + seconds + " s")
+                    .withRetryAfter(seconds);
         }
         FailureClass fc = last.failureClass();
         GatewayError error = new GatewayError(fc.callerStatus(), fc == FailureClass.RATE_LIMIT ? "rate_limit_error" : "upstream_error",

@@ -7,6 +7,7 @@ import dev.switchboard.api.ProviderFailure;
 import dev.switchboard.catalog.Secret;
 import dev.switchboard.pipeline.RequestContext.Target;
 import dev.switchboard.providers.Adapters;
+import dev.switchboard.resilience.ModelHealth;
 import dev.switchboard.providers.ProviderAdapter;
 import dev.switchboard.providers.ProviderAdapter.Credentials;
 import dev.switchboard.providers.UpstreamRequest;
@@ -33,9 +34,11 @@ final class ModelCall {
     private static final int MAX_ERROR_BODY = 64 * 1024;
 
     private final Adapters adapters;
+    private final ModelHealth health;
 
-    ModelCall(Adapters adapters) {
+    ModelCall(Adapters adapters, ModelHealth health) {
         this.adapters = adapters;
+        this.health = health;
     }
 
     /**
@@ -72,6 +75,7 @@ final class ModelCall {
         Message m = exchange.getMessage();
         int status = m.getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
         InputStream body = m.getBody(InputStream.class);
+        health.headers(PipelineRoutes.breakerKey(target), name -> m.getHeader(name, String.class));
         try {
             if (status < 200 || status >= 300) {
                 byte[] bytes = readAll(body, MAX_ERROR_BODY);

@@ -8,10 +8,12 @@ import dev.switchboard.providers.Adapters;
 import dev.switchboard.recording.RequestMetrics;
 import dev.switchboard.recording.UsageWriter;
 import dev.switchboard.resilience.BreakerRegistry;
+import dev.switchboard.resilience.ModelHealth;
 import dev.switchboard.routing.RulesHolder;
 import java.time.Duration;
 import java.util.function.Supplier;
 import org.apache.camel.CamelContext;
+import org.apache.camel.ProducerTemplate;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.builder.TemplatedRouteBuilder;
 
@@ -30,26 +32,30 @@ public final class PipelineRoutes extends RouteBuilder {
     private final RouteStage route;
     private final ModelCall call;
     private final RespondStage respond;
-    private final Duration breakerOpenWait;
+    private final ModelHealth health;
+    private final HealthView healthView;
+    private final HealthProbe probe;
     private final RulesHolder rules;
     private final long rulesPollMillis;
 
     public PipelineRoutes(Supplier<Catalog> catalog, RulesHolder rules, Adapters adapters, BreakerRegistry breakers,
-                          Duration breakerOpenWait, UsageWriter writer, RequestMetrics metrics, long rulesPollMillis) {
+                          ModelHealth health, UsageWriter writer, RequestMetrics metrics, long rulesPollMillis, Duration probeInterval) {
         this.catalog = catalog;
         this.breakers = breakers;
+        this.health = health;
         this.rules = rules;
-        this.route = new RouteStage(catalog, rules);
-        this.call = new ModelCall(adapters);
+        this.healthView = new HealthView(catalog, breakers, health);
+        this.route = new RouteStage(catalog, rules, healthView);
+        this.call = new ModelCall(adapters, health);
+        this.probe = new HealthProbe(catalog, adapters, health, probeInterval);
         this.respond = new RespondStage(catalog, new RecordStage(writer, metrics));
 
-        this.breakerOpenWait = breakerOpenWait;
         this.rulesPollMillis = rulesPollMillis;
     }
 
     @Override
     public void configure() {
-        FallbackStage fallback = new FallbackStage(getContext().createProducerTemplate(), call, breakerOpenWait);
+        FallbackStage fallback = new FallbackStage(getContext().createProducerTemplate(), call, breakers, health);
 
         onException(Throwable.class).handled(true).process(respond::error);
 
@@ -93,6 +99,14 @@ public final class PipelineRoutes extends RouteBuilder {
 
         from("timer:rules-watch?delay=" + rulesPollMillis + "&period=" + rulesPollMillis).routeId("rules-watch")
                 .process(e -> rules.reloadIfChanged());
+
+        ProducerTemplate probeProducer = getContext().createProducerTemplate();
+        from("timer:health-probe?delay=" + probe.interval().toMillis() + "&period=" + probe.interval().toMillis()).routeId("health-probe")
+                .process(e -> probe.probeIdleProviders(probeProducer));
+    }
+
+    public HealthView healthView() {
+        return healthView;
     }
 
     /** Stamps out {@code direct:model-<id>} from the template for every model and provider of the catalog. */
@@ -127,7 +141,12 @@ public final class PipelineRoutes extends RouteBuilder {
 
     /** The route of a target: its model's own, or its provider's shared route for models the catalog does not list. */
     static String modelEndpoint(Target target) {
-        return "direct:model-" + (target.model() != null ? target.model().id() : adHocKey(target.provider().id()));
+        return "direct:model-" + breakerKey(target);
+    }
+
+    /** The name of a target's route, breaker and health entry. */
+    static String breakerKey(Target target) {
+        return target.model() != null ? target.model().id() : adHocKey(target.provider().id());
     }
 
     /** Models the catalog does not list share one route (and breaker) per provider, so callers cannot mint routes. */

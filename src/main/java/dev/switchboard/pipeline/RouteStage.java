@@ -24,17 +24,19 @@ import org.apache.camel.Exchange;
 final class RouteStage {
     private final Supplier<Catalog> catalog;
     private final RulesHolder rules;
+    private final HealthView health;
 
-    RouteStage(Supplier<Catalog> catalog, RulesHolder rules) {
+    RouteStage(Supplier<Catalog> catalog, RulesHolder rules, HealthView health) {
         this.catalog = catalog;
         this.rules = rules;
+        this.health = health;
     }
 
     void chat(Exchange exchange) {
         RequestContext ctx = exchange.getVariable(RequestContext.VARIABLE, RequestContext.class);
         LlmRequest facts = exchange.getVariable("facts", LlmRequest.class);
         Catalog cat = catalog.get();
-        Decision decision = rules.decide(facts);
+        Decision decision = rules.decide(facts, health.providerStatuses());
         ctx.rule = decision.rule();
         ctx.tags.addAll(decision.tags());
         if (decision.rejection() != null) {

@@ -3,7 +3,10 @@ package dev.switchboard.resilience;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -20,8 +23,18 @@ public final class BreakerRegistry {
     public static final int DEFAULT_HALF_OPEN_CALLS = 2;
 
     private final CircuitBreakerRegistry registry;
+    private final Duration openWait;
+    private final Clock clock;
+    /** When each open breaker opened: the earliest reopening is what a 503's Retry-After promises. */
+    private final Map<String, Instant> openedAt = new ConcurrentHashMap<>();
 
     public BreakerRegistry(int minimumCalls, Duration openWait) {
+        this(minimumCalls, openWait, Clock.systemUTC());
+    }
+
+    public BreakerRegistry(int minimumCalls, Duration openWait, Clock clock) {
+        this.openWait = openWait;
+        this.clock = clock;
         CircuitBreakerConfig config = CircuitBreakerConfig.custom()
                 .minimumNumberOfCalls(minimumCalls)
                 .slidingWindowSize(Math.max(minimumCalls, DEFAULT_WINDOW_SIZE))
@@ -31,6 +44,13 @@ public final class BreakerRegistry {
                 .automaticTransitionFromOpenToHalfOpenEnabled(false)
                 .build();
         this.registry = CircuitBreakerRegistry.of(config);
+        registry.getEventPublisher().onEntryAdded(added -> added.getAddedEntry().getEventPublisher().onStateTransition(t -> {
+            if (t.getStateTransition().getToState() == CircuitBreaker.State.OPEN) {
+                openedAt.put(t.getCircuitBreakerName(), clock.instant());
+            } else {
+                openedAt.remove(t.getCircuitBreakerName());
+            }
+        }));
     }
 
     public static BreakerRegistry ofDefaults() {
@@ -39,6 +59,16 @@ public final class BreakerRegistry {
 
     public CircuitBreaker breaker(String name) {
         return registry.circuitBreaker(name);
+    }
+
+    /** How long until this breaker lets a probe call through; zero when it is not open. */
+    public Duration untilReopen(String name) {
+        Instant opened = openedAt.get(name);
+        if (opened == null || breaker(name).getState() != CircuitBreaker.State.OPEN) {
+            return Duration.ZERO;
+        }
+        Duration left = Duration.between(clock.instant(), opened.plus(openWait));
+        return left.isNegative() ? Duration.ZERO : left;
     }
 
     public CircuitBreakerRegistry registry() {

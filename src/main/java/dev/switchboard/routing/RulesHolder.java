@@ -47,6 +47,11 @@ public final class RulesHolder {
 
     /** Evaluates the current rules for one request. */
     public Decision decide(LlmRequest request) {
+        return decide(request, java.util.List.of());
+    }
+
+    /** Evaluates the current rules for one request, with facts about the providers beside it. */
+    public Decision decide(LlmRequest request, java.util.List<ProviderStatus> providers) {
         Decision decision = new Decision();
         Generation generation = current.get();
         if (generation == null) {
@@ -60,7 +65,14 @@ public final class RulesHolder {
                 decision.firing(event.getMatch().getRule().getName());
             }
         });
-        session.execute(request);
+        if (providers.isEmpty()) {
+            session.execute(request);
+        } else {
+            java.util.List<Object> facts = new java.util.ArrayList<>(providers.size() + 1);
+            facts.add(request);
+            facts.addAll(providers);
+            session.execute(facts);
+        }
         return decision;
     }
 

@@ -1,0 +1,120 @@
+package dev.switchboard.resilience;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * What live traffic (and the active probe) says about each model: recent latencies, the last failure, the
+ * rate-limit headroom the provider reported. The passive half of the health monitor; updates are a few
+ * field writes per attempt, reads build snapshots for the status API and the rules.
+ */
+public final class ModelHealth {
+    /** Latency percentiles over the last this-many successful attempts. */
+    public static final int LATENCY_WINDOW = 128;
+
+    private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+    private final Clock clock;
+
+    public ModelHealth(Clock clock) {
+        this.clock = clock;
+    }
+
+    /** A successful attempt and how long it took. */
+    public void success(String model, long latencyMs) {
+        entry(model).success(latencyMs, clock.instant());
+    }
+
+    /** A failed attempt and its failure class label. */
+    public void failure(String model, String failureClass) {
+        entry(model).failure(failureClass, clock.instant());
+    }
+
+    /**
+     * Rate-limit headroom from a provider's response headers: OpenAI's and most compatible providers'
+     * {@code x-ratelimit-remaining-requests}, Anthropic's {@code anthropic-ratelimit-requests-remaining}.
+     */
+    public void headers(String model, Function<String, String> header) {
+        String remaining = first(header, "x-ratelimit-remaining-requests", "anthropic-ratelimit-requests-remaining");
+        if (remaining != null) {
+            try {
+                entry(model).remainingRequests = Long.parseLong(remaining.trim());
+            } catch (NumberFormatException ignored) {
+                // a provider sending something else here tells us nothing
+            }
+        }
+    }
+
+    public Optional<Snapshot> snapshot(String model) {
+        Entry e = entries.get(model);
+        return e == null ? Optional.empty() : Optional.of(e.snapshot());
+    }
+
+    /** When the model last saw traffic (or a probe), if ever. */
+    public Optional<Instant> lastSeen(String model) {
+        Entry e = entries.get(model);
+        return e == null ? Optional.empty() : Optional.ofNullable(e.lastSeen);
+    }
+
+    private Entry entry(String model) {
+        return entries.computeIfAbsent(model, k -> new Entry());
+    }
+
+    private static String first(Function<String, String> header, String... names) {
+        for (String n : names) {
+            String v = header.apply(n);
+            if (v != null) {
+                return v;
+            }
+        }
+        return null;
+    }
+
+    /** One model's health at a moment. Latencies are -1 before any success; remainingRequests -1 when unknown. */
+    public record Snapshot(long successes, long failures, String lastError, Instant lastErrorAt, long latencyP50Ms,
+                           long latencyP95Ms, long remainingRequests, Instant lastSeen) {
+    }
+
+    private static final class Entry {
+        private final long[] latencies = new long[LATENCY_WINDOW];
+        private int next;
+        private int filled;
+        private long successes;
+        private long failures;
+        private volatile String lastError;
+        private volatile Instant lastErrorAt;
+        private volatile long remainingRequests = -1;
+        private volatile Instant lastSeen;
+
+        synchronized void success(long latencyMs, Instant now) {
+            latencies[next] = latencyMs;
+            next = (next + 1) % latencies.length;
+            filled = Math.min(filled + 1, latencies.length);
+            successes++;
+            lastSeen = now;
+        }
+
+        synchronized void failure(String failureClass, Instant now) {
+            failures++;
+            lastError = failureClass;
+            lastErrorAt = now;
+            lastSeen = now;
+        }
+
+        synchronized Snapshot snapshot() {
+            long p50 = -1;
+            long p95 = -1;
+            if (filled > 0) {
+                long[] sorted = Arrays.copyOf(latencies, filled);
+                Arrays.sort(sorted);
+                p50 = sorted[(int) Math.ceil(0.50 * filled) - 1];
+                p95 = sorted[(int) Math.ceil(0.95 * filled) - 1];
+            }
+            return new Snapshot(successes, failures, lastError, lastErrorAt, p50, p95, remainingRequests, lastSeen);
+        }
+    }
+}
