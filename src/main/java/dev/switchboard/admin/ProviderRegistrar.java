@@ -75,7 +75,7 @@ final class ProviderRegistrar {
             String modelId = taken.contains(upstreamId) ? id + "/" + upstreamId : upstreamId;
             models.add(new ModelSpec(modelId, id, upstreamId, DISCOVERED_CONTEXT_WINDOW, Price.FREE,
                     guessCapabilities(upstreamId), JsonNodeFactory.instance.objectNode(), List.of(),
-                    ModelSpec.DEFAULT_CONNECT_TIMEOUT, ModelSpec.DEFAULT_FIRST_BYTE_TIMEOUT));
+                    ModelSpec.DEFAULT_CONNECT_TIMEOUT, ModelSpec.DEFAULT_FIRST_BYTE_TIMEOUT, dev.switchboard.catalog.RateLimit.NONE));
         }
         catalog.update(c -> c.withProvider(provider, models));
         LOG.info("Provider {} added ({} at {}, key {}): {} model(s) discovered", id, type, baseUrl,

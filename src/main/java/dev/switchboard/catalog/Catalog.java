@@ -19,9 +19,11 @@ public final class Catalog {
     private final String defaultEmbeddingModel;
     private final ProviderSpec simulator;
     private final int defaultRetries;
+    private final Map<String, RateLimit> agentLimits;
 
     Catalog(Map<String, ProviderSpec> providers, Map<String, ModelSpec> models, Map<String, ChainSpec> chains,
-            String defaultChatModel, String defaultEmbeddingModel, ProviderSpec simulator, int defaultRetries) {
+            String defaultChatModel, String defaultEmbeddingModel, ProviderSpec simulator, int defaultRetries,
+            Map<String, RateLimit> agentLimits) {
         this.providers = Map.copyOf(providers);
         this.models = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(models));
         this.chains = Map.copyOf(chains);
@@ -29,6 +31,7 @@ public final class Catalog {
         this.defaultEmbeddingModel = defaultEmbeddingModel;
         this.simulator = simulator;
         this.defaultRetries = defaultRetries;
+        this.agentLimits = Map.copyOf(agentLimits);
     }
 
     public Optional<ModelSpec> model(String id) {
@@ -78,6 +81,11 @@ public final class Catalog {
         return ChainSpec.implicit(model, model(model).map(ModelSpec::fallbacks).orElse(List.of()), defaultRetries);
     }
 
+    /** A calling agent's own limits (catalog {@code agents:}); none when unlisted. */
+    public RateLimit agentLimit(String agent) {
+        return agentLimits.getOrDefault(agent, RateLimit.NONE);
+    }
+
     public Map<String, ChainSpec> chains() {
         return chains;
     }
@@ -104,7 +112,7 @@ public final class Catalog {
         for (ModelSpec model : newModels) {
             m.putIfAbsent(model.id(), model);
         }
-        return new Catalog(p, m, chains, defaultChatModel, defaultEmbeddingModel, simulator, defaultRetries);
+        return new Catalog(p, m, chains, defaultChatModel, defaultEmbeddingModel, simulator, defaultRetries, agentLimits);
     }
 
     public boolean simulatorMode() {

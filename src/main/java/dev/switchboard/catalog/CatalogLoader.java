@@ -91,6 +91,9 @@ public final class CatalogLoader {
             models.put(id, model(m, id, provider, where));
         }
 
+        Map<String, RateLimit> agentLimits = new LinkedHashMap<>();
+        root.path("agents").fields().forEachRemaining(e -> agentLimits.put(e.getKey(), rateLimit(e.getValue(), source + ": agents." + e.getKey())));
+
         Map<String, ChainSpec> chains = new LinkedHashMap<>();
         root.path("chains").fields().forEachRemaining(e -> chains.put(e.getKey(), chain(e.getKey(), e.getValue(), source)));
 
@@ -131,7 +134,7 @@ public final class CatalogLoader {
         ProviderSpec simulator = simulate
                 ? new ProviderSpec(ProviderSpec.SIMULATOR, "openai", simulatorBaseUrl, Secret.of("sk-simulator-no-key-needed"), true, null)
                 : null;
-        return new Catalog(providers, models, chains, defaultChat, defaultEmbedding, simulator, defaultRetries);
+        return new Catalog(providers, models, chains, defaultChat, defaultEmbedding, simulator, defaultRetries, agentLimits);
     }
 
     /** A chain: a plain list of models, or an object with models, maxAttempts, retryOn, preserveContext, active. */
@@ -207,7 +210,17 @@ public final class CatalogLoader {
         ObjectNode defaults = m.path("defaults").isObject() ? (ObjectNode) m.get("defaults") : JsonNodeFactory.instance.objectNode();
         return new ModelSpec(id, provider, m.path("upstreamId").asText(id), contextWindow, price, capabilities, defaults, fallbacks,
                 duration(m, "connectTimeoutMs", ModelSpec.DEFAULT_CONNECT_TIMEOUT, where),
-                duration(m, "firstByteTimeoutMs", ModelSpec.DEFAULT_FIRST_BYTE_TIMEOUT, where));
+                duration(m, "firstByteTimeoutMs", ModelSpec.DEFAULT_FIRST_BYTE_TIMEOUT, where),
+                rateLimit(m, where));
+    }
+
+    private static RateLimit rateLimit(JsonNode node, String where) {
+        int rpm = node.path("rpm").asInt(0);
+        int tpm = node.path("tpm").asInt(0);
+        if (rpm < 0 || tpm < 0) {
+            throw new CatalogException(where + ": rpm and tpm must be zero (no limit) or positive");
+        }
+        return new RateLimit(rpm, tpm);
     }
 
     private static Duration duration(JsonNode m, String field, Duration fallback, String where) {

@@ -19,7 +19,9 @@ public record ModelSpec(
         ObjectNode defaults,
         List<String> fallbacks,
         Duration connectTimeout,
-        Duration firstByteTimeout) {
+        Duration firstByteTimeout,
+        /** The provider's limits for this model (local buckets keep requests under them). */
+        RateLimit rateLimit) {
 
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
     /** Also the idle timeout between stream events: a provider silent this long is treated as hung. */

@@ -8,6 +8,7 @@ import dev.switchboard.pipeline.RequestContext.Target;
 import dev.switchboard.recording.Attempt;
 import dev.switchboard.resilience.BreakerRegistry;
 import dev.switchboard.resilience.ModelHealth;
+import dev.switchboard.resilience.RateLimiters;
 import dev.switchboard.resilience.RetryPolicy;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import java.net.ConnectException;
@@ -28,12 +29,29 @@ final class FallbackStage {
     private final ModelCall call;
     private final BreakerRegistry breakers;
     private final ModelHealth health;
+    private final RateLimiters limiters;
 
-    FallbackStage(ProducerTemplate producer, ModelCall call, BreakerRegistry breakers, ModelHealth health) {
+    FallbackStage(ProducerTemplate producer, ModelCall call, BreakerRegistry breakers, ModelHealth health, RateLimiters limiters) {
         this.producer = producer;
         this.call = call;
         this.breakers = breakers;
         this.health = health;
+        this.limiters = limiters;
+    }
+
+    /** Zero when the model has headroom (and takes it); else how long until it has. */
+    private Duration localLimitWait(RequestContext ctx, Target target) {
+        String key = PipelineRoutes.breakerKey(target);
+        java.time.Instant exhausted = health.exhaustedUntil(key);
+        if (exhausted != null) {
+            return Duration.between(java.time.Instant.now(), exhausted);
+        }
+        if (target.model() == null) {
+            return Duration.ZERO;
+        }
+        int tokens = ctx.estimatedPromptTokens + (ctx.request == null ? 0 : ctx.request.body().path("max_tokens").asInt(0));
+        RateLimiters.Permit permit = limiters.tryAcquire("model:" + key, target.model().rateLimit(), tokens);
+        return permit.allowed() ? Duration.ZERO : permit.retryAfter();
     }
 
     void walk(Exchange exchange) {
@@ -44,6 +62,7 @@ final class FallbackStage {
         boolean lastWasOpenBreaker = false;
         int used = 0;
         int tooSmallWindow = 0;
+        Duration localWait = null;
         for (int i = 0; i < ctx.chain.size(); i++) {
             Target target = ctx.chain.get(i);
             if (!target.provider().enabled()) {
@@ -52,6 +71,12 @@ final class FallbackStage {
             }
             if (tooSmallWindow > 0 && target.model() != null && target.model().contextWindow() <= tooSmallWindow) {
                 ctx.attempts.add(new Attempt(target.name(), target.provider().id(), "skipped_context", 0, 0));
+                continue;
+            }
+            Duration noHeadroom = localLimitWait(ctx, target);
+            if (!noHeadroom.isZero() && !noHeadroom.isNegative()) {
+                ctx.attempts.add(new Attempt(target.name(), target.provider().id(), "rate_limited_local", 0, 0));
+                localWait = localWait == null || noHeadroom.compareTo(localWait) < 0 ? noHeadroom : localWait;
                 continue;
             }
             long waitMs = 0;
@@ -92,6 +117,11 @@ final class FallbackStage {
                 }
                 break;
             }
+        }
+        if (last == null && !lastWasOpenBreaker && localWait != null) {
+            long seconds = Math.max(1, (localWait.toMillis() + 999) / 1000);
+            throw new GatewayError(429, "rate_limit_error", "rate_limit_exceeded", null,
+                    "Every model of the chain is at its rate limit; retry after " + seconds + " s").withRetryAfter(seconds);
         }
         throw exhausted(ctx, last, lastWasOpenBreaker);
     }

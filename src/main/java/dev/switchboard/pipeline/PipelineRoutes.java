@@ -9,6 +9,7 @@ import dev.switchboard.recording.RequestMetrics;
 import dev.switchboard.recording.UsageWriter;
 import dev.switchboard.resilience.BreakerRegistry;
 import dev.switchboard.resilience.ModelHealth;
+import dev.switchboard.resilience.RateLimiters;
 import dev.switchboard.routing.RulesHolder;
 import java.time.Duration;
 import java.util.function.Supplier;
@@ -35,6 +36,7 @@ public final class PipelineRoutes extends RouteBuilder {
     private final ModelHealth health;
     private final HealthView healthView;
     private final HealthProbe probe;
+    private final RateLimiters limiters;
     private final RulesHolder rules;
     private final long rulesPollMillis;
 
@@ -45,7 +47,8 @@ public final class PipelineRoutes extends RouteBuilder {
         this.health = health;
         this.rules = rules;
         this.healthView = new HealthView(catalog, breakers, health);
-        this.route = new RouteStage(catalog, rules, healthView);
+        this.limiters = new RateLimiters(System::nanoTime);
+        this.route = new RouteStage(catalog, rules, healthView, limiters);
         this.call = new ModelCall(adapters, health);
         this.probe = new HealthProbe(catalog, adapters, health, probeInterval);
         this.respond = new RespondStage(catalog, new RecordStage(writer, metrics));
@@ -55,7 +58,7 @@ public final class PipelineRoutes extends RouteBuilder {
 
     @Override
     public void configure() {
-        FallbackStage fallback = new FallbackStage(getContext().createProducerTemplate(), call, breakers, health);
+        FallbackStage fallback = new FallbackStage(getContext().createProducerTemplate(), call, breakers, health, limiters);
 
         onException(Throwable.class).handled(true).process(respond::error);
 

@@ -28,6 +28,8 @@ public final class RequestContext {
     final String operation;
     final List<Attempt> attempts = new ArrayList<>();
     final List<String> tags = new ArrayList<>();
+    /** Headers the caller should see beside the x-switchboard ones (its rate-limit headroom). */
+    final java.util.Map<String, String> extraHeaders = new java.util.LinkedHashMap<>();
     private final AtomicBoolean recorded = new AtomicBoolean();
 
     /** The API the caller speaks: answers and errors go back in its shape. */

@@ -135,6 +135,7 @@ final class RespondStage {
         m.setHeader("x-switchboard-rule", nonNull(ctx.rule));
         m.setHeader("x-switchboard-attempts", Integer.toString(ctx.attempts.size()));
         m.setHeader("x-switchboard-status", Integer.toString(status));
+        ctx.extraHeaders.forEach(m::setHeader);
     }
 
     private static String nonNull(String s) {

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.api.GatewayError;
 import dev.switchboard.catalog.Catalog;
 import dev.switchboard.catalog.ChainSpec;
+import dev.switchboard.catalog.RateLimit;
+import dev.switchboard.resilience.RateLimiters;
 import dev.switchboard.catalog.ModelSpec;
 import dev.switchboard.catalog.ProviderSpec;
 import dev.switchboard.pipeline.RequestContext.Target;
@@ -25,17 +27,41 @@ final class RouteStage {
     private final Supplier<Catalog> catalog;
     private final RulesHolder rules;
     private final HealthView health;
+    private final RateLimiters limiters;
 
-    RouteStage(Supplier<Catalog> catalog, RulesHolder rules, HealthView health) {
+    RouteStage(Supplier<Catalog> catalog, RulesHolder rules, HealthView health, RateLimiters limiters) {
         this.catalog = catalog;
         this.rules = rules;
         this.health = health;
+        this.limiters = limiters;
+    }
+
+    /**
+     * The caller's own limit (catalog {@code agents:}): refused with 429 and the usual {@code x-ratelimit-*}
+     * headers before any rule or provider is involved.
+     */
+    private void checkCallerLimit(RequestContext ctx, Catalog cat, int tokens) {
+        RateLimit limit = cat.agentLimit(ctx.caller);
+        if (!limit.limited()) {
+            return;
+        }
+        RateLimiters.Permit permit = limiters.tryAcquire("agent:" + ctx.caller, limit, tokens);
+        ctx.extraHeaders.put("x-ratelimit-limit-requests", Integer.toString(permit.limit()));
+        ctx.extraHeaders.put("x-ratelimit-remaining-requests", Integer.toString(Math.max(0, permit.remaining())));
+        ctx.extraHeaders.put("x-ratelimit-reset-requests", (permit.reset().toMillis() + 999) / 1000 + "s");
+        if (!permit.allowed()) {
+            long seconds = Math.max(1, (permit.retryAfter().toMillis() + 999) / 1000);
+            throw new GatewayError(429, "rate_limit_error", "rate_limit_exceeded", null, "Agent '" + ctx.caller
+                    + "' is over its limit (" + limit.requestsPerMinute() + " requests, " + limit.tokensPerMinute()
+                    + " tokens per minute); retry after " + seconds + " s").withRetryAfter(seconds);
+        }
     }
 
     void chat(Exchange exchange) {
         RequestContext ctx = exchange.getVariable(RequestContext.VARIABLE, RequestContext.class);
         LlmRequest facts = exchange.getVariable("facts", LlmRequest.class);
         Catalog cat = catalog.get();
+        checkCallerLimit(ctx, cat, ctx.estimatedPromptTokens + ctx.request.body().path("max_tokens").asInt(0));
         Decision decision = rules.decide(facts, health.providerStatuses());
         ctx.rule = decision.rule();
         ctx.tags.addAll(decision.tags());
@@ -74,6 +100,7 @@ final class RouteStage {
     void embeddings(Exchange exchange) {
         RequestContext ctx = exchange.getVariable(RequestContext.VARIABLE, RequestContext.class);
         Catalog cat = catalog.get();
+        checkCallerLimit(ctx, cat, 0);
         String name = ctx.requestedModel != null ? ctx.requestedModel : cat.defaultEmbeddingModel();
         cat.model(name).ifPresent(m -> {
             if (!m.can("embeddings")) {

@@ -1,6 +1,7 @@
 package dev.switchboard.resilience;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Map;
@@ -40,13 +41,57 @@ public final class ModelHealth {
      */
     public void headers(String model, Function<String, String> header) {
         String remaining = first(header, "x-ratelimit-remaining-requests", "anthropic-ratelimit-requests-remaining");
-        if (remaining != null) {
+        if (remaining == null) {
+            return;
+        }
+        long left;
+        try {
+            left = Long.parseLong(remaining.trim());
+        } catch (NumberFormatException e) {
+            return; // a provider sending something else here tells us nothing
+        }
+        Entry e = entry(model);
+        e.remainingRequests = left;
+        if (left <= 0) {
+            Duration reset = resetOf(header);
+            e.exhaustedUntil = clock.instant().plus(reset != null ? reset : Duration.ofSeconds(1));
+        }
+    }
+
+    /** Until when the provider said this model has no requests left (learned from its headers); null when it has. */
+    public Instant exhaustedUntil(String model) {
+        Entry e = entries.get(model);
+        Instant until = e == null ? null : e.exhaustedUntil;
+        return until != null && until.isAfter(clock.instant()) ? until : null;
+    }
+
+    /** OpenAI's Go-style duration ("1s", "6m0s", "12ms") or Anthropic's RFC 3339 reset time. */
+    private Duration resetOf(Function<String, String> header) {
+        String go = header.apply("x-ratelimit-reset-requests");
+        if (go != null) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|h|m|s)").matcher(go);
+            double millis = 0;
+            while (m.find()) {
+                double v = Double.parseDouble(m.group(1));
+                millis += switch (m.group(2)) {
+                    case "ms" -> v;
+                    case "s" -> v * 1000;
+                    case "m" -> v * 60_000;
+                    default -> v * 3_600_000;
+                };
+            }
+            return millis > 0 ? Duration.ofMillis((long) millis) : null;
+        }
+        String at = header.apply("anthropic-ratelimit-requests-reset");
+        if (at != null) {
             try {
-                entry(model).remainingRequests = Long.parseLong(remaining.trim());
-            } catch (NumberFormatException ignored) {
-                // a provider sending something else here tells us nothing
+                Duration d = Duration.between(clock.instant(), Instant.parse(at.trim()));
+                return d.isNegative() ? Duration.ZERO : d;
+            } catch (java.time.format.DateTimeParseException ignored) {
+                return null;
             }
         }
+        return null;
     }
 
     public Optional<Snapshot> snapshot(String model) {
@@ -89,6 +134,7 @@ public final class ModelHealth {
         private volatile Instant lastErrorAt;
         private volatile long remainingRequests = -1;
         private volatile Instant lastSeen;
+        private volatile Instant exhaustedUntil;
 
         synchronized void success(long latencyMs, Instant now) {
             latencies[next] = latencyMs;
