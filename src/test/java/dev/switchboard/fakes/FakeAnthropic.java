@@ -1,8 +1,6 @@
 package dev.switchboard.fakes;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
@@ -10,25 +8,12 @@ import com.sun.net.httpserver.HttpServer;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -54,25 +39,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * </ul>
  * Every request is recorded (header names lower-cased) before it is answered.
  */
-public final class FakeAnthropic implements AutoCloseable {
-
-    /** One received request. {@code model} is the JSON "model" of messages requests, else null. */
-    public record Recorded(String method, String path, Map<String, List<String>> headers, String body, String model) {
-        /** First value of a header (name matched case-insensitively), or null. */
-        public String header(String name) {
-            List<String> values = headers.get(name.toLowerCase(Locale.ROOT));
-            return values == null || values.isEmpty() ? null : values.get(0);
-        }
-
-        /** The body parsed as JSON (throws if it is not JSON). */
-        public JsonNode json() {
-            try {
-                return JSON.readTree(body);
-            } catch (JsonProcessingException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-    }
+public final class FakeAnthropic extends FakeServer {
 
     public static final String TOOL_USE_ID = "toolu_fake_1";
     public static final String TOOL_INPUT = "{\"city\":\"Boston\"}";
@@ -84,132 +51,45 @@ public final class FakeAnthropic implements AutoCloseable {
     public static final int CACHE_CREATION_TOKENS = 2;
     public static final int OUTPUT_TOKENS = 7;
     public static final String CONTEXT_MESSAGE = "prompt is too long: 208310 tokens > 200000 maximum";
-
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final long HANG_LIMIT_SECONDS = 120;
-
-    /** Thrown from the handler so that HttpServer drops the connection without finishing the body. */
-    private static final class AbruptClose extends IOException {
-        AbruptClose() {
-            super("fake-cut: connection dropped on purpose");
-        }
-    }
+    private static final String MESSAGES = "/v1/messages";
 
     /** What a successful answer contains. {@code toolName != null} means a tool_use block. */
     private record Answer(List<String> pieces, String toolName, String stopReason) {}
 
-    private final HttpServer server;
-    private final ExecutorService executor;
-    private final CountDownLatch closing = new CountDownLatch(1);
-    private final List<Recorded> requests = new CopyOnWriteArrayList<>();
-    private final List<Recorded> unexpected = new CopyOnWriteArrayList<>();
     private final AtomicInteger ids = new AtomicInteger();
     private final AtomicInteger requestIds = new AtomicInteger();
 
-    private FakeAnthropic(HttpServer server, ExecutorService executor) {
-        this.server = server;
-        this.executor = executor;
+    private FakeAnthropic() {
+        super("fake-anthropic-", "FakeAnthropic");
     }
 
     public static FakeAnthropic start() {
-        AtomicInteger threads = new AtomicInteger();
-        ExecutorService executor = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "fake-anthropic-" + threads.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        try {
-            HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 0);
-            FakeAnthropic fake = new FakeAnthropic(server, executor);
-            server.createContext("/", fake::handle);
-            server.setExecutor(executor);
-            server.start();
-            return fake;
-        } catch (IOException e) {
-            executor.shutdownNow();
-            throw new UncheckedIOException("cannot start FakeAnthropic", e);
-        }
-    }
-
-    public int port() {
-        return server.getAddress().getPort();
+        return serve(new FakeAnthropic());
     }
 
     /** The host only, as Anthropic's SDKs and the catalog take it: paths start with {@code /v1}. */
-    public String baseUrl() {
-        return "http://127.0.0.1:" + port();
-    }
-
-    public List<Recorded> requests() {
-        return List.copyOf(requests);
-    }
-
-    public List<Recorded> requestsFor(String model) {
-        return requests.stream().filter(r -> r.model() != null && r.model().equals(model)).toList();
-    }
-
-    public int countFor(String model) {
-        return requestsFor(model).size();
-    }
-
-    /** Requests to unknown paths/methods (answered 404). Tests should assert this is empty. */
-    public List<Recorded> unexpected() {
-        return List.copyOf(unexpected);
-    }
-
-    /** Clears recorded requests (and unexpected ones). */
-    public void reset() {
-        requests.clear();
-        unexpected.clear();
-    }
-
     @Override
-    public void close() {
-        closing.countDown();          // release fake-hang handlers first
-        server.stop(0);
-        executor.shutdownNow();
+    public String baseUrl() {
+        return origin();
     }
 
     // ---------------------------------------------------------------- dispatch
 
-    private void handle(HttpExchange ex) throws IOException {
-        boolean abrupt = false;
-        try {
-            dispatch(ex);
-        } catch (AbruptClose e) {
-            abrupt = true;
-            throw e;                  // HttpServer closes the socket; the response stays unfinished
-        } catch (IOException e) {
-            // the client went away; nothing left to answer
-        } finally {
-            if (!abrupt) {
-                ex.close();
-            }
-        }
+    /** The JSON "model" of messages requests, else null. */
+    @Override
+    protected String modelOf(String method, String path, String body) {
+        return "POST".equals(method) && MESSAGES.equals(path) ? jsonModel(body) : null;
     }
 
-    private void dispatch(HttpExchange ex) throws IOException {
-        String method = ex.getRequestMethod();
-        String path = ex.getRequestURI().getPath();
-        String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-        boolean messages = "POST".equals(method) && "/v1/messages".equals(path);
-        boolean models = "GET".equals(method) && "/v1/models".equals(path);
-
-        JsonNode json = null;
-        if (messages) {
-            try {
-                json = JSON.readTree(body);
-            } catch (JsonProcessingException e) {
-                json = null;
-            }
-        }
-        boolean validJson = json != null && json.isObject();
-        String model = validJson && json.path("model").isTextual() ? json.get("model").asText() : null;
-        Recorded rec = new Recorded(method, path, lowerCased(ex.getRequestHeaders()), body, model);
-        requests.add(rec);
+    @Override
+    protected void dispatch(HttpExchange ex, Recorded rec) throws IOException {
+        boolean messages = "POST".equals(rec.method()) && MESSAGES.equals(rec.path());
+        boolean models = "GET".equals(rec.method()) && "/v1/models".equals(rec.path());
+        JsonNode json = messages ? jsonObject(rec.body()) : null;
+        String model = rec.model();
 
         if (!messages && !models) {
-            unexpected.add(rec);
+            markUnexpected(rec);
             sendError(ex, 404, "not_found_error", "Not found");
         } else if (rec.header("x-api-key") == null || rec.header("x-api-key").isBlank()) {
             sendError(ex, 401, "authentication_error", "x-api-key header is required");
@@ -217,7 +97,7 @@ public final class FakeAnthropic implements AutoCloseable {
             sendError(ex, 400, "invalid_request_error", "anthropic-version: header is required");
         } else if (models) {
             models(ex);
-        } else if (!validJson) {
+        } else if (json == null) {
             sendError(ex, 400, "invalid_request_error", "There was an issue with the formatting or content of your request.");
         } else if (model == null) {
             sendError(ex, 400, "invalid_request_error", "model: Field required");
@@ -256,8 +136,7 @@ public final class FakeAnthropic implements AutoCloseable {
             case "fake-context" -> sendError(ex, 400, "invalid_request_error", CONTEXT_MESSAGE);
             case "fake-auth" -> sendError(ex, 401, "authentication_error", "invalid x-api-key");
             case "fake-hang" -> hang();
-            case "fake-garbage" -> send(ex, 200, "text/html",
-                    "<html><body>502 Bad Gateway</body></html>".getBytes(StandardCharsets.UTF_8));
+            case "fake-garbage" -> sendText(ex, 200, "text/html", BAD_GATEWAY_HTML);
             case "fake-stream-error" -> {
                 if (stream) {
                     return false;
@@ -268,7 +147,7 @@ public final class FakeAnthropic implements AutoCloseable {
                 if (stream) {
                     return false;
                 }
-                cutNonStream(ex);
+                cutShort(ex, "application/json", "{\"id\":\"msg_fake_cut\","); // 20 of the 500 bytes announced
             }
             default -> {
                 return false;
@@ -396,10 +275,8 @@ public final class FakeAnthropic implements AutoCloseable {
     }
 
     private void streamMessage(HttpExchange ex, Sse sse, String id, String model, Answer answer) throws IOException {
-        ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
         ex.getResponseHeaders().set("Cache-Control", "no-cache");
-        commonHeaders(ex);
-        ex.sendResponseHeaders(200, 0);
+        startStream(ex, "text/event-stream; charset=utf-8");
 
         ObjectNode message = JSON.createObjectNode().put("id", id).put("type", "message").put("role", "assistant");
         message.putArray("content");
@@ -415,7 +292,7 @@ public final class FakeAnthropic implements AutoCloseable {
                 sse.textDelta(0, "Hel");
                 // A real cut comes some time after the first content; dropping the socket at once can reset it
                 // before the client has read the bytes already sent.
-                pause(200);
+                pause(CUT_DELAY_MS);
                 throw new AbruptClose();
             }
             case "fake-stream-error" -> {
@@ -506,58 +383,22 @@ public final class FakeAnthropic implements AutoCloseable {
                 .put("output_tokens", outputTokens);
     }
 
-    // ---------------------------------------------------------------- failure helpers
-
-    private void hang() {
-        try {
-            closing.await(HANG_LIMIT_SECONDS, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        // then return without answering: closing the exchange drops the connection
-    }
-
-    /** Announces 500 bytes, sends 20, then drops the connection. */
-    private void cutNonStream(HttpExchange ex) throws IOException {
-        ex.getResponseHeaders().set("Content-Type", "application/json");
-        commonHeaders(ex);
-        ex.sendResponseHeaders(200, 500);
-        OutputStream out = ex.getResponseBody();
-        out.write("{\"id\":\"msg_fake_cut\",".getBytes(StandardCharsets.UTF_8)); // 20 bytes
-        out.flush();
-        throw new AbruptClose();
-    }
-
-    private static void pause(long millis) {
-        try {
-            Thread.sleep(millis);     // deliberate provider delay (fake-cut)
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     // ---------------------------------------------------------------- low-level
 
     private void sendError(HttpExchange ex, int status, String type, String message) throws IOException {
         ObjectNode root = JSON.createObjectNode().put("type", "error");
         root.putObject("error").put("type", type).put("message", message);
-        root.put("request_id", commonHeaders(ex)); // the same id as the request-id header
+        root.put("request_id", requestId(ex)); // the same id as the request-id header
         sendJson(ex, status, root);
     }
 
-    private void sendJson(HttpExchange ex, int status, JsonNode body) throws IOException {
-        send(ex, status, "application/json", JSON.writeValueAsBytes(body));
-    }
-
-    private void send(HttpExchange ex, int status, String contentType, byte[] bytes) throws IOException {
-        ex.getResponseHeaders().set("Content-Type", contentType);
-        commonHeaders(ex);
-        ex.sendResponseHeaders(status, bytes.length);
-        ex.getResponseBody().write(bytes);
+    @Override
+    protected void commonHeaders(HttpExchange ex) {
+        requestId(ex);
     }
 
     /** Sets the response's {@code request-id} (once) and returns it. */
-    private String commonHeaders(HttpExchange ex) {
+    private String requestId(HttpExchange ex) {
         String id = ex.getResponseHeaders().getFirst("request-id");
         if (id == null) {
             id = "req_fake_" + requestIds.incrementAndGet();
@@ -565,13 +406,5 @@ public final class FakeAnthropic implements AutoCloseable {
             ex.getResponseHeaders().set("anthropic-organization-id", "00000000-0000-0000-0000-000000000000");
         }
         return id;
-    }
-
-    private static Map<String, List<String>> lowerCased(Map<String, List<String>> headers) {
-        Map<String, List<String>> out = new LinkedHashMap<>();
-        headers.forEach((name, values) -> out.computeIfAbsent(name.toLowerCase(Locale.ROOT), k -> new ArrayList<>())
-                .addAll(values));
-        out.replaceAll((k, v) -> List.copyOf(v));
-        return Collections.unmodifiableMap(out);
     }
 }

@@ -2,7 +2,6 @@ package dev.switchboard.fakes;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
@@ -10,25 +9,11 @@ import com.sun.net.httpserver.HttpServer;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -55,29 +40,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * recorded (header names lower-cased) before it is answered; unknown paths are answered 404 and listed in
  * {@link #unexpected()}.
  */
-public final class FakeGemini implements AutoCloseable {
-
-    /**
-     * One received request. {@code model} is the {model} of {@code /v1beta/models/{model}:method}, else null;
-     * {@code query} is the raw query string or null.
-     */
-    public record Recorded(String method, String path, String query, Map<String, List<String>> headers, String body,
-                           String model) {
-        /** First value of a header (name matched case-insensitively), or null. */
-        public String header(String name) {
-            List<String> values = headers.get(name.toLowerCase(Locale.ROOT));
-            return values == null || values.isEmpty() ? null : values.get(0);
-        }
-
-        /** The body parsed as JSON (throws if it is not JSON). */
-        public JsonNode json() {
-            try {
-                return JSON.readTree(body);
-            } catch (JsonProcessingException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-    }
+public final class FakeGemini extends FakeServer {
 
     public static final String API_KEY_HEADER = "x-goog-api-key";
     public static final String TOOL_ARGUMENTS = "{\"city\":\"Boston\"}";
@@ -91,7 +54,6 @@ public final class FakeGemini implements AutoCloseable {
     /** The models listing; the first is a chat model, the second an embedding model. */
     public static final List<String> LISTED_MODELS = List.of("gemini-2.5-flash", "gemini-embedding-001");
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String PREFIX = "/v1beta/models";
     private static final Set<String> CHAT_METHODS = Set.of("generateContent", "streamGenerateContent");
     private static final Set<String> EMBED_METHODS = Set.of("embedContent", "batchEmbedContents");
@@ -102,130 +64,61 @@ public final class FakeGemini implements AutoCloseable {
             "stopSequences", "candidateCount", "responseMimeType", "responseSchema", "responseJsonSchema",
             "presencePenalty", "frequencyPenalty", "seed", "responseLogprobs", "logprobs", "thinkingConfig",
             "responseModalities", "speechConfig", "mediaResolution");
-    private static final long HANG_LIMIT_SECONDS = 120;
-    private static final long CUT_DELAY_MS = 200;
-
-    /** Thrown from the handler so that HttpServer drops the connection without finishing the body. */
-    private static final class AbruptClose extends IOException {
-        AbruptClose() {
-            super("fake-cut: connection dropped on purpose");
-        }
-    }
 
     /** What a successful answer holds: text pieces, or a function call named {@code toolName}. */
     private record Answer(List<String> pieces, String toolName) {}
 
-    private final HttpServer server;
-    private final ExecutorService executor;
-    private final CountDownLatch closing = new CountDownLatch(1);
-    private final List<Recorded> requests = new CopyOnWriteArrayList<>();
-    private final List<Recorded> unexpected = new CopyOnWriteArrayList<>();
     private final AtomicInteger responseIds = new AtomicInteger();
 
-    private FakeGemini(HttpServer server, ExecutorService executor) {
-        this.server = server;
-        this.executor = executor;
+    private FakeGemini() {
+        super("fake-gemini-", "FakeGemini");
     }
 
     public static FakeGemini start() {
-        AtomicInteger threads = new AtomicInteger();
-        ExecutorService executor = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "fake-gemini-" + threads.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        try {
-            HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 0);
-            FakeGemini fake = new FakeGemini(server, executor);
-            server.createContext("/", fake::handle);
-            server.setExecutor(executor);
-            server.start();
-            return fake;
-        } catch (IOException e) {
-            executor.shutdownNow();
-            throw new UncheckedIOException("cannot start FakeGemini", e);
-        }
-    }
-
-    public int port() {
-        return server.getAddress().getPort();
-    }
-
-    public String baseUrl() {
-        return "http://127.0.0.1:" + port() + "/v1beta";
-    }
-
-    public List<Recorded> requests() {
-        return List.copyOf(requests);
-    }
-
-    public List<Recorded> requestsFor(String model) {
-        return requests.stream().filter(r -> r.model() != null && r.model().equals(model)).toList();
-    }
-
-    public int countFor(String model) {
-        return requestsFor(model).size();
-    }
-
-    /** Requests to unknown paths/methods (answered 404). Tests should assert this is empty. */
-    public List<Recorded> unexpected() {
-        return List.copyOf(unexpected);
-    }
-
-    /** Clears recorded requests (and unexpected ones). */
-    public void reset() {
-        requests.clear();
-        unexpected.clear();
+        return serve(new FakeGemini());
     }
 
     @Override
-    public void close() {
-        closing.countDown();          // release fake-hang handlers first
-        server.stop(0);
-        executor.shutdownNow();
+    public String baseUrl() {
+        return origin() + "/v1beta";
     }
 
     // ---------------------------------------------------------------- dispatch
 
-    private void handle(HttpExchange ex) throws IOException {
-        boolean abrupt = false;
-        try {
-            dispatch(ex);
-        } catch (AbruptClose e) {
-            abrupt = true;
-            throw e;                  // HttpServer closes the socket; the response stays unfinished
-        } catch (IOException e) {
-            // the client went away; nothing left to answer
-        } finally {
-            if (!abrupt) {
-                ex.close();
-            }
-        }
+    /** The {model} of {@code /v1beta/models/{model}:method}, else null: Gemini names the model in the URL. */
+    @Override
+    protected String modelOf(String method, String path, String body) {
+        String[] call = modelCall(path);
+        return call == null ? null : call[0];
     }
 
-    private void dispatch(HttpExchange ex) throws IOException {
-        String method = ex.getRequestMethod();
-        String path = ex.getRequestURI().getPath();
-        String query = ex.getRequestURI().getRawQuery();
-        String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-
-        // /v1beta/models/{model}:{rpc}; the model id itself never contains ':'
-        String model = null;
-        String rpc = null;
-        if (path.startsWith(PREFIX + "/")) {
-            String rest = path.substring(PREFIX.length() + 1);
-            int colon = rest.lastIndexOf(':');
-            model = colon < 0 ? rest : rest.substring(0, colon);
-            rpc = colon < 0 ? null : rest.substring(colon + 1);
+    /**
+     * {@code {model, rpc}} of {@code /v1beta/models/{model}:{rpc}} (rpc null without a colon), or null for other
+     * paths; the model id itself never contains ':'.
+     */
+    private static String[] modelCall(String path) {
+        if (!path.startsWith(PREFIX + "/")) {
+            return null;
         }
-        Recorded rec = new Recorded(method, path, query, lowerCased(ex.getRequestHeaders()), body, model);
-        requests.add(rec);
+        String rest = path.substring(PREFIX.length() + 1);
+        int colon = rest.lastIndexOf(':');
+        return colon < 0 ? new String[] {rest, null} : new String[] {rest.substring(0, colon), rest.substring(colon + 1)};
+    }
+
+    @Override
+    protected void dispatch(HttpExchange ex, Recorded rec) throws IOException {
+        String method = rec.method();
+        String path = rec.path();
+        String query = rec.query();
+        String model = rec.model();
+        String[] call = modelCall(path);
+        String rpc = call == null ? null : call[1];
 
         boolean list = "GET".equals(method) && PREFIX.equals(path);
         boolean chat = "POST".equals(method) && rpc != null && CHAT_METHODS.contains(rpc);
         boolean embed = "POST".equals(method) && rpc != null && EMBED_METHODS.contains(rpc);
         if (!list && !chat && !embed) {
-            unexpected.add(rec);
+            markUnexpected(rec);
             sendError(ex, 404, "NOT_FOUND", "Method not found.", null);
             return;
         }
@@ -237,13 +130,8 @@ public final class FakeGemini implements AutoCloseable {
             listModels(ex);
             return;
         }
-        JsonNode json;
-        try {
-            json = JSON.readTree(body);
-        } catch (JsonProcessingException e) {
-            json = null;
-        }
-        if (json == null || !json.isObject()) {
+        ObjectNode json = jsonObject(rec.body());
+        if (json == null) {
             sendError(ex, 400, "INVALID_ARGUMENT", "Invalid JSON payload received. Unexpected token.", null);
             return;
         }
@@ -253,7 +141,7 @@ public final class FakeGemini implements AutoCloseable {
             return;
         }
         if (chat) {
-            chat(ex, (ObjectNode) json, model, stream, sse);
+            chat(ex, json, model, stream, sse);
         } else if ("batchEmbedContents".equals(rpc)) {
             batchEmbed(ex, json, model);
         } else {
@@ -282,13 +170,12 @@ public final class FakeGemini implements AutoCloseable {
                     "The input token count (1200293) exceeds the maximum number of tokens allowed (1048576).", null);
             case "fake-auth" -> apiKeyInvalid(ex);
             case "fake-hang" -> hang();
-            case "fake-garbage" -> send(ex, 200, "text/html; charset=UTF-8",
-                    "<html><body>502 Bad Gateway</body></html>".getBytes(StandardCharsets.UTF_8));
+            case "fake-garbage" -> sendText(ex, 200, "text/html; charset=UTF-8", BAD_GATEWAY_HTML);
             default -> {
                 if ("fake-stream-error".equals(model) && !stream) {
                     internalError(ex);
                 } else if ("fake-cut".equals(model) && !sse) {
-                    cutNonStream(ex);
+                    cutShort(ex, "application/json; charset=UTF-8", "{\n  \"candidates\": [");
                 } else {
                     return false;
                 }
@@ -412,9 +299,7 @@ public final class FakeGemini implements AutoCloseable {
     }
 
     private void streamSse(HttpExchange ex, String model, List<ObjectNode> chunks) throws IOException {
-        ex.getResponseHeaders().set("Content-Type", "text/event-stream");
-        commonHeaders(ex);
-        ex.sendResponseHeaders(200, 0);
+        startStream(ex, "text/event-stream");
         OutputStream out = ex.getResponseBody();
         for (ObjectNode chunk : chunks) {
             data(out, chunk);
@@ -558,20 +443,6 @@ public final class FakeGemini implements AutoCloseable {
         return values;
     }
 
-    /** 8 floats in [-1, 1) derived from the SHA-256 of the input: same input, same vector. */
-    public static float[] vectorFor(String input) {
-        try {
-            byte[] hash = MessageDigest.getInstance("SHA-256").digest(input.getBytes(StandardCharsets.UTF_8));
-            float[] vector = new float[8];
-            for (int i = 0; i < vector.length; i++) {
-                vector[i] = ((hash[i] & 0xff) - 128) / 128f;
-            }
-            return vector;
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     private void listModels(HttpExchange ex) throws IOException {
         ObjectNode resp = JSON.createObjectNode();
         ArrayNode models = resp.putArray("models");
@@ -621,34 +492,6 @@ public final class FakeGemini implements AutoCloseable {
         return details;
     }
 
-    private void hang() {
-        try {
-            closing.await(HANG_LIMIT_SECONDS, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        // then return without answering: closing the exchange drops the connection
-    }
-
-    /** Announces 500 bytes, sends a few, then drops the connection. */
-    private void cutNonStream(HttpExchange ex) throws IOException {
-        ex.getResponseHeaders().set("Content-Type", "application/json; charset=UTF-8");
-        commonHeaders(ex);
-        ex.sendResponseHeaders(200, 500);
-        OutputStream out = ex.getResponseBody();
-        out.write("{\n  \"candidates\": [".getBytes(StandardCharsets.UTF_8));
-        out.flush();
-        throw new AbruptClose();
-    }
-
-    private static void pause(long millis) {
-        try {
-            Thread.sleep(millis);     // deliberate provider delay before fake-cut drops the connection
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     // ---------------------------------------------------------------- low-level
 
     private static ObjectNode errorBody(int code, String status, String message, ArrayNode details) {
@@ -665,18 +508,13 @@ public final class FakeGemini implements AutoCloseable {
     }
 
     /** Google's REST front end pretty-prints JSON answers (only SSE events are one line each). */
-    private void sendJson(HttpExchange ex, int status, JsonNode body) throws IOException {
+    @Override
+    protected void sendJson(HttpExchange ex, int status, JsonNode body) throws IOException {
         send(ex, status, "application/json; charset=UTF-8", JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(body));
     }
 
-    private void send(HttpExchange ex, int status, String contentType, byte[] bytes) throws IOException {
-        ex.getResponseHeaders().set("Content-Type", contentType);
-        commonHeaders(ex);
-        ex.sendResponseHeaders(status, bytes.length);
-        ex.getResponseBody().write(bytes);
-    }
-
-    private static void commonHeaders(HttpExchange ex) {
+    @Override
+    protected void commonHeaders(HttpExchange ex) {
         ex.getResponseHeaders().set("Vary", "Origin, X-Origin, Referer");
         ex.getResponseHeaders().set("Server", "scaffolding on HTTPServer2");
         ex.getResponseHeaders().set("Server-Timing", "gfet4t7; dur=1");
@@ -698,13 +536,5 @@ public final class FakeGemini implements AutoCloseable {
 
     private static boolean isBlank(String s) {
         return s == null || s.isBlank();
-    }
-
-    private static Map<String, List<String>> lowerCased(Map<String, List<String>> headers) {
-        Map<String, List<String>> out = new LinkedHashMap<>();
-        headers.forEach((name, values) -> out.computeIfAbsent(name.toLowerCase(Locale.ROOT), k -> new ArrayList<>())
-                .addAll(values));
-        out.replaceAll((k, v) -> List.copyOf(v));
-        return Collections.unmodifiableMap(out);
     }
 }

@@ -1,8 +1,6 @@
 package dev.switchboard.fakes;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
@@ -10,23 +8,10 @@ import com.sun.net.httpserver.HttpServer;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A fake of Ollama's native HTTP API ({@code /api/chat}, {@code /api/embed}, {@code /api/tags}, {@code GET /})
@@ -50,25 +35,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Every request is recorded (header names lower-cased) before it is answered; unknown paths are answered 404
  * and listed in {@link #unexpected()}.
  */
-public final class FakeOllama implements AutoCloseable {
-
-    /** One received request. {@code model} is the JSON "model" of chat/embed requests, else null. */
-    public record Recorded(String method, String path, Map<String, List<String>> headers, String body, String model) {
-        /** First value of a header (name matched case-insensitively), or null. */
-        public String header(String name) {
-            List<String> values = headers.get(name.toLowerCase(Locale.ROOT));
-            return values == null || values.isEmpty() ? null : values.get(0);
-        }
-
-        /** The body parsed as JSON (throws if it is not JSON). */
-        public JsonNode json() {
-            try {
-                return JSON.readTree(body);
-            } catch (JsonProcessingException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-    }
+public final class FakeOllama extends FakeServer {
 
     public static final int PROMPT_EVAL_COUNT = 11;
     public static final int EVAL_COUNT = 7;
@@ -77,141 +44,54 @@ public final class FakeOllama implements AutoCloseable {
     public static final String BUSY = "server busy, please try again.  maximum pending requests exceeded";
     public static final String CONTEXT = "the input length exceeds the context length";
     public static final List<String> MODELS = List.of("llama3.2:latest", "all-minilm:latest");
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final long HANG_LIMIT_SECONDS = 120;
-    private static final long SLOW_DELAY_MS = 300;
-    /** A real cut comes some time after the first bytes; dropping at once can reset them before they are read. */
-    private static final long CUT_DELAY_MS = 200;
-
-    /** Thrown from the handler so that HttpServer drops the connection without finishing the body. */
-    private static final class AbruptClose extends IOException {
-        AbruptClose() {
-            super("fake-cut: connection dropped on purpose");
-        }
-    }
+    private static final String CHAT = "/api/chat";
+    private static final String EMBED = "/api/embed";
 
     /** What a successful chat answer contains. {@code toolName != null} means a tool call. */
     private record Answer(List<String> pieces, String toolName) {}
 
-    private final HttpServer server;
-    private final ExecutorService executor;
-    private final CountDownLatch closing = new CountDownLatch(1);
-    private final List<Recorded> requests = new CopyOnWriteArrayList<>();
-    private final List<Recorded> unexpected = new CopyOnWriteArrayList<>();
-
-    private FakeOllama(HttpServer server, ExecutorService executor) {
-        this.server = server;
-        this.executor = executor;
+    private FakeOllama() {
+        super("fake-ollama-", "FakeOllama");
     }
 
     public static FakeOllama start() {
-        AtomicInteger threads = new AtomicInteger();
-        ExecutorService executor = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "fake-ollama-" + threads.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        try {
-            HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 0);
-            FakeOllama fake = new FakeOllama(server, executor);
-            server.createContext("/", fake::handle);
-            server.setExecutor(executor);
-            server.start();
-            return fake;
-        } catch (IOException e) {
-            executor.shutdownNow();
-            throw new UncheckedIOException("cannot start FakeOllama", e);
-        }
-    }
-
-    public int port() {
-        return server.getAddress().getPort();
+        return serve(new FakeOllama());
     }
 
     /** Ollama's base: no {@code /v1}, the native paths start at {@code /api}. */
-    public String baseUrl() {
-        return "http://127.0.0.1:" + port();
-    }
-
-    public List<Recorded> requests() {
-        return List.copyOf(requests);
-    }
-
-    public List<Recorded> requestsFor(String model) {
-        return requests.stream().filter(r -> r.model() != null && r.model().equals(model)).toList();
-    }
-
-    public int countFor(String model) {
-        return requestsFor(model).size();
-    }
-
-    /** Requests to unknown paths/methods (answered 404). Tests should assert this is empty. */
-    public List<Recorded> unexpected() {
-        return List.copyOf(unexpected);
-    }
-
-    /** Clears recorded requests (and unexpected ones). */
-    public void reset() {
-        requests.clear();
-        unexpected.clear();
-    }
-
     @Override
-    public void close() {
-        closing.countDown();          // release fake-hang handlers first
-        server.stop(0);
-        executor.shutdownNow();
+    public String baseUrl() {
+        return origin();
     }
 
     // ---------------------------------------------------------------- dispatch
 
-    private void handle(HttpExchange ex) throws IOException {
-        boolean abrupt = false;
-        try {
-            dispatch(ex);
-        } catch (AbruptClose e) {
-            abrupt = true;
-            throw e;                  // HttpServer closes the socket; the response stays unfinished
-        } catch (IOException e) {
-            // the client went away; nothing left to answer
-        } finally {
-            if (!abrupt) {
-                ex.close();
-            }
-        }
+    /** The JSON "model" of chat/embed requests, else null. */
+    @Override
+    protected String modelOf(String method, String path, String body) {
+        return "POST".equals(method) && (CHAT.equals(path) || EMBED.equals(path)) ? jsonModel(body) : null;
     }
 
-    private void dispatch(HttpExchange ex) throws IOException {
-        String method = ex.getRequestMethod();
-        String path = ex.getRequestURI().getPath();
-        String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-        boolean chat = "POST".equals(method) && "/api/chat".equals(path);
-        boolean embed = "POST".equals(method) && "/api/embed".equals(path);
+    @Override
+    protected void dispatch(HttpExchange ex, Recorded rec) throws IOException {
+        String method = rec.method();
+        String path = rec.path();
+        boolean chat = "POST".equals(method) && CHAT.equals(path);
+        boolean embed = "POST".equals(method) && EMBED.equals(path);
         boolean tags = "GET".equals(method) && "/api/tags".equals(path);
         boolean root = "GET".equals(method) && "/".equals(path);
-
-        JsonNode json = null;
-        if (chat || embed) {
-            try {
-                json = JSON.readTree(body);
-            } catch (JsonProcessingException e) {
-                json = null;
-            }
-        }
-        boolean validJson = json != null && json.isObject();
-        String model = validJson && json.path("model").isTextual() ? json.get("model").asText() : null;
-        Recorded rec = new Recorded(method, path, lowerCased(ex.getRequestHeaders()), body, model);
-        requests.add(rec);
+        JsonNode json = chat || embed ? jsonObject(rec.body()) : null;
+        String model = rec.model();
 
         if (root) {
-            send(ex, 200, "text/plain; charset=utf-8", "Ollama is running".getBytes(StandardCharsets.UTF_8));
+            sendText(ex, 200, "text/plain; charset=utf-8", "Ollama is running");
         } else if (tags) {
             tags(ex);
         } else if (!chat && !embed) {
-            unexpected.add(rec);
+            markUnexpected(rec);
             // Ollama's router answers unknown routes in plain text, not JSON
-            send(ex, 404, "text/plain", "404 page not found".getBytes(StandardCharsets.UTF_8));
-        } else if (!validJson) {
+            sendText(ex, 404, "text/plain", "404 page not found");
+        } else if (json == null) {
             sendError(ex, 400, "invalid character 'x' looking for beginning of value");
         } else if (model == null || model.isBlank()) {
             sendError(ex, 400, "model is required");
@@ -239,8 +119,7 @@ public final class FakeOllama implements AutoCloseable {
             case "fake-400" -> sendError(ex, 400, "\"" + model + "\" does not support tools");
             case "fake-429" -> sendError(ex, 429, "too many requests");
             case "fake-hang" -> hang();
-            case "fake-garbage" -> send(ex, 200, "text/html",
-                    "<html><body>502 Bad Gateway</body></html>".getBytes(StandardCharsets.UTF_8));
+            case "fake-garbage" -> sendText(ex, 200, "text/html", BAD_GATEWAY_HTML);
             case "fake-slow" -> {
                 pause(SLOW_DELAY_MS);
                 return false;
@@ -249,7 +128,7 @@ public final class FakeOllama implements AutoCloseable {
                 if ("fake-stream-error".equals(model) && !stream) {
                     sendError(ex, 500, STREAM_ERROR);
                 } else if ("fake-cut".equals(model) && !stream) {
-                    cutNonStream(ex);
+                    cutShort(ex, "application/json; charset=utf-8", "{\"model\":\"fake-cut\",\"crea");
                 } else {
                     return false;
                 }
@@ -297,8 +176,7 @@ public final class FakeOllama implements AutoCloseable {
     }
 
     private void streamChat(HttpExchange ex, String model, Answer answer) throws IOException {
-        ex.getResponseHeaders().set("Content-Type", "application/x-ndjson");
-        ex.sendResponseHeaders(200, 0);
+        startStream(ex, "application/x-ndjson");
         OutputStream out = ex.getResponseBody();
         switch (model) {
             case "fake-cut" -> {
@@ -376,7 +254,7 @@ public final class FakeOllama implements AutoCloseable {
         ArrayNode embeddings = resp.putArray("embeddings");
         for (String item : items) {
             ArrayNode values = embeddings.addArray();
-            for (float f : FakeOpenAi.vectorFor(item)) {
+            for (float f : vectorFor(item)) {
                 values.add(f);
             }
         }
@@ -398,35 +276,6 @@ public final class FakeOllama implements AutoCloseable {
         sendJson(ex, 200, resp);
     }
 
-    // ---------------------------------------------------------------- failure helpers
-
-    private void hang() {
-        try {
-            closing.await(HANG_LIMIT_SECONDS, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        // then return without answering: closing the exchange drops the connection
-    }
-
-    /** Announces 500 bytes, sends a few, then drops the connection. */
-    private void cutNonStream(HttpExchange ex) throws IOException {
-        ex.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
-        ex.sendResponseHeaders(200, 500);
-        OutputStream out = ex.getResponseBody();
-        out.write("{\"model\":\"fake-cut\",\"crea".getBytes(StandardCharsets.UTF_8));
-        out.flush();
-        throw new AbruptClose();
-    }
-
-    private static void pause(long millis) {
-        try {
-            Thread.sleep(millis);     // deliberate provider delays (fake-slow, fake-cut)
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     // ---------------------------------------------------------------- low-level
 
     /** Ollama's error body: a plain string under "error", not OpenAI's object. */
@@ -434,21 +283,8 @@ public final class FakeOllama implements AutoCloseable {
         sendJson(ex, status, JSON.createObjectNode().put("error", message));
     }
 
-    private void sendJson(HttpExchange ex, int status, JsonNode body) throws IOException {
+    @Override
+    protected void sendJson(HttpExchange ex, int status, JsonNode body) throws IOException {
         send(ex, status, "application/json; charset=utf-8", JSON.writeValueAsBytes(body));
-    }
-
-    private void send(HttpExchange ex, int status, String contentType, byte[] bytes) throws IOException {
-        ex.getResponseHeaders().set("Content-Type", contentType);
-        ex.sendResponseHeaders(status, bytes.length);
-        ex.getResponseBody().write(bytes);
-    }
-
-    private static Map<String, List<String>> lowerCased(Map<String, List<String>> headers) {
-        Map<String, List<String>> out = new LinkedHashMap<>();
-        headers.forEach((name, values) -> out.computeIfAbsent(name.toLowerCase(Locale.ROOT), k -> new ArrayList<>())
-                .addAll(values));
-        out.replaceAll((k, v) -> List.copyOf(v));
-        return Collections.unmodifiableMap(out);
     }
 }

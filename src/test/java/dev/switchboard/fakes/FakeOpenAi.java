@@ -1,8 +1,6 @@
 package dev.switchboard.fakes;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
@@ -10,26 +8,12 @@ import com.sun.net.httpserver.HttpServer;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -48,155 +32,53 @@ import java.util.concurrent.atomic.AtomicInteger;
  * </ul>
  * Every request is recorded (header names lower-cased) before it is answered.
  */
-public final class FakeOpenAi implements AutoCloseable {
-
-    /** One received request. {@code model} is the JSON "model" of chat/embeddings requests, else null. */
-    public record Recorded(String method, String path, Map<String, List<String>> headers, String body, String model) {
-        /** First value of a header (name matched case-insensitively), or null. */
-        public String header(String name) {
-            List<String> values = headers.get(name.toLowerCase(Locale.ROOT));
-            return values == null || values.isEmpty() ? null : values.get(0);
-        }
-
-        /** The body parsed as JSON (throws if it is not JSON). */
-        public JsonNode json() {
-            try {
-                return JSON.readTree(body);
-            } catch (JsonProcessingException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-    }
+public final class FakeOpenAi extends FakeServer {
 
     public static final String TOOL_CALL_ID = "call_fake_1";
     public static final String TOOL_ARGUMENTS = "{\"city\":\"Boston\"}";
     private static final List<String> TOOL_ARGUMENT_FRAGMENTS = List.of("{\"city\":", "\"Bos", "ton\"}");
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final long HANG_LIMIT_SECONDS = 120;
-    private static final long SLOW_DELAY_MS = 300;
-
-    /** Thrown from the handler so that HttpServer drops the connection without finishing the body. */
-    private static final class AbruptClose extends IOException {
-        AbruptClose() {
-            super("fake-cut: connection dropped on purpose");
-        }
-    }
+    private static final String CHAT = "/v1/chat/completions";
+    private static final String EMBEDDINGS = "/v1/embeddings";
 
     /** What a successful chat answer contains. {@code toolName != null} means a tool call. */
     private record Answer(List<String> pieces, String toolName, String finishReason) {}
 
-    private final HttpServer server;
-    private final ExecutorService executor;
-    private final CountDownLatch closing = new CountDownLatch(1);
-    private final List<Recorded> requests = new CopyOnWriteArrayList<>();
-    private final List<Recorded> unexpected = new CopyOnWriteArrayList<>();
     private final AtomicInteger ids = new AtomicInteger();
     private final AtomicInteger requestIds = new AtomicInteger();
 
-    private FakeOpenAi(HttpServer server, ExecutorService executor) {
-        this.server = server;
-        this.executor = executor;
+    private FakeOpenAi() {
+        super("fake-openai-", "FakeOpenAi");
     }
 
     public static FakeOpenAi start() {
-        AtomicInteger threads = new AtomicInteger();
-        ExecutorService executor = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "fake-openai-" + threads.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        try {
-            HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 0);
-            FakeOpenAi fake = new FakeOpenAi(server, executor);
-            server.createContext("/", fake::handle);
-            server.setExecutor(executor);
-            server.start();
-            return fake;
-        } catch (IOException e) {
-            executor.shutdownNow();
-            throw new UncheckedIOException("cannot start FakeOpenAi", e);
-        }
-    }
-
-    public int port() {
-        return server.getAddress().getPort();
-    }
-
-    public String baseUrl() {
-        return "http://127.0.0.1:" + port() + "/v1";
-    }
-
-    public List<Recorded> requests() {
-        return List.copyOf(requests);
-    }
-
-    public List<Recorded> requestsFor(String model) {
-        return requests.stream().filter(r -> r.model() != null && r.model().equals(model)).toList();
-    }
-
-    public int countFor(String model) {
-        return requestsFor(model).size();
-    }
-
-    /** Requests to unknown paths/methods (answered 404). Tests should assert this is empty. */
-    public List<Recorded> unexpected() {
-        return List.copyOf(unexpected);
-    }
-
-    /** Clears recorded requests (and unexpected ones). */
-    public void reset() {
-        requests.clear();
-        unexpected.clear();
+        return serve(new FakeOpenAi());
     }
 
     @Override
-    public void close() {
-        closing.countDown();          // release fake-hang handlers first
-        server.stop(0);
-        executor.shutdownNow();
+    public String baseUrl() {
+        return origin() + "/v1";
     }
 
     // ---------------------------------------------------------------- dispatch
 
-    private void handle(HttpExchange ex) throws IOException {
-        boolean abrupt = false;
-        try {
-            dispatch(ex);
-        } catch (AbruptClose e) {
-            abrupt = true;
-            throw e;                  // HttpServer closes the socket; the response stays unfinished
-        } catch (IOException e) {
-            // the client went away; nothing left to answer
-        } finally {
-            if (!abrupt) {
-                ex.close();
-            }
-        }
+    /** The JSON "model" of chat/embeddings requests, else null. */
+    @Override
+    protected String modelOf(String method, String path, String body) {
+        return "POST".equals(method) && (CHAT.equals(path) || EMBEDDINGS.equals(path)) ? jsonModel(body) : null;
     }
 
-    private void dispatch(HttpExchange ex) throws IOException {
-        String method = ex.getRequestMethod();
-        String path = ex.getRequestURI().getPath();
-        String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-        boolean chat = "POST".equals(method) && "/v1/chat/completions".equals(path);
-        boolean embeddings = "POST".equals(method) && "/v1/embeddings".equals(path);
+    @Override
+    protected void dispatch(HttpExchange ex, Recorded rec) throws IOException {
+        String method = rec.method();
+        String path = rec.path();
+        boolean chat = "POST".equals(method) && CHAT.equals(path);
+        boolean embeddings = "POST".equals(method) && EMBEDDINGS.equals(path);
         boolean models = "GET".equals(method) && "/v1/models".equals(path);
-
-        JsonNode json = null;
-        if (chat || embeddings) {
-            try {
-                json = JSON.readTree(body);
-            } catch (JsonProcessingException e) {
-                json = null;
-            }
-        }
-        boolean validJson = json != null && json.isObject();
-        String model = validJson && json.path("model").isTextual() ? json.get("model").asText() : null;
-        Recorded rec = new Recorded(method, path, lowerCased(ex.getRequestHeaders()), body, model);
-        requests.add(rec);
+        JsonNode json = chat || embeddings ? jsonObject(rec.body()) : null;
+        String model = rec.model();
 
         if (!chat && !embeddings && !models) {
-            unexpected.add(rec);
+            markUnexpected(rec);
             sendError(ex, 404, "Invalid URL (" + method + " " + path + ")", "invalid_request_error", null, null);
         } else if (models) {
             ObjectNode m = JSON.createObjectNode().put("id", "fake-model").put("object", "model")
@@ -204,7 +86,7 @@ public final class FakeOpenAi implements AutoCloseable {
             ObjectNode list = JSON.createObjectNode().put("object", "list");
             list.putArray("data").add(m);
             sendJson(ex, 200, list);
-        } else if (!validJson) {
+        } else if (json == null) {
             sendError(ex, 400, "We could not parse the JSON body of your request.", "invalid_request_error", null, null);
         } else if (model == null) {
             sendError(ex, 400, "you must provide a model parameter", "invalid_request_error", null, null);
@@ -238,8 +120,7 @@ public final class FakeOpenAi implements AutoCloseable {
                     + "However, your messages resulted in 130000 tokens.", "invalid_request_error", "messages",
                     "context_length_exceeded");
             case "fake-hang" -> hang();
-            case "fake-garbage" -> send(ex, 200, "text/html",
-                    "<html><body>502 Bad Gateway</body></html>".getBytes(StandardCharsets.UTF_8));
+            case "fake-garbage" -> sendText(ex, 200, "text/html", BAD_GATEWAY_HTML);
             case "fake-slow" -> {
                 pause(SLOW_DELAY_MS);
                 return false;
@@ -248,7 +129,7 @@ public final class FakeOpenAi implements AutoCloseable {
                 if ("fake-stream-error".equals(model) && !stream) {
                     serverError500(ex);
                 } else if (model.startsWith("fake-cut") && !stream) {
-                    cutNonStream(ex);
+                    cutShort(ex, "application/json", "{\"id\":\"chatcmpl-fake"); // 20 of the 500 bytes announced
                 } else {
                     return false;
                 }
@@ -332,22 +213,10 @@ public final class FakeOpenAi implements AutoCloseable {
     }
 
     private void streamChat(HttpExchange ex, Sse sse, String model, Answer answer) throws IOException {
-        ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
         ex.getResponseHeaders().set("Cache-Control", "no-cache");
-        commonHeaders(ex);
-        ex.sendResponseHeaders(200, 0);
+        startStream(ex, "text/event-stream; charset=utf-8");
         if (answer.toolName() != null && !model.startsWith("fake-cut") && !"fake-stream-error".equals(model)) {
-            ObjectNode first = JSON.createObjectNode().put("role", "assistant").putNull("content");
-            first.putArray("tool_calls").add(toolCall(0, answer.toolName(), ""));
-            sse.delta(first, null);
-            for (String fragment : TOOL_ARGUMENT_FRAGMENTS) {
-                ObjectNode call = JSON.createObjectNode().put("index", 0);
-                call.putObject("function").put("arguments", fragment);
-                ObjectNode delta = JSON.createObjectNode();
-                delta.putArray("tool_calls").add(call);
-                sse.delta(delta, null);
-            }
-            sse.finish(answer.finishReason());
+            streamToolCall(sse, answer.toolName(), answer.finishReason());
             return;
         }
         sse.delta(JSON.createObjectNode().put("role", "assistant").put("content", ""), null);
@@ -357,7 +226,7 @@ public final class FakeOpenAi implements AutoCloseable {
                 if ("fake-cut".equals(model)) {
                     // A real cut comes some time after the first content; dropping the socket at once can
                     // reset it before the client has read the bytes already sent.
-                    pause(200);
+                    pause(CUT_DELAY_MS);
                     throw new AbruptClose();
                 }
             }
@@ -374,8 +243,31 @@ public final class FakeOpenAi implements AutoCloseable {
         }
     }
 
+    /** Where OpenAI-style chunks go; {@link FakeOpenAiDialects} writes them in its dialect's shape. */
+    interface ChunkWriter {
+        void delta(ObjectNode delta, String finishReason) throws IOException;
+
+        /** The finishing chunk and whatever the stream sends after it. */
+        void finish(String finishReason) throws IOException;
+    }
+
+    /** A tool call as OpenAI streams it: id and name first, then the arguments in fragments, then the finish. */
+    static void streamToolCall(ChunkWriter sse, String name, String finishReason) throws IOException {
+        ObjectNode first = JSON.createObjectNode().put("role", "assistant").putNull("content");
+        first.putArray("tool_calls").add(toolCall(0, name, ""));
+        sse.delta(first, null);
+        for (String fragment : TOOL_ARGUMENT_FRAGMENTS) {
+            ObjectNode call = JSON.createObjectNode().put("index", 0);
+            call.putObject("function").put("arguments", fragment);
+            ObjectNode delta = JSON.createObjectNode();
+            delta.putArray("tool_calls").add(call);
+            sse.delta(delta, null);
+        }
+        sse.finish(finishReason);
+    }
+
     /** Writes {@code data: ...} events, flushing each one. */
-    private static final class Sse {
+    private static final class Sse implements ChunkWriter {
         private final OutputStream out;
         private final String id;
         private final long created;
@@ -395,7 +287,8 @@ public final class FakeOpenAi implements AutoCloseable {
                     .put("created", created).put("model", model).put("system_fingerprint", "fp_fake");
         }
 
-        void delta(ObjectNode delta, String finishReason) throws IOException {
+        @Override
+        public void delta(ObjectNode delta, String finishReason) throws IOException {
             ObjectNode choice = JSON.createObjectNode().put("index", 0);
             choice.set("delta", delta);
             choice.putNull("logprobs");
@@ -409,7 +302,8 @@ public final class FakeOpenAi implements AutoCloseable {
         }
 
         /** Finish chunk, optional usage chunk, then [DONE]. */
-        void finish(String finishReason) throws IOException {
+        @Override
+        public void finish(String finishReason) throws IOException {
             delta(JSON.createObjectNode(), finishReason);
             if (includeUsage) {
                 ObjectNode chunk = chunk();
@@ -427,7 +321,7 @@ public final class FakeOpenAi implements AutoCloseable {
     }
 
     /** A tool call; {@code index} is only set on streaming deltas. */
-    private static ObjectNode toolCall(Integer index, String name, String arguments) {
+    static ObjectNode toolCall(Integer index, String name, String arguments) {
         ObjectNode call = JSON.createObjectNode();
         if (index != null) {
             call.put("index", index);
@@ -482,52 +376,10 @@ public final class FakeOpenAi implements AutoCloseable {
         sendJson(ex, 200, resp);
     }
 
-    /** 8 floats in [-1, 1) derived from the SHA-256 of the input: same input, same vector. */
-    public static float[] vectorFor(String input) {
-        try {
-            byte[] hash = MessageDigest.getInstance("SHA-256").digest(input.getBytes(StandardCharsets.UTF_8));
-            float[] vector = new float[8];
-            for (int i = 0; i < vector.length; i++) {
-                vector[i] = ((hash[i] & 0xff) - 128) / 128f;
-            }
-            return vector;
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     // ---------------------------------------------------------------- failure helpers
 
     private void serverError500(HttpExchange ex) throws IOException {
         sendError(ex, 500, "The server had an error while processing your request.", "server_error", null, null);
-    }
-
-    private void hang() {
-        try {
-            closing.await(HANG_LIMIT_SECONDS, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        // then return without answering: closing the exchange drops the connection
-    }
-
-    /** Announces 500 bytes, sends 20, then drops the connection. */
-    private void cutNonStream(HttpExchange ex) throws IOException {
-        ex.getResponseHeaders().set("Content-Type", "application/json");
-        commonHeaders(ex);
-        ex.sendResponseHeaders(200, 500);
-        OutputStream out = ex.getResponseBody();
-        out.write("{\"id\":\"chatcmpl-fake".getBytes(StandardCharsets.UTF_8)); // 20 bytes
-        out.flush();
-        throw new AbruptClose();
-    }
-
-    private static void pause(long millis) {
-        try {
-            Thread.sleep(millis);     // deliberate provider delays (fake-slow, fake-cut)
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     // ---------------------------------------------------------------- low-level
@@ -543,28 +395,10 @@ public final class FakeOpenAi implements AutoCloseable {
         sendJson(ex, status, errorBody(message, type, param, code));
     }
 
-    private void sendJson(HttpExchange ex, int status, JsonNode body) throws IOException {
-        send(ex, status, "application/json", JSON.writeValueAsBytes(body));
-    }
-
-    private void send(HttpExchange ex, int status, String contentType, byte[] bytes) throws IOException {
-        ex.getResponseHeaders().set("Content-Type", contentType);
-        commonHeaders(ex);
-        ex.sendResponseHeaders(status, bytes.length);
-        ex.getResponseBody().write(bytes);
-    }
-
-    private void commonHeaders(HttpExchange ex) {
+    @Override
+    protected void commonHeaders(HttpExchange ex) {
         ex.getResponseHeaders().set("x-request-id", "req_fake_" + requestIds.incrementAndGet());
         ex.getResponseHeaders().set("openai-version", "2020-10-01");
         ex.getResponseHeaders().set("openai-processing-ms", "1");
-    }
-
-    private static Map<String, List<String>> lowerCased(Map<String, List<String>> headers) {
-        Map<String, List<String>> out = new LinkedHashMap<>();
-        headers.forEach((name, values) -> out.computeIfAbsent(name.toLowerCase(Locale.ROOT), k -> new ArrayList<>())
-                .addAll(values));
-        out.replaceAll((k, v) -> List.copyOf(v));
-        return Collections.unmodifiableMap(out);
     }
 }

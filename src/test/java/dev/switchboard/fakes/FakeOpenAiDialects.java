@@ -1,30 +1,16 @@
 package dev.switchboard.fakes;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -54,7 +40,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * call when {@code tools} is set and the last message is from the user (Perplexity ignores tools), and
  * "Tool result received: ..." after a tool message. Every request is recorded before it is answered.
  */
-public final class FakeOpenAiDialects implements AutoCloseable {
+public final class FakeOpenAiDialects extends FakeServer {
 
     /** The provider whose quirks the fake reproduces; the path prefix is where its SDK's base URL points. */
     public enum Dialect {
@@ -75,24 +61,6 @@ public final class FakeOpenAiDialects implements AutoCloseable {
         }
     }
 
-    /** One received request. {@code model} is the JSON "model" of chat/embeddings requests, else null. */
-    public record Recorded(String method, String path, Map<String, List<String>> headers, String body, String model) {
-        /** First value of a header (name matched case-insensitively), or null. */
-        public String header(String name) {
-            List<String> values = headers.get(name.toLowerCase(Locale.ROOT));
-            return values == null || values.isEmpty() ? null : values.get(0);
-        }
-
-        /** The body parsed as JSON (throws if it is not JSON). */
-        public JsonNode json() {
-            try {
-                return JSON.readTree(body);
-            } catch (JsonProcessingException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-    }
-
     /** The key every dialect that checks keys refuses (as it refuses a missing one). */
     public static final String BAD_KEY = "bad-key";
     public static final int PROMPT_TOKENS = 11;
@@ -108,155 +76,74 @@ public final class FakeOpenAiDialects implements AutoCloseable {
     public static final int PERPLEXITY_CITATION_TOKENS = 120;
     public static final int PERPLEXITY_SEARCH_QUERIES = 1;
     public static final List<String> CITATIONS = List.of("https://example.com/stars", "https://example.org/galaxy");
-    public static final String TOOL_CALL_ID = "call_fake_1";
-    public static final String TOOL_ARGUMENTS = "{\"city\":\"Boston\"}";
+    /** FakeOpenAi's tool call, which writes it for every dialect. */
+    public static final String TOOL_CALL_ID = FakeOpenAi.TOOL_CALL_ID;
+    public static final String TOOL_ARGUMENTS = FakeOpenAi.TOOL_ARGUMENTS;
     public static final String NO_MODELS_LOADED =
             "No models loaded. Please load a model in the developer page or use the `lms load` command.";
-    private static final List<String> TOOL_ARGUMENT_FRAGMENTS = List.of("{\"city\":", "\"Bos", "ton\"}");
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final long HANG_LIMIT_SECONDS = 120;
-    private static final long SLOW_DELAY_MS = 300;
-    /** A real cut comes some time after the first bytes; dropping at once can reset them before they are read. */
-    private static final long CUT_DELAY_MS = 200;
     /** How many keep-alive comments DeepSeek sends while the request waits for a slot. */
     private static final int DEEPSEEK_KEEP_ALIVES = 2;
-
-    /** Thrown from the handler so that HttpServer drops the connection without finishing the body. */
-    private static final class AbruptClose extends IOException {
-        AbruptClose() {
-            super("fake-cut: connection dropped on purpose");
-        }
-    }
 
     /** What a successful chat answer contains. {@code toolName != null} means a tool call. */
     private record Answer(List<String> pieces, String toolName, String finishReason) {}
 
     private final Dialect dialect;
-    private final HttpServer server;
-    private final ExecutorService executor;
-    private final CountDownLatch closing = new CountDownLatch(1);
-    private final List<Recorded> requests = new CopyOnWriteArrayList<>();
-    private final List<Recorded> unexpected = new CopyOnWriteArrayList<>();
     private final AtomicInteger ids = new AtomicInteger();
 
-    private FakeOpenAiDialects(Dialect dialect, HttpServer server, ExecutorService executor) {
+    private FakeOpenAiDialects(Dialect dialect) {
+        super("fake-" + dialect.name().toLowerCase(Locale.ROOT) + "-", "FakeOpenAiDialects(" + dialect + ")");
         this.dialect = dialect;
-        this.server = server;
-        this.executor = executor;
     }
 
     public static FakeOpenAiDialects start(Dialect dialect) {
-        AtomicInteger threads = new AtomicInteger();
-        String name = "fake-" + dialect.name().toLowerCase(Locale.ROOT) + "-";
-        ExecutorService executor = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, name + threads.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        try {
-            HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 0);
-            FakeOpenAiDialects fake = new FakeOpenAiDialects(dialect, server, executor);
-            server.createContext("/", fake::handle);
-            server.setExecutor(executor);
-            server.start();
-            return fake;
-        } catch (IOException e) {
-            executor.shutdownNow();
-            throw new UncheckedIOException("cannot start FakeOpenAiDialects(" + dialect + ")", e);
-        }
+        return serve(new FakeOpenAiDialects(dialect));
     }
 
     public Dialect dialect() {
         return dialect;
     }
 
-    public int port() {
-        return server.getAddress().getPort();
-    }
-
     /** The base the provider's SDK uses: {@code .../v1} for xAI and LM Studio, the bare host for the others. */
-    public String baseUrl() {
-        return "http://127.0.0.1:" + port() + dialect.basePath;
-    }
-
-    public List<Recorded> requests() {
-        return List.copyOf(requests);
-    }
-
-    public List<Recorded> requestsFor(String model) {
-        return requests.stream().filter(r -> r.model() != null && r.model().equals(model)).toList();
-    }
-
-    public int countFor(String model) {
-        return requestsFor(model).size();
-    }
-
-    /** Requests to unknown paths/methods (answered 404). Tests should assert this is empty. */
-    public List<Recorded> unexpected() {
-        return List.copyOf(unexpected);
-    }
-
-    /** Clears recorded requests (and unexpected ones). */
-    public void reset() {
-        requests.clear();
-        unexpected.clear();
-    }
-
     @Override
-    public void close() {
-        closing.countDown();          // release fake-hang handlers first
-        server.stop(0);
-        executor.shutdownNow();
+    public String baseUrl() {
+        return origin() + dialect.basePath;
     }
 
     // ---------------------------------------------------------------- dispatch
 
-    private void handle(HttpExchange ex) throws IOException {
-        boolean abrupt = false;
-        try {
-            dispatch(ex);
-        } catch (AbruptClose e) {
-            abrupt = true;
-            throw e;                  // HttpServer closes the socket; the response stays unfinished
-        } catch (IOException e) {
-            // the client went away; nothing left to answer
-        } finally {
-            if (!abrupt) {
-                ex.close();
-            }
-        }
+    /** The JSON "model" of chat/embeddings requests, else null. */
+    @Override
+    protected String modelOf(String method, String path, String body) {
+        return isChat(method, path) || isEmbeddings(method, path) ? jsonModel(body) : null;
     }
 
-    private void dispatch(HttpExchange ex) throws IOException {
-        String method = ex.getRequestMethod();
-        String path = ex.getRequestURI().getPath();
-        String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-        String route = route(path);
-        boolean chat = "POST".equals(method) && "/chat/completions".equals(route);
-        boolean embeddings = "POST".equals(method) && "/embeddings".equals(route) && dialect == Dialect.LMSTUDIO;
-        boolean models = "GET".equals(method) && "/models".equals(route);
+    private boolean isChat(String method, String path) {
+        return "POST".equals(method) && "/chat/completions".equals(route(path));
+    }
 
-        JsonNode json = null;
-        if (chat || embeddings) {
-            try {
-                json = JSON.readTree(body);
-            } catch (JsonProcessingException e) {
-                json = null;
-            }
-        }
-        boolean validJson = json != null && json.isObject();
-        String model = validJson && json.path("model").isTextual() ? json.get("model").asText() : null;
-        Recorded rec = new Recorded(method, path, lowerCased(ex.getRequestHeaders()), body, model);
-        requests.add(rec);
+    /** Only LM Studio serves embeddings. */
+    private boolean isEmbeddings(String method, String path) {
+        return "POST".equals(method) && "/embeddings".equals(route(path)) && dialect == Dialect.LMSTUDIO;
+    }
+
+    @Override
+    protected void dispatch(HttpExchange ex, Recorded rec) throws IOException {
+        String method = rec.method();
+        String path = rec.path();
+        boolean chat = isChat(method, path);
+        boolean embeddings = isEmbeddings(method, path);
+        boolean models = "GET".equals(method) && "/models".equals(route(path));
+        JsonNode json = chat || embeddings ? jsonObject(rec.body()) : null;
+        String model = rec.model();
 
         if (!chat && !embeddings && !models) {
-            unexpected.add(rec);
+            markUnexpected(rec);
             sendError(ex, 404, "Invalid URL (" + method + " " + path + ")", "invalid_request_error");
         } else if (dialect.checksKey && !keyAccepted(rec)) {
             refuseKey(ex);
         } else if (models) {
             models(ex);
-        } else if (!validJson) {
+        } else if (json == null) {
             sendError(ex, 400, "We could not parse the JSON body of your request.", "invalid_request_error");
         } else if (model == null) {
             sendError(ex, 400, "you must provide a model parameter", "invalid_request_error");
@@ -294,9 +181,9 @@ public final class FakeOpenAiDialects implements AutoCloseable {
                     + "https://console.x.ai.", "invalid_request_error");
             case DEEPSEEK -> sendError(ex, 401, "Authentication Fails, Your api key: ****-key is invalid",
                     "authentication_error");
-            case PERPLEXITY -> send(ex, 401, "text/html", ("<html>\r\n<head><title>401 Authorization Required</title>"
+            case PERPLEXITY -> sendText(ex, 401, "text/html", "<html>\r\n<head><title>401 Authorization Required</title>"
                     + "</head>\r\n<body>\r\n<center><h1>401 Authorization Required</h1></center>\r\n<hr><center>"
-                    + "openresty/1.27.4</center>\r\n</body>\r\n</html>\r\n").getBytes(StandardCharsets.UTF_8));
+                    + "openresty/1.27.4</center>\r\n</body>\r\n</html>\r\n");
             case LMSTUDIO -> throw new IllegalStateException("LM Studio checks no key");
         }
     }
@@ -310,8 +197,7 @@ public final class FakeOpenAiDialects implements AutoCloseable {
             case "fake-400" -> sendError(ex, 400, "Invalid 'messages': bad request from fake", "invalid_request_error");
             case "fake-context" -> sendError(ex, 400, contextMessage(), "invalid_request_error");
             case "fake-hang" -> hang();
-            case "fake-garbage" -> send(ex, 200, "text/html",
-                    "<html><body>502 Bad Gateway</body></html>".getBytes(StandardCharsets.UTF_8));
+            case "fake-garbage" -> sendText(ex, 200, "text/html", BAD_GATEWAY_HTML);
             case "fake-slow" -> {
                 pause(SLOW_DELAY_MS);
                 return false;
@@ -339,7 +225,7 @@ public final class FakeOpenAiDialects implements AutoCloseable {
         } else if ("fake-stream-error".equals(model) && !stream) {
             sendError(ex, 500, "The server had an error while processing your request.", "server_error");
         } else if (model.startsWith("fake-cut") && !stream) {
-            cutNonStream(ex);
+            cutShort(ex, "application/json", "{\"id\":\"chatcmpl-fake"); // 20 of the 500 bytes announced
         } else {
             return false;
         }
@@ -379,7 +265,7 @@ public final class FakeOpenAiDialects implements AutoCloseable {
         ObjectNode message = JSON.createObjectNode().put("role", "assistant");
         if (answer.toolName() != null) {
             message.putNull("content");
-            message.putArray("tool_calls").add(toolCall(null, answer.toolName(), TOOL_ARGUMENTS));
+            message.putArray("tool_calls").add(FakeOpenAi.toolCall(null, answer.toolName(), TOOL_ARGUMENTS));
         } else {
             message.put("content", String.join("", answer.pieces()));
         }
@@ -428,9 +314,8 @@ public final class FakeOpenAiDialects implements AutoCloseable {
     }
 
     private void streamChat(HttpExchange ex, Sse sse, String model, Answer answer) throws IOException {
-        ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
         ex.getResponseHeaders().set("Cache-Control", "no-cache");
-        ex.sendResponseHeaders(200, 0);
+        startStream(ex, "text/event-stream; charset=utf-8");
         if (dialect == Dialect.DEEPSEEK) {
             for (int i = 0; i < DEEPSEEK_KEEP_ALIVES; i++) {
                 sse.comment("keep-alive");
@@ -443,17 +328,7 @@ public final class FakeOpenAiDialects implements AutoCloseable {
             return;
         }
         if (answer.toolName() != null && !model.startsWith("fake-cut") && !"fake-stream-error".equals(model)) {
-            ObjectNode first = JSON.createObjectNode().put("role", "assistant").putNull("content");
-            first.putArray("tool_calls").add(toolCall(0, answer.toolName(), ""));
-            sse.delta(first, null);
-            for (String fragment : TOOL_ARGUMENT_FRAGMENTS) {
-                ObjectNode call = JSON.createObjectNode().put("index", 0);
-                call.putObject("function").put("arguments", fragment);
-                ObjectNode delta = JSON.createObjectNode();
-                delta.putArray("tool_calls").add(call);
-                sse.delta(delta, null);
-            }
-            sse.finish(answer.finishReason());
+            FakeOpenAi.streamToolCall(sse, answer.toolName(), answer.finishReason());
             return;
         }
         sse.delta(JSON.createObjectNode().put("role", "assistant").put("content", ""), null);
@@ -493,7 +368,7 @@ public final class FakeOpenAiDialects implements AutoCloseable {
     }
 
     /** Writes SSE events, flushing each one, in the dialect's chunk shape. */
-    private final class Sse {
+    private final class Sse implements FakeOpenAi.ChunkWriter {
         private final OutputStream out;
         private final String id;
         private final long created;
@@ -518,7 +393,8 @@ public final class FakeOpenAiDialects implements AutoCloseable {
                     .put("model", model);
         }
 
-        void delta(ObjectNode delta, String finishReason) throws IOException {
+        @Override
+        public void delta(ObjectNode delta, String finishReason) throws IOException {
             ObjectNode choice = JSON.createObjectNode().put("index", 0);
             if (dialect == Dialect.PERPLEXITY) {
                 soFar.append(delta.path("content").asText(""));
@@ -544,7 +420,8 @@ public final class FakeOpenAiDialects implements AutoCloseable {
         }
 
         /** Finish chunk, then the usage chunk (when asked) and [DONE]; Perplexity stops at the finish chunk. */
-        void finish(String finishReason) throws IOException {
+        @Override
+        public void finish(String finishReason) throws IOException {
             delta(JSON.createObjectNode(), finishReason);
             if (dialect == Dialect.PERPLEXITY) {
                 return;
@@ -577,17 +454,6 @@ public final class FakeOpenAiDialects implements AutoCloseable {
             out.write(text.getBytes(StandardCharsets.UTF_8));
             out.flush();
         }
-    }
-
-    /** A tool call; {@code index} is only set on streaming deltas. */
-    private static ObjectNode toolCall(Integer index, String name, String arguments) {
-        ObjectNode call = JSON.createObjectNode();
-        if (index != null) {
-            call.put("index", index);
-        }
-        call.put("id", TOOL_CALL_ID).put("type", "function");
-        call.putObject("function").put("name", name).put("arguments", arguments);
-        return call;
     }
 
     /** The dialect's usage object for an answer of {@code completion} tokens so far. */
@@ -653,7 +519,7 @@ public final class FakeOpenAiDialects implements AutoCloseable {
         ArrayNode data = resp.putArray("data");
         for (int i = 0; i < items.size(); i++) {
             ArrayNode values = data.addObject().put("object", "embedding").put("index", i).putArray("embedding");
-            for (float f : FakeOpenAi.vectorFor(items.get(i))) {
+            for (float f : vectorFor(items.get(i))) {
                 values.add(f);
             }
         }
@@ -683,35 +549,6 @@ public final class FakeOpenAiDialects implements AutoCloseable {
         ids.forEach(id -> data.addObject().put("id", id).put("object", "model").put("created", 1700000000L)
                 .put("owned_by", owner));
         sendJson(ex, 200, list);
-    }
-
-    // ---------------------------------------------------------------- failure helpers
-
-    private void hang() {
-        try {
-            closing.await(HANG_LIMIT_SECONDS, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        // then return without answering: closing the exchange drops the connection
-    }
-
-    /** Announces 500 bytes, sends 20, then drops the connection. */
-    private void cutNonStream(HttpExchange ex) throws IOException {
-        ex.getResponseHeaders().set("Content-Type", "application/json");
-        ex.sendResponseHeaders(200, 500);
-        OutputStream out = ex.getResponseBody();
-        out.write("{\"id\":\"chatcmpl-fake".getBytes(StandardCharsets.UTF_8));
-        out.flush();
-        throw new AbruptClose();
-    }
-
-    private static void pause(long millis) {
-        try {
-            Thread.sleep(millis);     // deliberate provider delays (fake-slow, fake-cut)
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     // ---------------------------------------------------------------- low-level
@@ -749,22 +586,10 @@ public final class FakeOpenAiDialects implements AutoCloseable {
         sendJson(ex, status, errorBody(status, message, type));
     }
 
-    private void sendJson(HttpExchange ex, int status, JsonNode body) throws IOException {
-        send(ex, status, "application/json", JSON.writeValueAsBytes(body));
-    }
-
-    private void send(HttpExchange ex, int status, String contentType, byte[] bytes) throws IOException {
-        ex.getResponseHeaders().set("Content-Type", contentType);
+    /** Only whole bodies carry an x-request-id (streams and cuts do not); its counter is the completion ids'. */
+    @Override
+    protected void send(HttpExchange ex, int status, String contentType, byte[] bytes) throws IOException {
         ex.getResponseHeaders().set("x-request-id", "req_fake_" + ids.incrementAndGet());
-        ex.sendResponseHeaders(status, bytes.length);
-        ex.getResponseBody().write(bytes);
-    }
-
-    private static Map<String, List<String>> lowerCased(Map<String, List<String>> headers) {
-        Map<String, List<String>> out = new LinkedHashMap<>();
-        headers.forEach((name, values) -> out.computeIfAbsent(name.toLowerCase(Locale.ROOT), k -> new ArrayList<>())
-                .addAll(values));
-        out.replaceAll((k, v) -> List.copyOf(v));
-        return Collections.unmodifiableMap(out);
+        super.send(ex, status, contentType, bytes);
     }
 }
