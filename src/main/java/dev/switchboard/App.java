@@ -138,6 +138,9 @@ public final class App implements AutoCloseable {
         // One pooled client for every provider; sized for many concurrent streams to the same host.
         http.setMaxTotalConnections(2000);
         http.setConnectionsPerRoute(1000);
+        // HttpClient would retry 429/503 on its own (waiting out Retry-After, once): retries are the chain's
+        // decision, recorded as attempts, never a hidden second call.
+        http.setHttpClientConfigurer(builder -> builder.disableAutomaticRetries());
         camel.addComponent("http", http);
 
         VertxPlatformHttpServerConfiguration serverConfig = new VertxPlatformHttpServerConfiguration();

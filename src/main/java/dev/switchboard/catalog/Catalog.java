@@ -59,12 +59,17 @@ public final class Catalog {
 
     /** The provider that answers for this model now: its own when enabled, else the simulator in simulator mode. */
     public ProviderSpec providerFor(ModelSpec model) {
-        ProviderSpec own = providers.get(model.provider());
+        return providerFor(model.deployments().get(0));
+    }
+
+    /** The provider that answers for one deployment now: its own when enabled, else the simulator in simulator mode. */
+    public ProviderSpec providerFor(Deployment deployment) {
+        ProviderSpec own = providers.get(deployment.provider());
         return own.enabled() || simulator == null ? own : simulator;
     }
 
     public boolean callable(ModelSpec model) {
-        return providerFor(model).enabled();
+        return model.deployments().stream().anyMatch(d -> providerFor(d).enabled());
     }
 
     public List<ModelSpec> callableModels() {

@@ -88,7 +88,13 @@ public final class CatalogLoader {
             if (models.containsKey(id)) {
                 throw new CatalogException(where + ".id: model '" + id + "' is listed twice");
             }
-            models.put(id, model(m, id, provider, where));
+            ModelSpec spec = model(m, id, provider, where);
+            for (Deployment d : spec.deployments()) {
+                if (!providers.containsKey(d.provider())) {
+                    throw new CatalogException(where + ".deployments: unknown provider '" + d.provider() + "' for model '" + id + "'");
+                }
+            }
+            models.put(id, spec);
         }
 
         Map<String, RateLimit> agentLimits = new LinkedHashMap<>();
@@ -211,7 +217,36 @@ public final class CatalogLoader {
         return new ModelSpec(id, provider, m.path("upstreamId").asText(id), contextWindow, price, capabilities, defaults, fallbacks,
                 duration(m, "connectTimeoutMs", ModelSpec.DEFAULT_CONNECT_TIMEOUT, where),
                 duration(m, "firstByteTimeoutMs", ModelSpec.DEFAULT_FIRST_BYTE_TIMEOUT, where),
-                rateLimit(m, where));
+                rateLimit(m, where), deployments(m, id, where), balance(m, where));
+    }
+
+    /** {@code deployments: [{provider, upstreamId, weight}]}: the same model at several providers, keys or regions. */
+    private static List<Deployment> deployments(JsonNode m, String id, String where) {
+        JsonNode list = m.path("deployments");
+        if (!list.isArray() || list.isEmpty()) {
+            return List.of();
+        }
+        List<Deployment> deployments = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            JsonNode d = list.get(i);
+            String provider = required(d, "provider", where + ".deployments[" + i + "]");
+            int weight = d.path("weight").asInt(1);
+            if (weight < 1) {
+                throw new CatalogException(where + ".deployments[" + i + "].weight: must be at least 1");
+            }
+            String key = list.size() == 1 ? id : id + ".d" + i;
+            deployments.add(new Deployment(key, provider, d.path("upstreamId").asText(m.path("upstreamId").asText(id)), weight));
+        }
+        return deployments;
+    }
+
+    private static ModelSpec.Balance balance(JsonNode m, String where) {
+        String b = m.path("balance").asText("weighted").toUpperCase(java.util.Locale.ROOT).replace('-', '_');
+        try {
+            return ModelSpec.Balance.valueOf(b);
+        } catch (IllegalArgumentException e) {
+            throw new CatalogException(where + ".balance: expected weighted, least-busy or lowest-latency, got '" + m.path("balance").asText() + "'");
+        }
     }
 
     private static RateLimit rateLimit(JsonNode node, String where) {

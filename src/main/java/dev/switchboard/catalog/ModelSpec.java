@@ -21,7 +21,21 @@ public record ModelSpec(
         Duration connectTimeout,
         Duration firstByteTimeout,
         /** The provider's limits for this model (local buckets keep requests under them). */
-        RateLimit rateLimit) {
+        RateLimit rateLimit,
+        /** Where the model is served; one entry (its own provider) unless the catalog lists several. */
+        List<Deployment> deployments,
+        /** How a request picks among several deployments. */
+        Balance balance) {
+
+    /** Load-balancing strategies for a model with several deployments. */
+    public enum Balance {
+        /** Random, in proportion to each deployment's weight. */
+        WEIGHTED,
+        /** The deployment with the fewest calls in flight. */
+        LEAST_BUSY,
+        /** The deployment with the lowest recent median latency. */
+        LOWEST_LATENCY
+    }
 
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
     /** Also the idle timeout between stream events: a provider silent this long is treated as hung. */
@@ -30,6 +44,15 @@ public record ModelSpec(
     public ModelSpec {
         capabilities = Set.copyOf(capabilities);
         fallbacks = List.copyOf(fallbacks);
+        deployments = deployments == null || deployments.isEmpty()
+                ? List.of(new Deployment(id, provider, upstreamId, 1)) : List.copyOf(deployments);
+    }
+
+    /** A model served by its own provider only. */
+    public ModelSpec(String id, String provider, String upstreamId, int contextWindow, Price price, Set<String> capabilities,
+                     ObjectNode defaults, List<String> fallbacks, Duration connectTimeout, Duration firstByteTimeout, RateLimit rateLimit) {
+        this(id, provider, upstreamId, contextWindow, price, capabilities, defaults, fallbacks, connectTimeout, firstByteTimeout,
+                rateLimit, List.of(), Balance.WEIGHTED);
     }
 
     public boolean can(String capability) {

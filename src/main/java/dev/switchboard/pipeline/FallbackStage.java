@@ -60,6 +60,8 @@ final class FallbackStage {
         long deadline = ctx.startNanos + chain.deadline().toNanos();
         ProviderFailure last = null;
         boolean lastWasOpenBreaker = false;
+        // A model with several deployments may try each of them: they add to the chain's budget.
+        int budget = chain.maxAttempts() + Math.max(0, ctx.chain.size() - chain.models().size());
         int used = 0;
         int tooSmallWindow = 0;
         Duration localWait = null;
@@ -81,7 +83,7 @@ final class FallbackStage {
             }
             long waitMs = 0;
             for (int tries = 1; ; tries++) {
-                if (used >= chain.maxAttempts() || System.nanoTime() >= deadline) {
+                if (used >= budget || System.nanoTime() >= deadline) {
                     throw exhausted(ctx, last, lastWasOpenBreaker);
                 }
                 used++;
@@ -103,7 +105,7 @@ final class FallbackStage {
                             "The provider refused the request as invalid: " + last.getMessage());
                 }
                 RetryPolicy.Next next = RetryPolicy.after(last.failureClass(), last.retryAfter().orElse(null), chain, tries,
-                        anotherModelLeft(ctx, i), chain.maxAttempts() - used, Duration.ofNanos(deadline - System.nanoTime()));
+                        anotherModelLeft(ctx, i), budget - used, Duration.ofNanos(deadline - System.nanoTime()));
                 if (next instanceof RetryPolicy.RetrySame retry) {
                     waitMs = retry.delay().toMillis();
                     pause(waitMs);
@@ -135,6 +137,7 @@ final class FallbackStage {
         exchange.removeVariable(ModelCall.FAILURE);
         long start = System.nanoTime();
         Throwable error = null;
+        health.begin(target.key());
         try {
             exchange.setVariable(ModelCall.REQUEST, call.translate(ctx, target, exchange));
             producer.send(PipelineRoutes.modelEndpoint(target), exchange);
@@ -145,6 +148,8 @@ final class FallbackStage {
         } catch (UnsupportedOperationException unsupported) {
             exchange.setVariable(ModelCall.CALLED, Boolean.TRUE);
             exchange.setVariable(ModelCall.FAILURE, new ProviderFailure(FailureClass.BAD_REQUEST, unsupported.getMessage()));
+        } finally {
+            health.end(target.key());
         }
         exchange.removeVariable(ModelCall.REQUEST);
         long millis = (System.nanoTime() - start) / 1_000_000;

@@ -80,8 +80,10 @@ public final class HealthView {
     private static List<String> keysOf(Catalog cat, ProviderSpec p) {
         List<String> keys = new ArrayList<>();
         for (ModelSpec m : cat.models()) {
-            if (cat.providerFor(m).id().equals(p.id())) {
-                keys.add(m.id());
+            for (dev.switchboard.catalog.Deployment d : m.deployments()) {
+                if (cat.providerFor(d).id().equals(p.id())) {
+                    keys.add(d.key());
+                }
             }
         }
         keys.add(PipelineRoutes.adHocKey(p.id()));

@@ -8,6 +8,7 @@ import dev.switchboard.providers.Adapters;
 import dev.switchboard.recording.RequestMetrics;
 import dev.switchboard.recording.UsageWriter;
 import dev.switchboard.resilience.BreakerRegistry;
+import dev.switchboard.resilience.LoadBalancer;
 import dev.switchboard.resilience.ModelHealth;
 import dev.switchboard.resilience.RateLimiters;
 import dev.switchboard.routing.RulesHolder;
@@ -48,7 +49,7 @@ public final class PipelineRoutes extends RouteBuilder {
         this.rules = rules;
         this.healthView = new HealthView(catalog, breakers, health);
         this.limiters = new RateLimiters(System::nanoTime);
-        this.route = new RouteStage(catalog, rules, healthView, limiters);
+        this.route = new RouteStage(catalog, rules, healthView, limiters, new LoadBalancer(health));
         this.call = new ModelCall(adapters, health);
         this.probe = new HealthProbe(catalog, adapters, health, probeInterval);
         this.respond = new RespondStage(catalog, new RecordStage(writer, metrics));
@@ -120,7 +121,9 @@ public final class PipelineRoutes extends RouteBuilder {
     /** Adds the routes a catalog needs that do not exist yet (models and providers added at runtime). */
     public void addModelRoutes(CamelContext context, Catalog cat) {
         for (ModelSpec model : cat.models()) {
-            addModelRoute(context, model.id(), model.connectTimeout(), model.firstByteTimeout());
+            for (dev.switchboard.catalog.Deployment d : model.deployments()) {
+                addModelRoute(context, d.key(), model.connectTimeout(), model.firstByteTimeout());
+            }
         }
         for (ProviderSpec provider : cat.providers()) {
             addModelRoute(context, adHocKey(provider.id()), ModelSpec.DEFAULT_CONNECT_TIMEOUT, ModelSpec.DEFAULT_FIRST_BYTE_TIMEOUT);
@@ -149,7 +152,7 @@ public final class PipelineRoutes extends RouteBuilder {
 
     /** The name of a target's route, breaker and health entry. */
     static String breakerKey(Target target) {
-        return target.model() != null ? target.model().id() : adHocKey(target.provider().id());
+        return target.key();
     }
 
     /** Models the catalog does not list share one route (and breaker) per provider, so callers cannot mint routes. */

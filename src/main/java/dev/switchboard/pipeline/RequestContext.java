@@ -61,8 +61,11 @@ public final class RequestContext {
         this.operation = operation;
     }
 
-    /** One model to try: a catalog model, or an ad-hoc {@code provider/model-id} (then {@code model} is null). */
-    record Target(String name, ModelSpec model, ProviderSpec provider, String upstreamId) {
+    /**
+     * One deployment to try: of a catalog model, or an ad-hoc {@code provider/model-id} (then {@code model} is
+     * null). {@code key} names its route, breaker and health entry.
+     */
+    record Target(String name, ModelSpec model, ProviderSpec provider, String upstreamId, String key) {
     }
 
     long elapsedMillis() {

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.api.GatewayError;
 import dev.switchboard.catalog.Catalog;
 import dev.switchboard.catalog.ChainSpec;
+import dev.switchboard.catalog.Deployment;
+import dev.switchboard.resilience.LoadBalancer;
 import dev.switchboard.catalog.RateLimit;
 import dev.switchboard.resilience.RateLimiters;
 import dev.switchboard.catalog.ModelSpec;
@@ -28,12 +30,14 @@ final class RouteStage {
     private final RulesHolder rules;
     private final HealthView health;
     private final RateLimiters limiters;
+    private final LoadBalancer balancer;
 
-    RouteStage(Supplier<Catalog> catalog, RulesHolder rules, HealthView health, RateLimiters limiters) {
+    RouteStage(Supplier<Catalog> catalog, RulesHolder rules, HealthView health, RateLimiters limiters, LoadBalancer balancer) {
         this.catalog = catalog;
         this.rules = rules;
         this.health = health;
         this.limiters = limiters;
+        this.balancer = balancer;
     }
 
     /**
@@ -112,10 +116,18 @@ final class RouteStage {
         ctx.chain = resolve(ctx.chainSpec.models(), cat);
     }
 
-    private static List<Target> resolve(List<String> names, Catalog cat) {
+    /** Every deployment of every model of the chain, each model's deployments in its balancer's order. */
+    private List<Target> resolve(List<String> names, Catalog cat) {
         List<Target> targets = new ArrayList<>(names.size());
         for (String n : names) {
-            targets.add(target(n, cat));
+            var model = cat.model(n);
+            if (model.isPresent()) {
+                for (Deployment d : balancer.order(model.get())) {
+                    targets.add(new Target(n, model.get(), cat.providerFor(d), d.upstreamId(), d.key()));
+                }
+            } else {
+                targets.add(target(n, cat));
+            }
         }
         return targets;
     }
@@ -124,7 +136,8 @@ final class RouteStage {
         var model = cat.model(name);
         if (model.isPresent()) {
             ModelSpec m = model.get();
-            return new Target(m.id(), m, cat.providerFor(m), m.upstreamId());
+            Deployment d = m.deployments().get(0);
+            return new Target(m.id(), m, cat.providerFor(d), d.upstreamId(), d.key());
         }
         int slash = name.indexOf('/');
         if (slash > 0) {
@@ -135,7 +148,7 @@ final class RouteStage {
                     throw GatewayError.modelNotFound("Provider '" + provider.id() + "' is not enabled (" + provider.disabledReason()
                             + "), so '" + name + "' cannot be called");
                 }
-                return new Target(name, null, serving, name.substring(slash + 1));
+                return new Target(name, null, serving, name.substring(slash + 1), PipelineRoutes.adHocKey(serving.id()));
             }
         }
         throw GatewayError.modelNotFound("The model '" + name + "' does not exist in the catalog. GET /v1/models lists the models "

@@ -25,6 +25,20 @@ public final class ModelHealth {
         this.clock = clock;
     }
 
+    /** A call starts: counted until {@link #end}, for least-busy balancing. */
+    public void begin(String model) {
+        entry(model).inFlight.incrementAndGet();
+    }
+
+    public void end(String model) {
+        entry(model).inFlight.decrementAndGet();
+    }
+
+    public int inFlight(String model) {
+        Entry e = entries.get(model);
+        return e == null ? 0 : e.inFlight.get();
+    }
+
     /** A successful attempt and how long it took. */
     public void success(String model, long latencyMs) {
         entry(model).success(latencyMs, clock.instant());
@@ -135,6 +149,7 @@ public final class ModelHealth {
         private volatile long remainingRequests = -1;
         private volatile Instant lastSeen;
         private volatile Instant exhaustedUntil;
+        private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
 
         synchronized void success(long latencyMs, Instant now) {
             latencies[next] = latencyMs;
