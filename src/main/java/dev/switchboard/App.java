@@ -120,6 +120,7 @@ public final class App implements AutoCloseable {
         new JvmMemoryMetrics().bindTo(metrics);
         new JvmThreadMetrics().bindTo(metrics);
         breakers = new BreakerRegistry(s.breakerMinimumCalls(), s.breakerOpenWait());
+        resources.add(breakers::close);
         TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers.registry()).bindTo(metrics);
 
         camel = new DefaultCamelContext();

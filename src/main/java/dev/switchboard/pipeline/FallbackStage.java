@@ -175,6 +175,9 @@ final class FallbackStage {
         ProviderFailure failure = error == null ? exchange.getVariable(ModelCall.FAILURE, ProviderFailure.class) : classify(error);
         exchange.setVariable(ModelCall.FAILURE, failure);
         health.failure(PipelineRoutes.breakerKey(target), failure.failureClass().label());
+        if (failure.failureClass() == FailureClass.RATE_LIMIT) {
+            failure.retryAfter().ifPresent(hint -> breakers.holdOpenFor(PipelineRoutes.breakerKey(target), hint));
+        }
         ctx.attempts.add(new Attempt(target.name(), target.provider().id(), failure.failureClass().label(), millis,
                 failure.upstreamStatus(), waitMs));
         return Outcome.FAILED;

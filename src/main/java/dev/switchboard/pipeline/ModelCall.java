@@ -49,9 +49,30 @@ final class ModelCall {
         ProviderAdapter adapter = adapters.forType(target.provider().type());
         Secret key = target.provider().apiKey();
         Credentials credentials = new Credentials(target.provider().baseUrl(), key == null ? null : key.reveal());
+        noteDroppedParameters(ctx, target, adapter);
         return ctx.operation.equals("embeddings")
                 ? adapter.toEmbeddingsRequest(exchange.getVariable("embeddingsBody", ObjectNode.class), target.upstreamId(), credentials)
                 : adapter.toChatRequest(withModelDefaults(ctx.request, target), target.upstreamId(), credentials);
+    }
+
+    /** Context transfer: parameters the next provider lacks are dropped with a note in the record, never an error. */
+    private static void noteDroppedParameters(RequestContext ctx, Target target, ProviderAdapter adapter) {
+        java.util.Set<String> supported = adapter.supportedParameters();
+        if (supported == null || ctx.request == null) {
+            return;
+        }
+        List<String> dropped = new java.util.ArrayList<>();
+        ctx.request.body().fieldNames().forEachRemaining(f -> {
+            if (!supported.contains(f)) {
+                dropped.add(f);
+            }
+        });
+        if (!dropped.isEmpty()) {
+            String note = "dropped:" + String.join("+", dropped) + "@" + target.name();
+            if (!ctx.tags.contains(note)) {
+                ctx.tags.add(note);
+            }
+        }
     }
 
     /** Inside the breaker: only caller-free headers and the translated body go out. */

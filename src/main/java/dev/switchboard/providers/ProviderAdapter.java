@@ -34,6 +34,14 @@ public interface ProviderAdapter {
         return fromEmbeddingsResponse(body);
     }
 
+    /**
+     * The request parameters this provider takes, or null when it takes them all: others are dropped on the
+     * way out (noted in the usage record), never an error, so a fallback to it keeps working.
+     */
+    default java.util.Set<String> supportedParameters() {
+        return null;
+    }
+
     /** The request listing the provider's models: model discovery, and the cheap credential / health check. */
     UpstreamRequest toModelsRequest(Credentials credentials);
 

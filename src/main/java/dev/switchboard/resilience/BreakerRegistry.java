@@ -7,6 +7,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -27,6 +30,12 @@ public final class BreakerRegistry {
     private final Clock clock;
     /** When each open breaker opened: the earliest reopening is what a 503's Retry-After promises. */
     private final Map<String, Instant> openedAt = new ConcurrentHashMap<>();
+    private final Map<String, Instant> reopenAt = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "breaker-reopen");
+        t.setDaemon(true);
+        return t;
+    });
 
     public BreakerRegistry(int minimumCalls, Duration openWait) {
         this(minimumCalls, openWait, Clock.systemUTC());
@@ -63,12 +72,42 @@ public final class BreakerRegistry {
 
     /** How long until this breaker lets a probe call through; zero when it is not open. */
     public Duration untilReopen(String name) {
+        Instant hinted = reopenAt.get(name);
+        CircuitBreaker.State state = breaker(name).getState();
+        if (hinted != null && state == CircuitBreaker.State.FORCED_OPEN) {
+            Duration left = Duration.between(clock.instant(), hinted);
+            return left.isNegative() ? Duration.ZERO : left;
+        }
         Instant opened = openedAt.get(name);
-        if (opened == null || breaker(name).getState() != CircuitBreaker.State.OPEN) {
+        if (opened == null || state != CircuitBreaker.State.OPEN) {
             return Duration.ZERO;
         }
         Duration left = Duration.between(clock.instant(), opened.plus(openWait));
         return left.isNegative() ? Duration.ZERO : left;
+    }
+
+    /**
+     * A breaker that a rate limit just opened waits for the provider's own reset hint instead of the fixed
+     * open wait: held open until then, then half-open for a probe call.
+     */
+    public void holdOpenFor(String name, Duration hint) {
+        CircuitBreaker cb = breaker(name);
+        if (cb.getState() != CircuitBreaker.State.OPEN || hint.isZero() || hint.isNegative()) {
+            return;
+        }
+        Instant until = clock.instant().plus(hint);
+        cb.transitionToForcedOpenState();
+        reopenAt.put(name, until);
+        scheduler.schedule(() -> {
+            if (cb.getState() == CircuitBreaker.State.FORCED_OPEN && until.equals(reopenAt.get(name))) {
+                reopenAt.remove(name);
+                cb.transitionToHalfOpenState();
+            }
+        }, hint.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    public void close() {
+        scheduler.shutdownNow();
     }
 
     public CircuitBreakerRegistry registry() {

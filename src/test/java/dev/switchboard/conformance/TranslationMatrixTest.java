@@ -168,6 +168,17 @@ class TranslationMatrixTest {
         assertEquals("get_weather", toGemini.at("/tools/0/functionDeclarations/0/name").asText());
     }
 
+    @Test
+    void should_drop_parameters_a_provider_lacks_and_note_them_in_the_record() throws Exception {
+        HttpResponse<String> r = gw.postChat("{\"model\":\"gemini-2.5-flash\",\"logprobs\":true,\"logit_bias\":{\"50256\":-100},"
+                + "\"temperature\":0.3,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode sent = last(gemini.requestsFor("gemini-2.5-flash").stream().map(x -> x.json()).toList());
+        assertEquals(0.3, sent.at("/generationConfig/temperature").asDouble(), 1e-9);
+        String tags = gw.usageRow(r.headers().firstValue("x-switchboard-request-id").orElseThrow()).path("tags").asText();
+        assertTrue(tags.contains("dropped:logprobs+logit_bias@gemini-2.5-flash"), tags);
+    }
+
     private static JsonNode last(List<JsonNode> list) {
         assertTrue(!list.isEmpty(), "the fake received no request");
         return list.get(list.size() - 1);

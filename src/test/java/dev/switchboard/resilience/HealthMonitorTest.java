@@ -89,6 +89,20 @@ class HealthMonitorTest {
     }
 
     @Test
+    void should_hold_a_breaker_opened_by_rate_limits_only_as_long_as_the_providers_hint() {
+        for (int i = 0; i < 4; i++) {
+            gw.postChat(Gateway.chatBody("limited", "hi"));
+        }
+        var breaker = gw.app.breakers().breaker("limited");
+        assertEquals(io.github.resilience4j.circuitbreaker.CircuitBreaker.State.FORCED_OPEN, breaker.getState(),
+                "opened by 429s: held for the provider's retry-after (1 s), not the 30 s default");
+        long start = System.nanoTime();
+        Await.until("the breaker to let a probe call through", Gateway.TIMEOUT, breaker::getState,
+                s -> s == io.github.resilience4j.circuitbreaker.CircuitBreaker.State.HALF_OPEN);
+        assertTrue((System.nanoTime() - start) / 1_000_000 < 5_000, "reopened after the hint, long before the default wait");
+    }
+
+    @Test
     void should_probe_an_idle_provider_with_its_cheap_models_call() {
         Await.until("a probe of the idle provider", Gateway.TIMEOUT,
                 () -> gw.fake.requests().stream().filter(r -> r.method().equals("GET") && r.path().endsWith("/models")).count(),

@@ -30,6 +30,14 @@ import java.util.function.Function;
  * Wire reference: shared/providers/anthropic.md; failure classes: shared/providers/failure-signals.md.
  */
 public class AnthropicAdapter implements ProviderAdapter {
+    /** What this wire format carries; other OpenAI parameters are dropped (and noted in the record). */
+    private static final java.util.Set<String> SUPPORTED = java.util.Set.of("model", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p", "stop", "tools", "tool_choice", "parallel_tool_calls", "stream", "stream_options", "user");
+
+    @Override
+    public java.util.Set<String> supportedParameters() {
+        return SUPPORTED;
+    }
+
 
     /** Anthropic requires {@code max_tokens}; this is sent when the caller gave none. */
     public static final int DEFAULT_MAX_TOKENS = 4096;

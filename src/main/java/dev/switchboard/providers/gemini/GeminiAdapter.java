@@ -21,6 +21,14 @@ import java.util.function.Function;
  * {@link GeminiErrors}; this class only builds the calls. Stateless and thread-safe.
  */
 public final class GeminiAdapter implements ProviderAdapter {
+    /** What this wire format carries; other OpenAI parameters are dropped (and noted in the record). */
+    private static final java.util.Set<String> SUPPORTED = java.util.Set.of("model", "messages", "temperature", "top_p", "max_tokens", "max_completion_tokens", "stop", "n", "seed", "presence_penalty", "frequency_penalty", "response_format", "tools", "tool_choice", "stream", "stream_options");
+
+    @Override
+    public java.util.Set<String> supportedParameters() {
+        return SUPPORTED;
+    }
+
 
     /** The header the official SDKs send. The {@code ?key=} form would put the key in URLs, which get logged. */
     public static final String API_KEY_HEADER = "x-goog-api-key";

@@ -31,6 +31,14 @@ import java.util.function.Function;
  * A local server needs no key; the {@code Authorization} header is only sent when one is given (ollama.com).
  */
 public class OllamaAdapter implements ProviderAdapter {
+    /** What this wire format carries; other OpenAI parameters are dropped (and noted in the record). */
+    private static final java.util.Set<String> SUPPORTED = java.util.Set.of("model", "messages", "temperature", "top_p", "max_tokens", "max_completion_tokens", "stop", "seed", "presence_penalty", "frequency_penalty", "tools", "tool_choice", "response_format", "stream", "stream_options");
+
+    @Override
+    public java.util.Set<String> supportedParameters() {
+        return SUPPORTED;
+    }
+
 
     /** Where {@code ollama serve} listens unless OLLAMA_HOST says otherwise. */
     public static final String DEFAULT_BASE_URL = "http://127.0.0.1:11434";
