@@ -108,6 +108,29 @@ class FallbackAndBreakerTest {
     }
 
     @Test
+    void should_let_a_rule_give_up_instead_of_falling_back() throws Exception {
+        Files.writeString(gw.rulesDir.resolve("patience.drl"), """
+                package rules
+                import dev.switchboard.routing.FailedAttempt
+                global dev.switchboard.routing.Decision decision
+                rule "Impatient agents never wait for a fallback"
+                when
+                    FailedAttempt(failureClass == "server_error", agentId == "impatient")
+                then
+                    decision.giveUp();
+                end
+                """);
+        Await.until("the retry rule to be loaded", Gateway.TIMEOUT,
+                () -> gw.get(gw.managementUrl() + "/admin/api/rules").body(), body -> body.contains("patience.drl"));
+        HttpResponse<String> r = gw.postChat(Gateway.chatBody("flaky-too", "hi"), "x-switchboard-agent", "impatient");
+        assertEquals(502, r.statusCode(), r.body());
+        assertEquals("1", header(r, "x-switchboard-attempts"));
+        assertTrue(gw.usageRow(header(r, "x-switchboard-request-id")).path("tags").asText()
+                .contains("retry rule: Impatient agents never wait for a fallback"));
+        assertEquals(200, gw.postChat(Gateway.chatBody("flaky-too", "hi")).statusCode(), "other callers still fall back");
+    }
+
+    @Test
     void should_open_the_breaker_and_stop_calling_a_failing_model() {
         for (int i = 0; i < 4; i++) {
             HttpResponse<String> r = gw.postChat(Gateway.chatBody("breaker-victim", "hi"));

@@ -10,6 +10,9 @@ import dev.switchboard.resilience.BreakerRegistry;
 import dev.switchboard.resilience.ModelHealth;
 import dev.switchboard.resilience.RateLimiters;
 import dev.switchboard.resilience.RetryPolicy;
+import dev.switchboard.routing.Decision;
+import dev.switchboard.routing.FailedAttempt;
+import dev.switchboard.routing.RulesHolder;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
@@ -30,8 +33,11 @@ final class FallbackStage {
     private final BreakerRegistry breakers;
     private final ModelHealth health;
     private final RateLimiters limiters;
+    private final RulesHolder rules;
 
-    FallbackStage(ProducerTemplate producer, ModelCall call, BreakerRegistry breakers, ModelHealth health, RateLimiters limiters) {
+    FallbackStage(ProducerTemplate producer, ModelCall call, BreakerRegistry breakers, ModelHealth health, RateLimiters limiters,
+                  RulesHolder rules) {
+        this.rules = rules;
         this.producer = producer;
         this.call = call;
         this.breakers = breakers;
@@ -87,6 +93,8 @@ final class FallbackStage {
                     throw exhausted(ctx, last, lastWasOpenBreaker);
                 }
                 used++;
+                exchange.setVariable(ModelCall.FILTER_FALLS_BACK,
+                        chain.retries(ChainSpec.RetryOn.CONTENT_FILTER) && anotherModelLeft(ctx, i));
                 Outcome outcome = attempt(exchange, ctx, target, waitMs);
                 if (outcome == Outcome.OK) {
                     return;
@@ -106,6 +114,7 @@ final class FallbackStage {
                 }
                 RetryPolicy.Next next = RetryPolicy.after(last.failureClass(), last.retryAfter().orElse(null), chain, tries,
                         anotherModelLeft(ctx, i), budget - used, Duration.ofNanos(deadline - System.nanoTime()));
+                next = customCondition(ctx, target, last, used, next, anotherModelLeft(ctx, i));
                 if (next instanceof RetryPolicy.RetrySame retry) {
                     waitMs = retry.delay().toMillis();
                     pause(waitMs);
@@ -126,6 +135,21 @@ final class FallbackStage {
                     "Every model of the chain is at its rate limit; retry after " + seconds + " s").withRetryAfter(seconds);
         }
         throw exhausted(ctx, last, lastWasOpenBreaker);
+    }
+
+    /** The chain's custom retry condition: rules about {@code FailedAttempt} may overrule the chain's own. */
+    private RetryPolicy.Next customCondition(RequestContext ctx, Target target, ProviderFailure failure, int attempt,
+                                             RetryPolicy.Next chainSays, boolean anotherModelLeft) {
+        Decision verdict = rules.decideOnFailure(new FailedAttempt(target.name(), target.provider().id(), failure.failureClass().label(),
+                attempt, ctx.chainSpec.id() == null ? "" : ctx.chainSpec.id(), ctx.caller));
+        if (verdict.verdict() != Decision.Verdict.CHAIN_DECIDES) {
+            ctx.tags.add("retry rule: " + verdict.rule());
+        }
+        return switch (verdict.verdict()) {
+            case GIVE_UP -> new RetryPolicy.Stop();
+            case FALL_BACK -> anotherModelLeft ? new RetryPolicy.NextModel(false) : chainSays;
+            case CHAIN_DECIDES -> chainSays;
+        };
     }
 
     private enum Outcome { OK, BREAKER_OPEN, FAILED }

@@ -3,6 +3,8 @@ package dev.switchboard.pipeline;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.api.ChatChunk;
 import dev.switchboard.api.ChatRequest;
+import dev.switchboard.api.FailureClass;
+import dev.switchboard.api.ChatResponse;
 import dev.switchboard.api.ProviderFailure;
 import dev.switchboard.catalog.Secret;
 import dev.switchboard.pipeline.RequestContext.Target;
@@ -30,6 +32,8 @@ final class ModelCall {
     /** Set when the breaker let the call through; absent after a send means the breaker was open. */
     static final String CALLED = "sbCalled";
     static final String REQUEST = "sbUpstreamRequest";
+    /** Set when the chain retries on content filter and has another model: a filtered answer is then a failure. */
+    static final String FILTER_FALLS_BACK = "sbFilterFallsBack";
     /** An upstream error body larger than this is not read further: only its start is classified. */
     private static final int MAX_ERROR_BODY = 64 * 1024;
 
@@ -106,12 +110,19 @@ final class ModelCall {
                 exchange.setVariable(ANSWER, adapter.fromEmbeddingsResponse(readAll(body, Integer.MAX_VALUE),
                         exchange.getVariable("embeddingsBody", ObjectNode.class), target.name()));
             } else if (!ctx.stream) {
-                exchange.setVariable(ANSWER, adapter.fromChatResponse(readAll(body, Integer.MAX_VALUE)));
+                ChatResponse answer = adapter.fromChatResponse(readAll(body, Integer.MAX_VALUE));
+                if ("content_filter".equals(answer.finishReason()) && filterFallsBack(exchange)) {
+                    throw new ProviderFailure(FailureClass.CONTENT_FILTER, "the provider filtered the answer");
+                }
+                exchange.setVariable(ANSWER, answer);
             } else {
                 UpstreamStream stream = new UpstreamStream(body, adapter.streamDecoder(), takeOverResponseClose(exchange));
                 try {
                     long deadline = System.nanoTime() + firstByteTimeoutNanos(target);
                     List<ChatChunk> first = stream.readUntilContent(deadline);
+                    if (filteredBeforeAnyText(first) && filterFallsBack(exchange)) {
+                        throw new ProviderFailure(FailureClass.CONTENT_FILTER, "the provider filtered the answer before its first word");
+                    }
                     exchange.setVariable(ANSWER, new StreamingAnswer(first, stream));
                 } catch (RuntimeException e) {
                     stream.close();
@@ -147,6 +158,23 @@ final class ModelCall {
                 closes.forEach(c -> c.onComplete(holder));
             }
         };
+    }
+
+    private static boolean filterFallsBack(Exchange exchange) {
+        return Boolean.TRUE.equals(exchange.getVariable(FILTER_FALLS_BACK));
+    }
+
+    /** A stream whose first visible event is a content-filter finish, with no text or tool call before it. */
+    private static boolean filteredBeforeAnyText(List<ChatChunk> chunks) {
+        boolean filtered = false;
+        for (ChatChunk c : chunks) {
+            var delta = c.json().path("choices").path(0).path("delta");
+            if (delta.path("content").asText("").length() > 0 || delta.path("tool_calls").size() > 0) {
+                return false;
+            }
+            filtered |= "content_filter".equals(c.finishReason());
+        }
+        return filtered;
     }
 
     /** A stream that has started: its first chunks, already read, and the rest still to come. */

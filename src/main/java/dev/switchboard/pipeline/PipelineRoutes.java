@@ -59,7 +59,7 @@ public final class PipelineRoutes extends RouteBuilder {
 
     @Override
     public void configure() {
-        FallbackStage fallback = new FallbackStage(getContext().createProducerTemplate(), call, breakers, health, limiters);
+        FallbackStage fallback = new FallbackStage(getContext().createProducerTemplate(), call, breakers, health, limiters, rules);
 
         onException(Throwable.class).handled(true).process(respond::error);
 

@@ -17,6 +17,7 @@ public final class Decision {
     private String rule;
     private String rejection;
     private String currentRule;
+    private Verdict verdict = Verdict.CHAIN_DECIDES;
     private final Map<String, Object> params = new LinkedHashMap<>();
     private final List<String> tags = new ArrayList<>();
 
@@ -47,6 +48,23 @@ public final class Decision {
     public void tag(String label) {
         tags.add(label);
     }
+
+    /** After a failed attempt: move on to the next model even if the chain's retry conditions would not. */
+    public void fallBack() {
+        this.verdict = Verdict.FALL_BACK;
+        this.rule = currentRule;
+    }
+
+    /** After a failed attempt: answer the caller with this failure now. */
+    public void giveUp() {
+        this.verdict = Verdict.GIVE_UP;
+        this.rule = currentRule;
+    }
+
+    /** What rules said about a failed attempt. */
+    public enum Verdict { CHAIN_DECIDES, FALL_BACK, GIVE_UP }
+
+    public Verdict verdict() { return verdict; }
 
     void firing(String ruleName) {
         this.currentRule = ruleName;

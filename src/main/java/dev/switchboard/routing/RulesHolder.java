@@ -50,8 +50,20 @@ public final class RulesHolder {
         return decide(request, java.util.List.of());
     }
 
+    /** Evaluates the rules about a failed attempt (the chain's custom retry condition). */
+    public Decision decideOnFailure(FailedAttempt failure) {
+        return decide(java.util.List.of(failure));
+    }
+
     /** Evaluates the current rules for one request, with facts about the providers beside it. */
     public Decision decide(LlmRequest request, java.util.List<ProviderStatus> providers) {
+        java.util.List<Object> facts = new java.util.ArrayList<>(providers.size() + 1);
+        facts.add(request);
+        facts.addAll(providers);
+        return decide(facts);
+    }
+
+    private Decision decide(java.util.List<?> facts) {
         Decision decision = new Decision();
         Generation generation = current.get();
         if (generation == null) {
@@ -65,14 +77,7 @@ public final class RulesHolder {
                 decision.firing(event.getMatch().getRule().getName());
             }
         });
-        if (providers.isEmpty()) {
-            session.execute(request);
-        } else {
-            java.util.List<Object> facts = new java.util.ArrayList<>(providers.size() + 1);
-            facts.add(request);
-            facts.addAll(providers);
-            session.execute(facts);
-        }
+        session.execute((Iterable<?>) facts); // each element a fact (execute(Object) would insert the list itself)
         return decision;
     }
 
