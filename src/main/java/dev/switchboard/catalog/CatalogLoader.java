@@ -192,7 +192,7 @@ public final class CatalogLoader {
         } else if (!local && key == null) {
             reason = "no key: set " + keyEnv + " to enable it";
         }
-        return new ProviderSpec(id, type, stripSlash(baseUrl), key, reason == null, reason);
+        return new ProviderSpec(id, type, stripSlash(baseUrl), key, reason == null, reason, rateLimit(p, "providers." + id));
     }
 
     private static ModelSpec model(JsonNode m, String id, String provider, String where) {

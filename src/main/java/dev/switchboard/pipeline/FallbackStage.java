@@ -52,10 +52,14 @@ final class FallbackStage {
         if (exhausted != null) {
             return Duration.between(java.time.Instant.now(), exhausted);
         }
+        int tokens = ctx.estimatedPromptTokens + (ctx.request == null ? 0 : ctx.request.body().path("max_tokens").asInt(0));
+        RateLimiters.Permit provider = limiters.tryAcquire("provider:" + target.provider().id(), target.provider().rateLimit(), tokens);
+        if (!provider.allowed()) {
+            return provider.retryAfter();
+        }
         if (target.model() == null) {
             return Duration.ZERO;
         }
-        int tokens = ctx.estimatedPromptTokens + (ctx.request == null ? 0 : ctx.request.body().path("max_tokens").asInt(0));
         RateLimiters.Permit permit = limiters.tryAcquire("model:" + key, target.model().rateLimit(), tokens);
         return permit.allowed() ? Duration.ZERO : permit.retryAfter();
     }

@@ -56,7 +56,35 @@ final class ModelCall {
         noteDroppedParameters(ctx, target, adapter);
         return ctx.operation.equals("embeddings")
                 ? adapter.toEmbeddingsRequest(exchange.getVariable("embeddingsBody", ObjectNode.class), target.upstreamId(), credentials)
-                : adapter.toChatRequest(withModelDefaults(ctx.request, target), target.upstreamId(), credentials);
+                : adapter.toChatRequest(withModelDefaults(forTarget(ctx, target), target), target.upstreamId(), credentials);
+    }
+
+    /**
+     * Context transfer: the whole conversation goes to every model of the chain, unless the chain says
+     * {@code preserveContext: false}; then a fallback model gets the system prompt and the last user turn only.
+     */
+    private static ChatRequest forTarget(RequestContext ctx, Target target) {
+        if (ctx.chainSpec == null || ctx.chainSpec.preserveContext() || ctx.chain.isEmpty()
+                || ctx.chain.get(0).name().equals(target.name())) {
+            return ctx.request;
+        }
+        com.fasterxml.jackson.databind.node.ArrayNode kept = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
+        com.fasterxml.jackson.databind.JsonNode lastUser = null;
+        for (com.fasterxml.jackson.databind.JsonNode m : ctx.request.messages()) {
+            String role = m.path("role").asText();
+            if (role.equals("system") || role.equals("developer")) {
+                kept.add(m);
+            } else if (role.equals("user")) {
+                lastUser = m;
+            }
+        }
+        if (lastUser == null) {
+            return ctx.request;
+        }
+        kept.add(lastUser);
+        ObjectNode body = ctx.request.body().deepCopy();
+        body.set("messages", kept);
+        return new ChatRequest(ctx.request.model(), body, ctx.request.stream(), ctx.request.includeUsage());
     }
 
     /** Context transfer: parameters the next provider lacks are dropped with a note in the record, never an error. */

@@ -26,12 +26,17 @@ class RateLimitTest {
                 defaults: {chatModel: gpt-4o-mini}
                 providers:
                   - {id: openai, type: openai, baseUrl: "http://127.0.0.1:1/v1", keyEnv: OPENAI_API_KEY, baseUrlEnv: OPENAI_BASE_URL}
+                  - {id: openai-slow, type: openai, baseUrl: "http://127.0.0.1:1/v1", keyEnv: OPENAI_API_KEY, baseUrlEnv: OPENAI_BASE_URL, rpm: 1}
                 models:
+                  - {id: via-slow-provider, provider: openai-slow, contextWindow: 128000, price: {input: 1, output: 1}, fallbacks: [gpt-4o-mini]}
+                  - {id: broken, upstreamId: fake-500, provider: openai, contextWindow: 128000, price: {input: 1, output: 1}}
                   - {id: gpt-4o-mini, provider: openai, contextWindow: 128000, price: {input: 0.15, output: 0.6}}
                   - {id: scarce, provider: openai, contextWindow: 128000, price: {input: 1, output: 1}, rpm: 1, fallbacks: [gpt-4o-mini]}
                   - {id: only-scarce, upstreamId: scarce, provider: openai, contextWindow: 128000, price: {input: 1, output: 1}, rpm: 1}
                 agents:
                   limited-agent: {rpm: 2}
+                chains:
+                  forgetful: {models: [broken, gpt-4o-mini], preserveContext: false}
                 """);
         gw = Gateway.start(Map.of("SWITCHBOARD_CATALOG", catalog.toString()));
     }
@@ -71,6 +76,45 @@ class RateLimitTest {
         JsonNode row = gw.usageRow(second.headers().firstValue("x-switchboard-request-id").orElseThrow());
         assertEquals("rate_limited_local", row.at("/attempts/0/outcome").asText());
         assertEquals("ok", row.at("/attempts/1/outcome").asText());
+    }
+
+    @Test
+    void should_hold_a_whole_provider_to_its_own_limit() {
+        assertEquals("via-slow-provider", gw.postChat(Gateway.chatBody("via-slow-provider", "hi")).headers()
+                .firstValue("x-switchboard-model").orElse(""));
+        HttpResponse<String> second = gw.postChat(Gateway.chatBody("via-slow-provider", "hi"));
+        assertEquals("gpt-4o-mini", second.headers().firstValue("x-switchboard-model").orElse(""));
+        assertEquals("rate_limited_local", gw.usageRow(second.headers().firstValue("x-switchboard-request-id").orElseThrow())
+                .at("/attempts/0/outcome").asText());
+    }
+
+    @Test
+    void should_give_a_fallback_only_the_system_prompt_and_last_turn_when_the_chain_does_not_preserve_context() throws Exception {
+        Files.writeString(gw.rulesDir.resolve("forgetful.drl"), """
+                package rules
+                import dev.switchboard.routing.LlmRequest
+                global dev.switchboard.routing.Decision decision
+                rule "Forgetful agents use the forgetful chain"
+                    salience 1000
+                    activation-group "route"
+                when
+                    LlmRequest(agentId == "forgetful-agent")
+                then
+                    decision.route("broken", "forgetful");
+                end
+                """);
+        dev.switchboard.support.Await.until("the rule to load", Gateway.TIMEOUT,
+                () -> gw.get(gw.managementUrl() + "/admin/api/rules").body(), b -> b.contains("forgetful.drl"));
+        gw.fake.reset();
+        HttpResponse<String> r = gw.postChat("{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"system\",\"content\":\"Be brief.\"},"
+                + "{\"role\":\"user\",\"content\":\"one\"},{\"role\":\"assistant\",\"content\":\"1\"},{\"role\":\"user\",\"content\":\"two\"}]}",
+                "x-switchboard-agent", "forgetful-agent");
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(4, gw.fake.requestsFor("fake-500").get(0).json().path("messages").size(), "the first model gets everything");
+        JsonNode messages = gw.fake.requestsFor("gpt-4o-mini").get(0).json().path("messages");
+        assertEquals(2, messages.size(), messages.toString());
+        assertEquals("Be brief.", messages.at("/0/content").asText());
+        assertEquals("two", messages.at("/1/content").asText());
     }
 
     @Test
