@@ -93,6 +93,7 @@ public final class App implements AutoCloseable {
 
         database = new Database(s.dbUrl(), s.dbUser(), s.dbPassword());
         database.execute(UsageWriter.ddl());
+        ManagementServer.ddl().forEach(database::execute);
         resources.add(database::shutdown);
         LOG.info("Database: {} ready (usage records)", redactUrl(s.dbUrl()));
 
@@ -173,6 +174,7 @@ public final class App implements AutoCloseable {
         ProducerTemplate admin = camel.createProducerTemplate();
         management = new ManagementServer(vertx, metrics, rules, catalog, adapters, breakers, writer, admin, DATA_SOURCE, s.adminToken(),
                 pipeline.healthView()::statusJson)
+                .ruleTester(pipeline.ruleTester(camel))
                 .start(s.managementHost(), s.managementPort());
         resources.add(management);
 

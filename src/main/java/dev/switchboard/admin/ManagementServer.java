@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.api.ErrorBodies;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.api.GatewayError;
+import dev.switchboard.admin.AccessControl.Role;
 import dev.switchboard.catalog.Catalog;
 import dev.switchboard.catalog.CatalogHolder;
 import dev.switchboard.providers.Adapters;
@@ -37,6 +38,7 @@ import org.apache.camel.ProducerTemplate;
  */
 public final class ManagementServer implements AutoCloseable {
     private static final int MAX_PAGE = 500;
+    private static final String PRINCIPAL = "principal";
 
     private final Vertx vertx;
     private final PrometheusMeterRegistry metrics;
@@ -49,6 +51,11 @@ public final class ManagementServer implements AutoCloseable {
     private final String adminToken;
     private final ProviderRegistrar registrar;
     private final Supplier<ObjectNode> providerStatus;
+    private final AccessControl access;
+    private final AuditLog audit;
+    private java.util.function.Function<JsonNode, ObjectNode> ruleTester = body -> {
+        throw new IllegalStateException("no rule tester wired");
+    };
     private HttpServer server;
 
     public ManagementServer(Vertx vertx, PrometheusMeterRegistry metrics, RulesHolder rules, CatalogHolder catalog,
@@ -65,19 +72,41 @@ public final class ManagementServer implements AutoCloseable {
         this.adminToken = adminToken;
         this.registrar = new ProviderRegistrar(catalog, adapters, producer);
         this.providerStatus = providerStatus;
+        this.access = new AccessControl(producer, dataSourceName, adminToken);
+        this.audit = new AuditLog(producer, dataSourceName);
+    }
+
+    /** Tables of the management plane; created at start like the usage table. */
+    public static List<String> ddl() {
+        List<String> all = new java.util.ArrayList<>(AuditLog.ddl());
+        all.add(AccessControl.ddl());
+        return all;
+    }
+
+    /** Runs the rules on a sample request without calling a provider (wired by the pipeline). */
+    public ManagementServer ruleTester(java.util.function.Function<JsonNode, ObjectNode> tester) {
+        this.ruleTester = tester;
+        return this;
     }
 
     public ManagementServer start(String host, int port) {
+        access.bootstrap();
         Router router = Router.router(vertx);
         router.get("/metrics").handler(ctx -> ctx.response()
                 .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
         router.get("/health").handler(this::health);
-        router.route("/admin/api/*").handler(this::authorize);
+        router.route("/admin/api/*").handler(BodyHandler.create().setBodyLimit(1024 * 1024)).blockingHandler(this::authenticate, false);
         router.get("/admin/api/rules").handler(ctx -> json(ctx, 200, rulesStatus()));
+        router.get("/admin/api/rules/:file").handler(this::readRule);
+        router.put("/admin/api/rules/:file").handler(requires(Role.EDITOR)).blockingHandler(this::writeRule, false);
+        router.post("/admin/api/rules/test").blockingHandler(this::testRule, false);
         router.get("/admin/api/providers").handler(ctx -> json(ctx, 200, providers()));
         router.get("/admin/api/providers/status").handler(ctx -> json(ctx, 200, providerStatus.get()));
         router.get("/admin/api/usage").blockingHandler(this::usage, false);
-        router.post("/admin/api/providers").handler(BodyHandler.create().setBodyLimit(64 * 1024)).blockingHandler(this::addProvider, false);
+        router.post("/admin/api/providers").handler(requires(Role.ADMIN)).blockingHandler(this::addProvider, false);
+        router.post("/admin/api/tokens").handler(requires(Role.ADMIN)).blockingHandler(this::createToken, false);
+        router.get("/admin/api/audit").handler(requires(Role.ADMIN)).blockingHandler(ctx -> page(ctx, "audit_log"), false);
+        router.get("/admin/api/rules-versions").blockingHandler(ctx -> page(ctx, "rule_version"), false);
         router.route().last().handler(ctx -> json(ctx, 404, ErrorBodies.openAi(
                 "No management endpoint " + ctx.request().method() + " " + ctx.request().path()
                         + "; see /health, /metrics, /admin/api/rules, /admin/api/providers, /admin/api/usage",
@@ -95,18 +124,134 @@ public final class ManagementServer implements AutoCloseable {
         return server.actualPort();
     }
 
-    private void authorize(RoutingContext ctx) {
-        if (adminToken == null || adminToken.isBlank()) {
-            ctx.next();
+    /** Every /admin/api call needs a token; unknown tokens are refused (and audited). */
+    private void authenticate(RoutingContext ctx) {
+        String auth = ctx.request().getHeader("Authorization");
+        String bearer = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7) : null;
+        var principal = access.authenticate(bearer);
+        if (principal.isEmpty()) {
+            audit.record("unknown", null, ctx.request().method().name(), ctx.request().path(), "denied", "no or unknown token");
+            json(ctx, 401, ErrorBodies.openAi("The management API needs 'Authorization: Bearer <token>' (the admin token printed at "
+                    + "first start, SWITCHBOARD_ADMIN_TOKEN, or one made with POST /admin/api/tokens)", "authentication_error", null, "invalid_admin_token"));
             return;
         }
-        String auth = ctx.request().getHeader("Authorization");
-        String given = auth != null && auth.startsWith("Bearer ") ? auth.substring(7).trim() : "";
-        if (MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), adminToken.getBytes(StandardCharsets.UTF_8))) {
-            ctx.next();
-        } else {
-            json(ctx, 401, ErrorBodies.openAi("The management API needs 'Authorization: Bearer <SWITCHBOARD_ADMIN_TOKEN>'",
-                    "authentication_error", null, "invalid_admin_token"));
+        ctx.put(PRINCIPAL, principal.get());
+        ctx.next();
+    }
+
+    /** Writes need a role; a refused one is answered 403 and audited. */
+    private io.vertx.core.Handler<RoutingContext> requires(Role role) {
+        return ctx -> {
+            AccessControl.Principal p = ctx.get(PRINCIPAL);
+            if (p.role().allows(role)) {
+                ctx.next();
+                return;
+            }
+            vertx.executeBlocking(() -> {
+                audit.record(p.name(), p.role().name(), ctx.request().method().name(), ctx.request().path(), "denied", "needs " + role);
+                return null;
+            }, false);
+            json(ctx, 403, ErrorBodies.openAi("Role " + p.role().name().toLowerCase(java.util.Locale.ROOT) + " cannot "
+                    + ctx.request().method() + " " + ctx.request().path() + "; it needs " + role.name().toLowerCase(java.util.Locale.ROOT),
+                    "permission_error", null, "forbidden"));
+        };
+    }
+
+    private void readRule(RoutingContext ctx) {
+        String file = ctx.pathParam("file");
+        rules.read(file).ifPresentOrElse(
+                content -> json(ctx, 200, JsonNodeFactory.instance.objectNode().put("file", file).put("content", content)
+                        .put("generation", rules.generation() == null ? 0 : rules.generation().number())),
+                () -> json(ctx, 404, ErrorBodies.openAi("No rule file '" + file + "'; GET /admin/api/rules lists them",
+                        "invalid_request_error", "file", "not_found")));
+    }
+
+    /** PUT a rule file: compiled with the others first; a broken one is refused with file:line and not written. */
+    private void writeRule(RoutingContext ctx) {
+        AccessControl.Principal p = ctx.get(PRINCIPAL);
+        String file = ctx.pathParam("file");
+        String raw = ctx.body().asString();
+        JsonNode json = raw == null ? null : Json.parseOrNull(raw.getBytes(StandardCharsets.UTF_8));
+        String content = json != null && json.path("content").isTextual() ? json.get("content").asText() : raw;
+        String comment = json != null ? json.path("comment").asText(null) : null;
+        if (content == null || content.isBlank()) {
+            json(ctx, 400, ErrorBodies.openAi("Send the DRL text (or {\"content\": \"...\", \"comment\": \"...\"})",
+                    "invalid_request_error", "content", null));
+            return;
+        }
+        List<RuleError> errors = rules.replace(file, content);
+        if (!errors.isEmpty()) {
+            audit.record(p.name(), p.role().name(), "rules.put", file, "refused", errors.get(0).toString());
+            ObjectNode body = ErrorBodies.openAi("Rule file refused, nothing written: " + errors.get(0), "invalid_request_error", "content", "rules_invalid");
+            ArrayNode list = body.putArray("errors");
+            errors.forEach(e -> list.addObject().put("file", e.file()).put("line", e.line()).put("message", e.message()).put("text", e.toString()));
+            json(ctx, 400, body);
+            return;
+        }
+        audit.ruleVersion(file, content, p.name(), comment);
+        audit.record(p.name(), p.role().name(), "rules.put", file, "ok", comment);
+        json(ctx, 200, JsonNodeFactory.instance.objectNode().put("file", file).put("generation", rules.generation().number()));
+    }
+
+    private void testRule(RoutingContext ctx) {
+        JsonNode body = Json.parseOrNull(ctx.body().buffer() == null ? null : ctx.body().buffer().getBytes());
+        if (body == null || !body.isObject()) {
+            json(ctx, 400, ErrorBodies.openAi("Send a sample chat request: {\"messages\": [...], \"model\"?, \"agent\"?, \"taskType\"?, "
+                    + "\"userTier\"?, \"tags\"?}", "invalid_request_error", null, "invalid_json"));
+            return;
+        }
+        try {
+            json(ctx, 200, ruleTester.apply(body));
+        } catch (GatewayError e) {
+            json(ctx, e.status(), ErrorBodies.openAi(e.getMessage(), e.type(), e.param(), e.code()));
+        }
+    }
+
+    private void createToken(RoutingContext ctx) {
+        AccessControl.Principal p = ctx.get(PRINCIPAL);
+        JsonNode body = Json.parseOrNull(ctx.body().buffer() == null ? null : ctx.body().buffer().getBytes());
+        String name = body == null ? null : body.path("name").asText(null);
+        Role role;
+        try {
+            role = Role.valueOf(body == null ? "" : body.path("role").asText("").toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            json(ctx, 400, ErrorBodies.openAi("'role' must be admin, editor or viewer", "invalid_request_error", "role", null));
+            return;
+        }
+        if (name == null || name.isBlank()) {
+            json(ctx, 400, ErrorBodies.openAi("'name' is required (who or what will use the token)", "invalid_request_error", "name", null));
+            return;
+        }
+        String token = access.create(name, role);
+        audit.record(p.name(), p.role().name(), "tokens.create", name, "ok", role.name());
+        json(ctx, 201, JsonNodeFactory.instance.objectNode().put("name", name).put("role", role.name().toLowerCase(java.util.Locale.ROOT))
+                .put("token", token).put("note", "shown once: only its hash is kept"));
+    }
+
+    private void page(RoutingContext ctx, String table) {
+        int limit = intParam(ctx, "limit", 50);
+        int offset = intParam(ctx, "offset", 0);
+        if (limit < 1 || limit > MAX_PAGE || offset < 0) {
+            json(ctx, 400, ErrorBodies.openAi("limit must be 1.." + MAX_PAGE + " and offset at least 0", "invalid_request_error", "limit", null));
+            return;
+        }
+        ObjectNode body = JsonNodeFactory.instance.objectNode();
+        body.put("object", "list").put("limit", limit).put("offset", offset);
+        ArrayNode data = body.putArray("data");
+        for (Object row : audit.list(table, limit, offset)) {
+            ObjectNode item = data.addObject();
+            ((Map<?, ?>) row).forEach((k, v) -> item.set(k.toString().toLowerCase(java.util.Locale.ROOT),
+                    Json.MAPPER.valueToTree(v instanceof java.sql.Timestamp t ? t.toInstant().toString()
+                            : v instanceof java.sql.Clob c ? clob(c) : v)));
+        }
+        json(ctx, 200, body);
+    }
+
+    private static String clob(java.sql.Clob c) {
+        try {
+            return c.getSubString(1, (int) c.length());
+        } catch (java.sql.SQLException e) {
+            return null;
         }
     }
 
@@ -168,9 +313,13 @@ public final class ManagementServer implements AutoCloseable {
                     "invalid_request_error", null, "invalid_json"));
             return;
         }
+        AccessControl.Principal p = ctx.get(PRINCIPAL);
+        String target = body.path("id").asText(body.path("name").asText(""));
         try {
             json(ctx, 201, registrar.register(body));
+            audit.record(p.name(), p.role().name(), "providers.add", target, "ok", body.path("type").asText() + " " + body.path("baseUrl").asText());
         } catch (GatewayError e) {
+            audit.record(p.name(), p.role().name(), "providers.add", target, "refused", e.getMessage());
             json(ctx, e.status(), ErrorBodies.openAi(e.getMessage(), e.type(), e.param(), e.code()));
         }
     }

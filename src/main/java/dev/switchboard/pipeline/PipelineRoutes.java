@@ -109,6 +109,12 @@ public final class PipelineRoutes extends RouteBuilder {
                 .process(e -> probe.probeIdleProviders(probeProducer));
     }
 
+    /** The "try a rule on a sample request" function of the management API. */
+    public java.util.function.Function<com.fasterxml.jackson.databind.JsonNode, com.fasterxml.jackson.databind.node.ObjectNode> ruleTester(
+            CamelContext context) {
+        return new RuleTester(context, format, route);
+    }
+
     public HealthView healthView() {
         return healthView;
     }

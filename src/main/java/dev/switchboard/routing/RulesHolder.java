@@ -6,6 +6,8 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.kie.api.KieBase;
@@ -95,7 +97,79 @@ public final class RulesHolder {
     public synchronized boolean reload() {
         lastAttempt = Instant.now();
         fingerprint = fingerprint();
-        List<Path> files = ruleFiles();
+        Map<String, byte[]> sources = new TreeMap<>();
+        for (Path file : ruleFiles()) {
+            try {
+                sources.put(file.getFileName().toString(), Files.readAllBytes(file));
+            } catch (IOException e) {
+                // deleted between list and read: the next poll settles it
+            }
+        }
+        Compiled compiled = compile(sources);
+        if (!compiled.errors().isEmpty()) {
+            lastErrors = compiled.errors();
+            Generation serving = current.get();
+            compiled.errors().forEach(e -> LOG.error("Rules refused: {}", e));
+            LOG.error("Rules: kept generation {} serving; fix the file(s) above and save again",
+                    serving == null ? "none" : serving.number());
+            return false;
+        }
+        install(compiled.kieBase(), sources.keySet());
+        return true;
+    }
+
+    /**
+     * Replaces (or adds) one rule file, but only if the whole set still compiles: a broken file is refused
+     * with its file:line errors and not written, and the serving rules stay as they are.
+     */
+    public synchronized List<RuleError> replace(String fileName, String content) {
+        if (!fileName.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,100}\\.drl")) {
+            return List.of(new RuleError(fileName, 0, "a rule file name is letters, digits, '-', '_' or '.' and ends in .drl"));
+        }
+        Map<String, byte[]> sources = new TreeMap<>();
+        for (Path file : ruleFiles()) {
+            try {
+                sources.put(file.getFileName().toString(), Files.readAllBytes(file));
+            } catch (IOException ignored) {
+                // vanished meanwhile: not part of the candidate set
+            }
+        }
+        sources.put(fileName, content.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        Compiled compiled = compile(sources);
+        if (!compiled.errors().isEmpty()) {
+            return compiled.errors();
+        }
+        try {
+            Files.createDirectories(folder);
+            Path tmp = Files.createTempFile(folder, "." + fileName, ".tmp");
+            Files.writeString(tmp, content);
+            Files.move(tmp, folder.resolve(fileName), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            return List.of(new RuleError(folder.resolve(fileName).toString(), 0, "cannot write the file: " + e.getMessage()));
+        }
+        install(compiled.kieBase(), sources.keySet());
+        fingerprint = fingerprint(); // the watcher must not rebuild what was just installed
+        return List.of();
+    }
+
+    /** The text of one rule file, if it exists. */
+    public java.util.Optional<String> read(String fileName) {
+        Path file = folder.resolve(fileName).normalize();
+        if (!file.getParent().equals(folder.normalize()) || !Files.isRegularFile(file)) {
+            return java.util.Optional.empty();
+        }
+        try {
+            return java.util.Optional.of(Files.readString(file));
+        } catch (IOException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    private record Compiled(KieBase kieBase, List<RuleError> errors) {
+    }
+
+    private Compiled compile(Map<String, byte[]> sources) {
         KieServices ks = KieServices.Factory.get();
         ReleaseId releaseId = ks.newReleaseId("dev.switchboard", "rules", "1.0." + (++builds) + "-" + System.nanoTime());
         List<RuleError> errors = new ArrayList<>();
@@ -109,9 +183,7 @@ public final class RulesHolder {
                         <ksession name="decide" type="stateless" default="true"/>
                       </kbase>
                     </kmodule>""");
-            for (Path file : files) {
-                kfs.write(KIE_PATH + file.getFileName(), ks.getResources().newFileSystemResource(file.toFile()));
-            }
+            sources.forEach((name, bytes) -> kfs.write(KIE_PATH + name, bytes));
             KieBuilder builder = ks.newKieBuilder(kfs).buildAll();
             for (Message m : builder.getResults().getMessages(Message.Level.ERROR)) {
                 errors.add(new RuleError(displayPath(m.getPath()), m.getLine(), m.getText().strip()));
@@ -129,21 +201,16 @@ public final class RulesHolder {
         } finally {
             ks.getRepository().removeKieModule(releaseId);
         }
-        if (!errors.isEmpty()) {
-            lastErrors = List.copyOf(errors);
-            Generation serving = current.get();
-            errors.forEach(e -> LOG.error("Rules refused: {}", e));
-            LOG.error("Rules: kept generation {} serving; fix the file(s) above and save again",
-                    serving == null ? "none" : serving.number());
-            return false;
-        }
-        List<String> names = files.stream().map(f -> displayPath(KIE_PATH + f.getFileName())).toList();
+        return new Compiled(kieBase, List.copyOf(errors));
+    }
+
+    private void install(KieBase kieBase, java.util.Set<String> fileNames) {
+        List<String> names = fileNames.stream().map(f -> displayPath(KIE_PATH + f)).toList();
         Generation previous = current.get();
         Generation next = new Generation(previous == null ? 1 : previous.number() + 1, kieBase, names, Instant.now());
         current.set(next);
         lastErrors = List.of();
         LOG.info("Rules: generation {} serving {} file(s) from {}", next.number(), names.size(), folder);
-        return true;
     }
 
     public Generation generation() {

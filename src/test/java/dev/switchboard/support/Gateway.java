@@ -22,6 +22,8 @@ import java.util.Map;
  */
 public final class Gateway implements AutoCloseable {
     public static final String PROVIDER_KEY = "sk-test-provider-key-0123456789abcdef";
+    /** The management API's admin token in tests; requests to the management port carry it unless they set their own. */
+    public static final String ADMIN_TOKEN = "sb-test-admin-token-0123456789";
     public static final Duration TIMEOUT = Duration.ofSeconds(20);
 
     public final FakeOpenAi fake;
@@ -66,6 +68,7 @@ public final class Gateway implements AutoCloseable {
             env.put("SWITCHBOARD_RULES_POLL_MS", "200");
             env.put("OPENAI_BASE_URL", fake.baseUrl());
             env.put("OPENAI_API_KEY", PROVIDER_KEY);
+            env.put("SWITCHBOARD_ADMIN_TOKEN", ADMIN_TOKEN);
             env.putAll(extraEnv);
             App app = App.start(Settings.fromEnv(env));
             return new Gateway(fake, app, dir, rules, jmsPort);
@@ -102,6 +105,9 @@ public final class Gateway implements AutoCloseable {
     }
 
     public HttpResponse<String> send(HttpRequest request) {
+        if (request.uri().toString().startsWith(managementUrl() + "/admin/") && request.headers().firstValue("Authorization").isEmpty()) {
+            request = HttpRequest.newBuilder(request, (name, value) -> true).header("Authorization", "Bearer " + ADMIN_TOKEN).build();
+        }
         try {
             return http.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {

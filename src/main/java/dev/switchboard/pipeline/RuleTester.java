@@ -1,0 +1,68 @@
+package dev.switchboard.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.pipeline.RequestContext.Target;
+import dev.switchboard.providers.Json;
+import java.util.function.Function;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.support.DefaultExchange;
+
+/**
+ * "Try a rule on a sample request": the format and route stages run on the sample exactly as on a real
+ * request, and the decision comes back (model, chain, parameters, the rule that fired), no provider called.
+ */
+final class RuleTester implements Function<JsonNode, ObjectNode> {
+    private final CamelContext camel;
+    private final FormatStage format;
+    private final RouteStage route;
+
+    RuleTester(CamelContext camel, FormatStage format, RouteStage route) {
+        this.camel = camel;
+        this.format = format;
+        this.route = route;
+    }
+
+    @Override
+    public ObjectNode apply(JsonNode sample) {
+        ObjectNode request = sample.deepCopy();
+        Exchange exchange = new DefaultExchange(camel);
+        exchange.setVariable("entry", "rule-test");
+        header(exchange, request, "agent", "x-switchboard-agent");
+        header(exchange, request, "taskType", "x-switchboard-task-type");
+        header(exchange, request, "userTier", "x-switchboard-user-tier");
+        header(exchange, request, "tags", "x-switchboard-tags");
+        exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
+        exchange.getMessage().setBody(Json.bytes(request));
+        format.chat(exchange);
+        route.chat(exchange);
+        RequestContext ctx = exchange.getVariable(RequestContext.VARIABLE, RequestContext.class);
+        ObjectNode answer = JsonNodeFactory.instance.objectNode();
+        answer.put("model", ctx.chain.isEmpty() ? null : ctx.chain.get(0).name());
+        answer.put("rule", ctx.rule);
+        answer.put("chain", ctx.chainSpec.id());
+        ArrayNode models = answer.putArray("chainModels");
+        ctx.chain.stream().map(Target::name).distinct().forEach(models::add);
+        ObjectNode params = answer.putObject("parameters");
+        ctx.request.body().fields().forEachRemaining(e -> {
+            if (!e.getKey().equals("messages") && !e.getKey().equals("model")) {
+                params.set(e.getKey(), e.getValue());
+            }
+        });
+        ArrayNode tags = answer.putArray("tags");
+        ctx.tags.forEach(tags::add);
+        return answer;
+    }
+
+    /** The caller facts come as fields of the sample (they are headers on a real request). */
+    private static void header(Exchange exchange, ObjectNode sample, String field, String header) {
+        JsonNode v = sample.remove(field);
+        if (v != null && !v.isNull()) {
+            exchange.getMessage().setHeader(header, v.isArray() ? String.join(",", Json.MAPPER.convertValue(v, String[].class)) : v.asText());
+        }
+    }
+
+}
