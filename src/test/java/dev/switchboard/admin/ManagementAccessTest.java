@@ -1,0 +1,120 @@
+package dev.switchboard.admin;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.support.Gateway;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/** Roles on the management API, the audit trail, and rules changed and tried through the API. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ManagementAccessTest {
+    private static final String RULE = """
+            package rules
+            import dev.switchboard.routing.LlmRequest
+            global dev.switchboard.routing.Decision decision
+            rule "Testers get gpt-4o"
+                salience 1000
+                activation-group "route"
+            when
+                LlmRequest(agentId == "tester")
+            then
+                decision.route("gpt-4o");
+                decision.set("temperature", 0.1);
+            end
+            """;
+    private Gateway gw;
+
+    @BeforeAll
+    void start() {
+        gw = Gateway.start();
+    }
+
+    @AfterAll
+    void stop() {
+        gw.close();
+    }
+
+    private HttpResponse<String> call(String method, String path, String token, String body) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(gw.managementUrl() + path))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return gw.send(b.build());
+    }
+
+    private String token(String role) throws Exception {
+        HttpResponse<String> r = call("POST", "/admin/api/tokens", Gateway.ADMIN_TOKEN, "{\"name\":\"" + role + "-user\",\"role\":\"" + role + "\"}");
+        assertEquals(201, r.statusCode(), r.body());
+        return Gateway.MAPPER.readTree(r.body()).path("token").asText();
+    }
+
+    @Test
+    void should_refuse_calls_without_a_known_token_and_audit_them() throws Exception {
+        assertEquals(401, call("GET", "/admin/api/usage", "not-a-token", null).statusCode());
+        assertEquals(200, call("GET", "/health", null, null).statusCode(), "health and metrics stay open for probes and scrapers");
+        JsonNode audit = Gateway.MAPPER.readTree(call("GET", "/admin/api/audit", Gateway.ADMIN_TOKEN, null).body());
+        assertTrue(audit.path("data").toString().contains("\"denied\""), audit.toString());
+    }
+
+    @Test
+    void should_let_a_viewer_read_but_not_write() throws Exception {
+        String viewer = token("viewer");
+        assertEquals(200, call("GET", "/admin/api/usage", viewer, null).statusCode());
+        HttpResponse<String> put = call("PUT", "/admin/api/rules/viewer.drl", viewer, RULE);
+        assertEquals(403, put.statusCode(), put.body());
+        assertEquals(403, call("POST", "/admin/api/tokens", viewer, "{\"name\":\"x\",\"role\":\"admin\"}").statusCode());
+        assertEquals(403, call("GET", "/admin/api/audit", viewer, null).statusCode());
+    }
+
+    @Test
+    void should_let_an_editor_change_rules_compiled_first_versioned_and_audited() throws Exception {
+        String editor = token("editor");
+        int before = Gateway.MAPPER.readTree(call("GET", "/admin/api/rules", editor, null).body()).path("generation").asInt();
+        HttpResponse<String> ok = call("PUT", "/admin/api/rules/testers.drl", editor, RULE);
+        assertEquals(200, ok.statusCode(), ok.body());
+        assertTrue(Gateway.MAPPER.readTree(ok.body()).path("generation").asInt() > before);
+        assertEquals(RULE, Gateway.MAPPER.readTree(call("GET", "/admin/api/rules/testers.drl", editor, null).body()).path("content").asText());
+
+        HttpResponse<String> broken = call("PUT", "/admin/api/rules/testers.drl", editor, RULE.replace("decision.route(\"gpt-4o\");", "decision.route(\"gpt-4o\""));
+        assertEquals(400, broken.statusCode(), broken.body());
+        JsonNode error = Gateway.MAPPER.readTree(broken.body());
+        assertEquals("rules_invalid", error.at("/error/code").asText());
+        assertTrue(error.at("/errors/0/line").asInt() > 0, "file:line of the mistake: " + broken.body());
+        assertEquals(RULE, Gateway.MAPPER.readTree(call("GET", "/admin/api/rules/testers.drl", editor, null).body()).path("content").asText(),
+                "a refused file is not written");
+
+        HttpResponse<String> tried = call("POST", "/admin/api/rules/test", editor,
+                "{\"agent\":\"tester\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertEquals(200, tried.statusCode(), tried.body());
+        JsonNode decision = Gateway.MAPPER.readTree(tried.body());
+        assertEquals("gpt-4o", decision.path("model").asText());
+        assertEquals("Testers get gpt-4o", decision.path("rule").asText());
+        assertEquals(0.1, decision.at("/parameters/temperature").asDouble(), 1e-9);
+        assertEquals(0, gw.fake.countFor("gpt-4o"), "trying a rule calls no provider");
+
+        String versions = call("GET", "/admin/api/rules-versions", editor, null).body();
+        assertTrue(versions.contains("testers.drl"), versions);
+        String audit = call("GET", "/admin/api/audit", Gateway.ADMIN_TOKEN, null).body();
+        assertTrue(audit.contains("rules.put") && audit.contains("\"refused\"") && audit.contains("editor-user"), audit);
+    }
+
+    @Test
+    void should_never_show_a_token_or_key_again() throws Exception {
+        String created = call("POST", "/admin/api/tokens", Gateway.ADMIN_TOKEN, "{\"name\":\"ci\",\"role\":\"viewer\"}").body();
+        String token = Gateway.MAPPER.readTree(created).path("token").asText();
+        assertTrue(token.startsWith("sb-viewer-"));
+        String audit = call("GET", "/admin/api/audit?limit=500", Gateway.ADMIN_TOKEN, null).body();
+        assertFalse(audit.contains(token), "tokens are stored as hashes only");
+        assertFalse(audit.contains(Gateway.PROVIDER_KEY));
+    }
+}
