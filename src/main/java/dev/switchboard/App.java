@@ -5,6 +5,7 @@ import dev.switchboard.boot.Database;
 import dev.switchboard.boot.EmbeddedBroker;
 import dev.switchboard.catalog.Catalog;
 import dev.switchboard.catalog.CatalogHolder;
+import dev.switchboard.catalog.SecretBox;
 import dev.switchboard.catalog.CatalogLoader;
 import dev.switchboard.catalog.CatalogLoader.SimulatorMode;
 import dev.switchboard.catalog.ProviderSpec;
@@ -173,7 +174,8 @@ public final class App implements AutoCloseable {
 
         ProducerTemplate admin = camel.createProducerTemplate();
         management = new ManagementServer(vertx, metrics, rules, catalog, adapters, breakers, writer, admin, DATA_SOURCE, s.adminToken(),
-                pipeline.healthView()::statusJson)
+                pipeline.healthView()::statusJson,
+                SecretBox.open(s.env().get(SecretBox.MASTER_KEY_ENV), SecretBox.defaultKeyFile(s.dataDir())))
                 .ruleTester(pipeline.ruleTester(camel))
                 .start(s.managementHost(), s.managementPort());
         resources.add(management);

@@ -9,6 +9,7 @@ import dev.switchboard.api.GatewayError;
 import dev.switchboard.admin.AccessControl.Role;
 import dev.switchboard.catalog.Catalog;
 import dev.switchboard.catalog.CatalogHolder;
+import dev.switchboard.catalog.SecretBox;
 import dev.switchboard.providers.Adapters;
 import io.vertx.ext.web.handler.BodyHandler;
 import dev.switchboard.catalog.ModelSpec;
@@ -60,7 +61,7 @@ public final class ManagementServer implements AutoCloseable {
 
     public ManagementServer(Vertx vertx, PrometheusMeterRegistry metrics, RulesHolder rules, CatalogHolder catalog,
                             Adapters adapters, BreakerRegistry breakers, UsageWriter writer, ProducerTemplate producer,
-                            String dataSourceName, String adminToken, Supplier<ObjectNode> providerStatus) {
+                            String dataSourceName, String adminToken, Supplier<ObjectNode> providerStatus, SecretBox secrets) {
         this.vertx = vertx;
         this.metrics = metrics;
         this.rules = rules;
@@ -70,7 +71,7 @@ public final class ManagementServer implements AutoCloseable {
         this.producer = producer;
         this.dataSourceName = dataSourceName;
         this.adminToken = adminToken;
-        this.registrar = new ProviderRegistrar(catalog, adapters, producer);
+        this.registrar = new ProviderRegistrar(catalog, adapters, producer, secrets, dataSourceName);
         this.providerStatus = providerStatus;
         this.access = new AccessControl(producer, dataSourceName, adminToken);
         this.audit = new AuditLog(producer, dataSourceName);
@@ -80,6 +81,7 @@ public final class ManagementServer implements AutoCloseable {
     public static List<String> ddl() {
         List<String> all = new java.util.ArrayList<>(AuditLog.ddl());
         all.add(AccessControl.ddl());
+        all.add(ProviderRegistrar.ddl());
         return all;
     }
 
@@ -91,6 +93,7 @@ public final class ManagementServer implements AutoCloseable {
 
     public ManagementServer start(String host, int port) {
         access.bootstrap();
+        registrar.restore();
         Router router = Router.router(vertx);
         router.get("/metrics").handler(ctx -> ctx.response()
                 .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
@@ -241,18 +244,9 @@ public final class ManagementServer implements AutoCloseable {
         for (Object row : audit.list(table, limit, offset)) {
             ObjectNode item = data.addObject();
             ((Map<?, ?>) row).forEach((k, v) -> item.set(k.toString().toLowerCase(java.util.Locale.ROOT),
-                    Json.MAPPER.valueToTree(v instanceof java.sql.Timestamp t ? t.toInstant().toString()
-                            : v instanceof java.sql.Clob c ? clob(c) : v)));
+                    Json.MAPPER.valueToTree(v instanceof java.sql.Timestamp t ? t.toInstant().toString() : v)));
         }
         json(ctx, 200, body);
-    }
-
-    private static String clob(java.sql.Clob c) {
-        try {
-            return c.getSubString(1, (int) c.length());
-        } catch (java.sql.SQLException e) {
-            return null;
-        }
     }
 
     private void health(RoutingContext ctx) {

@@ -11,6 +11,7 @@ import dev.switchboard.catalog.ModelSpec;
 import dev.switchboard.catalog.Price;
 import dev.switchboard.catalog.ProviderSpec;
 import dev.switchboard.catalog.Secret;
+import dev.switchboard.catalog.SecretBox;
 import dev.switchboard.providers.Adapters;
 import dev.switchboard.providers.ProviderAdapter;
 import dev.switchboard.providers.ProviderAdapter.Credentials;
@@ -40,11 +41,76 @@ final class ProviderRegistrar {
     private final CatalogHolder catalog;
     private final Adapters adapters;
     private final ProducerTemplate producer;
+    private final SecretBox box;
+    private final String jdbc;
 
-    ProviderRegistrar(CatalogHolder catalog, Adapters adapters, ProducerTemplate producer) {
+    ProviderRegistrar(CatalogHolder catalog, Adapters adapters, ProducerTemplate producer, SecretBox box, String dataSourceName) {
         this.catalog = catalog;
         this.adapters = adapters;
         this.producer = producer;
+        this.box = box;
+        this.jdbc = "jdbc:" + dataSourceName;
+    }
+
+    /** Providers added through the API, kept across restarts; their keys only ever stored sealed (AES-GCM). */
+    static String ddl() {
+        return """
+                CREATE TABLE IF NOT EXISTS added_provider (
+                  id VARCHAR(64) PRIMARY KEY, type VARCHAR(32) NOT NULL, base_url VARCHAR(1000) NOT NULL,
+                  sealed_key VARCHAR(2000), models VARCHAR(64000), created_at TIMESTAMP NOT NULL)""";
+    }
+
+    /** Puts the providers added in earlier runs back into the catalog, keys unsealed in memory only. */
+    void restore() {
+        List<?> rows = producer.requestBody(jdbc + "?outputType=SelectList", "SELECT * FROM added_provider ORDER BY created_at", List.class);
+        for (Object o : rows) {
+            java.util.Map<?, ?> row = (java.util.Map<?, ?>) o;
+            String id = String.valueOf(value(row, "id"));
+            try {
+                Object sealed = value(row, "sealed_key");
+                Secret key = sealed == null ? null : box.unseal(sealed.toString(), id);
+                ProviderSpec provider = new ProviderSpec(id, String.valueOf(value(row, "type")), String.valueOf(value(row, "base_url")), key, true, null);
+                List<ModelSpec> models = new ArrayList<>();
+                JsonNode list = dev.switchboard.providers.Json.parseOrNull(text(value(row, "models")).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                if (list != null) {
+                    list.forEach(m -> models.add(discovered(m.path("id").asText(), id, m.path("upstreamId").asText())));
+                }
+                catalog.update(c -> c.provider(id).isPresent() ? c : c.withProvider(provider, models));
+                LOG.info("Provider {} restored ({} at {}, key {}): {} model(s)", id, provider.type(), provider.baseUrl(),
+                        key == null ? "none" : key.masked(), models.size());
+            } catch (RuntimeException e) {
+                LOG.error("Provider {} added earlier could not be restored: {}", id, e.getMessage());
+            }
+        }
+    }
+
+    private void persist(ProviderSpec provider, List<ModelSpec> models) {
+        com.fasterxml.jackson.databind.node.ArrayNode list = JsonNodeFactory.instance.arrayNode();
+        models.forEach(m -> list.addObject().put("id", m.id()).put("upstreamId", m.upstreamId()));
+        java.util.Map<String, Object> p = new java.util.HashMap<>();
+        p.put("id", provider.id());
+        p.put("type", provider.type());
+        p.put("url", provider.baseUrl());
+        p.put("key", provider.apiKey() == null ? null : box.seal(provider.apiKey(), provider.id()));
+        p.put("models", list.toString());
+        p.put("at", java.sql.Timestamp.from(java.time.Instant.now()));
+        producer.sendBodyAndHeaders(jdbc + "?useHeadersAsParameters=true",
+                "INSERT INTO added_provider (id, type, base_url, sealed_key, models, created_at) VALUES (:?id, :?type, :?url, :?key, :?models, :?at)", p);
+    }
+
+    private static ModelSpec discovered(String modelId, String provider, String upstreamId) {
+        return new ModelSpec(modelId, provider, upstreamId, DISCOVERED_CONTEXT_WINDOW, Price.FREE,
+                guessCapabilities(upstreamId), JsonNodeFactory.instance.objectNode(), List.of(),
+                ModelSpec.DEFAULT_CONNECT_TIMEOUT, ModelSpec.DEFAULT_FIRST_BYTE_TIMEOUT, dev.switchboard.catalog.RateLimit.NONE);
+    }
+
+    private static Object value(java.util.Map<?, ?> row, String column) {
+        Object v = row.get(column);
+        return v != null ? v : row.get(column.toUpperCase(java.util.Locale.ROOT));
+    }
+
+    private static String text(Object v) {
+        return v == null ? "[]" : v.toString();
     }
 
     ObjectNode register(JsonNode body) {
@@ -73,10 +139,9 @@ final class ProviderRegistrar {
         catalog.get().models().forEach(m -> taken.add(m.id()));
         for (String upstreamId : discovered) {
             String modelId = taken.contains(upstreamId) ? id + "/" + upstreamId : upstreamId;
-            models.add(new ModelSpec(modelId, id, upstreamId, DISCOVERED_CONTEXT_WINDOW, Price.FREE,
-                    guessCapabilities(upstreamId), JsonNodeFactory.instance.objectNode(), List.of(),
-                    ModelSpec.DEFAULT_CONNECT_TIMEOUT, ModelSpec.DEFAULT_FIRST_BYTE_TIMEOUT, dev.switchboard.catalog.RateLimit.NONE));
+            models.add(discovered(modelId, id, upstreamId));
         }
+        persist(provider, models);
         catalog.update(c -> c.withProvider(provider, models));
         LOG.info("Provider {} added ({} at {}, key {}): {} model(s) discovered", id, type, baseUrl,
                 key == null ? "none" : key.masked(), models.size());
