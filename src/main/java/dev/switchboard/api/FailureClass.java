@@ -30,6 +30,22 @@ public enum FailureClass {
         this.code = code;
     }
 
+    /**
+     * The class an HTTP status means when the body says nothing more (failure-signals.md, section 1, the
+     * columns most providers share; an adapter overrides the few statuses its provider uses differently).
+     * A 2xx here is an error event whose type could not be read: the provider failed, not the caller.
+     */
+    public static FailureClass ofStatus(int status) {
+        return switch (status) {
+            case 401, 402, 403 -> AUTH;
+            case 404 -> NOT_FOUND;
+            case 408, 504 -> TIMEOUT;
+            case 409 -> SERVER_ERROR;
+            case 429 -> RATE_LIMIT;
+            default -> status >= 500 || status < 300 ? SERVER_ERROR : BAD_REQUEST;
+        };
+    }
+
     /** Whether the chain moves on to the next model after this failure. */
     public boolean fallsBack() {
         return this != BAD_REQUEST;

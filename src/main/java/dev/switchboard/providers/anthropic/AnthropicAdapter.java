@@ -164,14 +164,8 @@ public class AnthropicAdapter implements ProviderAdapter {
         if ((status == 400 || status == 413 || status == 429) && matches(message, CONTEXT_PATTERNS)) {
             return FailureClass.CONTEXT_LENGTH;
         }
-        return switch (status) {
-            case 401, 402, 403 -> FailureClass.AUTH;
-            case 404 -> FailureClass.NOT_FOUND;
-            case 408, 504 -> FailureClass.TIMEOUT;
-            case 409 -> FailureClass.SERVER_ERROR; // Anthropic's SDK retries conflicts (failure-signals.md, section 1)
-            case 429, 529 -> FailureClass.RATE_LIMIT;
-            default -> status >= 500 ? FailureClass.SERVER_ERROR : FailureClass.BAD_REQUEST;
-        };
+        // 529 is Anthropic's "overloaded": provider-wide, retry with backoff, like a rate limit.
+        return status == 529 ? FailureClass.RATE_LIMIT : FailureClass.ofStatus(status);
     }
 
     /** A {@code {"type":"error","error":{...}}} that arrived with HTTP 200 (a whole answer or a stream event). */

@@ -89,15 +89,7 @@ public final class GeminiErrors {
         if ((status == 400 || status == 413) && isContextMessage(message)) {
             return FailureClass.CONTEXT_LENGTH;
         }
-        return switch (status) {
-            case 401, 402, 403 -> FailureClass.AUTH;
-            case 404 -> FailureClass.NOT_FOUND;
-            case 408, 504 -> FailureClass.TIMEOUT;
-            case 409 -> FailureClass.SERVER_ERROR;
-            case 429 -> FailureClass.RATE_LIMIT;
-            // A 2xx here is an error event whose code we could not read: the provider failed, not the caller.
-            default -> status >= 500 || status < 300 ? FailureClass.SERVER_ERROR : FailureClass.BAD_REQUEST;
-        };
+        return FailureClass.ofStatus(status);
     }
 
     static boolean isContextMessage(String message) {

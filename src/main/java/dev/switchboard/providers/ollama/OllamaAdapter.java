@@ -149,11 +149,9 @@ public class OllamaAdapter implements ProviderAdapter {
     /** The Ollama column of failure-signals.md, section 1. */
     static FailureClass classByStatus(int status) {
         return switch (status) {
-            case 401, 403 -> FailureClass.AUTH;            // ollama.com only; a local server has no keys
-            case 404 -> FailureClass.NOT_FOUND;
-            case 408, 499, 504 -> FailureClass.TIMEOUT;    // 499: "request canceled", the request went away
-            case 429, 503 -> FailureClass.RATE_LIMIT;      // 503 is "server busy": the queue is full, not a crash
-            default -> status >= 500 ? FailureClass.SERVER_ERROR : FailureClass.BAD_REQUEST;
+            case 499 -> FailureClass.TIMEOUT;      // "request canceled": the request went away
+            case 503 -> FailureClass.RATE_LIMIT;   // "server busy": the queue is full, not a crash
+            default -> FailureClass.ofStatus(status);
         };
     }
 

@@ -149,14 +149,7 @@ public class OpenAiCompatibleAdapter implements ProviderAdapter {
         if ((status == 400 || status == 413 || status == 429) && isContextMessage(message)) {
             return FailureClass.CONTEXT_LENGTH;
         }
-        return switch (status) {
-            case 401, 402, 403 -> FailureClass.AUTH;
-            case 404 -> FailureClass.NOT_FOUND;
-            case 408, 504 -> FailureClass.TIMEOUT;
-            case 409 -> FailureClass.SERVER_ERROR;
-            case 429 -> FailureClass.RATE_LIMIT;
-            default -> status >= 500 ? FailureClass.SERVER_ERROR : FailureClass.BAD_REQUEST;
-        };
+        return FailureClass.ofStatus(status);
     }
 
     protected static boolean isContextMessage(String message) {
