@@ -33,6 +33,8 @@ public record Settings(
         long rulesPollMillis,
         Duration probeInterval,
         String adminToken,
+        /** Whether requests without an agent key are served; null means "only in simulator mode". */
+        Boolean allowAnonymous,
         Map<String, String> env) {
 
     public static final int DEFAULT_PORT = 8080;
@@ -71,6 +73,8 @@ public record Settings(
                 integer(env, "SWITCHBOARD_RULES_POLL_MS", 500),
                 Duration.ofSeconds(integer(env, "SWITCHBOARD_PROBE_SECONDS", 30)),
                 env.get("SWITCHBOARD_ADMIN_TOKEN"),
+                env.get("SWITCHBOARD_ALLOW_ANONYMOUS") == null || env.get("SWITCHBOARD_ALLOW_ANONYMOUS").isBlank() ? null
+                        : Boolean.valueOf(env.get("SWITCHBOARD_ALLOW_ANONYMOUS").trim()),
                 Map.copyOf(env));
     }
 

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.api.GatewayError;
 import dev.switchboard.admin.AccessControl.Role;
 import dev.switchboard.catalog.Catalog;
+import dev.switchboard.catalog.Agents;
 import dev.switchboard.catalog.CatalogHolder;
 import dev.switchboard.catalog.SecretBox;
 import dev.switchboard.providers.Adapters;
@@ -54,6 +55,7 @@ public final class ManagementServer implements AutoCloseable {
     private final Supplier<ObjectNode> providerStatus;
     private final AccessControl access;
     private final AuditLog audit;
+    private final AgentStore agentStore;
     private java.util.function.Function<JsonNode, ObjectNode> ruleTester = body -> {
         throw new IllegalStateException("no rule tester wired");
     };
@@ -61,7 +63,8 @@ public final class ManagementServer implements AutoCloseable {
 
     public ManagementServer(Vertx vertx, PrometheusMeterRegistry metrics, RulesHolder rules, CatalogHolder catalog,
                             Adapters adapters, BreakerRegistry breakers, UsageWriter writer, ProducerTemplate producer,
-                            String dataSourceName, String adminToken, Supplier<ObjectNode> providerStatus, SecretBox secrets) {
+                            String dataSourceName, String adminToken, Supplier<ObjectNode> providerStatus, SecretBox secrets,
+                            Agents agents) {
         this.vertx = vertx;
         this.metrics = metrics;
         this.rules = rules;
@@ -75,6 +78,7 @@ public final class ManagementServer implements AutoCloseable {
         this.providerStatus = providerStatus;
         this.access = new AccessControl(producer, dataSourceName, adminToken);
         this.audit = new AuditLog(producer, dataSourceName);
+        this.agentStore = new AgentStore(producer, dataSourceName, agents, catalog);
     }
 
     /** Tables of the management plane; created at start like the usage table. */
@@ -82,6 +86,7 @@ public final class ManagementServer implements AutoCloseable {
         List<String> all = new java.util.ArrayList<>(AuditLog.ddl());
         all.add(AccessControl.ddl());
         all.add(ProviderRegistrar.ddl());
+        all.add(AgentStore.ddl());
         return all;
     }
 
@@ -94,6 +99,7 @@ public final class ManagementServer implements AutoCloseable {
     public ManagementServer start(String host, int port) {
         access.bootstrap();
         registrar.restore();
+        agentStore.load();
         Router router = Router.router(vertx);
         router.get("/metrics").handler(ctx -> ctx.response()
                 .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
@@ -107,6 +113,17 @@ public final class ManagementServer implements AutoCloseable {
         router.get("/admin/api/providers/status").handler(ctx -> json(ctx, 200, providerStatus.get()));
         router.get("/admin/api/usage").blockingHandler(this::usage, false);
         router.post("/admin/api/providers").handler(requires(Role.ADMIN)).blockingHandler(this::addProvider, false);
+        router.get("/admin/api/agents").handler(ctx -> json(ctx, 200, agentStore.list(Math.max(1, Math.min(MAX_PAGE, intParam(ctx, "limit", 50))),
+                Math.max(0, intParam(ctx, "offset", 0)))));
+        router.get("/admin/api/agents/:id").handler(ctx -> agentCall(ctx, null, () -> agentStore.get(ctx.pathParam("id")), 200));
+        router.post("/admin/api/agents").handler(requires(Role.EDITOR)).blockingHandler(ctx -> agentCall(ctx, "agents.create",
+                () -> agentStore.create(body(ctx)), 201), false);
+        router.put("/admin/api/agents/:id").handler(requires(Role.EDITOR)).blockingHandler(ctx -> agentCall(ctx, "agents.update",
+                () -> agentStore.update(ctx.pathParam("id"), body(ctx)), 200), false);
+        router.post("/admin/api/agents/:id/key").handler(requires(Role.EDITOR)).blockingHandler(ctx -> agentCall(ctx, "agents.rotate-key",
+                () -> agentStore.rotateKey(ctx.pathParam("id")), 200), false);
+        router.delete("/admin/api/agents/:id/key").handler(requires(Role.EDITOR)).blockingHandler(ctx -> agentCall(ctx, "agents.revoke-key",
+                () -> agentStore.revokeKey(ctx.pathParam("id")), 200), false);
         router.post("/admin/api/tokens").handler(requires(Role.ADMIN)).blockingHandler(this::createToken, false);
         router.get("/admin/api/audit").handler(requires(Role.ADMIN)).blockingHandler(ctx -> page(ctx, "audit_log"), false);
         router.get("/admin/api/rules-versions").blockingHandler(ctx -> page(ctx, "rule_version"), false);
@@ -158,6 +175,29 @@ public final class ManagementServer implements AutoCloseable {
                     + ctx.request().method() + " " + ctx.request().path() + "; it needs " + role.name().toLowerCase(java.util.Locale.ROOT),
                     "permission_error", null, "forbidden"));
         };
+    }
+
+    /** Runs an agent operation, answering its errors in OpenAI's shape and auditing writes (never the key). */
+    private void agentCall(RoutingContext ctx, String action, Supplier<ObjectNode> op, int status) {
+        AccessControl.Principal p = ctx.get(PRINCIPAL);
+        String target = ctx.pathParam("id") != null ? ctx.pathParam("id") : body(ctx).path("id").asText("");
+        try {
+            ObjectNode answer = op.get();
+            if (action != null) {
+                audit.record(p.name(), p.role().name(), action, target, "ok", null);
+            }
+            json(ctx, status, answer);
+        } catch (GatewayError e) {
+            if (action != null) {
+                audit.record(p.name(), p.role().name(), action, target, "refused", e.getMessage());
+            }
+            json(ctx, e.status(), ErrorBodies.openAi(e.getMessage(), e.type(), e.param(), e.code()));
+        }
+    }
+
+    private static JsonNode body(RoutingContext ctx) {
+        JsonNode body = ctx.body() == null || ctx.body().buffer() == null ? null : Json.parseOrNull(ctx.body().buffer().getBytes());
+        return body == null ? JsonNodeFactory.instance.objectNode() : body;
     }
 
     private void readRule(RoutingContext ctx) {

@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.api.ChatRequest;
 import dev.switchboard.api.GatewayError;
+import dev.switchboard.catalog.AgentSpec;
+import dev.switchboard.catalog.Agents;
+import dev.switchboard.catalog.Secret;
 import dev.switchboard.providers.Json;
 import dev.switchboard.providers.anthropic.AnthropicMapper;
 import dev.switchboard.routing.LlmRequest;
@@ -20,6 +23,14 @@ import org.apache.camel.Message;
  * {@code x-switchboard-*} headers (or the same names as JMS properties).
  */
 final class FormatStage {
+    private final Agents agents;
+    private final java.util.function.BooleanSupplier allowAnonymous;
+
+    FormatStage(Agents agents, java.util.function.BooleanSupplier allowAnonymous) {
+        this.agents = agents;
+        this.allowAnonymous = allowAnonymous;
+    }
+
     private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool", "function");
     private static final Pattern CODE = Pattern.compile(
             "```|\\b(def|class|function|import|return|public|private|const|let|var|#include|SELECT|FROM)\\b[^\\n]*[({;:=]");
@@ -141,7 +152,7 @@ final class FormatStage {
         begin(exchange, "models");
     }
 
-    private static ObjectNode parse(Exchange exchange, RequestContext ctx) {
+    private ObjectNode parse(Exchange exchange, RequestContext ctx) {
         Message in = exchange.getMessage();
         caller(in, ctx);
         String contentType = in.getHeader(Exchange.CONTENT_TYPE, String.class);
@@ -168,11 +179,41 @@ final class FormatStage {
         return (ObjectNode) json;
     }
 
-    private static void caller(Message in, RequestContext ctx) {
+    /**
+     * Who is calling: an agent key ({@code Authorization: Bearer sk-sb-...}, or {@code x-api-key} from Anthropic
+     * SDKs) names the agent; an unknown or revoked key is refused 401, an inactive agent 403. Without an agent
+     * key the caller is anonymous (or what {@code x-switchboard-agent} says), if this gateway allows that.
+     */
+    private void caller(Message in, RequestContext ctx) {
+        String key = bearer(in);
+        if (key != null && key.startsWith(Agents.KEY_PREFIX)) {
+            AgentSpec agent = agents.byKey(key).orElseThrow(() -> new GatewayError(401, "invalid_request_error", "invalid_api_key", null,
+                    "Incorrect API key provided: " + Secret.mask(key) + "; use the key your operator made for your agent"));
+            if (!agent.active()) {
+                throw new GatewayError(403, "permission_error", "agent_inactive", null,
+                        "Agent '" + agent.id() + "' is inactive; ask your operator to activate it");
+            }
+            ctx.caller = agent.id();
+            ctx.agent = agent;
+            return;
+        }
+        if (!allowAnonymous.getAsBoolean()) {
+            throw new GatewayError(401, "invalid_request_error", "missing_agent_key", null,
+                    "This gateway answers agents only: send 'Authorization: Bearer sk-sb-...' with your agent's key");
+        }
         String agent = header(in, "x-switchboard-agent", "switchboardAgent");
         if (agent != null) {
             ctx.caller = agent;
         }
+    }
+
+    private static String bearer(Message in) {
+        String auth = in.getHeader("Authorization", String.class);
+        if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return auth.substring(7).trim();
+        }
+        String apiKey = in.getHeader("x-api-key", String.class);
+        return apiKey == null ? null : apiKey.trim();
     }
 
     private static void validateMessages(ObjectNode body) {

@@ -30,7 +30,7 @@ public final class PipelineRoutes extends RouteBuilder {
 
     private final Supplier<Catalog> catalog;
     private final BreakerRegistry breakers;
-    private final FormatStage format = new FormatStage();
+    private final FormatStage format;
     private final RouteStage route;
     private final ModelCall call;
     private final RespondStage respond;
@@ -42,8 +42,10 @@ public final class PipelineRoutes extends RouteBuilder {
     private final long rulesPollMillis;
 
     public PipelineRoutes(Supplier<Catalog> catalog, RulesHolder rules, Adapters adapters, BreakerRegistry breakers,
-                          ModelHealth health, UsageWriter writer, RequestMetrics metrics, long rulesPollMillis, Duration probeInterval) {
+                          ModelHealth health, UsageWriter writer, RequestMetrics metrics, long rulesPollMillis, Duration probeInterval,
+                          dev.switchboard.catalog.Agents agents, java.util.function.BooleanSupplier allowAnonymous) {
         this.catalog = catalog;
+        this.format = new FormatStage(agents, allowAnonymous);
         this.breakers = breakers;
         this.health = health;
         this.rules = rules;

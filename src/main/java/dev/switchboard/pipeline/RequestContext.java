@@ -37,6 +37,8 @@ public final class RequestContext {
 
     FrontDoor frontDoor = FrontDoor.OPENAI;
     String caller = "anonymous";
+    /** The calling agent when it sent its key; its defaults apply unless a rule says otherwise. */
+    dev.switchboard.catalog.AgentSpec agent;
     String requestedModel;
     ChatRequest request;
     /** The models to try, in order, with their providers; set by the route stage. */

@@ -2,6 +2,7 @@ package dev.switchboard.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.api.GatewayError;
+import dev.switchboard.catalog.AgentSpec;
 import dev.switchboard.catalog.Catalog;
 import dev.switchboard.catalog.ChainSpec;
 import dev.switchboard.catalog.Deployment;
@@ -73,6 +74,17 @@ final class RouteStage {
             throw new GatewayError(403, "permission_error", "rejected_by_rule", null,
                     "Rejected by rule '" + decision.rule() + "': " + decision.rejection());
         }
+        AgentSpec agent = ctx.agent;
+        if (agent != null) {
+            ctx.request = ctx.request.withDefaultSystemPrompt(agent.systemPrompt());
+            if (agent.parameters() != null) {
+                agent.parameters().fields().forEachRemaining(e -> {
+                    if (!ctx.request.body().has(e.getKey())) {
+                        ctx.request = ctx.request.withParam(e.getKey(), e.getValue());
+                    }
+                });
+            }
+        }
         for (Map.Entry<String, Object> p : decision.params().entrySet()) {
             JsonNode value = Json.MAPPER.valueToTree(p.getValue());
             ctx.request = ctx.request.withParam(p.getKey(), value);
@@ -86,13 +98,17 @@ final class RouteStage {
             }
         } else if (ctx.requestedModel != null && !ctx.requestedModel.isEmpty()) {
             name = ctx.requestedModel;
+        } else if (agent != null && agent.primaryModel() != null) {
+            name = agent.primaryModel();
         } else {
             name = cat.defaultChatModel();
         }
         ChainSpec chain;
-        if (decision.chain() != null) {
-            chain = cat.chain(decision.chain()).orElseThrow(() -> new GatewayError(500, "server_error", "rules_error", null,
-                    "Rule '" + decision.rule() + "' names unknown or inactive chain '" + decision.chain() + "'; chains in the catalog: "
+        String chainName = decision.chain() != null ? decision.chain() : agent != null && decision.model() == null ? agent.chain() : null;
+        if (chainName != null) {
+            chain = cat.chain(chainName).orElseThrow(() -> new GatewayError(500, "server_error", "rules_error", null,
+                    (decision.chain() != null ? "Rule '" + decision.rule() + "'" : "Agent '" + ctx.caller + "'")
+                            + " names unknown or inactive chain '" + chainName + "'; chains in the catalog: "
                             + cat.chains().keySet())).startingWith(name);
         } else {
             chain = cat.implicitChain(name);

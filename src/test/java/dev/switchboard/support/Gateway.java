@@ -69,6 +69,7 @@ public final class Gateway implements AutoCloseable {
             env.put("OPENAI_BASE_URL", fake.baseUrl());
             env.put("OPENAI_API_KEY", PROVIDER_KEY);
             env.put("SWITCHBOARD_ADMIN_TOKEN", ADMIN_TOKEN);
+            env.put("SWITCHBOARD_ALLOW_ANONYMOUS", "true"); // agent keys are tested where a test turns this off
             env.putAll(extraEnv);
             App app = App.start(Settings.fromEnv(env));
             return new Gateway(fake, app, dir, rules, jmsPort);

@@ -1,0 +1,204 @@
+package dev.switchboard.admin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.api.GatewayError;
+import dev.switchboard.catalog.AgentSpec;
+import dev.switchboard.catalog.Agents;
+import dev.switchboard.catalog.Catalog;
+import dev.switchboard.providers.Json;
+import java.security.SecureRandom;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import org.apache.camel.ProducerTemplate;
+
+/**
+ * Agents in the database, each with its own key ({@code sk-sb-...}, shown once, stored as a hash). Every
+ * change rewrites the in-memory {@link Agents} index the data plane reads, so requests never query it.
+ */
+final class AgentStore {
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+
+    private final ProducerTemplate producer;
+    private final String jdbc;
+    private final Agents agents;
+    private final Supplier<Catalog> catalog;
+
+    AgentStore(ProducerTemplate producer, String dataSourceName, Agents agents, Supplier<Catalog> catalog) {
+        this.producer = producer;
+        this.jdbc = "jdbc:" + dataSourceName;
+        this.agents = agents;
+        this.catalog = catalog;
+    }
+
+    static String ddl() {
+        return """
+                CREATE TABLE IF NOT EXISTS agent (
+                  id VARCHAR(64) PRIMARY KEY, name VARCHAR(256), primary_model VARCHAR(256), chain VARCHAR(128),
+                  parameters VARCHAR(16000), system_prompt VARCHAR(32000), active BOOLEAN NOT NULL,
+                  key_hash VARCHAR(64), key_prefix VARCHAR(32), created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL)""";
+    }
+
+    void load() {
+        List<AgentSpec> all = new ArrayList<>();
+        for (Object o : producer.requestBody(jdbc + "?outputType=SelectList", "SELECT * FROM agent ORDER BY id", List.class)) {
+            Map<?, ?> row = (Map<?, ?>) o;
+            JsonNode params = Json.parseOrNull(str(row, "parameters") == null ? null : str(row, "parameters").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            all.add(new AgentSpec(str(row, "id"), str(row, "name"), str(row, "primary_model"), str(row, "chain"),
+                    params instanceof ObjectNode p ? p : JsonNodeFactory.instance.objectNode(), str(row, "system_prompt"),
+                    Boolean.parseBoolean(str(row, "active")), str(row, "key_hash"), str(row, "key_prefix")));
+        }
+        agents.replaceAll(all);
+    }
+
+    /** A new agent and its key (returned once). */
+    ObjectNode create(JsonNode body) {
+        String id = body.path("id").asText("");
+        if (!ID.matcher(id).matches()) {
+            throw GatewayError.badRequest("id", "'id' is required: letters, digits, '.', '_' or '-', e.g. \"support-bot\"");
+        }
+        if (agents.byId(id).isPresent()) {
+            throw new GatewayError(409, "invalid_request_error", "agent_exists", "id", "Agent '" + id + "' already exists");
+        }
+        AgentSpec draft = validated(id, body, null);
+        String key = newKey();
+        AgentSpec agent = new AgentSpec(id, draft.name(), draft.primaryModel(), draft.chain(), draft.parameters(), draft.systemPrompt(),
+                draft.active(), Agents.hash(key), key.substring(0, 10));
+        Map<String, Object> p = params(agent);
+        p.put("created", Timestamp.from(Instant.now()));
+        producer.sendBodyAndHeaders(jdbc + "?useHeadersAsParameters=true",
+                "INSERT INTO agent (id, name, primary_model, chain, parameters, system_prompt, active, key_hash, key_prefix, created_at, updated_at) "
+                        + "VALUES (:?id, :?name, :?model, :?chain, :?params, :?prompt, :?active, :?hash, :?prefix, :?created, :?created)", p);
+        load();
+        ObjectNode answer = json(agent);
+        answer.put("key", key).put("note", "shown once: only its hash is kept");
+        return answer;
+    }
+
+    /** Changes the given fields; the key stays. */
+    ObjectNode update(String id, JsonNode body) {
+        AgentSpec current = agents.byId(id).orElseThrow(() -> notFound(id));
+        AgentSpec agent = validated(id, body, current);
+        Map<String, Object> p = params(agent);
+        p.put("updated", Timestamp.from(Instant.now()));
+        producer.sendBodyAndHeaders(jdbc + "?useHeadersAsParameters=true",
+                "UPDATE agent SET name = :?name, primary_model = :?model, chain = :?chain, parameters = :?params, system_prompt = :?prompt, "
+                        + "active = :?active, updated_at = :?updated WHERE id = :?id", p);
+        load();
+        return json(agents.byId(id).orElseThrow());
+    }
+
+    /** A new key; the old one stops working at once. */
+    ObjectNode rotateKey(String id) {
+        agents.byId(id).orElseThrow(() -> notFound(id));
+        String key = newKey();
+        producer.sendBodyAndHeaders(jdbc + "?useHeadersAsParameters=true",
+                "UPDATE agent SET key_hash = :?hash, key_prefix = :?prefix WHERE id = :?id",
+                Map.of("hash", Agents.hash(key), "prefix", key.substring(0, 10), "id", id));
+        load();
+        return json(agents.byId(id).orElseThrow()).put("key", key).put("note", "shown once; the previous key no longer works");
+    }
+
+    /** Revokes the key: the agent's requests are refused 401 until a new key is made. */
+    ObjectNode revokeKey(String id) {
+        agents.byId(id).orElseThrow(() -> notFound(id));
+        producer.sendBodyAndHeaders(jdbc + "?useHeadersAsParameters=true",
+                "UPDATE agent SET key_hash = NULL, key_prefix = NULL WHERE id = :?id", Map.of("id", id));
+        load();
+        return json(agents.byId(id).orElseThrow());
+    }
+
+    ObjectNode get(String id) {
+        return json(agents.byId(id).orElseThrow(() -> notFound(id)));
+    }
+
+    ObjectNode list(int limit, int offset) {
+        ObjectNode body = JsonNodeFactory.instance.objectNode().put("object", "list").put("limit", limit).put("offset", offset);
+        ArrayNode data = body.putArray("data");
+        agents.all().stream().skip(offset).limit(limit).forEach(a -> data.add(json(a)));
+        body.put("total", agents.all().size());
+        return body;
+    }
+
+    private AgentSpec validated(String id, JsonNode body, AgentSpec current) {
+        Catalog cat = catalog.get();
+        String model = text(body, "primaryModel", current == null ? null : current.primaryModel());
+        if (model != null && cat.model(model).isEmpty() && !model.contains("/")) {
+            throw GatewayError.badRequest("primaryModel", "primaryModel '" + model + "' is not in the catalog; GET /v1/models lists them");
+        }
+        String chain = text(body, "chain", current == null ? null : current.chain());
+        if (chain != null && !cat.chains().containsKey(chain)) {
+            throw GatewayError.badRequest("chain", "chain '" + chain + "' is not in the catalog; chains: " + cat.chains().keySet());
+        }
+        ObjectNode params = body.has("parameters") && body.get("parameters").isObject() ? (ObjectNode) body.get("parameters")
+                : current == null ? JsonNodeFactory.instance.objectNode() : current.parameters();
+        JsonNode t = params.get("temperature");
+        if (t != null && (!t.isNumber() || t.asDouble() < 0 || t.asDouble() > 2)) {
+            throw GatewayError.badRequest("parameters.temperature", "parameters.temperature must be a number from 0 to 2, got " + t);
+        }
+        boolean active = body.has("active") ? body.get("active").asBoolean(true) : current == null || current.active();
+        return new AgentSpec(id, text(body, "name", current == null ? id : current.name()), model, chain, params,
+                text(body, "systemPrompt", current == null ? null : current.systemPrompt()), active,
+                current == null ? null : current.keyHash(), current == null ? null : current.keyPrefix());
+    }
+
+    private static Map<String, Object> params(AgentSpec a) {
+        Map<String, Object> p = new HashMap<>();
+        p.put("id", a.id());
+        p.put("name", a.name());
+        p.put("model", a.primaryModel());
+        p.put("chain", a.chain());
+        p.put("params", a.parameters().toString());
+        p.put("prompt", a.systemPrompt());
+        p.put("active", a.active());
+        p.put("hash", a.keyHash());
+        p.put("prefix", a.keyPrefix());
+        return p;
+    }
+
+    private static ObjectNode json(AgentSpec a) {
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        o.put("id", a.id()).put("name", a.name()).put("primaryModel", a.primaryModel()).put("chain", a.chain());
+        o.set("parameters", a.parameters());
+        o.put("systemPrompt", a.systemPrompt()).put("active", a.active())
+                .put("key", a.keyPrefix() == null ? null : a.keyPrefix() + "..." ).put("hasKey", a.keyHash() != null);
+        return o;
+    }
+
+    private static String newKey() {
+        byte[] bytes = new byte[24];
+        RANDOM.nextBytes(bytes);
+        return Agents.KEY_PREFIX + HexFormat.of().formatHex(bytes);
+    }
+
+    private static GatewayError notFound(String id) {
+        return new GatewayError(404, "invalid_request_error", "agent_not_found", "id", "No agent '" + id + "'; GET /admin/api/agents lists them");
+    }
+
+    private static String text(JsonNode body, String field, String fallback) {
+        JsonNode v = body.get(field);
+        if (v == null) {
+            return fallback;
+        }
+        return v.isNull() || v.asText().isBlank() ? null : v.asText();
+    }
+
+    private static String str(Map<?, ?> row, String column) {
+        Object v = row.get(column);
+        if (v == null) {
+            v = row.get(column.toUpperCase(java.util.Locale.ROOT));
+        }
+        return v == null ? null : v.toString();
+    }
+
+}
