@@ -12,6 +12,8 @@ import dev.switchboard.catalog.CatalogLoader.SimulatorMode;
 import dev.switchboard.catalog.ProviderSpec;
 import dev.switchboard.pipeline.PipelineRoutes;
 import dev.switchboard.providers.Adapters;
+import dev.switchboard.admin.AlertSink;
+import dev.switchboard.recording.BudgetLedger;
 import dev.switchboard.recording.RequestMetrics;
 import dev.switchboard.recording.UsageWriter;
 import dev.switchboard.resilience.BreakerRegistry;
@@ -168,8 +170,11 @@ public final class App implements AutoCloseable {
         LOG.info("Callers: {}", s.allowAnonymous() == null ? "without an agent key accepted with the simulator or until the first agent "
                 + "is created, agents only after that (SWITCHBOARD_ALLOW_ANONYMOUS=true|false to decide)"
                 : s.allowAnonymous() ? "requests without an agent key are accepted" : "agents only: requests need 'Authorization: Bearer sk-sb-...'");
+        ProducerTemplate alertProducer = camel.createProducerTemplate();
+        BudgetLedger ledger = new BudgetLedger(java.time.Clock.systemUTC(), BudgetLedger.DEFAULT_ALERT_PERCENTS,
+                new AlertSink(alertProducer, DATA_SOURCE, s.env().get("SWITCHBOARD_ALERT_WEBHOOK")));
         PipelineRoutes pipeline = new PipelineRoutes(catalog::get, rules, adapters, breakers, health,
-                writer, new RequestMetrics(metrics), s.rulesPollMillis(), s.probeInterval(), agents, allowAnonymous);
+                writer, new RequestMetrics(metrics), s.rulesPollMillis(), s.probeInterval(), agents, allowAnonymous, ledger);
         camel.addRoutes(pipeline);
         pipeline.addModelRoutes(camel);
         catalog.onChange((before, after) -> pipeline.addModelRoutes(camel, after));
@@ -177,6 +182,7 @@ public final class App implements AutoCloseable {
         camel.start();
         LOG.info("Pipeline: {} routes started ({} model routes, each behind its own circuit breaker)", camel.getRoutes().size(),
                 camel.getRoutes().stream().filter(r -> r.getRouteId().startsWith("model-")).count());
+        restoreSpend(ledger, camel.createProducerTemplate());
         writer.start();
         resources.add(writer);
         resources.add(camel::stop);
@@ -205,6 +211,27 @@ public final class App implements AutoCloseable {
         ContextInternal own = ((io.vertx.core.impl.VertxInternal) ctx.vertx())
                 .createEventLoopContext(current.nettyEventLoop(), current.workerPool(), current.classLoader());
         own.runOnContext(v -> ctx.next());
+    }
+
+    /** Budgets hold across restarts: this day's and month's spend per caller, from the usage rows. */
+    private static void restoreSpend(BudgetLedger ledger, ProducerTemplate jdbc) {
+        java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
+        java.util.Map<String, double[]> spend = new java.util.HashMap<>();
+        String[] since = {today + " 00:00:00", today.withDayOfMonth(1) + " 00:00:00"};
+        for (int i = 0; i < 2; i++) {
+            List<?> rows = jdbc.requestBody("jdbc:" + DATA_SOURCE + "?outputType=SelectList",
+                    "SELECT caller, SUM(cost_usd) AS spent FROM usage_record WHERE created_at >= TIMESTAMP '"
+                            + since[i] + "' GROUP BY caller", List.class);
+            for (Object o : rows) {
+                java.util.Map<?, ?> row = (java.util.Map<?, ?>) o;
+                Object caller = row.get("CALLER") != null ? row.get("CALLER") : row.get("caller");
+                Object spent = row.get("SPENT") != null ? row.get("SPENT") : row.get("spent");
+                if (caller != null && spent != null) {
+                    spend.computeIfAbsent(caller.toString(), k -> new double[2])[i] = ((Number) spent).doubleValue();
+                }
+            }
+        }
+        spend.forEach((agent, s) -> ledger.restore(agent, s[0], s[1]));
     }
 
     private static void loadFrontDoors(CamelContext camel, Path routesDir) throws Exception {

@@ -46,7 +46,8 @@ final class AgentStore {
                 CREATE TABLE IF NOT EXISTS agent (
                   id VARCHAR(64) PRIMARY KEY, name VARCHAR(256), primary_model VARCHAR(256), chain VARCHAR(128),
                   parameters VARCHAR(16000), system_prompt VARCHAR(32000), active BOOLEAN NOT NULL,
-                  key_hash VARCHAR(64), key_prefix VARCHAR(32), created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL)""";
+                  key_hash VARCHAR(64), key_prefix VARCHAR(32), daily_budget_usd DOUBLE PRECISION DEFAULT 0,
+                  monthly_budget_usd DOUBLE PRECISION DEFAULT 0, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL)""";
     }
 
     void load() {
@@ -56,7 +57,8 @@ final class AgentStore {
             JsonNode params = Json.parseOrNull(str(row, "parameters") == null ? null : str(row, "parameters").getBytes(java.nio.charset.StandardCharsets.UTF_8));
             all.add(new AgentSpec(str(row, "id"), str(row, "name"), str(row, "primary_model"), str(row, "chain"),
                     params instanceof ObjectNode p ? p : JsonNodeFactory.instance.objectNode(), str(row, "system_prompt"),
-                    Boolean.parseBoolean(str(row, "active")), str(row, "key_hash"), str(row, "key_prefix")));
+                    Boolean.parseBoolean(str(row, "active")), str(row, "key_hash"), str(row, "key_prefix"),
+                    num(row, "daily_budget_usd"), num(row, "monthly_budget_usd")));
         }
         agents.replaceAll(all);
     }
@@ -73,12 +75,13 @@ final class AgentStore {
         AgentSpec draft = validated(id, body, null);
         String key = newKey();
         AgentSpec agent = new AgentSpec(id, draft.name(), draft.primaryModel(), draft.chain(), draft.parameters(), draft.systemPrompt(),
-                draft.active(), Agents.hash(key), key.substring(0, 10));
+                draft.active(), Agents.hash(key), key.substring(0, 10), draft.dailyBudgetUsd(), draft.monthlyBudgetUsd());
         Map<String, Object> p = params(agent);
         p.put("created", Timestamp.from(Instant.now()));
         producer.sendBodyAndHeaders(jdbc + "?useHeadersAsParameters=true",
-                "INSERT INTO agent (id, name, primary_model, chain, parameters, system_prompt, active, key_hash, key_prefix, created_at, updated_at) "
-                        + "VALUES (:?id, :?name, :?model, :?chain, :?params, :?prompt, :?active, :?hash, :?prefix, :?created, :?created)", p);
+                "INSERT INTO agent (id, name, primary_model, chain, parameters, system_prompt, active, key_hash, key_prefix, "
+                        + "daily_budget_usd, monthly_budget_usd, created_at, updated_at) VALUES (:?id, :?name, :?model, :?chain, :?params, "
+                        + ":?prompt, :?active, :?hash, :?prefix, :?daily, :?monthly, :?created, :?created)", p);
         load();
         ObjectNode answer = json(agent);
         answer.put("key", key).put("note", "shown once: only its hash is kept");
@@ -93,7 +96,7 @@ final class AgentStore {
         p.put("updated", Timestamp.from(Instant.now()));
         producer.sendBodyAndHeaders(jdbc + "?useHeadersAsParameters=true",
                 "UPDATE agent SET name = :?name, primary_model = :?model, chain = :?chain, parameters = :?params, system_prompt = :?prompt, "
-                        + "active = :?active, updated_at = :?updated WHERE id = :?id", p);
+                        + "active = :?active, daily_budget_usd = :?daily, monthly_budget_usd = :?monthly, updated_at = :?updated WHERE id = :?id", p);
         load();
         return json(agents.byId(id).orElseThrow());
     }
@@ -147,9 +150,11 @@ final class AgentStore {
             throw GatewayError.badRequest("parameters.temperature", "parameters.temperature must be a number from 0 to 2, got " + t);
         }
         boolean active = body.has("active") ? body.get("active").asBoolean(true) : current == null || current.active();
+        double daily = money(body, "dailyBudgetUsd", current == null ? 0 : current.dailyBudgetUsd());
+        double monthly = money(body, "monthlyBudgetUsd", current == null ? 0 : current.monthlyBudgetUsd());
         return new AgentSpec(id, text(body, "name", current == null ? id : current.name()), model, chain, params,
                 text(body, "systemPrompt", current == null ? null : current.systemPrompt()), active,
-                current == null ? null : current.keyHash(), current == null ? null : current.keyPrefix());
+                current == null ? null : current.keyHash(), current == null ? null : current.keyPrefix(), daily, monthly);
     }
 
     private static Map<String, Object> params(AgentSpec a) {
@@ -163,6 +168,8 @@ final class AgentStore {
         p.put("active", a.active());
         p.put("hash", a.keyHash());
         p.put("prefix", a.keyPrefix());
+        p.put("daily", a.dailyBudgetUsd());
+        p.put("monthly", a.monthlyBudgetUsd());
         return p;
     }
 
@@ -171,7 +178,8 @@ final class AgentStore {
         o.put("id", a.id()).put("name", a.name()).put("primaryModel", a.primaryModel()).put("chain", a.chain());
         o.set("parameters", a.parameters());
         o.put("systemPrompt", a.systemPrompt()).put("active", a.active())
-                .put("key", a.keyPrefix() == null ? null : a.keyPrefix() + "..." ).put("hasKey", a.keyHash() != null);
+                .put("key", a.keyPrefix() == null ? null : a.keyPrefix() + "...").put("hasKey", a.keyHash() != null)
+                .put("dailyBudgetUsd", a.dailyBudgetUsd()).put("monthlyBudgetUsd", a.monthlyBudgetUsd());
         return o;
     }
 
@@ -191,6 +199,22 @@ final class AgentStore {
             return fallback;
         }
         return v.isNull() || v.asText().isBlank() ? null : v.asText();
+    }
+
+    private static double money(JsonNode body, String field, double fallback) {
+        JsonNode v = body.get(field);
+        if (v == null || v.isNull()) {
+            return fallback;
+        }
+        if (!v.isNumber() || v.asDouble() < 0) {
+            throw GatewayError.badRequest(field, field + " must be a number of US dollars, 0 for none, got " + v);
+        }
+        return v.asDouble();
+    }
+
+    private static double num(Map<?, ?> row, String column) {
+        String v = str(row, column);
+        return v == null ? 0 : Double.parseDouble(v);
     }
 
     private static String str(Map<?, ?> row, String column) {

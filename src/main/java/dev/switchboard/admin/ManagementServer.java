@@ -87,6 +87,7 @@ public final class ManagementServer implements AutoCloseable {
         all.add(AccessControl.ddl());
         all.add(ProviderRegistrar.ddl());
         all.add(AgentStore.ddl());
+        all.add(AlertSink.ddl());
         return all;
     }
 
@@ -126,6 +127,7 @@ public final class ManagementServer implements AutoCloseable {
                 () -> agentStore.revokeKey(ctx.pathParam("id")), 200), false);
         router.post("/admin/api/tokens").handler(requires(Role.ADMIN)).blockingHandler(this::createToken, false);
         router.get("/admin/api/audit").handler(requires(Role.ADMIN)).blockingHandler(ctx -> page(ctx, "audit_log"), false);
+        router.get("/admin/api/alerts").blockingHandler(ctx -> page(ctx, "budget_alert"), false);
         router.get("/admin/api/rules-versions").blockingHandler(ctx -> page(ctx, "rule_version"), false);
         router.route().last().handler(ctx -> json(ctx, 404, ErrorBodies.openAi(
                 "No management endpoint " + ctx.request().method() + " " + ctx.request().path()

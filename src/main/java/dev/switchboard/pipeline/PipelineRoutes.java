@@ -43,7 +43,8 @@ public final class PipelineRoutes extends RouteBuilder {
 
     public PipelineRoutes(Supplier<Catalog> catalog, RulesHolder rules, Adapters adapters, BreakerRegistry breakers,
                           ModelHealth health, UsageWriter writer, RequestMetrics metrics, long rulesPollMillis, Duration probeInterval,
-                          dev.switchboard.catalog.Agents agents, java.util.function.BooleanSupplier allowAnonymous) {
+                          dev.switchboard.catalog.Agents agents, java.util.function.BooleanSupplier allowAnonymous,
+                          dev.switchboard.recording.BudgetLedger ledger) {
         this.catalog = catalog;
         this.format = new FormatStage(agents, allowAnonymous);
         this.breakers = breakers;
@@ -51,10 +52,10 @@ public final class PipelineRoutes extends RouteBuilder {
         this.rules = rules;
         this.healthView = new HealthView(catalog, breakers, health);
         this.limiters = new RateLimiters(System::nanoTime);
-        this.route = new RouteStage(catalog, rules, healthView, limiters, new LoadBalancer(health));
+        this.route = new RouteStage(catalog, rules, healthView, limiters, new LoadBalancer(health), ledger);
         this.call = new ModelCall(adapters, health);
         this.probe = new HealthProbe(catalog, adapters, health, probeInterval);
-        this.respond = new RespondStage(catalog, new RecordStage(writer, metrics));
+        this.respond = new RespondStage(catalog, new RecordStage(writer, metrics, ledger));
 
         this.rulesPollMillis = rulesPollMillis;
     }

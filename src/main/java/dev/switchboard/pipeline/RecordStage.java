@@ -1,5 +1,6 @@
 package dev.switchboard.pipeline;
 
+import dev.switchboard.recording.BudgetLedger;
 import dev.switchboard.recording.RequestMetrics;
 import dev.switchboard.recording.UsageRecord;
 import dev.switchboard.recording.UsageWriter;
@@ -8,10 +9,12 @@ import dev.switchboard.recording.UsageWriter;
 final class RecordStage {
     private final UsageWriter writer;
     private final RequestMetrics metrics;
+    private final BudgetLedger ledger;
 
-    RecordStage(UsageWriter writer, RequestMetrics metrics) {
+    RecordStage(UsageWriter writer, RequestMetrics metrics, BudgetLedger ledger) {
         this.writer = writer;
         this.metrics = metrics;
+        this.ledger = ledger;
     }
 
     void finish(RequestContext ctx) {
@@ -19,6 +22,9 @@ final class RecordStage {
             return;
         }
         UsageRecord row = ctx.toRecord();
+        if (ctx.reservation != null) {
+            ledger.settle(ctx.reservation, row.costUsd(), ctx.agent.dailyBudgetUsd(), ctx.agent.monthlyBudgetUsd());
+        }
         metrics.record(row);
         writer.submit(row);
     }

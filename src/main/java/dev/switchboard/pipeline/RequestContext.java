@@ -39,6 +39,8 @@ public final class RequestContext {
     String caller = "anonymous";
     /** The calling agent when it sent its key; its defaults apply unless a rule says otherwise. */
     dev.switchboard.catalog.AgentSpec agent;
+    /** Money held against the agent's budget until the request settles. */
+    dev.switchboard.recording.BudgetLedger.Reservation reservation;
     String requestedModel;
     ChatRequest request;
     /** The models to try, in order, with their providers; set by the route stage. */
