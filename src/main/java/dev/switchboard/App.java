@@ -114,8 +114,9 @@ public final class App implements AutoCloseable {
             resources.add(simulator);
         }
         Adapters adapters = Adapters.standard();
-        catalog = new CatalogHolder(new CatalogLoader(s.env(), adapters.types(), s.retries())
-                .load(s.catalogFile(), s.simulatorMode(), simulator == null ? null : simulator.baseUrl()));
+        CatalogLoader catalogLoader = new CatalogLoader(s.env(), adapters.types(), s.retries());
+        String simulatorUrl = simulator == null ? null : simulator.baseUrl();
+        catalog = new CatalogHolder(catalogLoader.load(s.catalogFile(), s.simulatorMode(), simulatorUrl));
         logProviders(catalog.get());
 
         rules = new RulesHolder(s.rulesDir());
@@ -190,7 +191,8 @@ public final class App implements AutoCloseable {
         ProducerTemplate admin = camel.createProducerTemplate();
         management = new ManagementServer(vertx, metrics, rules, catalog, adapters, breakers, writer, admin, DATA_SOURCE, s.adminToken(),
                 pipeline.healthView()::statusJson,
-                SecretBox.open(s.env().get(SecretBox.MASTER_KEY_ENV), SecretBox.defaultKeyFile(s.dataDir())), agents)
+                SecretBox.open(s.env().get(SecretBox.MASTER_KEY_ENV), SecretBox.defaultKeyFile(s.dataDir())), agents,
+                document -> catalogLoader.parse(document, s.simulatorMode(), simulatorUrl, "catalog"), CatalogLoader.sourceText(s.catalogFile()))
                 .ruleTester(pipeline.ruleTester(camel))
                 .start(s.managementHost(), s.managementPort());
         resources.add(management);

@@ -56,6 +56,9 @@ public final class ManagementServer implements AutoCloseable {
     private final AccessControl access;
     private final AuditLog audit;
     private final AgentStore agentStore;
+    private final ConfigStore config;
+    /** Another instance's committed catalog version is served within this long. */
+    private static final long CONFIG_POLL_MS = 1000;
     private java.util.function.Function<JsonNode, ObjectNode> ruleTester = body -> {
         throw new IllegalStateException("no rule tester wired");
     };
@@ -64,7 +67,7 @@ public final class ManagementServer implements AutoCloseable {
     public ManagementServer(Vertx vertx, PrometheusMeterRegistry metrics, RulesHolder rules, CatalogHolder catalog,
                             Adapters adapters, BreakerRegistry breakers, UsageWriter writer, ProducerTemplate producer,
                             String dataSourceName, String adminToken, Supplier<ObjectNode> providerStatus, SecretBox secrets,
-                            Agents agents) {
+                            Agents agents, java.util.function.Function<String, Catalog> compileCatalog, String seedCatalog) {
         this.vertx = vertx;
         this.metrics = metrics;
         this.rules = rules;
@@ -79,6 +82,7 @@ public final class ManagementServer implements AutoCloseable {
         this.access = new AccessControl(producer, dataSourceName, adminToken);
         this.audit = new AuditLog(producer, dataSourceName);
         this.agentStore = new AgentStore(producer, dataSourceName, agents, catalog);
+        this.config = new ConfigStore(producer, dataSourceName, catalog, compileCatalog, seedCatalog);
     }
 
     /** Tables of the management plane; created at start like the usage table. */
@@ -88,6 +92,7 @@ public final class ManagementServer implements AutoCloseable {
         all.add(ProviderRegistrar.ddl());
         all.add(AgentStore.ddl());
         all.add(AlertSink.ddl());
+        all.add(ConfigStore.ddl());
         return all;
     }
 
@@ -99,7 +104,15 @@ public final class ManagementServer implements AutoCloseable {
 
     public ManagementServer start(String host, int port) {
         access.bootstrap();
+        config.start();
         registrar.restore();
+        vertx.setPeriodic(CONFIG_POLL_MS, id -> vertx.executeBlocking(() -> {
+            try {
+                return config.refresh();
+            } catch (RuntimeException e) {
+                return false; // the database is away; the next poll tries again
+            }
+        }, false));
         agentStore.load();
         Router router = Router.router(vertx);
         router.get("/metrics").handler(ctx -> ctx.response()
@@ -127,6 +140,18 @@ public final class ManagementServer implements AutoCloseable {
                 () -> agentStore.revokeKey(ctx.pathParam("id")), 200), false);
         router.post("/admin/api/tokens").handler(requires(Role.ADMIN)).blockingHandler(this::createToken, false);
         router.get("/admin/api/audit").handler(requires(Role.ADMIN)).blockingHandler(ctx -> page(ctx, "audit_log"), false);
+        router.get("/admin/api/config/export").blockingHandler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml")
+                .end(config.export()), false);
+        router.get("/admin/api/config/versions").blockingHandler(ctx -> json(ctx, 200,
+                config.versions(Math.max(1, Math.min(MAX_PAGE, intParam(ctx, "limit", 50))), Math.max(0, intParam(ctx, "offset", 0)))), false);
+        router.get("/admin/api/config/versions/:n/diff").blockingHandler(ctx -> configCall(ctx, null, () -> {
+            ctx.response().putHeader("Content-Type", "text/plain; charset=utf-8").end(config.diff(intPath(ctx)));
+            return null;
+        }), false);
+        router.post("/admin/api/config/import").handler(requires(Role.EDITOR)).blockingHandler(ctx -> configCall(ctx, "config.import",
+                () -> config.apply(ctx.body().asString(), principalName(ctx), ctx.request().getParam("comment"))), false);
+        router.post("/admin/api/config/versions/:n/rollback").handler(requires(Role.EDITOR)).blockingHandler(ctx -> configCall(ctx,
+                "config.rollback", () -> config.rollback(intPath(ctx), principalName(ctx))), false);
         router.get("/admin/api/alerts").blockingHandler(ctx -> page(ctx, "budget_alert"), false);
         router.get("/admin/api/rules-versions").blockingHandler(ctx -> page(ctx, "rule_version"), false);
         router.route().last().handler(ctx -> json(ctx, 404, ErrorBodies.openAi(
@@ -195,6 +220,37 @@ public final class ManagementServer implements AutoCloseable {
             }
             json(ctx, e.status(), ErrorBodies.openAi(e.getMessage(), e.type(), e.param(), e.code()));
         }
+    }
+
+    private void configCall(RoutingContext ctx, String action, Supplier<ObjectNode> op) {
+        AccessControl.Principal p = ctx.get(PRINCIPAL);
+        try {
+            ObjectNode answer = op.get();
+            if (action != null) {
+                audit.record(p.name(), p.role().name(), action, "catalog", "ok", answer.path("version").asText());
+            }
+            if (answer != null) {
+                json(ctx, 200, answer);
+            }
+        } catch (GatewayError e) {
+            if (action != null) {
+                audit.record(p.name(), p.role().name(), action, "catalog", "refused", e.getMessage());
+            }
+            json(ctx, e.status(), ErrorBodies.openAi(e.getMessage(), e.type(), e.param(), e.code()));
+        }
+    }
+
+    private static int intPath(RoutingContext ctx) {
+        try {
+            return Integer.parseInt(ctx.pathParam("n"));
+        } catch (NumberFormatException e) {
+            throw GatewayError.badRequest("version", "the version is a whole number");
+        }
+    }
+
+    private static String principalName(RoutingContext ctx) {
+        AccessControl.Principal p = ctx.get(PRINCIPAL);
+        return p.name();
     }
 
     private static JsonNode body(RoutingContext ctx) {

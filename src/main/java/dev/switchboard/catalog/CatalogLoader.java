@@ -45,20 +45,35 @@ public final class CatalogLoader {
 
     /** Loads {@code file} when given, else the bundled default catalog. */
     public Catalog load(Path file, SimulatorMode simulatorMode, String simulatorBaseUrl) {
+        return parse(sourceText(file), simulatorMode, simulatorBaseUrl, file == null ? "bundled catalog" : file.toString());
+    }
+
+    /** The catalog document as text: the operator's file, or the bundled default. */
+    public static String sourceText(Path file) {
         try {
-            JsonNode root;
-            YAMLMapper yaml = new YAMLMapper();
             if (file != null) {
-                root = yaml.readTree(Files.readString(file));
-            } else {
-                try (InputStream in = CatalogLoader.class.getResourceAsStream(BUNDLED)) {
-                    root = yaml.readTree(in);
-                }
+                return Files.readString(file);
             }
-            return build(root, simulatorMode, simulatorBaseUrl, file == null ? "bundled catalog" : file.toString());
+            try (InputStream in = CatalogLoader.class.getResourceAsStream(BUNDLED)) {
+                return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            }
         } catch (IOException e) {
             throw new CatalogException("cannot read catalog " + (file == null ? BUNDLED : file) + ": " + e.getMessage());
         }
+    }
+
+    /** A catalog from a YAML (or JSON) document; every mistake refused with its path in {@code source}. */
+    public Catalog parse(String document, SimulatorMode simulatorMode, String simulatorBaseUrl, String source) {
+        JsonNode root;
+        try {
+            root = new YAMLMapper().readTree(document);
+        } catch (IOException e) {
+            throw new CatalogException(source + ": not YAML: " + e.getMessage());
+        }
+        if (root == null || !root.isObject()) {
+            throw new CatalogException(source + ": a catalog is a YAML object with defaults, providers, models and chains");
+        }
+        return build(root, simulatorMode, simulatorBaseUrl, source);
     }
 
     Catalog build(JsonNode root, SimulatorMode simulatorMode, String simulatorBaseUrl, String source) {
@@ -214,6 +229,10 @@ public final class CatalogLoader {
         List<String> fallbacks = new ArrayList<>();
         m.path("fallbacks").forEach(f -> fallbacks.add(f.asText()));
         ObjectNode defaults = m.path("defaults").isObject() ? (ObjectNode) m.get("defaults") : JsonNodeFactory.instance.objectNode();
+        JsonNode temperature = defaults.get("temperature");
+        if (temperature != null && (!temperature.isNumber() || temperature.asDouble() < 0 || temperature.asDouble() > 2)) {
+            throw new CatalogException(where + ".defaults.temperature: must be a number from 0 to 2, got " + temperature);
+        }
         return new ModelSpec(id, provider, m.path("upstreamId").asText(id), contextWindow, price, capabilities, defaults, fallbacks,
                 duration(m, "connectTimeoutMs", ModelSpec.DEFAULT_CONNECT_TIMEOUT, where),
                 duration(m, "firstByteTimeoutMs", ModelSpec.DEFAULT_FIRST_BYTE_TIMEOUT, where),

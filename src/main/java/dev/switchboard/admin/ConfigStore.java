@@ -1,0 +1,219 @@
+package dev.switchboard.admin;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.api.GatewayError;
+import dev.switchboard.catalog.Catalog;
+import dev.switchboard.catalog.CatalogHolder;
+import dev.switchboard.catalog.CatalogLoader.CatalogException;
+import dev.switchboard.catalog.ModelSpec;
+import dev.switchboard.catalog.ProviderSpec;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.apache.camel.ProducerTemplate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The catalog document in the database, one row per version with who, when, why and the diff. The bundled (or
+ * operator's) YAML seeds an empty database; every change is validated whole (refused with the path of the
+ * mistake, nothing applied), stored as a new version and swapped in atomically. Other instances sharing the
+ * database pick a new version up by polling.
+ */
+final class ConfigStore {
+    private static final Logger LOG = LoggerFactory.getLogger(ConfigStore.class);
+
+    private final ProducerTemplate producer;
+    private final String jdbc;
+    private final CatalogHolder catalog;
+    private final Function<String, Catalog> compile;
+    private final String seed;
+    private volatile int current;
+
+    ConfigStore(ProducerTemplate producer, String dataSourceName, CatalogHolder catalog, Function<String, Catalog> compile, String seed) {
+        this.producer = producer;
+        this.jdbc = "jdbc:" + dataSourceName;
+        this.catalog = catalog;
+        this.compile = compile;
+        this.seed = seed;
+    }
+
+    static String ddl() {
+        return """
+                CREATE TABLE IF NOT EXISTS config_version (
+                  version INT PRIMARY KEY, document VARCHAR(2000000) NOT NULL, author VARCHAR(128), comment VARCHAR(1000),
+                  diff VARCHAR(2000000), created_at TIMESTAMP NOT NULL)""";
+    }
+
+    /** Seeds an empty database with the YAML catalog, else serves the latest stored version. */
+    void start() {
+        if (latestVersion() == 0) {
+            insert(1, seed, "seed", "from the YAML catalog at first start", "");
+            current = 1;
+            return;
+        }
+        refresh();
+    }
+
+    /** Serves a newer version committed elsewhere (another instance); returns true when one was applied. */
+    boolean refresh() {
+        int latest = latestVersion();
+        if (latest <= current) {
+            return false;
+        }
+        String document = document(latest);
+        try {
+            swapIn(compile.apply(document));
+            current = latest;
+            LOG.info("Catalog: version {} serving", latest);
+            return true;
+        } catch (CatalogException e) {
+            LOG.error("Catalog version {} in the database is invalid, keeping version {}: {}", latest, current, e.getMessage());
+            current = latest; // do not retry a broken version every poll
+            return false;
+        }
+    }
+
+    /** A new version from a whole document; invalid → 400 with the path of the mistake, nothing applied. */
+    synchronized ObjectNode apply(String document, String author, String comment) {
+        Catalog compiled;
+        try {
+            compiled = compile.apply(document);
+        } catch (CatalogException e) {
+            throw new GatewayError(400, "invalid_request_error", "invalid_config", null,
+                    "Catalog refused, nothing applied: " + e.getMessage());
+        }
+        String before = document(latestVersion());
+        int version = latestVersion() + 1;
+        insert(version, document, author, comment, LineDiff.unified(before, document));
+        swapIn(compiled);
+        current = version;
+        return summary(version, author, comment);
+    }
+
+    ObjectNode rollback(int version, String author) {
+        String document = document(version);
+        if (document == null) {
+            throw new GatewayError(404, "invalid_request_error", "version_not_found", "version", "No catalog version " + version);
+        }
+        return apply(document, author, "rollback to version " + version);
+    }
+
+    String export() {
+        return document(latestVersion());
+    }
+
+    String diff(int version) {
+        List<?> rows = producer.requestBodyAndHeader(jdbc + "?outputType=SelectList&useHeadersAsParameters=true",
+                "SELECT diff FROM config_version WHERE version = :?v", "v", version, List.class);
+        if (rows.isEmpty()) {
+            throw new GatewayError(404, "invalid_request_error", "version_not_found", "version", "No catalog version " + version);
+        }
+        Object diff = value((Map<?, ?>) rows.get(0), "diff");
+        return diff == null ? "" : diff.toString();
+    }
+
+    ObjectNode versions(int limit, int offset) {
+        List<?> rows = producer.requestBody(jdbc + "?outputType=SelectList",
+                "SELECT version, author, comment, created_at FROM config_version ORDER BY version DESC LIMIT " + limit + " OFFSET " + offset, List.class);
+        ObjectNode body = JsonNodeFactory.instance.objectNode().put("object", "list").put("limit", limit).put("offset", offset)
+                .put("current", current);
+        ArrayNode data = body.putArray("data");
+        for (Object o : rows) {
+            Map<?, ?> row = (Map<?, ?>) o;
+            Object at = value(row, "created_at");
+            data.addObject().put("version", ((Number) value(row, "version")).intValue()).put("author", str(value(row, "author")))
+                    .put("comment", str(value(row, "comment"))).put("createdAt", at instanceof Timestamp t ? t.toInstant().toString() : str(at));
+        }
+        return body;
+    }
+
+    /** Keeps the providers added through the API (they live beside the document) across catalog versions. */
+    private void swapIn(Catalog compiled) {
+        catalog.update(old -> {
+            Catalog next = compiled;
+            for (ProviderSpec p : old.providers()) {
+                if (next.provider(p.id()).isEmpty()) {
+                    List<ModelSpec> models = old.models().stream().filter(m -> m.provider().equals(p.id())).toList();
+                    next = next.withProvider(p, models);
+                }
+            }
+            return next;
+        });
+    }
+
+    private ObjectNode summary(int version, String author, String comment) {
+        return JsonNodeFactory.instance.objectNode().put("version", version).put("author", author).put("comment", comment)
+                .put("models", catalog.get().models().size()).put("providers", catalog.get().providers().size());
+    }
+
+    private void insert(int version, String document, String author, String comment, String diff) {
+        Map<String, Object> p = new HashMap<>();
+        p.put("v", version);
+        p.put("doc", document);
+        p.put("author", author);
+        p.put("comment", comment);
+        p.put("diff", diff);
+        p.put("at", Timestamp.from(Instant.now()));
+        producer.sendBodyAndHeaders(jdbc + "?useHeadersAsParameters=true",
+                "INSERT INTO config_version (version, document, author, comment, diff, created_at) VALUES (:?v, :?doc, :?author, :?comment, :?diff, :?at)", p);
+    }
+
+    private int latestVersion() {
+        List<?> rows = producer.requestBody(jdbc + "?outputType=SelectList", "SELECT MAX(version) AS v FROM config_version", List.class);
+        Object v = rows.isEmpty() ? null : value((Map<?, ?>) rows.get(0), "v");
+        return v == null ? 0 : ((Number) v).intValue();
+    }
+
+    private String document(int version) {
+        List<?> rows = producer.requestBodyAndHeader(jdbc + "?outputType=SelectList&useHeadersAsParameters=true",
+                "SELECT document FROM config_version WHERE version = :?v", "v", version, List.class);
+        return rows.isEmpty() ? null : str(value((Map<?, ?>) rows.get(0), "document"));
+    }
+
+    private static Object value(Map<?, ?> row, String column) {
+        Object v = row.get(column);
+        return v != null ? v : row.get(column.toUpperCase(java.util.Locale.ROOT));
+    }
+
+    private static String str(Object v) {
+        return v == null ? null : v.toString();
+    }
+
+    /** A small line diff (longest common subsequence): catalogs are hundreds of lines, not megabytes. */
+    static final class LineDiff {
+        private LineDiff() {
+        }
+
+        static String unified(String before, String after) {
+            String[] a = before == null ? new String[0] : before.split("\n", -1);
+            String[] b = after.split("\n", -1);
+            int[][] lcs = new int[a.length + 1][b.length + 1];
+            for (int i = a.length - 1; i >= 0; i--) {
+                for (int j = b.length - 1; j >= 0; j--) {
+                    lcs[i][j] = a[i].equals(b[j]) ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+                }
+            }
+            List<String> out = new ArrayList<>();
+            int i = 0;
+            int j = 0;
+            while (i < a.length || j < b.length) {
+                if (i < a.length && j < b.length && a[i].equals(b[j])) {
+                    i++;
+                    j++;
+                } else if (j < b.length && (i == a.length || lcs[i][j + 1] >= lcs[i + 1][j])) {
+                    out.add("+" + b[j++]);
+                } else {
+                    out.add("-" + a[i++]);
+                }
+            }
+            return String.join("\n", out);
+        }
+    }
+}
