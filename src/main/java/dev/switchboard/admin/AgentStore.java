@@ -145,6 +145,11 @@ final class AgentStore {
         }
         ObjectNode params = body.has("parameters") && body.get("parameters").isObject() ? (ObjectNode) body.get("parameters")
                 : current == null ? JsonNodeFactory.instance.objectNode() : current.parameters();
+        JsonNode template = params.get("template");
+        if (template != null && cat.template(template.asText()).isEmpty()) {
+            throw GatewayError.badRequest("parameters.template", "parameters.template '" + template.asText()
+                    + "' is not a parameter template of the catalog");
+        }
         JsonNode t = params.get("temperature");
         if (t != null && (!t.isNumber() || t.asDouble() < 0 || t.asDouble() > 2)) {
             throw GatewayError.badRequest("parameters.temperature", "parameters.temperature must be a number from 0 to 2, got " + t);

@@ -89,7 +89,7 @@ public final class ManagementServer implements AutoCloseable {
     public static List<String> ddl() {
         List<String> all = new java.util.ArrayList<>(AuditLog.ddl());
         all.add(AccessControl.ddl());
-        all.add(ProviderRegistrar.ddl());
+        all.addAll(ProviderRegistrar.ddl());
         all.add(AgentStore.ddl());
         all.add(AlertSink.ddl());
         all.add(ConfigStore.ddl());
@@ -138,10 +138,20 @@ public final class ManagementServer implements AutoCloseable {
                 () -> agentStore.rotateKey(ctx.pathParam("id")), 200), false);
         router.delete("/admin/api/agents/:id/key").handler(requires(Role.EDITOR)).blockingHandler(ctx -> agentCall(ctx, "agents.revoke-key",
                 () -> agentStore.revokeKey(ctx.pathParam("id")), 200), false);
+        router.put("/admin/api/providers/:id/key").handler(requires(Role.ADMIN)).blockingHandler(ctx -> {
+            AccessControl.Principal p = ctx.get(PRINCIPAL);
+            try {
+                json(ctx, 200, registrar.rotateKey(ctx.pathParam("id"), body(ctx)));
+                audit.record(p.name(), p.role().name(), "providers.rotate-key", ctx.pathParam("id"), "ok", null);
+            } catch (GatewayError e) {
+                audit.record(p.name(), p.role().name(), "providers.rotate-key", ctx.pathParam("id"), "refused", e.getMessage());
+                json(ctx, e.status(), ErrorBodies.openAi(e.getMessage(), e.type(), e.param(), e.code()));
+            }
+        }, false);
         router.post("/admin/api/tokens").handler(requires(Role.ADMIN)).blockingHandler(this::createToken, false);
         router.get("/admin/api/audit").handler(requires(Role.ADMIN)).blockingHandler(ctx -> page(ctx, "audit_log"), false);
         router.get("/admin/api/config/export").blockingHandler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml")
-                .end(config.export()), false);
+                .end(config.export() + registrar.exportSection()), false);
         router.get("/admin/api/config/versions").blockingHandler(ctx -> json(ctx, 200,
                 config.versions(Math.max(1, Math.min(MAX_PAGE, intParam(ctx, "limit", 50))), Math.max(0, intParam(ctx, "offset", 0)))), false);
         router.get("/admin/api/config/versions/:n/diff").blockingHandler(ctx -> configCall(ctx, null, () -> {

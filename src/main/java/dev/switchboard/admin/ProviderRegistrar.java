@@ -52,16 +52,79 @@ final class ProviderRegistrar {
         this.jdbc = "jdbc:" + dataSourceName;
     }
 
-    /** Providers added through the API, kept across restarts; their keys only ever stored sealed (AES-GCM). */
-    static String ddl() {
-        return """
+    /** Providers added through the API, and keys rotated through it, kept across restarts; keys only ever sealed (AES-GCM). */
+    static List<String> ddl() {
+        return List.of("""
                 CREATE TABLE IF NOT EXISTS added_provider (
                   id VARCHAR(64) PRIMARY KEY, type VARCHAR(32) NOT NULL, base_url VARCHAR(1000) NOT NULL,
-                  sealed_key VARCHAR(2000), models VARCHAR(64000), created_at TIMESTAMP NOT NULL)""";
+                  sealed_key VARCHAR(2000), models VARCHAR(64000), created_at TIMESTAMP NOT NULL)""", """
+                CREATE TABLE IF NOT EXISTS provider_key (
+                  id VARCHAR(64) PRIMARY KEY, sealed_key VARCHAR(2000) NOT NULL, rotated_at TIMESTAMP NOT NULL)""");
+    }
+
+    /**
+     * A new key for a provider. The new key is checked first with the provider's models call; until it passes,
+     * the old key keeps serving, and a refused key changes nothing.
+     */
+    ObjectNode rotateKey(String id, JsonNode body) {
+        ProviderSpec current = catalog.get().provider(id).filter(p -> !p.id().equals(ProviderSpec.SIMULATOR))
+                .orElseThrow(() -> new GatewayError(404, "invalid_request_error", "provider_not_found", "id", "No provider '" + id + "'"));
+        Secret key = Secret.of(text(body, "apiKey", null));
+        if (key == null) {
+            throw GatewayError.badRequest("apiKey", "'apiKey' is required: the new key");
+        }
+        check(id, current.type(), current.baseUrl(), key, adapters.forType(current.type()));
+        java.util.Map<String, Object> p = new java.util.HashMap<>();
+        p.put("id", id);
+        p.put("key", box.seal(key, id));
+        p.put("at", java.sql.Timestamp.from(java.time.Instant.now()));
+        producer.sendBodyAndHeaders(jdbc + "?useHeadersAsParameters=true",
+                "MERGE INTO provider_key USING (VALUES (CAST(:?id AS VARCHAR(64)))) AS src(id) ON provider_key.id = src.id "
+                        + "WHEN MATCHED THEN UPDATE SET sealed_key = :?key, rotated_at = :?at "
+                        + "WHEN NOT MATCHED THEN INSERT (id, sealed_key, rotated_at) VALUES (:?id, :?key, :?at)", p);
+        catalog.update(c -> c.withProviderKey(id, key));
+        LOG.info("Provider {}: key rotated to {} after a successful check", id, key.masked());
+        return JsonNodeFactory.instance.objectNode().put("id", id).put("key", key.masked()).put("enabled", true);
     }
 
     /** Puts the providers added in earlier runs back into the catalog, keys unsealed in memory only. */
     void restore() {
+        restoreAdded();
+        for (Object o : producer.requestBody(jdbc + "?outputType=SelectList", "SELECT * FROM provider_key", List.class)) {
+            java.util.Map<?, ?> row = (java.util.Map<?, ?>) o;
+            String id = String.valueOf(value(row, "id"));
+            try {
+                Secret key = box.unseal(String.valueOf(value(row, "sealed_key")), id);
+                catalog.update(c -> c.provider(id).isPresent() ? c.withProviderKey(id, key) : c);
+                LOG.info("Provider {}: rotated key {} restored", id, key.masked());
+            } catch (RuntimeException e) {
+                LOG.error("Provider {}: rotated key could not be restored: {}", id, e.getMessage());
+            }
+        }
+    }
+
+    /** The providers added through the API, for the catalog export: keys masked, never in clear. */
+    String exportSection() {
+        StringBuilder yaml = new StringBuilder();
+        for (Object o : producer.requestBody(jdbc + "?outputType=SelectList", "SELECT id, type, base_url, sealed_key FROM added_provider ORDER BY id", List.class)) {
+            java.util.Map<?, ?> row = (java.util.Map<?, ?>) o;
+            String id = String.valueOf(value(row, "id"));
+            Object sealed = value(row, "sealed_key");
+            String masked;
+            try {
+                masked = sealed == null ? null : box.unseal(sealed.toString(), id).masked();
+            } catch (RuntimeException e) {
+                masked = "(cannot be unsealed)";
+            }
+            yaml.append("  - {id: ").append(id).append(", type: ").append(value(row, "type")).append(", baseUrl: \"")
+                    .append(value(row, "base_url")).append("\", key: \"").append(masked).append("\"}\n");
+        }
+        return yaml.length() == 0 ? "" : "\n# Providers added through the management API; their keys stay sealed in the database and are\n"
+                + "# shown masked here (an import ignores this section: add them again with POST /admin/api/providers).\n"
+                + "apiProviders:\n" + yaml;
+    }
+
+    private void restoreAdded() {
         List<?> rows = producer.requestBody(jdbc + "?outputType=SelectList", "SELECT * FROM added_provider ORDER BY created_at", List.class);
         for (Object o : rows) {
             java.util.Map<?, ?> row = (java.util.Map<?, ?>) o;

@@ -20,10 +20,11 @@ public final class Catalog {
     private final ProviderSpec simulator;
     private final int defaultRetries;
     private final Map<String, RateLimit> agentLimits;
+    private final Map<String, com.fasterxml.jackson.databind.node.ObjectNode> templates;
 
     Catalog(Map<String, ProviderSpec> providers, Map<String, ModelSpec> models, Map<String, ChainSpec> chains,
             String defaultChatModel, String defaultEmbeddingModel, ProviderSpec simulator, int defaultRetries,
-            Map<String, RateLimit> agentLimits) {
+            Map<String, RateLimit> agentLimits, Map<String, com.fasterxml.jackson.databind.node.ObjectNode> templates) {
         this.providers = Map.copyOf(providers);
         this.models = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(models));
         this.chains = Map.copyOf(chains);
@@ -32,6 +33,7 @@ public final class Catalog {
         this.simulator = simulator;
         this.defaultRetries = defaultRetries;
         this.agentLimits = Map.copyOf(agentLimits);
+        this.templates = Map.copyOf(templates);
     }
 
     public Optional<ModelSpec> model(String id) {
@@ -86,6 +88,11 @@ public final class Catalog {
         return ChainSpec.implicit(model, model(model).map(ModelSpec::fallbacks).orElse(List.of()), defaultRetries);
     }
 
+    /** A named parameter set ("creative", "precise", "code"), if the catalog has it. */
+    public Optional<com.fasterxml.jackson.databind.node.ObjectNode> template(String name) {
+        return Optional.ofNullable(name == null ? null : templates.get(name));
+    }
+
     /** A calling agent's own limits (catalog {@code agents:}); none when unlisted. */
     public RateLimit agentLimit(String agent) {
         return agentLimits.getOrDefault(agent, RateLimit.NONE);
@@ -117,7 +124,18 @@ public final class Catalog {
         for (ModelSpec model : newModels) {
             m.putIfAbsent(model.id(), model);
         }
-        return new Catalog(p, m, chains, defaultChatModel, defaultEmbeddingModel, simulator, defaultRetries, agentLimits);
+        return new Catalog(p, m, chains, defaultChatModel, defaultEmbeddingModel, simulator, defaultRetries, agentLimits, templates);
+    }
+
+    /** A copy where one provider calls with another key (and is enabled, the key having been checked). */
+    public Catalog withProviderKey(String id, Secret key) {
+        ProviderSpec p = providers.get(id);
+        if (p == null) {
+            throw new IllegalArgumentException("no provider '" + id + "'");
+        }
+        Map<String, ProviderSpec> copy = new LinkedHashMap<>(providers);
+        copy.put(id, new ProviderSpec(p.id(), p.type(), p.baseUrl(), key, true, null, p.rateLimit()));
+        return new Catalog(copy, models, chains, defaultChatModel, defaultEmbeddingModel, simulator, defaultRetries, agentLimits, templates);
     }
 
     public boolean simulatorMode() {

@@ -90,11 +90,28 @@ public final class CatalogLoader {
             providers.put(id, resolveProvider(id, type, p));
         }
 
+        Map<String, ObjectNode> templates = new LinkedHashMap<>();
+        root.path("templates").fields().forEachRemaining(e -> {
+            if (!e.getValue().isObject()) {
+                throw new CatalogException(source + ": templates." + e.getKey() + ": a template is a map of parameters, e.g. {temperature: 0.2}");
+            }
+            checkTemperature((ObjectNode) e.getValue(), source + ": templates." + e.getKey());
+            templates.put(e.getKey(), (ObjectNode) e.getValue());
+        });
+        Map<String, Set<String>> profiles = new LinkedHashMap<>();
+        root.path("profiles").fields().forEachRemaining(e -> {
+            Set<String> caps = new HashSet<>();
+            e.getValue().forEach(c -> caps.add(c.asText()));
+            profiles.put(e.getKey(), caps);
+        });
+        Map<String, JsonNode> modelNodes = new LinkedHashMap<>();
+        root.path("models").forEach(m -> modelNodes.putIfAbsent(m.path("id").asText(""), m));
+
         Map<String, ModelSpec> models = new LinkedHashMap<>();
         JsonNode modelList = root.path("models");
         for (int i = 0; i < modelList.size(); i++) {
-            JsonNode m = modelList.get(i);
             String where = source + ": models[" + i + "]";
+            JsonNode m = expand(modelList.get(i), modelNodes, templates, profiles, where);
             String id = required(m, "id", where);
             String provider = required(m, "provider", where);
             if (!providers.containsKey(provider)) {
@@ -155,7 +172,7 @@ public final class CatalogLoader {
         ProviderSpec simulator = simulate
                 ? new ProviderSpec(ProviderSpec.SIMULATOR, "openai", simulatorBaseUrl, Secret.of("sk-simulator-no-key-needed"), true, null)
                 : null;
-        return new Catalog(providers, models, chains, defaultChat, defaultEmbedding, simulator, defaultRetries, agentLimits);
+        return new Catalog(providers, models, chains, defaultChat, defaultEmbedding, simulator, defaultRetries, agentLimits, templates);
     }
 
     /** A chain: a plain list of models, or an object with models, maxAttempts, retryOn, preserveContext, active. */
@@ -229,14 +246,67 @@ public final class CatalogLoader {
         List<String> fallbacks = new ArrayList<>();
         m.path("fallbacks").forEach(f -> fallbacks.add(f.asText()));
         ObjectNode defaults = m.path("defaults").isObject() ? (ObjectNode) m.get("defaults") : JsonNodeFactory.instance.objectNode();
-        JsonNode temperature = defaults.get("temperature");
-        if (temperature != null && (!temperature.isNumber() || temperature.asDouble() < 0 || temperature.asDouble() > 2)) {
-            throw new CatalogException(where + ".defaults.temperature: must be a number from 0 to 2, got " + temperature);
-        }
+        checkTemperature(defaults, where + ".defaults");
         return new ModelSpec(id, provider, m.path("upstreamId").asText(id), contextWindow, price, capabilities, defaults, fallbacks,
                 duration(m, "connectTimeoutMs", ModelSpec.DEFAULT_CONNECT_TIMEOUT, where),
                 duration(m, "firstByteTimeoutMs", ModelSpec.DEFAULT_FIRST_BYTE_TIMEOUT, where),
-                rateLimit(m, where), deployments(m, id, where), balance(m, where));
+                rateLimit(m, where), deployments(m, id, where), balance(m, where), info(m));
+    }
+
+    /**
+     * A model entry with what it refers to filled in: a fine-tune ({@code baseModel}, {@code fineTuneId})
+     * inherits its base model's fields; a {@code profile} adds its capabilities; a {@code template} fills
+     * default parameters the model does not set itself.
+     */
+    private static JsonNode expand(JsonNode m, Map<String, JsonNode> nodes, Map<String, ObjectNode> templates,
+                                   Map<String, Set<String>> profiles, String where) {
+        ObjectNode out = (ObjectNode) m.deepCopy();
+        String base = m.path("baseModel").asText(null);
+        if (base != null) {
+            JsonNode baseNode = nodes.get(base);
+            if (baseNode == null || baseNode.has("baseModel")) {
+                throw new CatalogException(where + ".baseModel: '" + base + "' is not a (non-fine-tuned) model of the catalog");
+            }
+            out = (ObjectNode) baseNode.deepCopy();
+            out.remove(List.of("fallbacks", "deployments"));
+            out.setAll((ObjectNode) m);
+            String fineTune = m.path("fineTuneId").asText(null);
+            if (fineTune == null || fineTune.isBlank()) {
+                throw new CatalogException(where + ".fineTuneId: a fine-tuned model needs the provider's id of the fine-tune");
+            }
+            out.put("upstreamId", fineTune);
+        }
+        String profile = out.path("profile").asText(null);
+        if (profile != null) {
+            Set<String> caps = profiles.get(profile);
+            if (caps == null) {
+                throw new CatalogException(where + ".profile: unknown capability profile '" + profile + "', profiles: " + profiles.keySet());
+            }
+            com.fasterxml.jackson.databind.node.ArrayNode list = out.putArray("capabilities");
+            Set<String> all = new java.util.TreeSet<>(caps);
+            m.path("capabilities").forEach(c -> all.add(c.asText()));
+            all.forEach(list::add);
+        }
+        String template = out.path("template").asText(null);
+        if (template != null) {
+            ObjectNode params = templates.get(template);
+            if (params == null) {
+                throw new CatalogException(where + ".template: unknown parameter template '" + template + "', templates: " + templates.keySet());
+            }
+            ObjectNode defaults = params.deepCopy();
+            if (out.path("defaults").isObject()) {
+                defaults.setAll((ObjectNode) out.get("defaults"));
+            }
+            out.set("defaults", defaults);
+        }
+        return out;
+    }
+
+    private static void checkTemperature(ObjectNode params, String where) {
+        JsonNode temperature = params.get("temperature");
+        if (temperature != null && (!temperature.isNumber() || temperature.asDouble() < 0 || temperature.asDouble() > 2)) {
+            throw new CatalogException(where + ".temperature: must be a number from 0 to 2, got " + temperature);
+        }
     }
 
     /** {@code deployments: [{provider, upstreamId, weight}]}: the same model at several providers, keys or regions. */
@@ -257,6 +327,12 @@ public final class CatalogLoader {
             deployments.add(new Deployment(key, provider, d.path("upstreamId").asText(m.path("upstreamId").asText(id)), weight));
         }
         return deployments;
+    }
+
+    private static ModelSpec.Info info(JsonNode m) {
+        List<String> tags = new ArrayList<>();
+        m.path("tags").forEach(t -> tags.add(t.asText()));
+        return new ModelSpec.Info(m.path("baseModel").asText(null), m.path("trainingNotes").asText(null), tags);
     }
 
     private static ModelSpec.Balance balance(JsonNode m, String where) {

@@ -25,7 +25,18 @@ public record ModelSpec(
         /** Where the model is served; one entry (its own provider) unless the catalog lists several. */
         List<Deployment> deployments,
         /** How a request picks among several deployments. */
-        Balance balance) {
+        Balance balance,
+        /** Fine-tune lineage and labels: what the model is, for people and the API. */
+        Info info) {
+
+    /** A fine-tuned model names its base model and training notes; any model may carry tags. */
+    public record Info(String baseModel, String trainingNotes, List<String> tags) {
+        public static final Info NONE = new Info(null, null, List.of());
+
+        public Info {
+            tags = tags == null ? List.of() : List.copyOf(tags);
+        }
+    }
 
     /** Load-balancing strategies for a model with several deployments. */
     public enum Balance {
@@ -52,7 +63,7 @@ public record ModelSpec(
     public ModelSpec(String id, String provider, String upstreamId, int contextWindow, Price price, Set<String> capabilities,
                      ObjectNode defaults, List<String> fallbacks, Duration connectTimeout, Duration firstByteTimeout, RateLimit rateLimit) {
         this(id, provider, upstreamId, contextWindow, price, capabilities, defaults, fallbacks, connectTimeout, firstByteTimeout,
-                rateLimit, List.of(), Balance.WEIGHTED);
+                rateLimit, List.of(), Balance.WEIGHTED, Info.NONE);
     }
 
     public boolean can(String capability) {

@@ -78,6 +78,9 @@ final class RespondStage {
             item.put("created", 0);
             item.put("owned_by", model.provider());
             item.put("context_window", model.contextWindow());
+            if (model.info().baseModel() != null) {
+                item.put("fine_tuned_from", model.info().baseModel());
+            }
             ArrayNode caps = item.putArray("capabilities");
             model.capabilities().stream().sorted().forEach(caps::add);
         }

@@ -83,13 +83,19 @@ final class RouteStage {
             ctx.request = ctx.request.withDefaultSystemPrompt(agent.systemPrompt());
             if (agent.parameters() != null) {
                 agent.parameters().fields().forEachRemaining(e -> {
-                    if (!ctx.request.body().has(e.getKey())) {
+                    if (e.getKey().equals(TEMPLATE)) {
+                        applyTemplate(ctx, cat, e.getValue().asText(), false, "agent '" + agent.id() + "'");
+                    } else if (!ctx.request.body().has(e.getKey())) {
                         ctx.request = ctx.request.withParam(e.getKey(), e.getValue());
                     }
                 });
             }
         }
         for (Map.Entry<String, Object> p : decision.params().entrySet()) {
+            if (p.getKey().equals(TEMPLATE)) {
+                applyTemplate(ctx, cat, String.valueOf(p.getValue()), true, "rule '" + decision.rule() + "'");
+                continue;
+            }
             JsonNode value = Json.MAPPER.valueToTree(p.getValue());
             ctx.request = ctx.request.withParam(p.getKey(), value);
         }
@@ -135,6 +141,21 @@ final class RouteStage {
         });
         ctx.chainSpec = cat.implicitChain(name);
         ctx.chain = resolve(ctx.chainSpec.models(), cat);
+    }
+
+    /** {@code set("template", "precise")} in a rule, or {@code "template"} in an agent's parameters, names a parameter set. */
+    private static final String TEMPLATE = "template";
+
+    /** A rule's template overrides the caller's parameters; an agent's only fills what the caller left out. */
+    private static void applyTemplate(RequestContext ctx, Catalog cat, String name, boolean override, String who) {
+        var params = cat.template(name).orElseThrow(() -> new GatewayError(500, "server_error", "rules_error", null,
+                "The " + who + " names unknown parameter template '" + name + "'; add it under templates: in the catalog"));
+        params.fields().forEachRemaining(e -> {
+            if (override || !ctx.request.body().has(e.getKey())) {
+                ctx.request = ctx.request.withParam(e.getKey(), e.getValue());
+            }
+        });
+        ctx.tags.add("template:" + name);
     }
 
     /**

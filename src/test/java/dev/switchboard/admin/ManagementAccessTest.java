@@ -46,9 +46,8 @@ class ManagementAccessTest {
     private HttpResponse<String> call(String method, String path, String token, String body) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(gw.managementUrl() + path))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        if (token != null) {
-            b.header("Authorization", "Bearer " + token);
-        }
+        // No token at all is sent as a non-bearer header (the test gateway adds its admin token otherwise).
+        b.header("Authorization", token == null ? "None" : "Bearer " + token);
         return gw.send(b.build());
     }
 
@@ -106,6 +105,27 @@ class ManagementAccessTest {
         assertTrue(versions.contains("testers.drl"), versions);
         String audit = call("GET", "/admin/api/audit", Gateway.ADMIN_TOKEN, null).body();
         assertTrue(audit.contains("rules.put") && audit.contains("\"refused\"") && audit.contains("editor-user"), audit);
+    }
+
+    @Test
+    void should_enforce_roles_on_every_management_endpoint() throws Exception {
+        String viewer = token("viewer");
+        String[][] reads = {{"GET", "/admin/api/usage"}, {"GET", "/admin/api/rules"}, {"GET", "/admin/api/rules/routing.drl"},
+                {"GET", "/admin/api/providers"}, {"GET", "/admin/api/providers/status"}, {"GET", "/admin/api/agents"},
+                {"GET", "/admin/api/config/export"}, {"GET", "/admin/api/config/versions"}, {"GET", "/admin/api/alerts"},
+                {"GET", "/admin/api/rules-versions"}};
+        String[][] writes = {{"PUT", "/admin/api/rules/x.drl"}, {"POST", "/admin/api/providers"}, {"PUT", "/admin/api/providers/openai/key"},
+                {"POST", "/admin/api/agents"}, {"PUT", "/admin/api/agents/a"}, {"POST", "/admin/api/agents/a/key"},
+                {"DELETE", "/admin/api/agents/a/key"}, {"POST", "/admin/api/config/import"}, {"POST", "/admin/api/config/versions/1/rollback"},
+                {"POST", "/admin/api/tokens"}, {"GET", "/admin/api/audit"}};
+        for (String[] e : reads) {
+            assertEquals(401, call(e[0], e[1], null, null).statusCode(), "no token: " + e[1]);
+            assertEquals(200, call(e[0], e[1], viewer, null).statusCode(), "viewer reads " + e[1]);
+        }
+        for (String[] e : writes) {
+            assertEquals(401, call(e[0], e[1], null, "{}").statusCode(), "no token: " + e[0] + " " + e[1]);
+            assertEquals(403, call(e[0], e[1], viewer, "{}").statusCode(), "viewer may not " + e[0] + " " + e[1]);
+        }
     }
 
     @Test

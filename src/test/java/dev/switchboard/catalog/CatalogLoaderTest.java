@@ -73,6 +73,32 @@ class CatalogLoaderTest {
                 providers: [{id: openai, type: openai, baseUrl: "http://x", keyEnv: K}]
                 models: [{id: a, provider: openai, contextWindow: 10, price: {input: 1, output: 1}, fallbacks: [b]}]
                 """);
+        assertMessage("models[1].baseModel: 'nope' is not a (non-fine-tuned) model", """
+                defaults: {chatModel: a}
+                providers: [{id: openai, type: openai, baseUrl: "http://x", keyEnv: K}]
+                models: [{id: a, provider: openai, contextWindow: 10, price: {input: 1, output: 1}}, {id: b, baseModel: nope, fineTuneId: ft}]
+                """);
+        assertMessage("models[0].template: unknown parameter template 'wild'", """
+                defaults: {chatModel: a}
+                providers: [{id: openai, type: openai, baseUrl: "http://x", keyEnv: K}]
+                models: [{id: a, provider: openai, contextWindow: 10, price: {input: 1, output: 1}, template: wild}]
+                """);
+        assertMessage("models[0].profile: unknown capability profile 'x'", """
+                defaults: {chatModel: a}
+                providers: [{id: openai, type: openai, baseUrl: "http://x", keyEnv: K}]
+                models: [{id: a, provider: openai, contextWindow: 10, price: {input: 1, output: 1}, profile: x}]
+                """);
+        assertMessage("templates.hot.temperature: must be a number from 0 to 2", """
+                defaults: {chatModel: a}
+                templates: {hot: {temperature: 3}}
+                providers: [{id: openai, type: openai, baseUrl: "http://x", keyEnv: K}]
+                models: [{id: a, provider: openai, contextWindow: 10, price: {input: 1, output: 1}}]
+                """);
+        assertMessage("models[0].defaults.temperature: must be a number from 0 to 2", """
+                defaults: {chatModel: a}
+                providers: [{id: openai, type: openai, baseUrl: "http://x", keyEnv: K}]
+                models: [{id: a, provider: openai, contextWindow: 10, price: {input: 1, output: 1}, defaults: {temperature: 2.5}}]
+                """);
         assertMessage("providers[0].type: unknown provider type 'soap'", """
                 defaults: {chatModel: a}
                 providers: [{id: openai, type: soap, baseUrl: "http://x", keyEnv: K}]
