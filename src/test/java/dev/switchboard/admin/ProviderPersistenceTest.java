@@ -22,7 +22,7 @@ class ProviderPersistenceTest {
     private static final String KEY = "sk-persisted-provider-key-0123456789abcdef";
 
     @Test
-    void should_keep_an_added_provider_and_its_sealed_key_across_a_restart() throws Exception {
+    void should_keep_the_catalog_an_added_provider_and_its_sealed_key_across_a_restart() throws Exception {
         Path data = Files.createTempDirectory("switchboard-persist");
         try (FakeOpenAi upstream = FakeOpenAi.start()) {
             try (Gateway first = Gateway.start(Map.of("SWITCHBOARD_DATA", data.toString()))) {
@@ -30,6 +30,11 @@ class ProviderPersistenceTest {
                         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
                                 "{\"id\":\"kept\",\"type\":\"openai\",\"baseUrl\":\"" + upstream.baseUrl() + "\",\"apiKey\":\"" + KEY + "\"}")).build());
                 assertEquals(201, added.statusCode(), added.body());
+                String seed = first.get(first.managementUrl() + "/admin/api/config/export").body();
+                HttpResponse<String> imported = first.send(HttpRequest.newBuilder(URI.create(first.managementUrl() + "/admin/api/config/import"))
+                        .POST(HttpRequest.BodyPublishers.ofString(seed.substring(0, seed.indexOf("\n# Providers added")).replace("models:\n",
+                                "models:\n  - {id: kept-model, provider: openai, contextWindow: 4000, price: {input: 1, output: 1}}\n"))).build());
+                assertEquals(200, imported.statusCode(), imported.body());
             }
             try (Connection c = DriverManager.getConnection("jdbc:hsqldb:file:" + data.resolve("db").resolve("switchboard"), "SA", "");
                  ResultSet rs = c.createStatement().executeQuery("SELECT sealed_key FROM added_provider WHERE id = 'kept'")) {
@@ -49,6 +54,7 @@ class ProviderPersistenceTest {
                 assertEquals("kept", chat.headers().firstValue("x-switchboard-provider").orElse(""));
                 assertEquals("Bearer " + KEY, upstream.requestsFor("fake-model").get(0).header("authorization"),
                         "the key was unsealed with the same master key");
+                assertEquals(200, second.postChat(Gateway.chatBody("kept-model", "hi")).statusCode(), "the catalog version survived");
             }
         }
     }
