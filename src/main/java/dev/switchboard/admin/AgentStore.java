@@ -47,6 +47,7 @@ final class AgentStore {
                   id VARCHAR(64) PRIMARY KEY, name VARCHAR(256), primary_model VARCHAR(256), chain VARCHAR(128),
                   parameters VARCHAR(16000), system_prompt VARCHAR(32000), active BOOLEAN NOT NULL,
                   key_hash VARCHAR(64), key_prefix VARCHAR(32), daily_budget_usd DOUBLE PRECISION DEFAULT 0,
+                  context_strategy VARCHAR(32), capabilities VARCHAR(512),
                   monthly_budget_usd DOUBLE PRECISION DEFAULT 0, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL)""";
     }
 
@@ -58,7 +59,8 @@ final class AgentStore {
             all.add(new AgentSpec(str(row, "id"), str(row, "name"), str(row, "primary_model"), str(row, "chain"),
                     params instanceof ObjectNode p ? p : JsonNodeFactory.instance.objectNode(), str(row, "system_prompt"),
                     Boolean.parseBoolean(str(row, "active")), str(row, "key_hash"), str(row, "key_prefix"),
-                    num(row, "daily_budget_usd"), num(row, "monthly_budget_usd")));
+                    num(row, "daily_budget_usd"), num(row, "monthly_budget_usd"), str(row, "context_strategy"),
+                    str(row, "capabilities") == null || str(row, "capabilities").isBlank() ? List.of() : List.of(str(row, "capabilities").split(","))));
         }
         agents.replaceAll(all);
     }
@@ -75,13 +77,14 @@ final class AgentStore {
         AgentSpec draft = validated(id, body, null);
         String key = newKey();
         AgentSpec agent = new AgentSpec(id, draft.name(), draft.primaryModel(), draft.chain(), draft.parameters(), draft.systemPrompt(),
-                draft.active(), Agents.hash(key), key.substring(0, 10), draft.dailyBudgetUsd(), draft.monthlyBudgetUsd());
+                draft.active(), Agents.hash(key), key.substring(0, 10), draft.dailyBudgetUsd(), draft.monthlyBudgetUsd(),
+                draft.contextStrategy(), draft.capabilities());
         Map<String, Object> p = params(agent);
         p.put("created", Timestamp.from(Instant.now()));
         producer.sendBodyAndHeaders(jdbc + "?useHeadersAsParameters=true",
                 "INSERT INTO agent (id, name, primary_model, chain, parameters, system_prompt, active, key_hash, key_prefix, "
-                        + "daily_budget_usd, monthly_budget_usd, created_at, updated_at) VALUES (:?id, :?name, :?model, :?chain, :?params, "
-                        + ":?prompt, :?active, :?hash, :?prefix, :?daily, :?monthly, :?created, :?created)", p);
+                        + "daily_budget_usd, monthly_budget_usd, context_strategy, capabilities, created_at, updated_at) VALUES (:?id, :?name, "
+                        + ":?model, :?chain, :?params, :?prompt, :?active, :?hash, :?prefix, :?daily, :?monthly, :?context, :?caps, :?created, :?created)", p);
         load();
         ObjectNode answer = json(agent);
         answer.put("key", key).put("note", "shown once: only its hash is kept");
@@ -96,7 +99,8 @@ final class AgentStore {
         p.put("updated", Timestamp.from(Instant.now()));
         producer.sendBodyAndHeaders(jdbc + "?useHeadersAsParameters=true",
                 "UPDATE agent SET name = :?name, primary_model = :?model, chain = :?chain, parameters = :?params, system_prompt = :?prompt, "
-                        + "active = :?active, daily_budget_usd = :?daily, monthly_budget_usd = :?monthly, updated_at = :?updated WHERE id = :?id", p);
+                        + "active = :?active, daily_budget_usd = :?daily, monthly_budget_usd = :?monthly, context_strategy = :?context, "
+                        + "capabilities = :?caps, updated_at = :?updated WHERE id = :?id", p);
         load();
         return json(agents.byId(id).orElseThrow());
     }
@@ -157,9 +161,19 @@ final class AgentStore {
         boolean active = body.has("active") ? body.get("active").asBoolean(true) : current == null || current.active();
         double daily = money(body, "dailyBudgetUsd", current == null ? 0 : current.dailyBudgetUsd());
         double monthly = money(body, "monthlyBudgetUsd", current == null ? 0 : current.monthlyBudgetUsd());
+        String context = text(body, "contextStrategy", current == null ? "full" : current.contextStrategy());
+        if (context != null && !context.matches("full|recent:[1-9][0-9]{0,3}")) {
+            throw GatewayError.badRequest("contextStrategy", "contextStrategy is \"full\" or \"recent:N\" (the last N messages), got '" + context + "'");
+        }
+        List<String> caps = new ArrayList<>();
+        if (body.has("capabilities")) {
+            body.get("capabilities").forEach(c -> caps.add(c.asText()));
+        } else if (current != null) {
+            caps.addAll(current.capabilities());
+        }
         return new AgentSpec(id, text(body, "name", current == null ? id : current.name()), model, chain, params,
                 text(body, "systemPrompt", current == null ? null : current.systemPrompt()), active,
-                current == null ? null : current.keyHash(), current == null ? null : current.keyPrefix(), daily, monthly);
+                current == null ? null : current.keyHash(), current == null ? null : current.keyPrefix(), daily, monthly, context, caps);
     }
 
     private static Map<String, Object> params(AgentSpec a) {
@@ -175,6 +189,8 @@ final class AgentStore {
         p.put("prefix", a.keyPrefix());
         p.put("daily", a.dailyBudgetUsd());
         p.put("monthly", a.monthlyBudgetUsd());
+        p.put("context", a.contextStrategy());
+        p.put("caps", String.join(",", a.capabilities()));
         return p;
     }
 
@@ -184,7 +200,10 @@ final class AgentStore {
         o.set("parameters", a.parameters());
         o.put("systemPrompt", a.systemPrompt()).put("active", a.active())
                 .put("key", a.keyPrefix() == null ? null : a.keyPrefix() + "...").put("hasKey", a.keyHash() != null)
-                .put("dailyBudgetUsd", a.dailyBudgetUsd()).put("monthlyBudgetUsd", a.monthlyBudgetUsd());
+                .put("dailyBudgetUsd", a.dailyBudgetUsd()).put("monthlyBudgetUsd", a.monthlyBudgetUsd())
+                .put("contextStrategy", a.contextStrategy());
+        ArrayNode caps = o.putArray("capabilities");
+        a.capabilities().forEach(caps::add);
         return o;
     }
 

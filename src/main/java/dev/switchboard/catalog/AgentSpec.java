@@ -9,5 +9,19 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 public record AgentSpec(String id, String name, String primaryModel, String chain, ObjectNode parameters,
                         String systemPrompt, boolean active, String keyHash, String keyPrefix,
                         /** US dollars per UTC day and per UTC month; 0 means no budget of that kind. */
-                        double dailyBudgetUsd, double monthlyBudgetUsd) {
+                        double dailyBudgetUsd, double monthlyBudgetUsd,
+                        /** "full" (the whole conversation) or "recent:N" (system prompt and the last N messages). */
+                        String contextStrategy,
+                        /** Capabilities every model serving this agent must have (e.g. tools, vision). */
+                        java.util.List<String> capabilities) {
+
+    public AgentSpec {
+        capabilities = capabilities == null ? java.util.List.of() : java.util.List.copyOf(capabilities);
+        contextStrategy = contextStrategy == null || contextStrategy.isBlank() ? "full" : contextStrategy;
+    }
+
+    /** How many recent messages "recent:N" keeps; 0 for the whole conversation. */
+    public int recentMessages() {
+        return contextStrategy.startsWith("recent:") ? Integer.parseInt(contextStrategy.substring(7)) : 0;
+    }
 }

@@ -81,6 +81,9 @@ final class RouteStage {
         AgentSpec agent = ctx.agent;
         if (agent != null) {
             ctx.request = ctx.request.withDefaultSystemPrompt(agent.systemPrompt());
+            if (agent.recentMessages() > 0) {
+                ctx.request = recent(ctx.request, agent.recentMessages());
+            }
             if (agent.parameters() != null) {
                 agent.parameters().fields().forEachRemaining(e -> {
                     if (e.getKey().equals(TEMPLATE)) {
@@ -125,6 +128,15 @@ final class RouteStage {
         }
         ctx.chainSpec = chain;
         ctx.chain = resolve(chain.models(), cat);
+        if (agent != null && !agent.capabilities().isEmpty()) {
+            List<Target> able = ctx.chain.stream()
+                    .filter(t -> t.model() == null || t.model().capabilities().containsAll(agent.capabilities())).toList();
+            if (able.isEmpty()) {
+                throw GatewayError.badRequest("model", "No model of the chain " + chain.models() + " has the capabilities agent '"
+                        + agent.id() + "' needs: " + agent.capabilities());
+            }
+            ctx.chain = able;
+        }
         reserveBudget(ctx);
     }
 
@@ -141,6 +153,51 @@ final class RouteStage {
         });
         ctx.chainSpec = cat.implicitChain(name);
         ctx.chain = resolve(ctx.chainSpec.models(), cat);
+    }
+
+    /** The agent's context strategy "recent:N": its system prompt(s) and the last N other messages. */
+    private static dev.switchboard.api.ChatRequest recent(dev.switchboard.api.ChatRequest request, int n) {
+        var messages = request.messages();
+        int others = 0;
+        for (JsonNode m : messages) {
+            String role = m.path("role").asText();
+            others += role.equals("system") || role.equals("developer") ? 0 : 1;
+        }
+        if (others <= n) {
+            return request;
+        }
+        var kept = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
+        int skip = others - n;
+        for (JsonNode m : messages) {
+            String role = m.path("role").asText();
+            if (role.equals("system") || role.equals("developer")) {
+                kept.add(m);
+            } else if (skip > 0) {
+                skip--;
+            } else {
+                kept.add(m);
+            }
+        }
+        // A tool result whose call was cut away would be refused by providers: start after such orphans.
+        int first = firstNonSystem(kept);
+        while (first < kept.size() && kept.get(first).path("role").asText().equals("tool")) {
+            kept.remove(first);
+        }
+        return request.withParam("messages", kept);
+    }
+
+    private static boolean isSystem(JsonNode m) {
+        String role = m.path("role").asText();
+        return role.equals("system") || role.equals("developer");
+    }
+
+    private static int firstNonSystem(com.fasterxml.jackson.databind.node.ArrayNode messages) {
+        for (int i = 0; i < messages.size(); i++) {
+            if (!isSystem(messages.get(i))) {
+                return i;
+            }
+        }
+        return messages.size();
     }
 
     /** {@code set("template", "precise")} in a rule, or {@code "template"} in an agent's parameters, names a parameter set. */

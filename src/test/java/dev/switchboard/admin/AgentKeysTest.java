@@ -80,11 +80,33 @@ class AgentKeysTest {
     }
 
     @Test
+    void should_keep_only_recent_messages_and_models_with_the_agents_capabilities() throws Exception {
+        String key = createAgent("brief", ",\"contextStrategy\":\"recent:2\",\"capabilities\":[\"tools\"]");
+        gw.fake.reset();
+        HttpResponse<String> r = gw.post("/chat/completions", "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"system\",\"content\":\"S\"},"
+                + "{\"role\":\"user\",\"content\":\"1\"},{\"role\":\"assistant\",\"content\":\"2\"},{\"role\":\"user\",\"content\":\"3\"}]}",
+                "Authorization", "Bearer " + key);
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode messages = gw.fake.requestsFor("gpt-4o-mini").get(0).json().path("messages");
+        assertEquals(3, messages.size(), messages.toString());
+        assertEquals("S", messages.at("/0/content").asText());
+        assertEquals("2", messages.at("/1/content").asText());
+        HttpResponse<String> skipped = gw.post("/chat/completions", Gateway.chatBody("flaky", "hi"), "Authorization", "Bearer " + key);
+        assertEquals("gpt-4o-mini", skipped.headers().firstValue("x-switchboard-model").orElse(""), "flaky has no tools: passed over");
+        assertEquals("1", skipped.headers().firstValue("x-switchboard-attempts").orElse(""));
+        HttpResponse<String> none = gw.post("/chat/completions", Gateway.chatBody("garbled", "hi"), "Authorization", "Bearer " + key);
+        assertEquals(400, none.statusCode(), none.body());
+        assertTrue(none.body().contains("capabilities"), none.body());
+    }
+
+    @Test
     void should_validate_agents() throws Exception {
         assertEquals("primaryModel", Gateway.MAPPER.readTree(admin("POST", "/admin/api/agents",
                 "{\"id\":\"bad\",\"primaryModel\":\"no-such-model\"}").body()).at("/error/param").asText());
         assertEquals("parameters.temperature", Gateway.MAPPER.readTree(admin("POST", "/admin/api/agents",
                 "{\"id\":\"bad2\",\"parameters\":{\"temperature\":7}}").body()).at("/error/param").asText());
         assertEquals(404, admin("GET", "/admin/api/agents/nobody", null).statusCode());
+        assertEquals("contextStrategy", Gateway.MAPPER.readTree(admin("POST", "/admin/api/agents",
+                "{\"id\":\"bad3\",\"contextStrategy\":\"most\"}").body()).at("/error/param").asText());
     }
 }
