@@ -41,6 +41,7 @@ import org.apache.camel.ProducerTemplate;
 public final class ManagementServer implements AutoCloseable {
     private static final int MAX_PAGE = 500;
     private static final String PRINCIPAL = "principal";
+    private static final String CHANGE = "change";
 
     private final Vertx vertx;
     private final PrometheusMeterRegistry metrics;
@@ -132,8 +133,13 @@ public final class ManagementServer implements AutoCloseable {
         router.get("/admin/api/agents/:id").handler(ctx -> agentCall(ctx, null, () -> agentStore.get(ctx.pathParam("id")), 200));
         router.post("/admin/api/agents").handler(requires(Role.EDITOR)).blockingHandler(ctx -> agentCall(ctx, "agents.create",
                 () -> agentStore.create(body(ctx)), 201), false);
-        router.put("/admin/api/agents/:id").handler(requires(Role.EDITOR)).blockingHandler(ctx -> agentCall(ctx, "agents.update",
-                () -> agentStore.update(ctx.pathParam("id"), body(ctx)), 200), false);
+        router.put("/admin/api/agents/:id").handler(requires(Role.EDITOR)).blockingHandler(ctx -> agentCall(ctx, "agents.update", () -> {
+            // The audit row of a change says what changed (a diff of the agent) and why (?comment=...).
+            String before = agentStore.get(ctx.pathParam("id")).toPrettyString();
+            ObjectNode after = agentStore.update(ctx.pathParam("id"), body(ctx));
+            ctx.put(CHANGE, ConfigStore.LineDiff.unified(before, after.toPrettyString()));
+            return after;
+        }, 200), false);
         router.post("/admin/api/agents/:id/key").handler(requires(Role.EDITOR)).blockingHandler(ctx -> agentCall(ctx, "agents.rotate-key",
                 () -> agentStore.rotateKey(ctx.pathParam("id")), 200), false);
         router.delete("/admin/api/agents/:id/key").handler(requires(Role.EDITOR)).blockingHandler(ctx -> agentCall(ctx, "agents.revoke-key",
@@ -221,7 +227,10 @@ public final class ManagementServer implements AutoCloseable {
         try {
             ObjectNode answer = op.get();
             if (action != null) {
-                audit.record(p.name(), p.role().name(), action, target, "ok", null);
+                String why = ctx.request().getParam("comment");
+                String what = ctx.get(CHANGE);
+                audit.record(p.name(), p.role().name(), action, target, "ok",
+                        (why == null ? "" : "why: " + why + "\n") + (what == null ? "" : what));
             }
             json(ctx, status, answer);
         } catch (GatewayError e) {

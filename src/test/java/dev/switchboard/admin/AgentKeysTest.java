@@ -65,7 +65,9 @@ class AgentKeysTest {
         assertEquals(401, gw.postChat(Gateway.chatBody("gpt-4o-mini", "hi"), "Authorization", "Bearer sk-sb-unknown").statusCode());
         String key = createAgent("temp", "");
         assertEquals(200, gw.postChat(Gateway.chatBody("gpt-4o-mini", "hi"), "Authorization", "Bearer " + key).statusCode());
-        assertEquals(200, admin("PUT", "/admin/api/agents/temp", "{\"active\":false}").statusCode());
+        assertEquals(200, admin("PUT", "/admin/api/agents/temp?comment=paused+for+review", "{\"active\":false}").statusCode());
+        String audit = admin("GET", "/admin/api/audit?limit=50", null).body();
+        assertTrue(audit.contains("why: paused for review") && audit.contains("-  \\\"active\\\" : true") , "who, what and why: " + audit);
         HttpResponse<String> inactive = gw.postChat(Gateway.chatBody("gpt-4o-mini", "hi"), "Authorization", "Bearer " + key);
         assertEquals(403, inactive.statusCode(), inactive.body());
         assertEquals(200, admin("PUT", "/admin/api/agents/temp", "{\"active\":true}").statusCode());
