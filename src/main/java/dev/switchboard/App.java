@@ -172,7 +172,7 @@ public final class App implements AutoCloseable {
                 + "is created, agents only after that (SWITCHBOARD_ALLOW_ANONYMOUS=true|false to decide)"
                 : s.allowAnonymous() ? "requests without an agent key are accepted" : "agents only: requests need 'Authorization: Bearer sk-sb-...'");
         ProducerTemplate alertProducer = camel.createProducerTemplate();
-        BudgetLedger ledger = new BudgetLedger(java.time.Clock.systemUTC(), BudgetLedger.DEFAULT_ALERT_PERCENTS,
+        BudgetLedger ledger = new BudgetLedger(java.time.Clock.systemUTC(), s.budgetAlertPercents(),
                 new AlertSink(alertProducer, DATA_SOURCE, s.env().get("SWITCHBOARD_ALERT_WEBHOOK")));
         PipelineRoutes pipeline = new PipelineRoutes(catalog::get, rules, adapters, breakers, health,
                 writer, new RequestMetrics(metrics), s.rulesPollMillis(), s.probeInterval(), agents, allowAnonymous, ledger);

@@ -35,6 +35,8 @@ public record Settings(
         String adminToken,
         /** Whether requests without an agent key are served; null means "only in simulator mode". */
         Boolean allowAnonymous,
+        /** Budget shares (percent) that raise an alert. */
+        java.util.List<Integer> budgetAlertPercents,
         Map<String, String> env) {
 
     public static final int DEFAULT_PORT = 8080;
@@ -75,6 +77,7 @@ public record Settings(
                 env.get("SWITCHBOARD_ADMIN_TOKEN"),
                 env.get("SWITCHBOARD_ALLOW_ANONYMOUS") == null || env.get("SWITCHBOARD_ALLOW_ANONYMOUS").isBlank() ? null
                         : Boolean.valueOf(env.get("SWITCHBOARD_ALLOW_ANONYMOUS").trim()),
+                percents(env, "SWITCHBOARD_BUDGET_ALERTS"),
                 Map.copyOf(env));
     }
 
@@ -92,6 +95,22 @@ public record Settings(
             return Integer.parseInt(v.trim());
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(name + " must be a whole number, got '" + v + "'");
+        }
+    }
+
+    private static java.util.List<Integer> percents(Map<String, String> env, String name) {
+        String v = env.get(name);
+        if (v == null || v.isBlank()) {
+            return dev.switchboard.recording.BudgetLedger.DEFAULT_ALERT_PERCENTS;
+        }
+        try {
+            java.util.List<Integer> list = java.util.Arrays.stream(v.split(",")).map(String::trim).map(Integer::parseInt).sorted().toList();
+            if (list.stream().anyMatch(p -> p < 1 || p > 1000)) {
+                throw new NumberFormatException();
+            }
+            return list;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " is a list of percents like 50,80,100, got '" + v + "'");
         }
     }
 

@@ -125,6 +125,14 @@ final class AgentStore {
         return json(agents.byId(id).orElseThrow());
     }
 
+    /** Removes the agent: its key stops working at once; its usage rows stay. */
+    ObjectNode delete(String id) {
+        AgentSpec agent = agents.byId(id).orElseThrow(() -> notFound(id));
+        producer.sendBodyAndHeaders(jdbc + "?useHeadersAsParameters=true", "DELETE FROM agent WHERE id = :?id", Map.of("id", id));
+        load();
+        return json(agent).put("deleted", true);
+    }
+
     ObjectNode get(String id) {
         return json(agents.byId(id).orElseThrow(() -> notFound(id)));
     }

@@ -58,6 +58,7 @@ public final class ManagementServer implements AutoCloseable {
     private final AuditLog audit;
     private final AgentStore agentStore;
     private final ConfigStore config;
+    private final CatalogResources resources;
     /** Another instance's committed catalog version is served within this long. */
     private static final long CONFIG_POLL_MS = 1000;
     private java.util.function.Function<JsonNode, ObjectNode> ruleTester = body -> {
@@ -84,6 +85,7 @@ public final class ManagementServer implements AutoCloseable {
         this.audit = new AuditLog(producer, dataSourceName);
         this.agentStore = new AgentStore(producer, dataSourceName, agents, catalog);
         this.config = new ConfigStore(producer, dataSourceName, catalog, compileCatalog, seedCatalog);
+        this.resources = new CatalogResources(config);
     }
 
     /** Tables of the management plane; created at start like the usage table. */
@@ -140,6 +142,8 @@ public final class ManagementServer implements AutoCloseable {
             ctx.put(CHANGE, ConfigStore.LineDiff.unified(before, after.toPrettyString()));
             return after;
         }, 200), false);
+        router.delete("/admin/api/agents/:id").handler(requires(Role.EDITOR)).blockingHandler(ctx -> agentCall(ctx, "agents.delete",
+                () -> agentStore.delete(ctx.pathParam("id")), 200), false);
         router.post("/admin/api/agents/:id/key").handler(requires(Role.EDITOR)).blockingHandler(ctx -> agentCall(ctx, "agents.rotate-key",
                 () -> agentStore.rotateKey(ctx.pathParam("id")), 200), false);
         router.delete("/admin/api/agents/:id/key").handler(requires(Role.EDITOR)).blockingHandler(ctx -> agentCall(ctx, "agents.revoke-key",
@@ -168,6 +172,16 @@ public final class ManagementServer implements AutoCloseable {
                 () -> config.apply(ctx.body().asString(), principalName(ctx), ctx.request().getParam("comment"))), false);
         router.post("/admin/api/config/versions/:n/rollback").handler(requires(Role.EDITOR)).blockingHandler(ctx -> configCall(ctx,
                 "config.rollback", () -> config.rollback(intPath(ctx), principalName(ctx))), false);
+        router.get("/admin/api/catalog/:section").blockingHandler(ctx -> configCall(ctx, null, () -> resources.list(ctx.pathParam("section"),
+                Math.max(1, Math.min(MAX_PAGE, intParam(ctx, "limit", 50))), Math.max(0, intParam(ctx, "offset", 0)))), false);
+        router.get("/admin/api/catalog/:section/:id").blockingHandler(ctx -> configCall(ctx, null, () -> {
+            json(ctx, 200, resources.get(ctx.pathParam("section"), ctx.pathParam("id")));
+            return null;
+        }), false);
+        router.put("/admin/api/catalog/:section/:id").handler(requires(Role.EDITOR)).blockingHandler(ctx -> configCall(ctx, "catalog.put",
+                () -> resources.put(ctx.pathParam("section"), ctx.pathParam("id"), body(ctx), principalName(ctx), ctx.request().getParam("comment"))), false);
+        router.delete("/admin/api/catalog/:section/:id").handler(requires(Role.EDITOR)).blockingHandler(ctx -> configCall(ctx, "catalog.delete",
+                () -> resources.delete(ctx.pathParam("section"), ctx.pathParam("id"), principalName(ctx), ctx.request().getParam("comment"))), false);
         router.get("/admin/api/alerts").blockingHandler(ctx -> page(ctx, "budget_alert"), false);
         router.get("/admin/api/rules-versions").blockingHandler(ctx -> page(ctx, "rule_version"), false);
         router.route().last().handler(ctx -> json(ctx, 404, ErrorBodies.openAi(

@@ -66,4 +66,5 @@ class ConfigVersionsTest {
         String audit = gw.get(gw.managementUrl() + "/admin/api/audit?limit=100").body();
         assertTrue(audit.contains("config.import") && audit.contains("config.rollback") && audit.contains("\"refused\""), audit);
     }
+
 }
