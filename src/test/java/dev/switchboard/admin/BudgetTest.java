@@ -32,7 +32,17 @@ class BudgetTest {
     void should_never_overspend_under_concurrency_alert_and_keep_spend_across_a_restart() throws Exception {
         Path data = Files.createTempDirectory("switchboard-budget");
         String key;
-        try (Gateway gw = Gateway.start(Map.of("SWITCHBOARD_DATA", data.toString()))) {
+        List<String> webhookCalls = new java.util.concurrent.CopyOnWriteArrayList<>();
+        com.sun.net.httpserver.HttpServer webhook = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        webhook.createContext("/alerts", ex -> {
+            webhookCalls.add(new String(ex.getRequestBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+            ex.sendResponseHeaders(204, -1);
+            ex.close();
+        });
+        webhook.start();
+        String hook = "http://127.0.0.1:" + webhook.getAddress().getPort() + "/alerts";
+        try (Gateway gw = Gateway.start(Map.of("SWITCHBOARD_DATA", data.toString(), "SWITCHBOARD_ALERT_WEBHOOK", hook))) {
             HttpResponse<String> created = gw.send(HttpRequest.newBuilder(URI.create(gw.managementUrl() + "/admin/api/agents"))
                     .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString("{\"id\":\"frugal\",\"dailyBudgetUsd\":" + BUDGET + "}")).build());
@@ -78,6 +88,10 @@ class BudgetTest {
             assertTrue(spent <= BUDGET + 1e-12, "settled $" + spent + " never above the cap $" + BUDGET);
             String alerts = gw.get(gw.managementUrl() + "/admin/api/alerts").body();
             assertTrue(alerts.contains("frugal") && alerts.contains("\"percent\":80"), alerts);
+            Await.until("the alert webhook", Gateway.TIMEOUT, () -> webhookCalls.size(), n -> n > 0);
+            assertTrue(webhookCalls.get(0).contains("\"type\":\"budget_alert\"") && webhookCalls.get(0).contains("frugal"), webhookCalls.get(0));
+        } finally {
+            webhook.stop(0);
         }
         try (Gateway again = Gateway.start(Map.of("SWITCHBOARD_DATA", data.toString()))) {
             HttpResponse<String> r = again.postChat(BODY, "Authorization", "Bearer " + key);
