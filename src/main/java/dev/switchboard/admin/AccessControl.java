@@ -103,12 +103,7 @@ final class AccessControl {
             return Optional.empty();
         }
         Map<?, ?> row = (Map<?, ?>) rows.get(0);
-        return Optional.of(new Principal(String.valueOf(value(row, "name")), Role.valueOf(String.valueOf(value(row, "role")))));
-    }
-
-    private static Object value(Map<?, ?> row, String column) {
-        Object v = row.get(column);
-        return v != null ? v : row.get(column.toUpperCase(java.util.Locale.ROOT));
+        return Optional.of(new Principal(String.valueOf(Rows.value(row, "name")), Role.valueOf(String.valueOf(Rows.value(row, "role")))));
     }
 
     static String hash(String token) {

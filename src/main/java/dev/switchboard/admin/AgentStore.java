@@ -55,12 +55,12 @@ final class AgentStore {
         List<AgentSpec> all = new ArrayList<>();
         for (Object o : producer.requestBody(jdbc + "?outputType=SelectList", "SELECT * FROM agent ORDER BY id", List.class)) {
             Map<?, ?> row = (Map<?, ?>) o;
-            JsonNode params = Json.parseOrNull(str(row, "parameters") == null ? null : str(row, "parameters").getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            all.add(new AgentSpec(str(row, "id"), str(row, "name"), str(row, "primary_model"), str(row, "chain"),
-                    params instanceof ObjectNode p ? p : JsonNodeFactory.instance.objectNode(), str(row, "system_prompt"),
-                    Boolean.parseBoolean(str(row, "active")), str(row, "key_hash"), str(row, "key_prefix"),
-                    num(row, "daily_budget_usd"), num(row, "monthly_budget_usd"), str(row, "context_strategy"),
-                    str(row, "capabilities") == null || str(row, "capabilities").isBlank() ? List.of() : List.of(str(row, "capabilities").split(","))));
+            JsonNode params = Json.parseOrNull(Rows.text(row, "parameters") == null ? null : Rows.text(row, "parameters").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            all.add(new AgentSpec(Rows.text(row, "id"), Rows.text(row, "name"), Rows.text(row, "primary_model"), Rows.text(row, "chain"),
+                    params instanceof ObjectNode p ? p : JsonNodeFactory.instance.objectNode(), Rows.text(row, "system_prompt"),
+                    Boolean.parseBoolean(Rows.text(row, "active")), Rows.text(row, "key_hash"), Rows.text(row, "key_prefix"),
+                    num(row, "daily_budget_usd"), num(row, "monthly_budget_usd"), Rows.text(row, "context_strategy"),
+                    Rows.text(row, "capabilities") == null || Rows.text(row, "capabilities").isBlank() ? List.of() : List.of(Rows.text(row, "capabilities").split(","))));
         }
         agents.replaceAll(all);
     }
@@ -245,16 +245,8 @@ final class AgentStore {
     }
 
     private static double num(Map<?, ?> row, String column) {
-        String v = str(row, column);
+        String v = Rows.text(row, column);
         return v == null ? 0 : Double.parseDouble(v);
-    }
-
-    private static String str(Map<?, ?> row, String column) {
-        Object v = row.get(column);
-        if (v == null) {
-            v = row.get(column.toUpperCase(java.util.Locale.ROOT));
-        }
-        return v == null ? null : v.toString();
     }
 
 }

@@ -115,7 +115,7 @@ final class ConfigStore {
         if (rows.isEmpty()) {
             throw new GatewayError(404, "invalid_request_error", "version_not_found", "version", "No catalog version " + version);
         }
-        Object diff = value((Map<?, ?>) rows.get(0), "diff");
+        Object diff = Rows.value((Map<?, ?>) rows.get(0), "diff");
         return diff == null ? "" : diff.toString();
     }
 
@@ -127,9 +127,9 @@ final class ConfigStore {
         ArrayNode data = body.putArray("data");
         for (Object o : rows) {
             Map<?, ?> row = (Map<?, ?>) o;
-            Object at = value(row, "created_at");
-            data.addObject().put("version", ((Number) value(row, "version")).intValue()).put("author", str(value(row, "author")))
-                    .put("comment", str(value(row, "comment"))).put("createdAt", at instanceof Timestamp t ? t.toInstant().toString() : str(at));
+            Object at = Rows.value(row, "created_at");
+            data.addObject().put("version", ((Number) Rows.value(row, "version")).intValue()).put("author", str(Rows.value(row, "author")))
+                    .put("comment", str(Rows.value(row, "comment"))).put("createdAt", at instanceof Timestamp t ? t.toInstant().toString() : str(at));
         }
         return body;
     }
@@ -167,19 +167,14 @@ final class ConfigStore {
 
     private int latestVersion() {
         List<?> rows = producer.requestBody(jdbc + "?outputType=SelectList", "SELECT MAX(version) AS v FROM config_version", List.class);
-        Object v = rows.isEmpty() ? null : value((Map<?, ?>) rows.get(0), "v");
+        Object v = rows.isEmpty() ? null : Rows.value((Map<?, ?>) rows.get(0), "v");
         return v == null ? 0 : ((Number) v).intValue();
     }
 
     private String document(int version) {
         List<?> rows = producer.requestBodyAndHeader(jdbc + "?outputType=SelectList&useHeadersAsParameters=true",
                 "SELECT document FROM config_version WHERE version = :?v", "v", version, List.class);
-        return rows.isEmpty() ? null : str(value((Map<?, ?>) rows.get(0), "document"));
-    }
-
-    private static Object value(Map<?, ?> row, String column) {
-        Object v = row.get(column);
-        return v != null ? v : row.get(column.toUpperCase(java.util.Locale.ROOT));
+        return rows.isEmpty() ? null : str(Rows.value((Map<?, ?>) rows.get(0), "document"));
     }
 
     private static String str(Object v) {

@@ -92,9 +92,9 @@ final class ProviderRegistrar {
         restoreAdded();
         for (Object o : producer.requestBody(jdbc + "?outputType=SelectList", "SELECT * FROM provider_key", List.class)) {
             java.util.Map<?, ?> row = (java.util.Map<?, ?>) o;
-            String id = String.valueOf(value(row, "id"));
+            String id = String.valueOf(Rows.value(row, "id"));
             try {
-                Secret key = box.unseal(String.valueOf(value(row, "sealed_key")), id);
+                Secret key = box.unseal(String.valueOf(Rows.value(row, "sealed_key")), id);
                 catalog.update(c -> c.provider(id).isPresent() ? c.withProviderKey(id, key) : c);
                 LOG.info("Provider {}: rotated key {} restored", id, key.masked());
             } catch (RuntimeException e) {
@@ -108,16 +108,16 @@ final class ProviderRegistrar {
         StringBuilder yaml = new StringBuilder();
         for (Object o : producer.requestBody(jdbc + "?outputType=SelectList", "SELECT id, type, base_url, sealed_key FROM added_provider ORDER BY id", List.class)) {
             java.util.Map<?, ?> row = (java.util.Map<?, ?>) o;
-            String id = String.valueOf(value(row, "id"));
-            Object sealed = value(row, "sealed_key");
+            String id = String.valueOf(Rows.value(row, "id"));
+            Object sealed = Rows.value(row, "sealed_key");
             String masked;
             try {
                 masked = sealed == null ? null : box.unseal(sealed.toString(), id).masked();
             } catch (RuntimeException e) {
                 masked = "(cannot be unsealed)";
             }
-            yaml.append("  - {id: ").append(id).append(", type: ").append(value(row, "type")).append(", baseUrl: \"")
-                    .append(value(row, "base_url")).append("\", key: \"").append(masked).append("\"}\n");
+            yaml.append("  - {id: ").append(id).append(", type: ").append(Rows.value(row, "type")).append(", baseUrl: \"")
+                    .append(Rows.value(row, "base_url")).append("\", key: \"").append(masked).append("\"}\n");
         }
         return yaml.length() == 0 ? "" : "\n# Providers added through the management API; their keys stay sealed in the database and are\n"
                 + "# shown masked here (an import ignores this section: add them again with POST /admin/api/providers).\n"
@@ -128,13 +128,13 @@ final class ProviderRegistrar {
         List<?> rows = producer.requestBody(jdbc + "?outputType=SelectList", "SELECT * FROM added_provider ORDER BY created_at", List.class);
         for (Object o : rows) {
             java.util.Map<?, ?> row = (java.util.Map<?, ?>) o;
-            String id = String.valueOf(value(row, "id"));
+            String id = String.valueOf(Rows.value(row, "id"));
             try {
-                Object sealed = value(row, "sealed_key");
+                Object sealed = Rows.value(row, "sealed_key");
                 Secret key = sealed == null ? null : box.unseal(sealed.toString(), id);
-                ProviderSpec provider = new ProviderSpec(id, String.valueOf(value(row, "type")), String.valueOf(value(row, "base_url")), key, true, null);
+                ProviderSpec provider = new ProviderSpec(id, String.valueOf(Rows.value(row, "type")), String.valueOf(Rows.value(row, "base_url")), key, true, null);
                 List<ModelSpec> models = new ArrayList<>();
-                JsonNode list = dev.switchboard.providers.Json.parseOrNull(text(value(row, "models")).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                JsonNode list = dev.switchboard.providers.Json.parseOrNull(text(Rows.value(row, "models")).getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 if (list != null) {
                     list.forEach(m -> models.add(discovered(m.path("id").asText(), id, m.path("upstreamId").asText())));
                 }
@@ -165,11 +165,6 @@ final class ProviderRegistrar {
         return new ModelSpec(modelId, provider, upstreamId, DISCOVERED_CONTEXT_WINDOW, Price.FREE,
                 guessCapabilities(upstreamId), JsonNodeFactory.instance.objectNode(), List.of(),
                 ModelSpec.DEFAULT_CONNECT_TIMEOUT, ModelSpec.DEFAULT_FIRST_BYTE_TIMEOUT, dev.switchboard.catalog.RateLimit.NONE);
-    }
-
-    private static Object value(java.util.Map<?, ?> row, String column) {
-        Object v = row.get(column);
-        return v != null ? v : row.get(column.toUpperCase(java.util.Locale.ROOT));
     }
 
     private static String text(Object v) {
