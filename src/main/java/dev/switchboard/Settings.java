@@ -1,6 +1,8 @@
 package dev.switchboard;
 
 import dev.switchboard.catalog.CatalogLoader.SimulatorMode;
+import dev.switchboard.catalog.ChainSpec;
+import dev.switchboard.resilience.BreakerRegistry;
 import dev.switchboard.simulator.Simulation;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -69,9 +71,9 @@ public record Settings(
                         rate(env, "SWITCHBOARD_SIMULATOR_HANG_RATE"),
                         rate(env, "SWITCHBOARD_SIMULATOR_CUT_RATE")),
                 integer(env, "SWITCHBOARD_WORKER_THREADS", DEFAULT_WORKER_THREADS),
-                integer(env, "SWITCHBOARD_BREAKER_MIN_CALLS", 5),
-                integer(env, "SWITCHBOARD_RETRIES", 2),
-                Duration.ofSeconds(integer(env, "SWITCHBOARD_BREAKER_OPEN_SECONDS", 30)),
+                integer(env, "SWITCHBOARD_BREAKER_MIN_CALLS", BreakerRegistry.DEFAULT_MINIMUM_CALLS),
+                integer(env, "SWITCHBOARD_RETRIES", ChainSpec.EXTRA_ATTEMPTS),
+                Duration.ofSeconds(integer(env, "SWITCHBOARD_BREAKER_OPEN_SECONDS", (int) BreakerRegistry.DEFAULT_OPEN_WAIT.toSeconds())),
                 integer(env, "SWITCHBOARD_RULES_POLL_MS", 500),
                 Duration.ofSeconds(integer(env, "SWITCHBOARD_PROBE_SECONDS", 30)),
                 env.get("SWITCHBOARD_ADMIN_TOKEN"),

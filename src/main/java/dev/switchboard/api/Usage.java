@@ -30,10 +30,6 @@ public record Usage(
         return new Usage(promptTokens, completionTokens, totalTokens, cached, reasoningTokens, cacheWrite, searchQueries);
     }
 
-    public Usage withReasoning(int reasoning) {
-        return new Usage(promptTokens, completionTokens, totalTokens, cachedTokens, reasoning, cacheWriteTokens, searchQueries);
-    }
-
     public Usage withSearchQueries(int queries) {
         return new Usage(promptTokens, completionTokens, totalTokens, cachedTokens, reasoningTokens, cacheWriteTokens, queries);
     }

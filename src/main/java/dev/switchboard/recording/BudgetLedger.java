@@ -91,15 +91,6 @@ public final class BudgetLedger {
         }
     }
 
-    /** Spent today and this month. */
-    public double[] spent(String agent) {
-        Account a = account(agent);
-        synchronized (a) {
-            a.roll(clock);
-            return new double[] {a.day, a.month};
-        }
-    }
-
     private Alert crossed(Account a, double spent, double limit, String budget, Set<Integer> done) {
         if (limit <= 0) {
             return null;

@@ -62,10 +62,6 @@ public final class BreakerRegistry {
         }));
     }
 
-    public static BreakerRegistry ofDefaults() {
-        return new BreakerRegistry(DEFAULT_MINIMUM_CALLS, DEFAULT_OPEN_WAIT);
-    }
-
     public CircuitBreaker breaker(String name) {
         return registry.circuitBreaker(name);
     }
