@@ -71,7 +71,7 @@ final class RouteStage {
         LlmRequest facts = exchange.getVariable("facts", LlmRequest.class);
         Catalog cat = catalog.get();
         checkCallerLimit(ctx, cat, ctx.estimatedPromptTokens + ctx.request.body().path("max_tokens").asInt(0));
-        Decision decision = rules.decide(facts, health.providerStatuses());
+        Decision decision = rules.decide(facts, health::providerStatuses);
         ctx.rule = decision.rule();
         ctx.tags.addAll(decision.tags());
         if (decision.rejection() != null) {

@@ -43,13 +43,13 @@ public final class RulesHolder {
         this.folder = folder;
     }
 
-    /** One compiled set of rules. */
-    public record Generation(int number, KieBase kieBase, List<String> files, Instant builtAt) {
+    /** One compiled set of rules; {@code usesProviderStatus} says whether any rule matches provider health. */
+    public record Generation(int number, KieBase kieBase, List<String> files, Instant builtAt, boolean usesProviderStatus) {
     }
 
     /** Evaluates the current rules for one request. */
     public Decision decide(LlmRequest request) {
-        return decide(request, java.util.List.of());
+        return decide(request, java.util.List::of);
     }
 
     /** Evaluates the rules about a failed attempt (the chain's custom retry condition). */
@@ -58,7 +58,10 @@ public final class RulesHolder {
     }
 
     /** Evaluates the current rules for one request, with facts about the providers beside it. */
-    public Decision decide(LlmRequest request, java.util.List<ProviderStatus> providers) {
+    public Decision decide(LlmRequest request, java.util.function.Supplier<java.util.List<ProviderStatus>> providerStatuses) {
+        Generation generation = current.get();
+        java.util.List<ProviderStatus> providers = generation != null && generation.usesProviderStatus()
+                ? providerStatuses.get() : java.util.List.of();
         java.util.List<Object> facts = new java.util.ArrayList<>(providers.size() + 1);
         facts.add(request);
         facts.addAll(providers);
@@ -114,7 +117,7 @@ public final class RulesHolder {
                     serving == null ? "none" : serving.number());
             return false;
         }
-        install(compiled.kieBase(), sources.keySet());
+        install(compiled.kieBase(), sources);
         return true;
     }
 
@@ -148,7 +151,7 @@ public final class RulesHolder {
         } catch (IOException e) {
             return List.of(new RuleError(folder.resolve(fileName).toString(), 0, "cannot write the file: " + e.getMessage()));
         }
-        install(compiled.kieBase(), sources.keySet());
+        install(compiled.kieBase(), sources);
         fingerprint = fingerprint(); // the watcher must not rebuild what was just installed
         return List.of();
     }
@@ -204,10 +207,13 @@ public final class RulesHolder {
         return new Compiled(kieBase, List.copyOf(errors));
     }
 
-    private void install(KieBase kieBase, java.util.Set<String> fileNames) {
-        List<String> names = fileNames.stream().map(f -> displayPath(KIE_PATH + f)).toList();
+    private void install(KieBase kieBase, Map<String, byte[]> sources) {
+        List<String> names = sources.keySet().stream().map(f -> displayPath(KIE_PATH + f)).toList();
+        // Provider health facts are built and inserted per request only when some rule can match them.
+        boolean usesStatus = sources.values().stream()
+                .anyMatch(b -> new String(b, java.nio.charset.StandardCharsets.UTF_8).contains("ProviderStatus"));
         Generation previous = current.get();
-        Generation next = new Generation(previous == null ? 1 : previous.number() + 1, kieBase, names, Instant.now());
+        Generation next = new Generation(previous == null ? 1 : previous.number() + 1, kieBase, names, Instant.now(), usesStatus);
         current.set(next);
         lastErrors = List.of();
         LOG.info("Rules: generation {} serving {} file(s) from {}", next.number(), names.size(), folder);
