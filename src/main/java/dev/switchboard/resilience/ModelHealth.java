@@ -8,6 +8,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * What live traffic (and the active probe) says about each model: recent latencies, the last failure, the
@@ -15,6 +17,9 @@ import java.util.function.Function;
  * field writes per attempt, reads build snapshots for the status API and the rules.
  */
 public final class ModelHealth {
+    private static final Pattern GO_DURATION_PART =
+            Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|h|m|s)");
+
     /** Latency percentiles over the last this-many successful attempts. */
     public static final int LATENCY_WINDOW = 128;
 
@@ -83,7 +88,7 @@ public final class ModelHealth {
     private Duration resetOf(Function<String, String> header) {
         String go = header.apply("x-ratelimit-reset-requests");
         if (go != null) {
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|h|m|s)").matcher(go);
+            Matcher m = GO_DURATION_PART.matcher(go);
             double millis = 0;
             while (m.find()) {
                 double v = Double.parseDouble(m.group(1));
