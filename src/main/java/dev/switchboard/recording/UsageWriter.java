@@ -1,6 +1,6 @@
 package dev.switchboard.recording;
 
-import dev.switchboard.providers.Json;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -38,6 +38,7 @@ public final class UsageWriter implements AutoCloseable {
     private final BlockingQueue<UsageRecord> queue;
     private final ProducerTemplate producer;
     private final String jdbcUri;
+    private final ObjectMapper json = new ObjectMapper();
     private final Counter dropped;
     private final Counter written;
     private final Thread thread;
@@ -171,7 +172,7 @@ public final class UsageWriter implements AutoCloseable {
     private List<Object> values(UsageRecord r) {
         String attempts;
         try {
-            attempts = Json.MAPPER.writeValueAsString(r.attempts());
+            attempts = json.writeValueAsString(r.attempts());
         } catch (Exception e) {
             attempts = "[]";
         }
