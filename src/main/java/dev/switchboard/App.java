@@ -125,7 +125,7 @@ public final class App implements AutoCloseable {
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(metrics);
         new JvmThreadMetrics().bindTo(metrics);
-        breakers = new BreakerRegistry(s.breakerMinimumCalls(), s.breakerOpenWait());
+        breakers = new BreakerRegistry(s.breakerMinimumCalls(), s.breakerOpenWait(), s.trackedModels());
         resources.add(breakers::close);
         TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers.registry()).bindTo(metrics);
 
@@ -162,7 +162,7 @@ public final class App implements AutoCloseable {
         camel.getRegistry().bind(PlatformHttpConstants.PLATFORM_HTTP_ENGINE_NAME, engine);
 
         writer = new UsageWriter(camel.createProducerTemplate(), DATA_SOURCE, metrics, UsageWriter.DEFAULT_QUEUE_CAPACITY);
-        ModelHealth health = new ModelHealth(java.time.Clock.systemUTC());
+        ModelHealth health = new ModelHealth(java.time.Clock.systemUTC(), s.trackedModels());
         Agents agents = new Agents();
         // Unset: callers without an agent key are served with the simulator, and until the first agent exists
         // (a gateway nobody has an agent key for yet cannot demand one); after that, agents only.
@@ -175,7 +175,7 @@ public final class App implements AutoCloseable {
         BudgetLedger ledger = new BudgetLedger(java.time.Clock.systemUTC(), s.budgetAlertPercents(),
                 new AlertSink(alertProducer, DATA_SOURCE, s.env().get("SWITCHBOARD_ALERT_WEBHOOK")));
         PipelineRoutes pipeline = new PipelineRoutes(catalog::get, rules, adapters, breakers, health,
-                writer, new RequestMetrics(metrics), s.rulesPollMillis(), s.probeInterval(), agents, allowAnonymous, ledger);
+                writer, new RequestMetrics(metrics, name -> catalog.get().model(name).isPresent()), s.rulesPollMillis(), s.probeInterval(), agents, allowAnonymous, ledger);
         camel.addRoutes(pipeline);
         pipeline.addModelRoutes(camel);
         catalog.onChange((before, after) -> pipeline.addModelRoutes(camel, after));

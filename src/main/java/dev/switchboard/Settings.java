@@ -83,6 +83,18 @@ public record Settings(
                 Map.copyOf(env));
     }
 
+    /**
+     * How many models' breaker and health state is remembered ({@code SWITCHBOARD_TRACKED_MODELS}): callers name
+     * ad-hoc models, so beyond this the least recently used are forgotten.
+     */
+    public int trackedModels() {
+        int n = integer(env, "SWITCHBOARD_TRACKED_MODELS", BreakerRegistry.DEFAULT_AD_HOC_MODELS);
+        if (n < 1) {
+            throw new IllegalArgumentException("SWITCHBOARD_TRACKED_MODELS must be at least 1, got " + n);
+        }
+        return n;
+    }
+
     private static String get(Map<String, String> env, String name, String fallback) {
         String v = env.get(name);
         return v == null || v.isBlank() ? fallback : v.trim();

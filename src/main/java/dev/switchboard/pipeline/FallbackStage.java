@@ -14,6 +14,7 @@ import dev.switchboard.routing.Decision;
 import dev.switchboard.routing.FailedAttempt;
 import dev.switchboard.routing.RulesHolder;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
@@ -168,7 +169,7 @@ final class FallbackStage {
         health.begin(target.key());
         try {
             exchange.setVariable(ModelCall.REQUEST, call.translate(ctx, target, exchange));
-            producer.send(PipelineRoutes.modelEndpoint(target), exchange);
+            send(exchange, target);
             error = exchange.getException();
         } catch (ProviderFailure refusedBeforeCall) {
             exchange.setVariable(ModelCall.CALLED, Boolean.TRUE);
@@ -209,6 +210,31 @@ final class FallbackStage {
         ctx.attempts.add(new Attempt(target.name(), target.provider().id(), failure.failureClass().label(), millis,
                 failure.upstreamStatus(), waitMs));
         return Outcome.FAILED;
+    }
+
+    /**
+     * Sends the exchange to the target's route. A catalog model's route has its breaker inside; an ad-hoc model
+     * shares its provider's route, so its own breaker guards the call here, counting as the route's would: an
+     * exception is a failure, anything else a success, and a refused call is never prepared (read as an open breaker).
+     */
+    private void send(Exchange exchange, Target target) {
+        String endpoint = PipelineRoutes.modelEndpoint(target);
+        if (!PipelineRoutes.isAdHoc(target)) {
+            producer.send(endpoint, exchange);
+            return;
+        }
+        CircuitBreaker breaker = breakers.breaker(PipelineRoutes.breakerKey(target));
+        if (!breaker.tryAcquirePermission()) {
+            return;
+        }
+        long start = breaker.getCurrentTimestamp();
+        producer.send(endpoint, exchange);
+        long took = breaker.getCurrentTimestamp() - start;
+        if (exchange.getException() == null) {
+            breaker.onSuccess(took, breaker.getTimestampUnit());
+        } else {
+            breaker.onError(took, breaker.getTimestampUnit(), exchange.getException());
+        }
     }
 
     private static boolean anotherModelLeft(RequestContext ctx, int index) {

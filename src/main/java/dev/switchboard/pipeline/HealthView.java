@@ -12,6 +12,7 @@ import dev.switchboard.routing.ProviderStatus;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -68,15 +69,21 @@ public final class HealthView {
             }
             double errorRate = calls < MIN_CALLS_FOR_RATE ? 0 : 100.0 * failed / calls;
             long p50 = p50s.isEmpty() ? -1 : p50s.stream().sorted().toList().get(p50s.size() / 2);
-            // The active probe records on the provider's ad-hoc key: its last word counts when it was a failure.
-            boolean probeFailed = health.snapshot(PipelineRoutes.adHocKey(p.id()))
-                    .map(s -> s.lastErrorAt() != null && s.lastErrorAt().equals(s.lastSeen())).orElse(false);
-            statuses.add(new ProviderStatus(p.id(), open == 0 && errorRate < 50 && !probeFailed, errorRate, p50, open));
+            statuses.add(new ProviderStatus(p.id(), open == 0 && errorRate < 50 && !probeFailed(p), errorRate, p50, open));
         }
         return List.copyOf(statuses);
     }
 
-    /** The breaker keys of a provider's models (its catalog models served by it, and its ad-hoc route). */
+    /** The active probe records on the provider's ad-hoc key: its last word counts when it was a failure. */
+    private boolean probeFailed(ProviderSpec p) {
+        return health.snapshot(PipelineRoutes.adHocKey(p.id()))
+                .map(s -> s.lastErrorAt() != null && s.lastErrorAt().equals(s.lastSeen())).orElse(false);
+    }
+
+    /**
+     * The breaker keys of a provider's catalog models. Ad-hoc models are left out of the provider's health:
+     * any caller can name one that fails, and that must not mark the provider unhealthy for everyone.
+     */
     private static List<String> keysOf(Catalog cat, ProviderSpec p) {
         List<String> keys = new ArrayList<>();
         for (ModelSpec m : cat.models()) {
@@ -86,35 +93,49 @@ public final class HealthView {
                 }
             }
         }
-        keys.add(PipelineRoutes.adHocKey(p.id()));
         return keys;
     }
 
-    /** The status API's body: every provider and model with breaker, failure rate, last error, latency and headroom. */
+    /**
+     * The status API's body: every provider and catalog model with breaker, failure rate, last error, latency and
+     * headroom; per provider, the ad-hoc models whose breaker is not closed; and how many models' state is
+     * remembered against the bound.
+     */
     public ObjectNode statusJson() {
         Catalog cat = catalog.get();
         ObjectNode body = JsonNodeFactory.instance.objectNode();
+        Map<String, CircuitBreaker> adHoc = breakers.adHocBreakers();
+        body.putObject("trackedModels").put("adHocBreakers", adHoc.size()).put("healthEntries", health.size())
+                .put("limit", breakers.adHocLimit());
         ArrayNode providers = body.putArray("providers");
         List<ProviderStatus> statuses = compute();
         for (ProviderSpec p : cat.providers()) {
             ObjectNode item = providers.addObject();
-            item.put("id", p.id()).put("type", p.type()).put("enabled", p.enabled());
+            item.put("id", p.id()).put("type", p.type()).put("enabled", p.enabled()).put("probeFailed", probeFailed(p));
             statuses.stream().filter(s -> s.getProvider().equals(p.id())).findFirst().ifPresent(s ->
                     item.put("healthy", s.isHealthy()).put("errorRate", s.getErrorRate()).put("latencyP50Ms", s.getLatencyP50()));
             ArrayNode models = item.putArray("models");
             for (String key : keysOf(cat, p)) {
-                CircuitBreaker cb = breakers.breaker(key);
-                ObjectNode m = models.addObject();
-                m.put("id", key).put("breaker", cb.getState().name())
-                        .put("failureRate", Math.max(0, cb.getMetrics().getFailureRate()))
-                        .put("reopensInMs", breakers.untilReopen(key).toMillis());
-                health.snapshot(key).ifPresent(s -> m.put("lastError", s.lastError())
-                        .put("lastErrorAt", s.lastErrorAt() == null ? null : s.lastErrorAt().toString())
-                        .put("latencyP50Ms", s.latencyP50Ms()).put("latencyP95Ms", s.latencyP95Ms())
-                        .put("rateLimitRemaining", s.remainingRequests())
-                        .put("successes", s.successes()).put("failures", s.failures()));
+                addModel(models, key, breakers.breaker(key));
             }
+            ArrayNode troubled = item.putArray("adHocModels");
+            adHoc.entrySet().stream()
+                    .filter(e -> e.getKey().startsWith(p.id() + "/") && e.getValue().getState() != CircuitBreaker.State.CLOSED)
+                    .sorted(Map.Entry.comparingByKey())
+                    .forEach(e -> addModel(troubled, e.getKey(), e.getValue()));
         }
         return body;
+    }
+
+    private void addModel(ArrayNode models, String key, CircuitBreaker cb) {
+        ObjectNode m = models.addObject();
+        m.put("id", key).put("breaker", cb.getState().name())
+                .put("failureRate", Math.max(0, cb.getMetrics().getFailureRate()))
+                .put("reopensInMs", breakers.untilReopen(key).toMillis());
+        health.snapshot(key).ifPresent(s -> m.put("lastError", s.lastError())
+                .put("lastErrorAt", s.lastErrorAt() == null ? null : s.lastErrorAt().toString())
+                .put("latencyP50Ms", s.latencyP50Ms()).put("latencyP95Ms", s.latencyP95Ms())
+                .put("rateLimitRemaining", s.remainingRequests())
+                .put("successes", s.successes()).put("failures", s.failures()));
     }
 }

@@ -23,10 +23,14 @@ import org.apache.camel.builder.TemplatedRouteBuilder;
  * The request pipeline as Camel routes. Front doors (routes/*.yaml) end in {@code direct:chat},
  * {@code direct:embeddings} or {@code direct:models}; each reads as its stages: format → route → fallback
  * (which calls {@code direct:model-<id>}, one breaker-guarded route per model from the template
- * {@code call-model}) → respond → record.
+ * {@code call-model}; models the catalog does not list share one route per provider, from {@code call-ad-hoc-model},
+ * each guarded by a breaker of its own) → respond → record.
  */
 public final class PipelineRoutes extends RouteBuilder {
     static final String TEMPLATE = "call-model";
+    static final String AD_HOC_TEMPLATE = "call-ad-hoc-model";
+    private static final String UPSTREAM = "http://upstream?throwExceptionOnFailure=false&disableStreamCache=true&followRedirects=false"
+            + "&connectTimeout={{connectTimeout}}&responseTimeout={{firstByteTimeout}}&soTimeout={{firstByteTimeout}}";
 
     private final Supplier<Catalog> catalog;
     private final BreakerRegistry breakers;
@@ -99,10 +103,21 @@ public final class PipelineRoutes extends RouteBuilder {
                 .circuitBreaker()
                     .resilience4jConfiguration().circuitBreaker("{{breaker}}").end()
                     .process(call::prepare)
-                    .to("http://upstream?throwExceptionOnFailure=false&disableStreamCache=true&followRedirects=false"
-                            + "&connectTimeout={{connectTimeout}}&responseTimeout={{firstByteTimeout}}&soTimeout={{firstByteTimeout}}")
+                    .to(UPSTREAM)
                     .process(call::read)
                 .end();
+
+        // A provider's shared route for the models the catalog does not list: each such model has a breaker of
+        // its own, so the fallback stage guards the call (one route breaker would pause them all together).
+        routeTemplate(AD_HOC_TEMPLATE)
+                .templateParameter("key")
+                .templateParameter("connectTimeout")
+                .templateParameter("firstByteTimeout")
+                .from("direct:model-{{key}}")
+                .errorHandler(noErrorHandler())
+                .process(call::prepare)
+                .to(UPSTREAM)
+                .process(call::read);
 
         from("timer:rules-watch?delay=" + rulesPollMillis + "&period=" + rulesPollMillis).routeId("rules-watch")
                 .process(e -> rules.reloadIfChanged());
@@ -135,7 +150,10 @@ public final class PipelineRoutes extends RouteBuilder {
             }
         }
         for (ProviderSpec provider : cat.providers()) {
-            addModelRoute(context, adHocKey(provider.id()), ModelSpec.DEFAULT_CONNECT_TIMEOUT, ModelSpec.DEFAULT_FIRST_BYTE_TIMEOUT);
+            String key = adHocKey(provider.id());
+            if (context.getRoute("model-" + key) == null) {
+                templated(context, AD_HOC_TEMPLATE, key, ModelSpec.DEFAULT_CONNECT_TIMEOUT, ModelSpec.DEFAULT_FIRST_BYTE_TIMEOUT).add();
+            }
         }
     }
 
@@ -144,28 +162,43 @@ public final class PipelineRoutes extends RouteBuilder {
             return;
         }
         String breaker = "cb-" + key;
-        context.getRegistry().bind(breaker, breakers.breaker(key));
-        TemplatedRouteBuilder.builder(context, TEMPLATE)
+        context.getRegistry().bind(breaker, breakers.routeBreaker(key));
+        templated(context, TEMPLATE, key, connect, firstByte).parameter("breaker", breaker).add();
+    }
+
+    private static TemplatedRouteBuilder templated(CamelContext context, String template, String key, Duration connect, Duration firstByte) {
+        return TemplatedRouteBuilder.builder(context, template)
                 .routeId("model-" + key)
                 .parameter("key", key)
-                .parameter("breaker", breaker)
                 .parameter("connectTimeout", Long.toString(connect.toMillis()))
-                .parameter("firstByteTimeout", Long.toString(firstByte.toMillis()))
-                .add();
+                .parameter("firstByteTimeout", Long.toString(firstByte.toMillis()));
     }
 
     /** The route of a target: its model's own, or its provider's shared route for models the catalog does not list. */
     static String modelEndpoint(Target target) {
-        return "direct:model-" + breakerKey(target);
+        return "direct:model-" + (isAdHoc(target) ? adHocKey(target.provider().id()) : target.key());
     }
 
-    /** The name of a target's route, breaker and health entry. */
+    /** The name of a target's breaker and health entry: one per model, ad-hoc ones included. */
     static String breakerKey(Target target) {
         return target.key();
     }
 
-    /** Models the catalog does not list share one route (and breaker) per provider, so callers cannot mint routes. */
+    /** A model the catalog does not list: it shares its provider's route and has a breaker of its own. */
+    static boolean isAdHoc(Target target) {
+        return target.model() == null;
+    }
+
+    /**
+     * Models the catalog does not list share one route per provider, so callers cannot mint routes; the
+     * provider's active probe records its health under this key too.
+     */
     static String adHocKey(String provider) {
         return provider + ".adhoc";
+    }
+
+    /** The breaker and health key of an ad-hoc model: the id the caller asked for, on the provider that serves it. */
+    static String adHocModelKey(String provider, String upstreamId) {
+        return provider + "/" + upstreamId;
     }
 }

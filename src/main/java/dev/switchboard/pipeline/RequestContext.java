@@ -67,7 +67,8 @@ public final class RequestContext {
 
     /**
      * One deployment to try: of a catalog model, or an ad-hoc {@code provider/model-id} (then {@code model} is
-     * null). {@code key} names its route, breaker and health entry.
+     * null). {@code key} names its breaker and health entry, and a catalog model's route (ad-hoc models share
+     * their provider's route).
      */
     record Target(String name, ModelSpec model, ProviderSpec provider, String upstreamId, String key) {
     }

@@ -280,7 +280,8 @@ final class RouteStage {
                     throw GatewayError.modelNotFound("Provider '" + provider.id() + "' is not enabled (" + provider.disabledReason()
                             + "), so '" + name + "' cannot be called");
                 }
-                return new Target(name, null, serving, name.substring(slash + 1), PipelineRoutes.adHocKey(serving.id()));
+                String upstreamId = name.substring(slash + 1);
+                return new Target(name, null, serving, upstreamId, PipelineRoutes.adHocModelKey(serving.id(), upstreamId));
             }
         }
         throw GatewayError.modelNotFound("The model '" + name + "' does not exist in the catalog. GET /v1/models lists the models "

@@ -1,6 +1,9 @@
 package dev.switchboard.recording;
 
-/** Every metric the gateway publishes, in one place. Tags never hold request ids or user text. */
+/**
+ * Every metric the gateway publishes, in one place. Tags never hold request ids, user text or any other value a
+ * caller chooses: {@code model} is a catalog id, or {@code <provider>/adhoc} for every model the catalog does not list.
+ */
 public final class MetricNames {
     /** Requests answered; tags {@code model}, {@code provider}, {@code status}, {@code entry}, {@code operation}. */
     public static final String REQUESTS = "switchboard.requests";

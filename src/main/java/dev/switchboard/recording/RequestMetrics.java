@@ -4,18 +4,30 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.function.Predicate;
 
-/** Turns each finished request into Micrometer meters. Meters are cached by the registry per tag set. */
+/**
+ * Turns each finished request into Micrometer meters. Meters are cached by the registry per tag set, and every
+ * tag set is a series kept until restart, so no tag value comes from the caller: a model the catalog does not
+ * list (an ad-hoc {@code provider/model-id}) is counted in one bucket per provider, {@code <provider>/adhoc}.
+ * Its usage row keeps the real id.
+ */
 public final class RequestMetrics {
-    private final MeterRegistry registry;
+    /** The model label of every ad-hoc model of a provider: {@code openai/adhoc}. */
+    static final String AD_HOC_SUFFIX = "/adhoc";
 
-    public RequestMetrics(MeterRegistry registry) {
+    private final MeterRegistry registry;
+    private final Predicate<String> listed;
+
+    /** {@code listed} says whether a model name is a catalog id (bounded by the catalog, so fit for a label). */
+    public RequestMetrics(MeterRegistry registry, Predicate<String> listed) {
         this.registry = registry;
+        this.listed = listed;
     }
 
     public void record(UsageRecord r) {
-        String model = tagValue(r.model());
         String provider = tagValue(r.provider());
+        String model = modelLabel(r.model(), provider);
         Counter.builder(MetricNames.REQUESTS)
                 .tags("model", model, "provider", provider, "status", Integer.toString(r.status()),
                         "entry", tagValue(r.entry()), "operation", tagValue(r.operation()))
@@ -37,9 +49,14 @@ public final class RequestMetrics {
         }
         for (Attempt a : r.attempts()) {
             Counter.builder(MetricNames.ATTEMPTS)
-                    .tags("model", tagValue(a.model()), "provider", tagValue(a.provider()), "outcome", a.outcome())
+                    .tags("model", modelLabel(a.model(), tagValue(a.provider())), "provider", tagValue(a.provider()),
+                            "outcome", a.outcome())
                     .register(registry).increment();
         }
+    }
+
+    private String modelLabel(String model, String provider) {
+        return model == null || model.isEmpty() || listed.test(model) ? tagValue(model) : provider + AD_HOC_SUFFIX;
     }
 
     private static String tagValue(String v) {

@@ -1,5 +1,7 @@
 package dev.switchboard.resilience;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
@@ -14,8 +16,11 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * One Resilience4j circuit breaker per model, shared with Camel's {@code circuitBreaker} EIP by name so the
- * breaker the route uses is the one operators and tests can read.
+ * One Resilience4j circuit breaker per model. A catalog model's breaker lives in the registry, shared with its
+ * route's {@code circuitBreaker} EIP by name (and published as metrics). A model the catalog does not list
+ * (an ad-hoc {@code provider/model-id}, named by the caller) gets a breaker of its own outside the registry, in
+ * a bounded cache: callers can neither mint breaker metrics nor grow memory without limit, and one failing
+ * ad-hoc model never pauses another.
  */
 public final class BreakerRegistry {
     /** Resilience4j's default of 100 calls would let a dead model fail 100 requests before opening. */
@@ -24,8 +29,13 @@ public final class BreakerRegistry {
     public static final float DEFAULT_FAILURE_RATE_PERCENT = 50f;
     public static final Duration DEFAULT_OPEN_WAIT = Duration.ofSeconds(30);
     public static final int DEFAULT_HALF_OPEN_CALLS = 2;
+    /** Ad-hoc models whose breaker is remembered; the least recently used beyond this are forgotten. */
+    public static final int DEFAULT_AD_HOC_MODELS = 4096;
 
     private final CircuitBreakerRegistry registry;
+    private final CircuitBreakerConfig config;
+    private final Cache<String, CircuitBreaker> adHoc;
+    private final int adHocLimit;
     private final Duration openWait;
     private final Clock clock;
     /** When each open breaker opened: the earliest reopening is what a 503's Retry-After promises. */
@@ -37,14 +47,15 @@ public final class BreakerRegistry {
         return t;
     });
 
-    public BreakerRegistry(int minimumCalls, Duration openWait) {
-        this(minimumCalls, openWait, Clock.systemUTC());
+    public BreakerRegistry(int minimumCalls, Duration openWait, int adHocLimit) {
+        this(minimumCalls, openWait, adHocLimit, Clock.systemUTC());
     }
 
-    public BreakerRegistry(int minimumCalls, Duration openWait, Clock clock) {
+    public BreakerRegistry(int minimumCalls, Duration openWait, int adHocLimit, Clock clock) {
         this.openWait = openWait;
         this.clock = clock;
-        CircuitBreakerConfig config = CircuitBreakerConfig.custom()
+        this.adHocLimit = adHocLimit;
+        this.config = CircuitBreakerConfig.custom()
                 .minimumNumberOfCalls(minimumCalls)
                 .slidingWindowSize(Math.max(minimumCalls, DEFAULT_WINDOW_SIZE))
                 .failureRateThreshold(DEFAULT_FAILURE_RATE_PERCENT)
@@ -53,17 +64,49 @@ public final class BreakerRegistry {
                 .automaticTransitionFromOpenToHalfOpenEnabled(false)
                 .build();
         this.registry = CircuitBreakerRegistry.of(config);
-        registry.getEventPublisher().onEntryAdded(added -> added.getAddedEntry().getEventPublisher().onStateTransition(t -> {
+        registry.getEventPublisher().onEntryAdded(added -> watchOpening(added.getAddedEntry()));
+        // Evicted on the calling thread, so the cache never holds more than its bound, even for a moment.
+        this.adHoc = Caffeine.newBuilder().maximumSize(adHocLimit).executor(Runnable::run)
+                .<String, CircuitBreaker>evictionListener((name, cb, cause) -> {
+                    openedAt.remove(name);
+                    reopenAt.remove(name);
+                })
+                .build();
+    }
+
+    private void watchOpening(CircuitBreaker cb) {
+        cb.getEventPublisher().onStateTransition(t -> {
             if (t.getStateTransition().getToState() == CircuitBreaker.State.OPEN) {
                 openedAt.put(t.getCircuitBreakerName(), clock.instant());
             } else {
                 openedAt.remove(t.getCircuitBreakerName());
             }
-        }));
+        });
     }
 
-    public CircuitBreaker breaker(String name) {
+    /** The breaker a catalog model's route binds to its {@code circuitBreaker} EIP: kept, and published as metrics. */
+    public CircuitBreaker routeBreaker(String name) {
         return registry.circuitBreaker(name);
+    }
+
+    /** A model's breaker: its route's for a catalog model, else the ad-hoc model's own (made on first use). */
+    public CircuitBreaker breaker(String name) {
+        return registry.find(name).orElseGet(() -> adHoc.get(name, this::newAdHoc));
+    }
+
+    private CircuitBreaker newAdHoc(String name) {
+        CircuitBreaker cb = CircuitBreaker.of(name, config);
+        watchOpening(cb);
+        return cb;
+    }
+
+    /** The ad-hoc models' breakers remembered now, by name (never more than {@link #adHocLimit()}). */
+    public Map<String, CircuitBreaker> adHocBreakers() {
+        return Map.copyOf(adHoc.asMap());
+    }
+
+    public int adHocLimit() {
+        return adHocLimit;
     }
 
     /** How long until this breaker lets a probe call through; zero when it is not open. */

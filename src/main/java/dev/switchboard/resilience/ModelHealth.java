@@ -1,12 +1,12 @@
 package dev.switchboard.resilience;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -14,7 +14,8 @@ import java.util.regex.Pattern;
 /**
  * What live traffic (and the active probe) says about each model: recent latencies, the last failure, the
  * rate-limit headroom the provider reported. The passive half of the health monitor; updates are a few
- * field writes per attempt, reads build snapshots for the status API and the rules.
+ * field writes per attempt, reads build snapshots for the status API and the rules. Callers name ad-hoc models,
+ * so the entries are bounded: beyond {@code maxModels} the least used are forgotten (as if never seen).
  */
 public final class ModelHealth {
     private static final Pattern GO_DURATION_PART =
@@ -23,11 +24,22 @@ public final class ModelHealth {
     /** Latency percentiles over the last this-many successful attempts. */
     public static final int LATENCY_WINDOW = 128;
 
-    private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+    private final Cache<String, Entry> entries;
     private final Clock clock;
 
     public ModelHealth(Clock clock) {
+        this(clock, BreakerRegistry.DEFAULT_AD_HOC_MODELS);
+    }
+
+    public ModelHealth(Clock clock, int maxModels) {
         this.clock = clock;
+        // Evicted on the calling thread, so the bound holds at every moment.
+        this.entries = Caffeine.newBuilder().maximumSize(maxModels).executor(Runnable::run).build();
+    }
+
+    /** How many models have an entry now (at most the bound given at construction). */
+    public long size() {
+        return entries.estimatedSize();
     }
 
     /** A call starts: counted until {@link #end}, for least-busy balancing. */
@@ -36,11 +48,15 @@ public final class ModelHealth {
     }
 
     public void end(String model) {
-        entry(model).inFlight.decrementAndGet();
+        Entry e = entries.getIfPresent(model);
+        if (e != null) {
+            // An entry forgotten and made again during the call started from zero: never count below it.
+            e.inFlight.updateAndGet(n -> Math.max(0, n - 1));
+        }
     }
 
     public int inFlight(String model) {
-        Entry e = entries.get(model);
+        Entry e = entries.getIfPresent(model);
         return e == null ? 0 : e.inFlight.get();
     }
 
@@ -79,7 +95,7 @@ public final class ModelHealth {
 
     /** Until when the provider said this model has no requests left (learned from its headers); null when it has. */
     public Instant exhaustedUntil(String model) {
-        Entry e = entries.get(model);
+        Entry e = entries.getIfPresent(model);
         Instant until = e == null ? null : e.exhaustedUntil;
         return until != null && until.isAfter(clock.instant()) ? until : null;
     }
@@ -114,18 +130,18 @@ public final class ModelHealth {
     }
 
     public Optional<Snapshot> snapshot(String model) {
-        Entry e = entries.get(model);
+        Entry e = entries.getIfPresent(model);
         return e == null ? Optional.empty() : Optional.of(e.snapshot());
     }
 
     /** When the model last saw traffic (or a probe), if ever. */
     public Optional<Instant> lastSeen(String model) {
-        Entry e = entries.get(model);
+        Entry e = entries.getIfPresent(model);
         return e == null ? Optional.empty() : Optional.ofNullable(e.lastSeen);
     }
 
     private Entry entry(String model) {
-        return entries.computeIfAbsent(model, k -> new Entry());
+        return entries.get(model, k -> new Entry());
     }
 
     private static String first(Function<String, String> header, String... names) {

@@ -23,6 +23,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * model name:
  * <ul>
  *   <li>{@code faulty-429-bare}: 429 rate limit with no {@code retry-after}, {@code retry-after-ms} or reset header</li>
+ *   <li>{@code faulty-429-exhausted}: 429 as OpenAI sends it when no request is left: {@code retry-after: 1},
+ *       {@code x-ratelimit-remaining-requests: 0}, {@code x-ratelimit-reset-requests: 1s}</li>
  *   <li>{@code faulty-502}: 502 with a proxy's HTML page (no JSON error)</li>
  *   <li>{@code faulty-filter}: 400 {@code content_filter} error (Azure OpenAI's prompt filter)</li>
  *   <li>{@code faulty-recovers}: 503 the first time a prompt is seen, then a normal answer for the same prompt</li>
@@ -32,6 +34,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class FaultyProvider implements AutoCloseable {
     static final String RATE_LIMIT_WITHOUT_HINT = "faulty-429-bare";
+    static final String RATE_LIMIT_EXHAUSTED = "faulty-429-exhausted";
     static final String BAD_GATEWAY = "faulty-502";
     static final String CONTENT_FILTER = "faulty-filter";
     static final String RECOVERS = "faulty-recovers";
@@ -92,6 +95,12 @@ final class FaultyProvider implements AutoCloseable {
             switch (model) {
                 case RATE_LIMIT_WITHOUT_HINT -> send(ex, 429, "application/json",
                         error("Rate limit reached for requests", "requests", "rate_limit_exceeded"));
+                case RATE_LIMIT_EXHAUSTED -> {
+                    ex.getResponseHeaders().set("retry-after", "1");
+                    ex.getResponseHeaders().set("x-ratelimit-remaining-requests", "0");
+                    ex.getResponseHeaders().set("x-ratelimit-reset-requests", "1s");
+                    send(ex, 429, "application/json", error("Rate limit reached for requests", "requests", "rate_limit_exceeded"));
+                }
                 case BAD_GATEWAY -> send(ex, 502, "text/html", "<html><body><h1>502 Bad Gateway</h1></body></html>");
                 case CONTENT_FILTER -> send(ex, 400, "application/json", error("The response was filtered due to the prompt "
                         + "triggering the content management policy.", "invalid_request_error", "content_filter"));
