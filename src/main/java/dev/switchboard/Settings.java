@@ -85,7 +85,7 @@ public record Settings(
 
     /**
      * How many models' breaker and health state is remembered ({@code SWITCHBOARD_TRACKED_MODELS}): callers name
-     * ad-hoc models, so beyond this the least recently used are forgotten.
+     * ad-hoc models, so beyond this the least used are forgotten (Caffeine: by recency and frequency).
      */
     public int trackedModels() {
         int n = integer(env, "SWITCHBOARD_TRACKED_MODELS", BreakerRegistry.DEFAULT_AD_HOC_MODELS);

@@ -29,7 +29,7 @@ public final class BreakerRegistry {
     public static final float DEFAULT_FAILURE_RATE_PERCENT = 50f;
     public static final Duration DEFAULT_OPEN_WAIT = Duration.ofSeconds(30);
     public static final int DEFAULT_HALF_OPEN_CALLS = 2;
-    /** Ad-hoc models whose breaker is remembered; the least recently used beyond this are forgotten. */
+    /** Ad-hoc models whose breaker is remembered; the least used beyond this are forgotten. */
     public static final int DEFAULT_AD_HOC_MODELS = 4096;
 
     private final CircuitBreakerRegistry registry;
