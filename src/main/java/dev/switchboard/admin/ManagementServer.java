@@ -404,6 +404,10 @@ public final class ManagementServer implements AutoCloseable {
         for (RuleError e : rules.lastErrors()) {
             errors.addObject().put("file", e.file()).put("line", e.line()).put("message", e.message()).put("text", e.toString());
         }
+        ArrayNode failed = body.putArray("evaluationErrors");
+        for (var f : rules.failures()) {
+            failed.addObject().put("rule", f.rule()).put("error", f.error()).put("count", f.count()).put("lastAt", f.lastAt().toString());
+        }
         return body;
     }
 
