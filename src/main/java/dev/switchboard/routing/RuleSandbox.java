@@ -43,7 +43,7 @@ final class RuleSandbox {
     private static final String IO = "reaches files or the network";
     private static final String ENDLESS = "could run without end: a rule's action is straight-line code (no loops, functions, "
             + "classes or lambdas)";
-    private static final String ENGINE = "changes the rule engine's facts or schedule: a rule acts only through decision";
+    private static final String ENGINE = "changes the rule engine's facts, queries or schedule: a rule acts only through decision";
     private static final String SLOW = "could run for minutes on a caller's text (regular expressions, repeated text): "
             + "compare with ==, in, contains, str[startsWith] or str[endsWith]";
     private static final String QUALIFIED = "is part of a fully-qualified class name: use the imported short name";
@@ -54,6 +54,13 @@ final class RuleSandbox {
     /** The top-level packages of the JDK and of every jar the gateway ships (all class names start with one). */
     private static final Set<String> PACKAGE_ROOTS = Set.of(
             "java", "javax", "jdk", "sun", "com", "org", "io", "net", "kotlin", "jakarta", "de", "dev");
+    /**
+     * The classes whose static members ({@code Math.min}, {@code List.of}, {@code Integer.MAX_VALUE}) rules may use:
+     * whatever else the compilers import by themselves stays out of reach.
+     */
+    private static final Set<String> STATIC_TYPES = Set.of("LlmRequest", "ProviderStatus", "FailedAttempt", "Decision", "Verdict",
+            "List", "Map", "Set", "Collection", "Math", "String", "Integer", "Long", "Double", "Float", "Short", "Byte", "Boolean",
+            "Character");
     /** {@code a.b.C}: a lower-case name followed, after dots, by a capitalised one reads as a class name. */
     private static final Pattern CAPITALISED = Pattern.compile("[A-Z].*");
 
@@ -89,7 +96,7 @@ final class RuleSandbox {
             m.put(s, ENDLESS);
         }
         for (String s : List.of("drools", "kcontext", "insert", "insertLogical", "modify", "update", "retract", "delete", "declare",
-                "eval", "timer", "calendars", "duration", "window", "entry", "unit")) {
+                "eval", "query", "timer", "calendars", "duration", "window", "entry", "unit")) {
             m.put(s, ENGINE);
         }
         for (String s : List.of("matches", "soundslike", "replaceAll", "replaceFirst", "split", "Pattern", "repeat", "indent", "format",
@@ -152,7 +159,16 @@ final class RuleSandbox {
             report.refuse(t.line(), "'" + t.text() + "' is not allowed: it " + why);
         } else if (PACKAGE_ROOTS.contains(t.text()) || startsQualifiedName(tokens, i)) {
             report.refuse(t.line(), "'" + t.text() + "' " + QUALIFIED);
+        } else if (isStaticAccess(tokens, i) && !STATIC_TYPES.contains(t.text())) {
+            report.refuse(t.line(), "'" + t.text() + ".' is not allowed: rules may use static members of only "
+                    + new java.util.TreeSet<>(STATIC_TYPES));
         }
+    }
+
+    /** {@code Type.member}: a capitalised name, not itself after a dot, followed by a dot and a name. */
+    private static boolean isStaticAccess(List<Token> tokens, int i) {
+        return CAPITALISED.matcher(tokens.get(i).text()).matches() && (i == 0 || !tokens.get(i - 1).is("."))
+                && i + 2 < tokens.size() && tokens.get(i + 1).is(".") && tokens.get(i + 2).kind() == Kind.IDENT;
     }
 
     /** {@code pkg.sub.Type}: a lower-case name, not itself after a dot, whose dotted chain reaches a capitalised name. */

@@ -46,7 +46,7 @@ class RuleSandboxTest {
                     ProviderStatus(provider == "openai", errorRate < 50.0)
                 then
                     decision.route("gpt-4o", "quality");
-                    decision.set("max_tokens", Math.min(100, $r.getEstimatedTokens()));
+                    decision.set("max_tokens", Math.min(Integer.MAX_VALUE, $r.getEstimatedTokens()));
                     decision.set("stop", List.of("a", "b"));
                     decision.tag("System.exit " + $r.getModel().toUpperCase());
                     if ($r.getTags().isEmpty()) { throw new IllegalStateException("no tags"); }
@@ -72,6 +72,7 @@ class RuleSandboxTest {
             "java.util.List.of().forEach(x -> { });               | '->' (a lambda or method reference)",
             "decision.tag(new IllegalStateException() { public String toString() { return \"\"; } }.toString()); | an anonymous class",
             "decision.tag(ab.cd.Evil.run());                      | 'ab' is part of a fully-qualified class name",
+            "decision.tag(KieServices.Factory.get().toString());  | 'KieServices.' is not allowed",
             "decision.tag(\"a\\u0022 + Runtime.getRuntime() + \\u0022\"); | '\\u' escapes are not allowed",
     })
     void should_refuse_an_action_that_reaches_beyond_the_rules_with_file_and_line(String action, String expected) {
@@ -86,7 +87,7 @@ class RuleSandboxTest {
     @ValueSource(strings = {
             "import java.io.File", "import java.lang.Runtime", "import static java.lang.Runtime.getRuntime", "import java.util.*",
             "import function java.lang.System.exit", "global java.lang.Runtime decision", "global dev.switchboard.routing.Decision other",
-            "function int f(int n) { return n; }", "declare Evil end",
+            "function int f(int n) { return n; }", "declare Evil end", "query endless(int n) endless(n + 1;) end",
     })
     void should_refuse_imports_globals_and_declarations_outside_the_allow_list(String line) {
         String drl = "package rules\n" + line + "\n";
