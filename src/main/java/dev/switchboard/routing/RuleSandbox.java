@@ -61,6 +61,14 @@ final class RuleSandbox {
     private static final Set<String> STATIC_TYPES = Set.of("LlmRequest", "ProviderStatus", "FailedAttempt", "Decision", "Verdict",
             "List", "Map", "Set", "Collection", "Math", "String", "Integer", "Long", "Double", "Float", "Short", "Byte", "Boolean",
             "Character");
+    /**
+     * Names that may be followed by {@code (} without a receiver: statements, DRL's conditional elements and
+     * operators, accumulate functions. Any other bare call would reach a function, an engine macro or a method
+     * Drools generates for the rule itself (its consequence, which could then call itself without end).
+     */
+    private static final Set<String> BARE_CALLS = Set.of("if", "switch", "catch", "return", "throw", "assert", "not", "exists",
+            "forall", "accumulate", "collect", "and", "or", "in", "init", "action", "reverse", "result", "count", "sum", "min", "max",
+            "average", "collectList", "collectSet", "salience", "enabled", "contains", "memberOf", "excludes");
     /** {@code a.b.C}: a lower-case name followed, after dots, by a capitalised one reads as a class name. */
     private static final Pattern CAPITALISED = Pattern.compile("[A-Z].*");
 
@@ -159,10 +167,20 @@ final class RuleSandbox {
             report.refuse(t.line(), "'" + t.text() + "' is not allowed: it " + why);
         } else if (PACKAGE_ROOTS.contains(t.text()) || startsQualifiedName(tokens, i)) {
             report.refuse(t.line(), "'" + t.text() + "' " + QUALIFIED);
+        } else if (isBareCall(tokens, i) && !BARE_CALLS.contains(t.text())) {
+            report.refuse(t.line(), "'" + t.text() + "(...)' is not allowed: rules call methods only on a value or fact "
+                    + "(decision.route(...), $r.getModel())");
         } else if (isStaticAccess(tokens, i) && !STATIC_TYPES.contains(t.text())) {
             report.refuse(t.line(), "'" + t.text() + ".' is not allowed: rules may use static members of only "
                     + new java.util.TreeSet<>(STATIC_TYPES));
         }
+    }
+
+    /** {@code name(}: a lower-case name called without a receiver (not after a dot, {@code new} or an annotation's {@code @}). */
+    private static boolean isBareCall(List<Token> tokens, int i) {
+        Token before = i > 0 ? tokens.get(i - 1) : null;
+        return !CAPITALISED.matcher(tokens.get(i).text()).matches() && i + 1 < tokens.size() && tokens.get(i + 1).is("(")
+                && (before == null || !(before.is(".") || before.is("new") || before.is("@")));
     }
 
     /** {@code Type.member}: a capitalised name, not itself after a dot, followed by a dot and a name. */

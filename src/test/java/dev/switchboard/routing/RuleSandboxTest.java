@@ -43,13 +43,14 @@ class RuleSandboxTest {
                 rule "Everything allowed" salience 10 activation-group "route" dialect "mvel"
                 when
                     $r : LlmRequest(model in ("a", "b"), estimatedTokens > 8000 || tags contains "x", metadata["team"] == "y")
-                    ProviderStatus(provider == "openai", errorRate < 50.0)
+                    ProviderStatus(provider == "openai", errorRate < 50.0, provider not in ("a"))
+                    not (ProviderStatus(provider == "x") or ProviderStatus(provider == "y"))
                 then
                     decision.route("gpt-4o", "quality");
                     decision.set("max_tokens", Math.min(Integer.MAX_VALUE, $r.getEstimatedTokens()));
                     decision.set("stop", List.of("a", "b"));
                     decision.tag("System.exit " + $r.getModel().toUpperCase());
-                    if ($r.getTags().isEmpty()) { throw new IllegalStateException("no tags"); }
+                    if ($r.getTags().isEmpty()) { throw new IllegalStateException("no tags"); } else if (true) { return; }
                 end
                 """;
         assertEquals(List.of(), RuleSandbox.check("ok.drl", drl));
@@ -73,6 +74,7 @@ class RuleSandboxTest {
             "decision.tag(new IllegalStateException() { public String toString() { return \"\"; } }.toString()); | an anonymous class",
             "decision.tag(ab.cd.Evil.run());                      | 'ab' is part of a fully-qualified class name",
             "decision.tag(KieServices.Factory.get().toString());  | 'KieServices.' is not allowed",
+            "defaultConsequence(null, $r); defaultConsequence(null, $r); | 'defaultConsequence(...)' is not allowed",
             "decision.tag(\"a\\u0022 + Runtime.getRuntime() + \\u0022\"); | '\\u' escapes are not allowed",
     })
     void should_refuse_an_action_that_reaches_beyond_the_rules_with_file_and_line(String action, String expected) {
