@@ -69,6 +69,8 @@ final class RuleSandbox {
     private static final Set<String> BARE_CALLS = Set.of("if", "switch", "catch", "return", "throw", "assert", "not", "exists",
             "forall", "accumulate", "collect", "and", "or", "in", "init", "action", "reverse", "result", "count", "sum", "min", "max",
             "average", "collectList", "collectSet", "salience", "enabled", "contains", "memberOf", "excludes");
+    /** Drools names what it generates for a rule with a double underscore ({@code $r__Handle__}). */
+    private static final String GENERATED_NAME_MARK = "__";
     /** {@code a.b.C}: a lower-case name followed, after dots, by a capitalised one reads as a class name. */
     private static final Pattern CAPITALISED = Pattern.compile("[A-Z].*");
 
@@ -154,6 +156,8 @@ final class RuleSandbox {
                 checkNew(tokens, i, report);
             } else if (t.is("->") || t.is("::")) {
                 report.refuse(t.line(), "'" + t.text() + "' (a lambda or method reference) " + ENDLESS);
+            } else if (t.is("~")) {
+                report.refuse(t.line(), "'~' (MVEL's ~= regular expression match) " + SLOW);
             } else if (t.kind() == Kind.IDENT) {
                 checkName(tokens, i, report);
             }
@@ -165,6 +169,8 @@ final class RuleSandbox {
         String why = DENIED.get(t.text());
         if (why != null) {
             report.refuse(t.line(), "'" + t.text() + "' is not allowed: it " + why);
+        } else if (t.text().contains(GENERATED_NAME_MARK)) {
+            report.refuse(t.line(), "'" + t.text() + "' is not allowed: it is a name Drools generates (a fact handle) and reaches the engine");
         } else if (PACKAGE_ROOTS.contains(t.text()) || startsQualifiedName(tokens, i)) {
             report.refuse(t.line(), "'" + t.text() + "' " + QUALIFIED);
         } else if (isBareCall(tokens, i) && !BARE_CALLS.contains(t.text())) {

@@ -75,6 +75,8 @@ class RuleSandboxTest {
             "decision.tag(ab.cd.Evil.run());                      | 'ab' is part of a fully-qualified class name",
             "decision.tag(KieServices.Factory.get().toString());  | 'KieServices.' is not allowed",
             "defaultConsequence(null, $r); defaultConsequence(null, $r); | 'defaultConsequence(...)' is not allowed",
+            "decision.tag(\"\" + $r__Handle__.getObject());      | '$r__Handle__' is not allowed",
+            "if ($r.getModel() ~= \"(a+)+b\") { decision.tag(\"x\"); } | '~' (MVEL's ~= regular expression match)",
             "decision.tag(\"a\\u0022 + Runtime.getRuntime() + \\u0022\"); | '\\u' escapes are not allowed",
     })
     void should_refuse_an_action_that_reaches_beyond_the_rules_with_file_and_line(String action, String expected) {
