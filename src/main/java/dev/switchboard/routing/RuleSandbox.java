@@ -46,6 +46,8 @@ final class RuleSandbox {
     private static final String ENGINE = "changes the rule engine's facts, queries or schedule: a rule acts only through decision";
     private static final String SLOW = "could run for minutes on a caller's text (regular expressions, repeated text): "
             + "compare with ==, in, contains, str[startsWith] or str[endsWith]";
+    private static final String SELF = "refers to the engine's own objects: name a fact's fields instead "
+            + "(LlmRequest(tags contains \"vip\"))";
     private static final String QUALIFIED = "is part of a fully-qualified class name: use the imported short name";
 
     /** Identifiers refused wherever they appear outside comments and strings, each with why. */
@@ -71,7 +73,7 @@ final class RuleSandbox {
             "average", "collectList", "collectSet", "salience", "enabled", "contains", "memberOf", "excludes");
     /** Drools names what it generates for a rule with a double underscore ({@code $r__Handle__}). */
     private static final String GENERATED_NAME_MARK = "__";
-    /** {@code a.b.C}: a lower-case name followed, after dots, by a capitalised one reads as a class name. */
+    /** A class name, by Java's convention (a package or member name is lower-case). */
     private static final Pattern CAPITALISED = Pattern.compile("[A-Z].*");
 
     private RuleSandbox() {
@@ -101,9 +103,11 @@ final class RuleSandbox {
                 "RandomAccessFile", "Socket", "ServerSocket", "DatagramSocket", "URL", "URI", "HttpClient", "InetAddress")) {
             m.put(s, IO);
         }
-        for (String s : List.of("while", "for", "do", "foreach", "until", "function", "def", "interface", "enum", "record", "this", "super",
-                "goto")) {
+        for (String s : List.of("while", "for", "do", "foreach", "until", "function", "def", "interface", "enum", "record", "goto")) {
             m.put(s, ENDLESS);
+        }
+        for (String s : List.of("this", "super")) {
+            m.put(s, SELF);
         }
         for (String s : List.of("drools", "kcontext", "insert", "insertLogical", "modify", "update", "retract", "delete", "declare",
                 "eval", "query", "timer", "calendars", "duration", "window", "entry", "unit")) {
