@@ -80,8 +80,11 @@ final class ConfigStore {
         }
     }
 
-    /** A new version from a whole document; invalid → 400 with the path of the mistake, nothing applied. */
-    synchronized ObjectNode apply(String document, String author, String comment) {
+    /**
+     * A new version from a whole document; invalid → 400 with the path of the mistake, a non-admin's change of
+     * the providers' keys or base URLs → 403 naming the field ({@link ProviderKeyGuard}); either way nothing applied.
+     */
+    synchronized ObjectNode apply(String document, AccessControl.Principal who, String comment) {
         Catalog compiled;
         try {
             compiled = compile.apply(document);
@@ -90,6 +93,10 @@ final class ConfigStore {
                     "Catalog refused, nothing applied: " + e.getMessage());
         }
         String before = document(latestVersion());
+        if (!who.role().allows(AccessControl.Role.ADMIN)) {
+            ProviderKeyGuard.requireAdminFor(before, document);
+        }
+        String author = who.name();
         int version = latestVersion() + 1;
         insert(version, document, author, comment, LineDiff.unified(before, document));
         swapIn(compiled);
@@ -97,12 +104,12 @@ final class ConfigStore {
         return summary(version, author, comment);
     }
 
-    ObjectNode rollback(int version, String author) {
+    ObjectNode rollback(int version, AccessControl.Principal who) {
         String document = document(version);
         if (document == null) {
             throw new GatewayError(404, "invalid_request_error", "version_not_found", "version", "No catalog version " + version);
         }
-        return apply(document, author, "rollback to version " + version);
+        return apply(document, who, "rollback to version " + version);
     }
 
     String export() {

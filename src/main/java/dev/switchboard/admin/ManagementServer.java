@@ -169,9 +169,9 @@ public final class ManagementServer implements AutoCloseable {
             return null;
         }), false);
         router.post("/admin/api/config/import").handler(requires(Role.EDITOR)).blockingHandler(ctx -> configCall(ctx, "config.import",
-                () -> config.apply(ctx.body().asString(), principalName(ctx), ctx.request().getParam("comment"))), false);
+                () -> config.apply(ctx.body().asString(), ctx.get(PRINCIPAL), ctx.request().getParam("comment"))), false);
         router.post("/admin/api/config/versions/:n/rollback").handler(requires(Role.EDITOR)).blockingHandler(ctx -> configCall(ctx,
-                "config.rollback", () -> config.rollback(intPath(ctx), principalName(ctx))), false);
+                "config.rollback", () -> config.rollback(intPath(ctx), ctx.get(PRINCIPAL))), false);
         router.get("/admin/api/catalog/:section").blockingHandler(ctx -> configCall(ctx, null, () -> resources.list(ctx.pathParam("section"),
                 Math.max(1, Math.min(MAX_PAGE, intParam(ctx, "limit", 50))), Math.max(0, intParam(ctx, "offset", 0)))), false);
         router.get("/admin/api/catalog/:section/:id").blockingHandler(ctx -> configCall(ctx, null, () -> {
@@ -179,9 +179,9 @@ public final class ManagementServer implements AutoCloseable {
             return null;
         }), false);
         router.put("/admin/api/catalog/:section/:id").handler(requires(Role.EDITOR)).blockingHandler(ctx -> configCall(ctx, "catalog.put",
-                () -> resources.put(ctx.pathParam("section"), ctx.pathParam("id"), body(ctx), principalName(ctx), ctx.request().getParam("comment"))), false);
+                () -> resources.put(ctx.pathParam("section"), ctx.pathParam("id"), body(ctx), ctx.get(PRINCIPAL), ctx.request().getParam("comment"))), false);
         router.delete("/admin/api/catalog/:section/:id").handler(requires(Role.EDITOR)).blockingHandler(ctx -> configCall(ctx, "catalog.delete",
-                () -> resources.delete(ctx.pathParam("section"), ctx.pathParam("id"), principalName(ctx), ctx.request().getParam("comment"))), false);
+                () -> resources.delete(ctx.pathParam("section"), ctx.pathParam("id"), ctx.get(PRINCIPAL), ctx.request().getParam("comment"))), false);
         router.get("/admin/api/alerts").blockingHandler(ctx -> page(ctx, "budget_alert"), false);
         router.get("/admin/api/rules-versions").blockingHandler(ctx -> page(ctx, "rule_version"), false);
         router.route().last().handler(ctx -> json(ctx, 404, ErrorBodies.openAi(
@@ -279,11 +279,6 @@ public final class ManagementServer implements AutoCloseable {
         } catch (NumberFormatException e) {
             throw GatewayError.badRequest("version", "the version is a whole number");
         }
-    }
-
-    private static String principalName(RoutingContext ctx) {
-        AccessControl.Principal p = ctx.get(PRINCIPAL);
-        return p.name();
     }
 
     private static JsonNode body(RoutingContext ctx) {
@@ -408,6 +403,10 @@ public final class ManagementServer implements AutoCloseable {
         ArrayNode errors = body.putArray("lastErrors");
         for (RuleError e : rules.lastErrors()) {
             errors.addObject().put("file", e.file()).put("line", e.line()).put("message", e.message()).put("text", e.toString());
+        }
+        ArrayNode failed = body.putArray("evaluationErrors");
+        for (var f : rules.failures()) {
+            failed.addObject().put("rule", f.rule()).put("error", f.error()).put("count", f.count()).put("lastAt", f.lastAt().toString());
         }
         return body;
     }
