@@ -12,6 +12,7 @@ import dev.switchboard.catalog.CatalogLoader.SimulatorMode;
 import dev.switchboard.catalog.ProviderSpec;
 import dev.switchboard.pipeline.PipelineRoutes;
 import dev.switchboard.providers.Adapters;
+import dev.switchboard.quality.QualityEvaluation;
 import dev.switchboard.admin.AlertSink;
 import dev.switchboard.recording.BudgetLedger;
 import dev.switchboard.recording.RequestMetrics;
@@ -98,6 +99,7 @@ public final class App implements AutoCloseable {
         database = new Database(s.dbUrl(), s.dbUser(), s.dbPassword());
         database.execute(UsageWriter.ddl());
         ManagementServer.ddl().forEach(database::execute);
+        QualityEvaluation.ddl().forEach(database::execute);
         resources.add(database::shutdown);
         LOG.info("Database: {} ready (usage records)", redactUrl(s.dbUrl()));
 
@@ -174,9 +176,12 @@ public final class App implements AutoCloseable {
         ProducerTemplate alertProducer = camel.createProducerTemplate();
         BudgetLedger ledger = new BudgetLedger(java.time.Clock.systemUTC(), s.budgetAlertPercents(),
                 new AlertSink(alertProducer, DATA_SOURCE, s.env().get("SWITCHBOARD_ALERT_WEBHOOK")));
+        QualityEvaluation quality = new QualityEvaluation(camel.createProducerTemplate(), DATA_SOURCE, java.time.Clock.systemUTC(),
+                s.qualityRefresh());
+        rules.modelStats(quality.scores()::modelStats);
         PipelineRoutes pipeline = new PipelineRoutes(catalog::get, rules, adapters, breakers, health,
                 writer, new RequestMetrics(metrics, name -> catalog.get().model(name).isPresent()), s.rulesPollMillis(),
-                s.probeInterval(), agents, allowAnonymous, ledger);
+                s.probeInterval(), agents, allowAnonymous, ledger, quality);
         camel.addRoutes(pipeline);
         pipeline.addModelRoutes(camel);
         catalog.onChange((before, after) -> pipeline.addModelRoutes(camel, after));
@@ -188,6 +193,8 @@ public final class App implements AutoCloseable {
         writer.start();
         resources.add(writer);
         resources.add(camel::stop);
+        // Closed before Camel: the last queued checks are written through camel-jdbc.
+        resources.add(quality);
 
         ProducerTemplate admin = camel.createProducerTemplate();
         management = new ManagementServer(vertx, metrics, rules, catalog, adapters, breakers, writer, admin, DATA_SOURCE, s.adminToken(),
@@ -195,6 +202,7 @@ public final class App implements AutoCloseable {
                 SecretBox.open(s.env().get(SecretBox.MASTER_KEY_ENV), SecretBox.defaultKeyFile(s.dataDir())), agents,
                 document -> catalogLoader.parse(document, s.simulatorMode(), simulatorUrl, "catalog"), CatalogLoader.sourceText(s.catalogFile()))
                 .ruleTester(pipeline.ruleTester(camel))
+                .quality(quality)
                 .start(s.managementHost(), s.managementPort());
         resources.add(management);
 

@@ -2,6 +2,7 @@ package dev.switchboard;
 
 import dev.switchboard.catalog.CatalogLoader.SimulatorMode;
 import dev.switchboard.catalog.ChainSpec;
+import dev.switchboard.quality.QualityEvaluation;
 import dev.switchboard.resilience.BreakerRegistry;
 import dev.switchboard.simulator.Simulation;
 import java.nio.file.Path;
@@ -94,6 +95,18 @@ public record Settings(
         }
         return n;
     }
+
+    /** How often the quality scores are recomputed ({@code SWITCHBOARD_QUALITY_REFRESH_MS}, default 5 minutes). */
+    public Duration qualityRefresh() {
+        int ms = integer(env, "SWITCHBOARD_QUALITY_REFRESH_MS", (int) QualityEvaluation.DEFAULT_REFRESH.toMillis());
+        if (ms < MIN_QUALITY_REFRESH_MS) {
+            throw new IllegalArgumentException("SWITCHBOARD_QUALITY_REFRESH_MS must be at least " + MIN_QUALITY_REFRESH_MS + ", got " + ms);
+        }
+        return Duration.ofMillis(ms);
+    }
+
+    /** Below this the scores' queries would run back to back. */
+    private static final int MIN_QUALITY_REFRESH_MS = 100;
 
     private static String get(Map<String, String> env, String name, String fallback) {
         String v = env.get(name);

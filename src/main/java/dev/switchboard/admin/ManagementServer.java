@@ -64,6 +64,7 @@ public final class ManagementServer implements AutoCloseable {
     private java.util.function.Function<JsonNode, ObjectNode> ruleTester = body -> {
         throw new IllegalStateException("no rule tester wired");
     };
+    private dev.switchboard.quality.QualityEvaluation quality;
     private HttpServer server;
 
     public ManagementServer(Vertx vertx, PrometheusMeterRegistry metrics, RulesHolder rules, CatalogHolder catalog,
@@ -99,6 +100,12 @@ public final class ManagementServer implements AutoCloseable {
         return all;
     }
 
+    /** Quality scores per model and task type, and each request's checks and feedback. */
+    public ManagementServer quality(dev.switchboard.quality.QualityEvaluation evaluation) {
+        this.quality = evaluation;
+        return this;
+    }
+
     /** Runs the rules on a sample request without calling a provider (wired by the pipeline). */
     public ManagementServer ruleTester(java.util.function.Function<JsonNode, ObjectNode> tester) {
         this.ruleTester = tester;
@@ -129,6 +136,9 @@ public final class ManagementServer implements AutoCloseable {
         router.get("/admin/api/providers").handler(ctx -> json(ctx, 200, providers()));
         router.get("/admin/api/providers/status").handler(ctx -> json(ctx, 200, providerStatus.get()));
         router.get("/admin/api/usage").blockingHandler(this::usage, false);
+        // Before any /admin/api/analytics/:report route: this report is served from memory, not queried.
+        router.get("/admin/api/analytics/quality").handler(ctx -> json(ctx, 200, quality.scores().json()));
+        router.get("/admin/api/analytics/quality/requests/:id").blockingHandler(this::requestQuality, false);
         router.post("/admin/api/providers").handler(requires(Role.ADMIN)).blockingHandler(this::addProvider, false);
         router.get("/admin/api/agents").handler(ctx -> json(ctx, 200, agentStore.list(Math.max(1, Math.min(MAX_PAGE, intParam(ctx, "limit", 50))),
                 Math.max(0, intParam(ctx, "offset", 0)))));
@@ -480,6 +490,21 @@ public final class ManagementServer implements AutoCloseable {
             });
         }
         json(ctx, 200, body);
+    }
+
+    private void requestQuality(RoutingContext ctx) {
+        String id = ctx.pathParam("id");
+        java.util.Optional<ObjectNode> found;
+        try {
+            found = quality.request(id);
+        } catch (RuntimeException e) {
+            json(ctx, 503, ErrorBodies.openAi("The usage database is unavailable; try again shortly", "service_unavailable", null,
+                    "database_unavailable"));
+            return;
+        }
+        found.ifPresentOrElse(body -> json(ctx, 200, body), () -> json(ctx, 404, ErrorBodies.openAi("No quality checks for "
+                + "request '" + id + "' (yet): they are stored shortly after an answer, and only for answered chat requests",
+                "invalid_request_error", "id", "not_found")));
     }
 
     private static int intParam(RoutingContext ctx, String name, int fallback) {

@@ -152,6 +152,15 @@ final class FormatStage {
         begin(exchange, "models");
     }
 
+    /** Feedback on an answer: its caller is known the same way as a chat request's; the JSON body is kept for the feedback stage. */
+    void feedback(Exchange exchange) {
+        RequestContext ctx = begin(exchange, "feedback");
+        exchange.setVariable(FEEDBACK_BODY, parse(exchange, ctx));
+    }
+
+    /** The exchange variable holding a feedback request's parsed body. */
+    static final String FEEDBACK_BODY = "sbFeedbackBody";
+
     private ObjectNode parse(Exchange exchange, RequestContext ctx) {
         Message in = exchange.getMessage();
         caller(in, ctx);
@@ -293,6 +302,7 @@ final class FormatStage {
             throw GatewayError.badRequest("x-switchboard-task-type", "x-switchboard-task-type must be one of "
                     + LlmRequest.TASK_TYPES.stream().sorted().toList() + ", got '" + taskType + "'");
         }
+        ctx.taskType = taskType;
         if (!LlmRequest.USER_TIERS.contains(tier)) {
             throw GatewayError.badRequest("x-switchboard-user-tier", "x-switchboard-user-tier must be one of "
                     + LlmRequest.USER_TIERS.stream().sorted().toList() + ", got '" + tier + "'");

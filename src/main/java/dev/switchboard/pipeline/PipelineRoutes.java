@@ -5,6 +5,7 @@ import dev.switchboard.catalog.ModelSpec;
 import dev.switchboard.catalog.ProviderSpec;
 import dev.switchboard.pipeline.RequestContext.Target;
 import dev.switchboard.providers.Adapters;
+import dev.switchboard.quality.QualityEvaluation;
 import dev.switchboard.recording.RequestMetrics;
 import dev.switchboard.recording.UsageWriter;
 import dev.switchboard.resilience.BreakerRegistry;
@@ -24,7 +25,7 @@ import org.apache.camel.builder.TemplatedRouteBuilder;
  * {@code direct:embeddings} or {@code direct:models}; each reads as its stages: format → route → fallback
  * (which calls {@code direct:model-<id>}, one breaker-guarded route per model from the template
  * {@code call-model}; models the catalog does not list share one route per provider, from {@code call-ad-hoc-model},
- * each guarded by a breaker of its own) → respond → record.
+ * each guarded by a breaker of its own) → respond → record. {@code direct:feedback} takes an agent's rating of an answer.
  */
 public final class PipelineRoutes extends RouteBuilder {
     static final String TEMPLATE = "call-model";
@@ -38,6 +39,8 @@ public final class PipelineRoutes extends RouteBuilder {
     private final RouteStage route;
     private final ModelCall call;
     private final RespondStage respond;
+    private final FeedbackStage feedback;
+    private final QualityEvaluation quality;
     private final ModelHealth health;
     private final HealthView healthView;
     private final HealthProbe probe;
@@ -48,7 +51,7 @@ public final class PipelineRoutes extends RouteBuilder {
     public PipelineRoutes(Supplier<Catalog> catalog, RulesHolder rules, Adapters adapters, BreakerRegistry breakers,
                           ModelHealth health, UsageWriter writer, RequestMetrics metrics, long rulesPollMillis, Duration probeInterval,
                           dev.switchboard.catalog.Agents agents, java.util.function.BooleanSupplier allowAnonymous,
-                          dev.switchboard.recording.BudgetLedger ledger) {
+                          dev.switchboard.recording.BudgetLedger ledger, QualityEvaluation quality) {
         this.catalog = catalog;
         this.format = new FormatStage(agents, allowAnonymous);
         this.breakers = breakers;
@@ -59,7 +62,9 @@ public final class PipelineRoutes extends RouteBuilder {
         this.route = new RouteStage(catalog, rules, healthView, limiters, new LoadBalancer(health), ledger);
         this.call = new ModelCall(adapters, health);
         this.probe = new HealthProbe(catalog, adapters, health, probeInterval);
-        this.respond = new RespondStage(catalog, new RecordStage(writer, metrics, ledger));
+        this.respond = new RespondStage(catalog, new RecordStage(writer, metrics, ledger, quality));
+        this.feedback = new FeedbackStage(quality);
+        this.quality = quality;
 
         this.rulesPollMillis = rulesPollMillis;
     }
@@ -92,6 +97,11 @@ public final class PipelineRoutes extends RouteBuilder {
                 .process(format::models)
                 .process(respond::models);
 
+        from("direct:feedback").routeId("feedback")
+                .process(format::feedback).id("format-feedback")
+                .process(feedback::store).id("store-feedback")
+                .process(respond::feedback).id("respond-feedback");
+
         // One breaker per model. The upstream call alone sits inside it, so the gateway's own faults never open it.
         routeTemplate(TEMPLATE)
                 .templateParameter("key")
@@ -121,6 +131,10 @@ public final class PipelineRoutes extends RouteBuilder {
 
         from("timer:rules-watch?delay=" + rulesPollMillis + "&period=" + rulesPollMillis).routeId("rules-watch")
                 .process(e -> rules.reloadIfChanged());
+
+        long qualityMs = quality.refreshPeriod().toMillis();
+        from("timer:quality-scores?delay=" + qualityMs + "&period=" + qualityMs).routeId("quality-scores")
+                .process(e -> quality.refreshScores());
 
         ProducerTemplate probeProducer = getContext().createProducerTemplate();
         from("timer:health-probe?delay=" + probe.interval().toMillis() + "&period=" + probe.interval().toMillis()).routeId("health-probe")

@@ -48,6 +48,8 @@ public final class RequestContext {
     /** The chain's rules: attempt budget, deadline, which failures move on. */
     ChainSpec chainSpec;
     String rule;
+    /** The caller's task type (x-switchboard-task-type), once the request is read. */
+    String taskType;
     ModelSpec servedModel;
     ProviderSpec servedProvider;
     String servedModelName;
@@ -57,6 +59,10 @@ public final class RequestContext {
     String outcome = "ok";
     String error;
     boolean stream;
+    /** The whole answer, for its quality checks once the caller has it. */
+    dev.switchboard.api.ChatResponse answer;
+    /** A streamed answer as it goes out, for the same checks. */
+    final AnswerTranscript transcript = new AnswerTranscript();
     /** About characters / 4 of the prompt: known before the provider reports the real count. */
     int estimatedPromptTokens;
 

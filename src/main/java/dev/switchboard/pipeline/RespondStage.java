@@ -37,6 +37,7 @@ final class RespondStage {
         exchange.removeVariable(ModelCall.ANSWER);
         Message m = exchange.getMessage();
         headers(m, ctx, 200);
+        record.answering(ctx);
         if (answer instanceof ModelCall.StreamingAnswer streaming) {
             m.setHeader(Exchange.CONTENT_TYPE, "text/event-stream");
             m.setHeader("Cache-Control", "no-cache");
@@ -45,6 +46,7 @@ final class RespondStage {
             return;
         }
         ChatResponse response = (ChatResponse) answer;
+        ctx.answer = response;
         ctx.usage = response.usage();
         m.setHeader(Exchange.CONTENT_TYPE, "application/json");
         m.setBody(Json.bytes(ctx.frontDoor == RequestContext.FrontDoor.ANTHROPIC
@@ -88,6 +90,16 @@ final class RespondStage {
         headers(m, ctx, 200);
         m.setHeader(Exchange.CONTENT_TYPE, "application/json");
         m.setBody(Json.bytes(list));
+        record.finish(ctx);
+    }
+
+    /** Feedback stored: 201 with what was stored (the agent's key never appears). */
+    void feedback(Exchange exchange) {
+        RequestContext ctx = exchange.getVariable(RequestContext.VARIABLE, RequestContext.class);
+        Message m = exchange.getMessage();
+        headers(m, ctx, 201);
+        m.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        m.setBody(Json.bytes(exchange.getVariable(FeedbackStage.STORED, ObjectNode.class)));
         record.finish(ctx);
     }
 

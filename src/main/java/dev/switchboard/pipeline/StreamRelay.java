@@ -78,6 +78,7 @@ final class StreamRelay extends InputStream {
     /** Writes the chunks the caller should see; false when the caller has gone. */
     private boolean send(List<ChatChunk> chunks) {
         for (ChatChunk chunk : chunks) {
+            ctx.transcript.add(chunk);
             if (chunk.usage() != null) {
                 ctx.usage = chunk.usage();
             }

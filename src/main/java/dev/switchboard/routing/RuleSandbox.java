@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  * SecurityManager is deprecated for removal), so a rule's Java or MVEL code could reach anything the gateway can:
  * its keys, files, processes. The check reads the DRL source text (comments and string literals set aside, so
  * they may say anything) and refuses, with file:line, whatever is not on the short list of what rules are for:
- * the facts ({@link LlmRequest}, {@link ProviderStatus}, {@link FailedAttempt}), the global {@code decision}, plain
+ * the facts ({@link LlmRequest}, {@link ProviderStatus}, {@link ModelStats}, {@link FailedAttempt}), the global {@code decision}, plain
  * values (strings, numbers, booleans, {@code List}/{@code Map}/{@code Set}) and {@code Math}.
  *
  * <p>It errs on the refusing side: imports come from an allow-list; names that reach the operating system,
@@ -25,14 +25,14 @@ import java.util.regex.Pattern;
  */
 final class RuleSandbox {
     /** What a refusal tells the business user they may use instead. */
-    static final String ALLOWED = "rules may use only the facts LlmRequest, ProviderStatus and FailedAttempt, the global decision, "
+    static final String ALLOWED = "rules may use only the facts LlmRequest, ProviderStatus, ModelStats and FailedAttempt, the global decision, "
             + "plain values (strings, numbers, booleans, List/Map/Set) and Math (see rules/README.md)";
     /** More errors than this per file say nothing new. */
     private static final int MAX_ERRORS_PER_FILE = 20;
 
     private static final String ROUTING = "dev.switchboard.routing.";
     private static final Set<String> ALLOWED_IMPORTS = Set.of(
-            ROUTING + "LlmRequest", ROUTING + "ProviderStatus", ROUTING + "FailedAttempt", ROUTING + "Decision",
+            ROUTING + "LlmRequest", ROUTING + "ProviderStatus", ROUTING + "ModelStats", ROUTING + "FailedAttempt", ROUTING + "Decision",
             "java.util.List", "java.util.Map", "java.util.Set", "java.util.Collection", "java.lang.Math");
     private static final Set<String> DECISION_TYPES = Set.of(ROUTING + "Decision", "Decision");
     private static final String DECISION_GLOBAL = "decision";
@@ -60,7 +60,7 @@ final class RuleSandbox {
      * The classes whose static members ({@code Math.min}, {@code List.of}, {@code Integer.MAX_VALUE}) rules may use:
      * whatever else the compilers import by themselves stays out of reach.
      */
-    private static final Set<String> STATIC_TYPES = Set.of("LlmRequest", "ProviderStatus", "FailedAttempt", "Decision", "Verdict",
+    private static final Set<String> STATIC_TYPES = Set.of("LlmRequest", "ProviderStatus", "ModelStats", "FailedAttempt", "Decision", "Verdict",
             "List", "Map", "Set", "Collection", "Math", "String", "Integer", "Long", "Double", "Float", "Short", "Byte", "Boolean",
             "Character");
     /**

@@ -37,13 +37,23 @@ public final class RulesHolder {
     private volatile Instant lastAttempt;
     private volatile String fingerprint = "";
     private int builds;
+    private volatile java.util.function.Supplier<List<ModelStats>> modelStats = List::of;
 
     public RulesHolder(Path folder) {
         this.folder = folder;
     }
 
-    /** One compiled set of rules; {@code usesProviderStatus} says whether any rule matches provider health. */
-    public record Generation(int number, KieBase kieBase, List<String> files, Instant builtAt, boolean usesProviderStatus) {
+    /**
+     * One compiled set of rules; {@code usesProviderStatus} and {@code usesModelStats} say whether any rule matches
+     * provider health or model statistics.
+     */
+    public record Generation(int number, KieBase kieBase, List<String> files, Instant builtAt, boolean usesProviderStatus,
+                             boolean usesModelStats) {
+    }
+
+    /** Where the {@link ModelStats} facts come from: a snapshot computed off the request path. */
+    public void modelStats(java.util.function.Supplier<List<ModelStats>> source) {
+        this.modelStats = source;
     }
 
     /** Evaluates the current rules for one request. */
@@ -61,9 +71,11 @@ public final class RulesHolder {
         Generation generation = current.get();
         java.util.List<ProviderStatus> providers = generation != null && generation.usesProviderStatus()
                 ? providerStatuses.get() : java.util.List.of();
-        java.util.List<Object> facts = new java.util.ArrayList<>(providers.size() + 1);
+        List<ModelStats> stats = generation != null && generation.usesModelStats() ? modelStats.get() : List.of();
+        java.util.List<Object> facts = new java.util.ArrayList<>(providers.size() + stats.size() + 1);
         facts.add(request);
         facts.addAll(providers);
+        facts.addAll(stats);
         return decide(facts);
     }
 
@@ -257,15 +269,19 @@ public final class RulesHolder {
 
     private void install(KieBase kieBase, Map<String, byte[]> sources) {
         List<String> names = sources.keySet().stream().map(f -> displayPath(KIE_PATH + f)).toList();
-        // Provider health facts are built and inserted per request only when some rule can match them.
-        boolean usesStatus = sources.values().stream()
-                .anyMatch(b -> new String(b, java.nio.charset.StandardCharsets.UTF_8).contains("ProviderStatus"));
+        // Provider health and model statistics facts are inserted per request only when some rule can match them.
+        boolean usesStatus = mentions(sources, "ProviderStatus");
+        boolean usesStats = mentions(sources, "ModelStats");
         Generation previous = current.get();
-        Generation next = new Generation(previous == null ? 1 : previous.number() + 1, kieBase, names, Instant.now(), usesStatus);
+        Generation next = new Generation(previous == null ? 1 : previous.number() + 1, kieBase, names, Instant.now(), usesStatus, usesStats);
         current.set(next);
         failures.clear();
         lastErrors = List.of();
         LOG.info("Rules: generation {} serving {} file(s) from {}", next.number(), names.size(), folder);
+    }
+
+    private static boolean mentions(Map<String, byte[]> sources, String name) {
+        return sources.values().stream().anyMatch(b -> new String(b, java.nio.charset.StandardCharsets.UTF_8).contains(name));
     }
 
     public Generation generation() {

@@ -29,6 +29,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code fake-cut-clean}: stream ends cleanly at the HTTP level after "Hel" but without {@code [DONE]}</li>
  *   <li>{@code fake-stream-error}: mid-stream {@code data: {"error":...}} then end (non-stream: like fake-500)</li>
  *   <li>{@code fake-filter}: finish_reason {@code content_filter}; {@code fake-slow}: success after 300 ms</li>
+ *   <li>a model given answers with {@link #script}: those answers, in order, streamed or whole as asked</li>
  * </ul>
  * Every request is recorded (header names lower-cased) before it is answered.
  */
@@ -43,6 +44,10 @@ public final class FakeOpenAi extends FakeServer {
     /** What a successful chat answer contains. {@code toolName != null} means a tool call. */
     private record Answer(List<String> pieces, String toolName, String finishReason) {}
 
+    /** Answers a test wrote for a model: its assistant message and finish reason. */
+    private record Scripted(ObjectNode message, String finishReason) {}
+
+    private final java.util.Map<String, java.util.Queue<Scripted>> scripts = new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicInteger ids = new AtomicInteger();
     private final AtomicInteger requestIds = new AtomicInteger();
 
@@ -138,6 +143,19 @@ public final class FakeOpenAi extends FakeServer {
         return true;
     }
 
+    /**
+     * The next chat request for {@code model} is answered with this assistant message (JSON, e.g.
+     * {@code {"role":"assistant","content":"..."}}) and finish reason; several calls queue several answers.
+     */
+    public void script(String model, String messageJson, String finishReason) {
+        try {
+            scripts.computeIfAbsent(model, m -> new java.util.concurrent.ConcurrentLinkedQueue<>())
+                    .add(new Scripted((ObjectNode) JSON.readTree(messageJson), finishReason));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("not a JSON message: " + messageJson, e);
+        }
+    }
+
     // ---------------------------------------------------------------- chat completions
 
     private void chat(HttpExchange ex, JsonNode req, String model, boolean stream) throws IOException {
@@ -154,6 +172,13 @@ public final class FakeOpenAi extends FakeServer {
         }
         String id = "chatcmpl-fake-" + ids.incrementAndGet();
         long created = System.currentTimeMillis() / 1000;
+        java.util.Queue<Scripted> script = scripts.get(model);
+        Scripted scripted = script == null ? null : script.poll();
+        if (scripted != null) {
+            answerScripted(ex, new Sse(ex, id, created, model, req.path("stream_options").path("include_usage").asBoolean(false)),
+                    id, created, model, stream, scripted);
+            return;
+        }
         if (stream) {
             boolean includeUsage = req.path("stream_options").path("include_usage").asBoolean(false);
             streamChat(ex, new Sse(ex, id, created, model, includeUsage), model, answerFor(req, model));
@@ -178,6 +203,29 @@ public final class FakeOpenAi extends FakeServer {
         resp.putArray("choices").add(choice);
         resp.set("usage", usage());
         resp.put("service_tier", "default").put("system_fingerprint", "fp_fake");
+        sendJson(ex, 200, resp);
+    }
+
+    /** A scripted answer: whole, or streamed as one delta holding the whole message, then its finish. */
+    private void answerScripted(HttpExchange ex, Sse sse, String id, long created, String model, boolean stream, Scripted scripted)
+            throws IOException {
+        if (stream) {
+            startStream(ex, "text/event-stream; charset=utf-8");
+            ObjectNode delta = scripted.message().deepCopy();
+            int index = 0;
+            for (JsonNode call : delta.path("tool_calls")) {
+                ((ObjectNode) call).put("index", index++);
+            }
+            sse.delta(delta, null);
+            sse.finish(scripted.finishReason());
+            return;
+        }
+        ObjectNode choice = JSON.createObjectNode().put("index", 0);
+        choice.set("message", scripted.message());
+        choice.put("finish_reason", scripted.finishReason());
+        ObjectNode resp = JSON.createObjectNode().put("id", id).put("object", "chat.completion").put("created", created).put("model", model);
+        resp.putArray("choices").add(choice);
+        resp.set("usage", usage());
         sendJson(ex, 200, resp);
     }
 

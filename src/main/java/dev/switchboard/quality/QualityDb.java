@@ -1,0 +1,63 @@
+package dev.switchboard.quality;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.camel.ProducerTemplate;
+
+/** The quality tables through camel-jdbc, with named parameters ({@code :?name}) so no caller text is ever SQL. */
+final class QualityDb {
+    private final ProducerTemplate producer;
+    private final String update;
+    private final String select;
+
+    QualityDb(ProducerTemplate producer, String dataSourceName) {
+        this.producer = producer;
+        this.update = "jdbc:" + dataSourceName + "?useHeadersAsParameters=true";
+        this.select = "jdbc:" + dataSourceName + "?useHeadersAsParameters=true&outputType=SelectList";
+    }
+
+    /** The tables and indexes, created if missing (HSQLDB 2.7 and PostgreSQL alike). */
+    static List<String> ddl() {
+        return List.of("""
+                CREATE TABLE IF NOT EXISTS quality_check (
+                  request_id VARCHAR(64) PRIMARY KEY, created_at TIMESTAMP NOT NULL,
+                  agent VARCHAR(256), caller VARCHAR(256), model VARCHAR(256), task_type VARCHAR(32),
+                  checked BOOLEAN NOT NULL, flags VARCHAR(256) NOT NULL, flag_count INT NOT NULL)""",
+                "CREATE INDEX IF NOT EXISTS quality_check_time ON quality_check (created_at)",
+                """
+                CREATE TABLE IF NOT EXISTS feedback (
+                  request_id VARCHAR(64) NOT NULL, agent VARCHAR(256) NOT NULL,
+                  score DOUBLE PRECISION NOT NULL, raw_score DOUBLE PRECISION NOT NULL, scale VARCHAR(8) NOT NULL,
+                  label VARCHAR(64), comment VARCHAR(2000), created_at TIMESTAMP NOT NULL,
+                  CONSTRAINT feedback_one_per_agent UNIQUE (request_id, agent))""",
+                "CREATE INDEX IF NOT EXISTS feedback_time ON feedback (created_at)");
+    }
+
+    void update(String sql, Map<String, Object> params) {
+        producer.sendBodyAndHeaders(update, sql, params);
+    }
+
+    List<Map<?, ?>> select(String sql, Map<String, Object> params) {
+        @SuppressWarnings("unchecked")
+        List<Map<?, ?>> rows = producer.requestBodyAndHeaders(select, sql, params, List.class);
+        return rows;
+    }
+
+    /** A column of a row: HSQLDB names columns in upper case, other databases in lower case. */
+    static Object value(Map<?, ?> row, String column) {
+        Object v = row.get(column);
+        return v != null ? v : row.get(column.toUpperCase(Locale.ROOT));
+    }
+
+    /** True when a failure is a duplicate key (SQL state 23505, or the driver's integrity-constraint exception). */
+    static boolean isDuplicateKey(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLIntegrityConstraintViolationException
+                    || t instanceof java.sql.SQLException s && "23505".equals(s.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
