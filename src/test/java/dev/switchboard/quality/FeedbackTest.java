@@ -3,8 +3,11 @@ package dev.switchboard.quality;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.App;
+import dev.switchboard.api.GatewayError;
 import dev.switchboard.support.Await;
 import dev.switchboard.support.Gateway;
 import jakarta.jms.Connection;
@@ -17,6 +20,7 @@ import jakarta.jms.TextMessage;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Clock;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -133,6 +137,21 @@ class FeedbackTest {
         HttpResponse<String> wrongKey = feedback("sk-sb-not-a-key", "{\"request_id\":\"" + id + "\",\"score\":1}");
         assertEquals(401, wrongKey.statusCode(), wrongKey.body());
         assertEquals("invalid_api_key", json(wrongKey.body()).at("/error/code").asText());
+    }
+
+    @Test
+    void should_find_the_requests_agent_in_the_database_once_memory_has_forgotten_it() throws Exception {
+        String id = answerFor(alice);
+        Await.until("the request's checks stored", Gateway.TIMEOUT,
+                () -> gw.get(gw.managementUrl() + "/admin/api/analytics/quality/requests/" + id).statusCode(), status -> status == 200);
+        // A second evaluation over the same database remembers nothing: as after a restart, or after the memory's bound.
+        try (QualityEvaluation restarted = new QualityEvaluation(gw.app.camel().createProducerTemplate(), App.DATA_SOURCE,
+                Clock.systemUTC(), QualityEvaluation.DEFAULT_REFRESH)) {
+            GatewayError foreign = assertThrows(GatewayError.class,
+                    () -> restarted.feedback("bob", json("{\"request_id\":\"" + id + "\",\"score\":1}")));
+            assertEquals(404, foreign.status());
+            assertEquals(1.0, restarted.feedback("alice", json("{\"request_id\":\"" + id + "\",\"score\":1}")).path("score").asDouble());
+        }
     }
 
     @ParameterizedTest(name = "{0} -> 400 on {1}")
