@@ -176,7 +176,7 @@ public final class App implements AutoCloseable {
         ProducerTemplate alertProducer = camel.createProducerTemplate();
         BudgetLedger ledger = new BudgetLedger(java.time.Clock.systemUTC(), s.budgetAlertPercents(),
                 new AlertSink(alertProducer, DATA_SOURCE, s.env().get("SWITCHBOARD_ALERT_WEBHOOK")));
-        QualityEvaluation quality = new QualityEvaluation(camel.createProducerTemplate(), DATA_SOURCE, java.time.Clock.systemUTC(),
+        QualityEvaluation quality = new QualityEvaluation(camel.createProducerTemplate(), DATA_SOURCE, metrics, java.time.Clock.systemUTC(),
                 s.qualityRefresh());
         rules.modelStats(quality.scores()::modelStats);
         PipelineRoutes pipeline = new PipelineRoutes(catalog::get, rules, adapters, breakers, health,

@@ -132,8 +132,8 @@ public final class PipelineRoutes extends RouteBuilder {
         from("timer:rules-watch?delay=" + rulesPollMillis + "&period=" + rulesPollMillis).routeId("rules-watch")
                 .process(e -> rules.reloadIfChanged());
 
-        long qualityMs = quality.refreshPeriod().toMillis();
-        from("timer:quality-scores?delay=" + qualityMs + "&period=" + qualityMs).routeId("quality-scores")
+        from("timer:quality-scores?delay=" + quality.firstRefresh().toMillis() + "&period=" + quality.refreshPeriod().toMillis())
+                .routeId("quality-scores")
                 .process(e -> quality.refreshScores());
 
         ProducerTemplate probeProducer = getContext().createProducerTemplate();

@@ -42,7 +42,7 @@ final class CheckRecorder implements AutoCloseable {
         executor.execute(() -> record(answered));
     }
 
-    /** Answers not checked because the queue was full or their row could not be written. */
+    /** Answers not checked because the queue was full or their row could not be written (a metric). */
     long dropped() {
         return dropped.get();
     }

@@ -2,6 +2,8 @@ package dev.switchboard.quality;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -18,6 +20,10 @@ public final class QualityEvaluation implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(QualityEvaluation.class);
     /** Scores over 30 days move slowly: a few minutes old is fresh enough, and the query stays rare. */
     public static final Duration DEFAULT_REFRESH = Duration.ofMinutes(5);
+    /** The first scores come this soon after start (or at the first period, when shorter). */
+    private static final Duration FIRST_REFRESH = Duration.ofSeconds(10);
+    /** Prometheus: {@code switchboard_quality_checks_dropped_total}. */
+    public static final String CHECKS_DROPPED = "switchboard.quality.checks.dropped";
 
     private final RecentAnswers recent = new RecentAnswers();
     private final CheckRecorder checks;
@@ -26,9 +32,11 @@ public final class QualityEvaluation implements AutoCloseable {
     private final RequestQuality requests;
     private final Duration refresh;
 
-    public QualityEvaluation(ProducerTemplate producer, String dataSourceName, Clock clock, Duration refresh) {
+    public QualityEvaluation(ProducerTemplate producer, String dataSourceName, MeterRegistry metrics, Clock clock, Duration refresh) {
         QualityDb db = new QualityDb(producer, dataSourceName);
         this.checks = new CheckRecorder(db);
+        FunctionCounter.builder(CHECKS_DROPPED, checks, CheckRecorder::dropped)
+                .description("Answers whose quality checks were not stored (queue full or database refused)").register(metrics);
         this.feedback = new FeedbackDesk(db, recent, clock);
         this.scores = new QualityScores(db, clock);
         this.requests = new RequestQuality(db);
@@ -71,6 +79,11 @@ public final class QualityEvaluation implements AutoCloseable {
 
     public Duration refreshPeriod() {
         return refresh;
+    }
+
+    /** When the first scores are computed: soon after start, not a whole period later. */
+    public Duration firstRefresh() {
+        return refresh.compareTo(FIRST_REFRESH) < 0 ? refresh : FIRST_REFRESH;
     }
 
     /** The timer's work: a failed refresh keeps the previous scores and is tried again at the next tick. */

@@ -1,6 +1,7 @@
 package dev.switchboard.quality;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.support.Await;
@@ -74,6 +75,13 @@ class AutomaticChecksTest {
     @Test
     void should_store_no_flag_for_a_good_answer() throws Exception {
         assertEquals(List.of(), flagsOf(message("Hello! How can I help you today with the weather and the park?"), "stop", "Hello there", "", false));
+    }
+
+    @Test
+    void should_count_no_dropped_checks_in_the_metrics() throws Exception {
+        flagsOf(message("Hello! How can I help you today with the weather and the park?"), "stop", "Hello there", "", false);
+        String metrics = gw.get(gw.managementUrl() + "/metrics").body();
+        assertTrue(metrics.contains("switchboard_quality_checks_dropped_total 0.0"), "the counter is exported and nothing was dropped");
     }
 
     @Test

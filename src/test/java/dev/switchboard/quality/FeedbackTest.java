@@ -10,6 +10,7 @@ import dev.switchboard.App;
 import dev.switchboard.api.GatewayError;
 import dev.switchboard.support.Await;
 import dev.switchboard.support.Gateway;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import jakarta.jms.Connection;
 import jakarta.jms.Message;
 import jakarta.jms.MessageConsumer;
@@ -146,7 +147,7 @@ class FeedbackTest {
                 () -> gw.get(gw.managementUrl() + "/admin/api/analytics/quality/requests/" + id).statusCode(), status -> status == 200);
         // A second evaluation over the same database remembers nothing: as after a restart, or after the memory's bound.
         try (QualityEvaluation restarted = new QualityEvaluation(gw.app.camel().createProducerTemplate(), App.DATA_SOURCE,
-                Clock.systemUTC(), QualityEvaluation.DEFAULT_REFRESH)) {
+                new SimpleMeterRegistry(), Clock.systemUTC(), QualityEvaluation.DEFAULT_REFRESH)) {
             GatewayError foreign = assertThrows(GatewayError.class,
                     () -> restarted.feedback("bob", json("{\"request_id\":\"" + id + "\",\"score\":1}")));
             assertEquals(404, foreign.status());
