@@ -70,7 +70,7 @@ final class RouteStage {
         RequestContext ctx = exchange.getVariable(RequestContext.VARIABLE, RequestContext.class);
         LlmRequest facts = exchange.getVariable("facts", LlmRequest.class);
         Catalog cat = catalog.get();
-        checkCallerLimit(ctx, cat, ctx.estimatedPromptTokens + ctx.request.body().path("max_tokens").asInt(0));
+        checkCallerLimit(ctx, cat, TokenEstimate.withAnswer(ctx.estimatedPromptTokens, ctx.request.body()));
         Decision decision = rules.decide(facts, health::providerStatuses);
         ctx.rule = decision.rule();
         ctx.tags.addAll(decision.tags());

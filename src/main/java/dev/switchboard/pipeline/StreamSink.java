@@ -42,7 +42,9 @@ interface StreamSink {
             @Override
             public void onCallerGone(Runnable action) {
                 // Vert.x calls this on the event loop when the connection closes while the response is unfinished.
-                response.closeHandler(closed -> action.run());
+                if (!response.ended() && !response.closed()) {
+                    response.closeHandler(closed -> action.run());
+                }
                 if (response.closed()) {
                     action.run();
                 }

@@ -65,6 +65,16 @@ final class TokenEstimate {
         return chars;
     }
 
+    /**
+     * The prompt estimate plus the longest answer asked for ({@code max_tokens}), for the token rate limits:
+     * saturating at the largest int instead of wrapping negative (which would give tokens back).
+     */
+    static int withAnswer(int promptTokens, JsonNode body) {
+        JsonNode max = body.path("max_tokens");
+        long answer = !max.isIntegralNumber() ? 0 : max.canConvertToInt() ? Math.max(0, max.asInt()) : Integer.MAX_VALUE;
+        return (int) Math.min(Integer.MAX_VALUE, promptTokens + answer);
+    }
+
     static long ofChars(long chars) {
         return (chars + CHARS_PER_TOKEN - 1) / CHARS_PER_TOKEN;
     }

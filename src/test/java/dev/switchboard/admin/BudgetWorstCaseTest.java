@@ -44,6 +44,8 @@ class BudgetWorstCaseTest {
               - {id: gpt-4o, provider: openai, contextWindow: 128000, price: {input: 2.50, output: 10.00}, capabilities: [chat, tools]}
               - {id: text-embedding-3-small, provider: openai, contextWindow: 8191, price: {input: 0.02, output: 0}, capabilities: [embeddings]}
               - {id: dripper, upstreamId: drip-model, provider: drip, contextWindow: 8000, price: {input: 1, output: 1}, capabilities: [chat]}
+            agents:
+              tpm-capped: {tpm: 1000}
             """;
     /** What FakeOpenAi reports for every chat answer (11 prompt, 7 completion tokens) at gpt-4o's prices. */
     private static final double GPT_4O_ANSWER_USD = (11 * 2.50 + 7 * 10.00) / 1e6;
@@ -124,6 +126,17 @@ class BudgetWorstCaseTest {
             assertEquals(429, largest.statusCode(), largest.body());
             assertEquals("budget_exceeded", error(largest).path("code").asText(), largest.body());
         }
+    }
+
+    @Test
+    void should_never_wrap_the_largest_max_tokens_into_tokens_given_back_to_a_rate_limit() {
+        String key = agent("{\"id\":\"tpm-capped\"}");
+        String body = "{\"model\":\"gpt-4o-mini\",\"max_tokens\":2147483647,\"messages\":" + HI + "}";
+        HttpResponse<String> first = chat(key, body);
+        assertEquals(200, first.statusCode(), "the first request takes the minute's 1,000 tokens: " + first.body());
+        HttpResponse<String> second = chat(key, body);
+        assertEquals(429, second.statusCode(), second.body());
+        assertEquals("rate_limit_exceeded", error(second).path("code").asText(), second.body());
     }
 
     @Test
