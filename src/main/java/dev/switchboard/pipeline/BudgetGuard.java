@@ -9,7 +9,11 @@ import dev.switchboard.pipeline.RequestContext.Target;
 import dev.switchboard.recording.BudgetLedger;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Holds a request's worst case against its agent's budgets before any provider is called, so concurrent
@@ -60,29 +64,36 @@ final class BudgetGuard {
 
     /**
      * Notes the price of each ad-hoc target (for its usage row) and, when the agent has a budget, reserves the
-     * worst case or refuses the request: 429 when it cannot fit, 400 when a target has no known price.
+     * worst case (worked out only then) or refuses the request: 429 when it cannot fit, 400 when a target has
+     * no known price.
      */
-    void reserve(RequestContext ctx, Catalog cat, WorstCase worstCase) {
+    void reserve(RequestContext ctx, Catalog cat, Supplier<WorstCase> worstCase) {
         AgentSpec agent = ctx.agent;
         boolean budgeted = agent != null && (agent.dailyBudgetUsd() > 0 || agent.monthlyBudgetUsd() > 0);
-        double worst = 0;
+        record Priced(Target target, Pricing.Terms terms) {
+        }
+        List<Priced> priced = new ArrayList<>();
         for (Target t : ctx.chain) {
-            Pricing.Terms terms = Pricing.of(t, cat).orElse(null);
-            if (terms == null) {
+            Optional<Pricing.Terms> terms = Pricing.of(t, cat);
+            if (terms.isEmpty()) {
                 if (budgeted) {
-                    throw GatewayError.badRequest("model", "'" + t.name() + "' has no known price: provider '"
-                            + t.provider().id() + "' has no model in the catalog, and agent '" + agent.id()
-                            + "' has a budget; call a model of the catalog (GET /v1/models)");
+                    throw GatewayError.badRequest("model", "'" + t.name() + "' has no known price (the catalog lists no model "
+                            + "of its provider) and agent '" + agent.id() + "' has a budget; call a model of the catalog (GET /v1/models)");
                 }
                 continue;
             }
+            priced.add(new Priced(t, terms.get()));
             if (t.model() == null) {
-                ctx.adHocPrices.put(t.name(), terms.price());
+                ctx.adHocPrices.put(t.name(), terms.get().price());
             }
-            worst = Math.max(worst, usd(terms.price(), worstCase.at(t, terms)));
         }
         if (!budgeted) {
             return;
+        }
+        WorstCase tokens = worstCase.get();
+        double worst = 0;
+        for (Priced p : priced) {
+            worst = Math.max(worst, usd(p.terms().price(), tokens.at(p.target(), p.terms())));
         }
         Object verdict = ledger.reserve(agent.id(), agent.dailyBudgetUsd(), agent.monthlyBudgetUsd(), worst);
         if (verdict instanceof BudgetLedger.Refusal r) {

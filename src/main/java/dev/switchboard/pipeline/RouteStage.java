@@ -137,7 +137,7 @@ final class RouteStage {
             }
             ctx.chain = able;
         }
-        budget.reserve(ctx, cat, BudgetGuard.chat(ctx));
+        budget.reserve(ctx, cat, () -> BudgetGuard.chat(ctx));
     }
 
     void embeddings(Exchange exchange) {
@@ -153,7 +153,8 @@ final class RouteStage {
         });
         ctx.chainSpec = cat.implicitChain(name);
         ctx.chain = resolve(ctx.chainSpec.models(), cat);
-        budget.reserve(ctx, cat, BudgetGuard.embeddings(exchange.getVariable("embeddingsBody", JsonNode.class).get("input")));
+        JsonNode input = exchange.getVariable("embeddingsBody", JsonNode.class).get("input");
+        budget.reserve(ctx, cat, () -> BudgetGuard.embeddings(input));
     }
 
     /** The agent's context strategy "recent:N": its system prompt(s) and the last N other messages. */
