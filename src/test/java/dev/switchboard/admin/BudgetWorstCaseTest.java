@@ -159,8 +159,9 @@ class BudgetWorstCaseTest {
 
     @Test
     void should_cancel_the_provider_and_charge_what_was_relayed_when_the_caller_leaves_mid_stream() throws IOException {
-        String key = agent("{\"id\":\"leaver\",\"dailyBudgetUsd\":100}");
-        String body = "{\"model\":\"dripper\",\"stream\":true,\"messages\":" + HI + "}";
+        // $1 per million tokens: 5 of prompt and 1 of answer reserve $0.000006; at least 7 are charged after a word.
+        String key = agent("{\"id\":\"leaver\",\"dailyBudgetUsd\":0.00001}");
+        String body = "{\"model\":\"dripper\",\"max_tokens\":1,\"stream\":true,\"messages\":" + HI + "}";
         String requestId;
         try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), gw.app.port())) {
             socket.setSoTimeout((int) Gateway.TIMEOUT.toMillis());
@@ -181,6 +182,7 @@ class BudgetWorstCaseTest {
         assertEquals("client_closed", row.path("outcome").asText(), row.toString());
         assertTrue(row.path("completion_tokens").asInt() > 0, "the words relayed are counted: " + row);
         assertTrue(row.path("cost_usd").asDouble() > 0, "and charged: " + row);
+        assertRefused(chat(key, body.replace(",\"stream\":true", "")), "the cut stream's cost was settled, so another");
     }
 
     /** Reads lines until one contains {@code marker} (case-insensitive), bounded by the socket's read timeout. */
