@@ -22,7 +22,7 @@ final class StreamRelay extends InputStream {
     private boolean relayed;
     /** Set by the relay, or by the Vert.x event loop when the connection closes. */
     private volatile boolean callerGone;
-    /** Answer characters the caller has been sent: what it is charged for if it leaves before the totals. */
+    /** Answer characters the caller has been sent: what it is charged for when the provider's totals never come. */
     private long relayedChars;
 
     StreamRelay(ModelCall.StreamingAnswer answer, StreamSink sink, RequestContext ctx, RecordStage record) {
@@ -83,22 +83,23 @@ final class StreamRelay extends InputStream {
             sink.write(encoder.error("server_error", "internal_error", "The stream failed inside the gateway"));
         } finally {
             if (callerGone) {
-                chargeRelayedSoFar();
+                ctx.outcome = "client_closed";
+            }
+            if (ctx.usage.completionTokens() == 0 && (callerGone || relayedChars > 0)) {
+                estimateUsage();
             }
             record.finish(ctx);
         }
     }
 
     /**
-     * A caller that left is charged what the provider generated until the cut: its totals if they came,
-     * else the prompt and the answer relayed so far, estimated.
+     * The provider's totals never came (the caller left before them, the stream broke, or the provider does
+     * not send them), yet it generated, and bills, what was relayed: the prompt and the answer sent so far,
+     * estimated, so the row and the budget still carry the cost.
      */
-    private void chargeRelayedSoFar() {
-        ctx.outcome = "client_closed";
-        if (ctx.usage.completionTokens() == 0) {
-            int prompt = Math.max(ctx.usage.promptTokens(), (int) Math.min(Integer.MAX_VALUE, TokenEstimate.prompt(ctx.request)));
-            ctx.usage = Usage.of(prompt, (int) Math.min(Integer.MAX_VALUE, TokenEstimate.ofChars(relayedChars)));
-        }
+    private void estimateUsage() {
+        int prompt = Math.max(ctx.usage.promptTokens(), (int) Math.min(Integer.MAX_VALUE, TokenEstimate.prompt(ctx.request)));
+        ctx.usage = Usage.of(prompt, (int) Math.min(Integer.MAX_VALUE, TokenEstimate.ofChars(relayedChars)));
     }
 
     /** Writes the chunks the caller should see; false when the caller has gone. */
