@@ -272,13 +272,14 @@ final class FormatStage {
         }
     }
 
+    /** A token count: from 1 to the largest 32-bit integer, which is all any provider takes; never wrapped. */
     private static void atLeastOne(ObjectNode body, String param) {
         JsonNode v = body.get(param);
         if (v == null || v.isNull()) {
             return;
         }
-        if (!v.isIntegralNumber() || v.asLong() < 1) {
-            throw GatewayError.badRequest(param, "'" + param + "' must be an integer of at least 1, got " + v);
+        if (!v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() < 1) {
+            throw GatewayError.badRequest(param, "'" + param + "' must be an integer from 1 to " + Integer.MAX_VALUE + ", got " + v);
         }
     }
 

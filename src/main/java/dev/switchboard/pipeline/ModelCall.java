@@ -114,6 +114,10 @@ final class ModelCall {
         Message m = exchange.getMessage();
         m.removeHeaders("*");
         request.headers().forEach(m::setHeader);
+        if (exchange.getVariable(RequestContext.VARIABLE, RequestContext.class).stream) {
+            // Uncompressed, a stream stays the HTTP client's own body, which UpstreamStream.cancel can drop at once.
+            m.setHeader("Accept-Encoding", "identity");
+        }
         m.setHeader(Exchange.HTTP_METHOD, request.method());
         m.setHeader(Exchange.HTTP_URI, request.url());
         m.setBody(request.body());

@@ -16,18 +16,39 @@ interface StreamSink {
     /** Sends bytes to the caller now; false once the caller has gone. */
     boolean write(String data);
 
+    /**
+     * Runs {@code action} (idempotent: it may run twice in a race) when the caller goes away before the answer
+     * ends, or at once if it has gone already, on the thread that notices: while the relay is still waiting for
+     * the provider, not at its next write.
+     */
+    void onCallerGone(Runnable action);
+
     /** The sink of an HTTP front door served by platform-http, or null for any other entry (JMS...). */
     static StreamSink of(Exchange exchange) {
         if (!(exchange.getIn() instanceof HttpMessage http)) {
             return null;
         }
         HttpServerResponse response = http.getResponse();
-        return data -> {
-            if (response.closed() || response.ended()) {
-                return false;
+        return new StreamSink() {
+            @Override
+            public boolean write(String data) {
+                if (response.closed() || response.ended()) {
+                    return false;
+                }
+                response.write(Buffer.buffer(data));
+                return true;
             }
-            response.write(Buffer.buffer(data));
-            return true;
+
+            @Override
+            public void onCallerGone(Runnable action) {
+                // Vert.x calls this on the event loop when the connection closes while the response is unfinished.
+                if (!response.ended() && !response.closed()) {
+                    response.closeHandler(closed -> action.run());
+                }
+                if (response.closed()) {
+                    action.run();
+                }
+            }
         };
     }
 }

@@ -10,6 +10,7 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.hc.core5.http.io.EofSensorInputStream;
 
 /**
  * A provider's streamed answer being read, line by line, through its adapter's decoder. Every failure comes
@@ -107,14 +108,38 @@ final class UpstreamStream implements AutoCloseable {
         }
     }
 
+    /**
+     * Ends the provider's stream. Read to its end marker, the connection goes back to the pool; cut short
+     * (the caller left, the relay failed), the connection is dropped instead of drained, so the provider stops
+     * generating an answer nobody reads, and stops billing it.
+     */
     @Override
     public void close() {
         try {
-            body.close();
+            if (decoder.finished() || !cancel()) {
+                body.close();
+            }
         } catch (IOException ignored) {
             // the connection is discarded either way
         } finally {
             release.run();
         }
+    }
+
+    /**
+     * Drops the provider's connection now, without reading what is left. Safe from another thread while
+     * {@link #next} is blocked reading: that read then fails. False when the body is not the HTTP client's own
+     * (a decompressed one): only closing it, which reads it to its end, frees that one.
+     */
+    boolean cancel() {
+        if (!(body instanceof EofSensorInputStream connection)) {
+            return false;
+        }
+        try {
+            connection.abort();
+        } catch (IOException ignored) {
+            // dropped either way
+        }
+        return true;
     }
 }
