@@ -91,7 +91,7 @@ public final class ManagementServer implements AutoCloseable {
         this.access = new AccessControl(producer, dataSourceName, adminToken);
         this.audit = new AuditLog(producer, dataSourceName);
         this.agentStore = new AgentStore(producer, dataSourceName, agents, catalog);
-        this.config = new ConfigStore(producer, dataSourceName, catalog, compileCatalog, seedCatalog);
+        this.config = new ConfigStore(producer, dataSourceName, catalog, compileCatalog, seedCatalog, registrar::withRotatedKeys);
         this.resources = new CatalogResources(config);
     }
 

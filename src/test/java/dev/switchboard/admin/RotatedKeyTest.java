@@ -1,0 +1,68 @@
+package dev.switchboard.admin;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.switchboard.fakes.FakeServer.Recorded;
+import dev.switchboard.support.Gateway;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/** A key rotated through the API outlives every later catalog version: writes, imports and rollbacks keep it. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RotatedKeyTest {
+    private static final String ROTATED = "sk-rotated-key-9876543210fedcba";
+    private Gateway gw;
+
+    @BeforeAll
+    void start() {
+        gw = Gateway.start();
+    }
+
+    @AfterAll
+    void stop() {
+        gw.close();
+    }
+
+    private HttpResponse<String> send(String method, String path, String body) {
+        return gw.send(HttpRequest.newBuilder(URI.create(gw.managementUrl() + path)).header("Content-Type", "application/json")
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build());
+    }
+
+    /** The Authorization header the provider received for one chat request made now. */
+    private String keySeenByProvider() {
+        gw.fake.reset();
+        HttpResponse<String> r = gw.postChat(Gateway.chatBody("gpt-4o-mini", "which key?"));
+        assertEquals(200, r.statusCode(), r.body());
+        List<Recorded> calls = gw.fake.requestsFor("gpt-4o-mini");
+        assertEquals(1, calls.size());
+        return calls.get(0).header("authorization");
+    }
+
+    @Test
+    void should_keep_the_rotated_key_across_catalog_writes_imports_and_rollbacks() {
+        assertEquals("Bearer " + Gateway.PROVIDER_KEY, keySeenByProvider(), "the environment's key before the rotation");
+        HttpResponse<String> rotated = send("PUT", "/admin/api/providers/openai/key", "{\"apiKey\":\"" + ROTATED + "\"}");
+        assertEquals(200, rotated.statusCode(), rotated.body());
+        assertEquals("Bearer " + ROTATED, keySeenByProvider());
+
+        HttpResponse<String> put = send("PUT", "/admin/api/catalog/models/extra",
+                "{\"provider\":\"openai\",\"contextWindow\":8000,\"price\":{\"input\":1,\"output\":2}}");
+        assertEquals(200, put.statusCode(), put.body());
+        assertEquals("Bearer " + ROTATED, keySeenByProvider(), "after a catalog write");
+
+        HttpResponse<String> imported = send("POST", "/admin/api/config/import?comment=same+again", send("GET", "/admin/api/config/export", null).body()
+                .replaceAll("(?s)\n# Providers added through the management API.*", ""));
+        assertEquals(200, imported.statusCode(), imported.body());
+        assertEquals("Bearer " + ROTATED, keySeenByProvider(), "after an import");
+
+        HttpResponse<String> rollback = send("POST", "/admin/api/config/versions/1/rollback", null);
+        assertEquals(200, rollback.statusCode(), rollback.body());
+        assertEquals("Bearer " + ROTATED, keySeenByProvider(), "after a rollback");
+    }
+}
