@@ -3,29 +3,41 @@ package dev.switchboard.admin;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.switchboard.fakes.FakeServer.Recorded;
+import dev.switchboard.support.Await;
 import dev.switchboard.support.Gateway;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-/** A key rotated through the API outlives every later catalog version: writes, imports and rollbacks keep it. */
+/**
+ * A key rotated through the API outlives every later catalog version: writes, imports and rollbacks keep it, on this
+ * instance and on another one sharing the database (same master key) that picks the versions up by polling.
+ */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RotatedKeyTest {
     private static final String ROTATED = "sk-rotated-key-9876543210fedcba";
     private Gateway gw;
+    private Gateway other;
 
     @BeforeAll
     void start() {
-        gw = Gateway.start();
+        byte[] master = new byte[32];
+        new java.security.SecureRandom().nextBytes(master);
+        Map<String, String> shared = Map.of("SWITCHBOARD_DB_URL", "jdbc:hsqldb:mem:rotated-" + java.util.UUID.randomUUID(),
+                "SWITCHBOARD_MASTER_KEY", java.util.Base64.getEncoder().encodeToString(master));
+        gw = Gateway.start(shared);
+        other = Gateway.start(shared);
     }
 
     @AfterAll
     void stop() {
+        other.close(); // first: the in-memory database goes with the last instance's shutdown
         gw.close();
     }
 
@@ -34,14 +46,25 @@ class RotatedKeyTest {
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build());
     }
 
-    /** The Authorization header the provider received for one chat request made now. */
-    private String keySeenByProvider() {
-        gw.fake.reset();
-        HttpResponse<String> r = gw.postChat(Gateway.chatBody("gpt-4o-mini", "which key?"));
+    /** The Authorization header the provider received for one chat request made now through {@code gateway}. */
+    private static String keySeenByProvider(Gateway gateway) {
+        gateway.fake.reset();
+        HttpResponse<String> r = gateway.postChat(Gateway.chatBody("gpt-4o-mini", "which key?"));
         assertEquals(200, r.statusCode(), r.body());
-        List<Recorded> calls = gw.fake.requestsFor("gpt-4o-mini");
+        List<Recorded> calls = gateway.fake.requestsFor("gpt-4o-mini");
         assertEquals(1, calls.size());
         return calls.get(0).header("authorization");
+    }
+
+    private String keySeenByProvider() {
+        return keySeenByProvider(gw);
+    }
+
+    /** The other instance's key once it serves the catalog version {@code version} (it polls every second). */
+    private String keySeenThroughOtherInstanceAt(int version) {
+        Await.until("the other instance serves version " + version, Gateway.TIMEOUT,
+                () -> other.get(other.managementUrl() + "/admin/api/config/versions").body(), body -> body.contains("\"current\":" + version));
+        return keySeenByProvider(other);
     }
 
     @Test
@@ -55,6 +78,7 @@ class RotatedKeyTest {
                 "{\"provider\":\"openai\",\"contextWindow\":8000,\"price\":{\"input\":1,\"output\":2}}");
         assertEquals(200, put.statusCode(), put.body());
         assertEquals("Bearer " + ROTATED, keySeenByProvider(), "after a catalog write");
+        assertEquals("Bearer " + ROTATED, keySeenThroughOtherInstanceAt(2), "on another instance after it polled the write");
 
         HttpResponse<String> imported = send("POST", "/admin/api/config/import?comment=same+again", send("GET", "/admin/api/config/export", null).body()
                 .replaceAll("(?s)\n# Providers added through the management API.*", ""));
@@ -64,5 +88,6 @@ class RotatedKeyTest {
         HttpResponse<String> rollback = send("POST", "/admin/api/config/versions/1/rollback", null);
         assertEquals(200, rollback.statusCode(), rollback.body());
         assertEquals("Bearer " + ROTATED, keySeenByProvider(), "after a rollback");
+        assertEquals("Bearer " + ROTATED, keySeenThroughOtherInstanceAt(4), "on another instance after it polled the rollback");
     }
 }
