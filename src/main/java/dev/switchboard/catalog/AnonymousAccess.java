@@ -96,7 +96,7 @@ public final class AnonymousAccess {
         String why = "provider key(s) configured for " + String.join(", ", keyed);
         return trusted == Trusted.NONE
                 ? new Policy(Allowed.NO, why + "; " + TRUSTED_ENV + "=none trusts no address")
-                : new Policy(Allowed.LOCAL_ONLY, why + "; only callers on this machine (set " + ALLOW_ENV + "=true|false to decide)");
+                : new Policy(Allowed.LOCAL_ONLY, why + "; served to callers on this machine only, " + ALLOW_ENV + "=true|false overrides");
     }
 
     /** Providers that would call with a real key: enabled, not the simulator, with a key (from the environment or the API). */
