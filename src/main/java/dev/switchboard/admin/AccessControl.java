@@ -86,14 +86,13 @@ final class AccessControl {
                 + "    use it as 'Authorization: Bearer <token>' on :8081/admin/api (or set SWITCHBOARD_ADMIN_TOKEN)\n", token);
     }
 
-    /** A new token; only its hash is kept. Names are unique among live tokens: a token is revoked by its name. */
-    synchronized String create(String name, Role role) {
+    /** A new token; only its hash is kept. */
+    String create(String name, Role role) {
         if (name.length() > MAX_NAME_CHARS) {
             throw GatewayError.badRequest("name", "'name' is at most " + MAX_NAME_CHARS + " characters");
         }
-        if (name.equals(ENV_ADMIN) || !active(name).isEmpty()) {
-            throw new GatewayError(409, "invalid_request_error", "token_exists", "name",
-                    "A token named '" + name + "' exists; revoke it first (DELETE /admin/api/tokens/" + name + ") or pick another name");
+        if (name.equals(ENV_ADMIN)) {
+            throw GatewayError.badRequest("name", "'" + ENV_ADMIN + "' names SWITCHBOARD_ADMIN_TOKEN; pick another name");
         }
         byte[] bytes = new byte[24];
         RANDOM.nextBytes(bytes);
@@ -155,7 +154,7 @@ final class AccessControl {
     }
 
     /**
-     * Revokes the live token of that name: refused from its next call on. The environment's token is configuration
+     * Revokes every live token of that name (names need not be unique): refused from their next call on. The environment's token is configuration
      * (change SWITCHBOARD_ADMIN_TOKEN and restart); the last admin token is kept so the API cannot lock its admins out.
      */
     synchronized ObjectNode revoke(String name) {

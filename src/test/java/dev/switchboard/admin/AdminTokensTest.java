@@ -76,16 +76,20 @@ class AdminTokensTest {
     }
 
     @Test
-    void should_keep_the_environment_token_and_unique_names() throws Exception {
+    void should_keep_the_environment_token_and_revoke_every_token_of_a_name() throws Exception {
         HttpResponse<String> env = call("DELETE", "/admin/api/tokens/env-admin", Gateway.ADMIN_TOKEN, null);
         assertEquals(409, env.statusCode(), env.body());
         assertEquals("token_from_environment", Gateway.MAPPER.readTree(env.body()).at("/error/code").asText());
         assertEquals(200, call("GET", "/admin/api/rules", Gateway.ADMIN_TOKEN, null).statusCode());
 
-        create("deployer", "editor");
-        HttpResponse<String> twice = call("POST", "/admin/api/tokens", Gateway.ADMIN_TOKEN, "{\"name\":\"deployer\",\"role\":\"admin\"}");
-        assertEquals(409, twice.statusCode(), "names are unique among live tokens: " + twice.body());
-        assertEquals("name", Gateway.MAPPER.readTree(twice.body()).at("/error/param").asText());
+        HttpResponse<String> reserved = call("POST", "/admin/api/tokens", Gateway.ADMIN_TOKEN, "{\"name\":\"env-admin\",\"role\":\"admin\"}");
+        assertEquals(400, reserved.statusCode(), reserved.body());
+        assertEquals("name", Gateway.MAPPER.readTree(reserved.body()).at("/error/param").asText());
+        String first = create("deployer", "editor");
+        String second = create("deployer", "editor");
+        assertEquals(200, call("DELETE", "/admin/api/tokens/deployer", Gateway.ADMIN_TOKEN, null).statusCode());
+        assertEquals(401, call("GET", "/admin/api/rules", first, null).statusCode(), "every live token of the name is revoked");
+        assertEquals(401, call("GET", "/admin/api/rules", second, null).statusCode());
         HttpResponse<String> longName = call("POST", "/admin/api/tokens", Gateway.ADMIN_TOKEN, "{\"name\":\"" + "n".repeat(200) + "\",\"role\":\"viewer\"}");
         assertEquals(400, longName.statusCode(), longName.body());
         assertEquals(404, call("DELETE", "/admin/api/tokens/nobody", Gateway.ADMIN_TOKEN, null).statusCode());
