@@ -35,7 +35,7 @@ public record Settings(
         long rulesPollMillis,
         Duration probeInterval,
         String adminToken,
-        /** Whether requests without an agent key are served; null means "only in simulator mode". */
+        /** Whether requests without an agent key are served; null leaves it to the keys in force (see AnonymousAccess). */
         Boolean allowAnonymous,
         /** Which unkeyed callers count as local when a real provider key is at stake. */
         dev.switchboard.catalog.AnonymousAccess.Trusted anonymousTrusted,

@@ -202,11 +202,11 @@ final class FormatStage {
             ctx.agent = agent;
             return;
         }
-        AnonymousAccess.Policy policy = anonymous.current();
-        if (!policy.admits(localCaller(in, ctx))) {
+        if (!anonymous.admits(localCaller(in, ctx))) {
+            // The policy's reason (which providers have keys) is for the operator's /health, not for an unknown caller.
             throw new GatewayError(401, "invalid_request_error", "missing_agent_key", null,
-                    "This gateway answers agents only (" + policy.reason() + "): send 'Authorization: Bearer sk-sb-...' with your "
-                            + "agent's key; an operator makes one with POST /admin/api/agents on the management port");
+                    "This gateway answers agents only from where you call: send 'Authorization: Bearer sk-sb-...' with your agent's "
+                            + "key; an operator makes one with POST /admin/api/agents on the management port");
         }
         String agent = header(in, "x-switchboard-agent", "switchboardAgent");
         if (agent != null) {
