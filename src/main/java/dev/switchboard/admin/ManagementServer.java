@@ -125,7 +125,9 @@ public final class ManagementServer implements AutoCloseable {
         registrar.restore();
         vertx.setPeriodic(CONFIG_POLL_MS, id -> vertx.executeBlocking(() -> {
             try {
-                return config.refresh();
+                boolean changed = config.refresh();
+                registrar.refreshRotatedKeys();
+                return changed;
             } catch (RuntimeException e) {
                 return false; // the database is away; the next poll tries again
             }

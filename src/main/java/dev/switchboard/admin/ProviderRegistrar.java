@@ -44,6 +44,7 @@ final class ProviderRegistrar {
     private final ProducerTemplate producer;
     private final SecretBox box;
     private final String jdbc;
+    private final Set<String> unsealFailures = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     ProviderRegistrar(CatalogHolder catalog, Adapters adapters, ProducerTemplate producer, SecretBox box, String dataSourceName) {
         this.catalog = catalog;
@@ -111,6 +112,17 @@ final class ProviderRegistrar {
         return keyed;
     }
 
+    /** Serves the keys rotated on another instance sharing the database; polled like catalog versions. */
+    void refreshRotatedKeys() {
+        rotatedKeys().forEach((id, key) -> {
+            boolean stale = catalog.get().provider(id).map(p -> p.apiKey() == null || !p.apiKey().reveal().equals(key.reveal())).orElse(false);
+            if (stale) {
+                catalog.update(c -> c.provider(id).isPresent() ? c.withProviderKey(id, key) : c);
+                LOG.info("Provider {}: key {} rotated elsewhere now serving", id, key.masked());
+            }
+        });
+    }
+
     /** The rotated keys in the database, unsealed; one that cannot be unsealed is logged and left out. */
     private java.util.Map<String, Secret> rotatedKeys() {
         java.util.Map<String, Secret> keys = new java.util.LinkedHashMap<>();
@@ -120,7 +132,9 @@ final class ProviderRegistrar {
             try {
                 keys.put(id, box.unseal(String.valueOf(Rows.value(row, "sealed_key")), id));
             } catch (RuntimeException e) {
-                LOG.error("Provider {}: rotated key could not be unsealed: {}", id, e.getMessage());
+                if (unsealFailures.add(id)) { // polled every second: said once, not every poll
+                    LOG.error("Provider {}: rotated key could not be unsealed (another master key?): {}", id, e.getMessage());
+                }
             }
         }
         return keys;

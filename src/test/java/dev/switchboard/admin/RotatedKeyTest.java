@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * A key rotated through the API outlives every later catalog version: writes, imports and rollbacks keep it, on this
- * instance and on another one sharing the database (same master key) that picks the versions up by polling.
+ * A key rotated through the API serves on every instance sharing the database (same master key) and outlives every
+ * later catalog version: writes, imports and rollbacks keep it, here and on the other instance, which polls.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RotatedKeyTest {
@@ -73,6 +73,7 @@ class RotatedKeyTest {
         HttpResponse<String> rotated = send("PUT", "/admin/api/providers/openai/key", "{\"apiKey\":\"" + ROTATED + "\"}");
         assertEquals(200, rotated.statusCode(), rotated.body());
         assertEquals("Bearer " + ROTATED, keySeenByProvider());
+        Await.until("the other instance serves the rotated key", Gateway.TIMEOUT, () -> keySeenByProvider(other), ("Bearer " + ROTATED)::equals);
 
         HttpResponse<String> put = send("PUT", "/admin/api/catalog/models/extra",
                 "{\"provider\":\"openai\",\"contextWindow\":8000,\"price\":{\"input\":1,\"output\":2}}");
