@@ -5,6 +5,7 @@ import dev.switchboard.boot.Database;
 import dev.switchboard.boot.EmbeddedBroker;
 import dev.switchboard.catalog.Catalog;
 import dev.switchboard.catalog.Agents;
+import dev.switchboard.catalog.AnonymousAccess;
 import dev.switchboard.catalog.CatalogHolder;
 import dev.switchboard.catalog.SecretBox;
 import dev.switchboard.catalog.CatalogLoader;
@@ -164,19 +165,15 @@ public final class App implements AutoCloseable {
         writer = new UsageWriter(camel.createProducerTemplate(), DATA_SOURCE, metrics, UsageWriter.DEFAULT_QUEUE_CAPACITY);
         ModelHealth health = new ModelHealth(java.time.Clock.systemUTC(), s.trackedModels());
         Agents agents = new Agents();
-        // Unset: callers without an agent key are served with the simulator, and until the first agent exists
-        // (a gateway nobody has an agent key for yet cannot demand one); after that, agents only.
-        java.util.function.BooleanSupplier allowAnonymous = s.allowAnonymous() != null ? s::allowAnonymous
-                : () -> catalog.get().simulatorMode() || agents.all().isEmpty();
-        LOG.info("Callers: {}", s.allowAnonymous() == null ? "without an agent key accepted with the simulator or until the first agent "
-                + "is created, agents only after that (SWITCHBOARD_ALLOW_ANONYMOUS=true|false to decide)"
-                : s.allowAnonymous() ? "requests without an agent key are accepted" : "agents only: requests need 'Authorization: Bearer sk-sb-...'");
+        AnonymousAccess anonymous = new AnonymousAccess(s.allowAnonymous(), s.anonymousTrusted(), catalog);
+        anonymous.logCurrent();
+        catalog.onChange(anonymous::logChange);
         ProducerTemplate alertProducer = camel.createProducerTemplate();
         BudgetLedger ledger = new BudgetLedger(java.time.Clock.systemUTC(), s.budgetAlertPercents(),
                 new AlertSink(alertProducer, DATA_SOURCE, s.env().get("SWITCHBOARD_ALERT_WEBHOOK")));
         PipelineRoutes pipeline = new PipelineRoutes(catalog::get, rules, adapters, breakers, health,
                 writer, new RequestMetrics(metrics, name -> catalog.get().model(name).isPresent()), s.rulesPollMillis(),
-                s.probeInterval(), agents, allowAnonymous, ledger);
+                s.probeInterval(), agents, anonymous, ledger);
         camel.addRoutes(pipeline);
         pipeline.addModelRoutes(camel);
         catalog.onChange((before, after) -> pipeline.addModelRoutes(camel, after));
@@ -195,6 +192,7 @@ public final class App implements AutoCloseable {
                 SecretBox.open(s.env().get(SecretBox.MASTER_KEY_ENV), SecretBox.defaultKeyFile(s.dataDir())), agents,
                 document -> catalogLoader.parse(document, s.simulatorMode(), simulatorUrl, "catalog"), CatalogLoader.sourceText(s.catalogFile()))
                 .ruleTester(pipeline.ruleTester(camel))
+                .anonymousAccess(anonymous)
                 .start(s.managementHost(), s.managementPort());
         resources.add(management);
 

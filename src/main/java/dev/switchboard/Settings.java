@@ -35,8 +35,10 @@ public record Settings(
         long rulesPollMillis,
         Duration probeInterval,
         String adminToken,
-        /** Whether requests without an agent key are served; null means "only in simulator mode". */
+        /** Whether requests without an agent key are served; null leaves it to the keys in force (see AnonymousAccess). */
         Boolean allowAnonymous,
+        /** Which unkeyed callers count as local when a real provider key is at stake. */
+        dev.switchboard.catalog.AnonymousAccess.Trusted anonymousTrusted,
         /** Budget shares (percent) that raise an alert. */
         java.util.List<Integer> budgetAlertPercents,
         Map<String, String> env) {
@@ -79,6 +81,7 @@ public record Settings(
                 env.get("SWITCHBOARD_ADMIN_TOKEN"),
                 env.get("SWITCHBOARD_ALLOW_ANONYMOUS") == null || env.get("SWITCHBOARD_ALLOW_ANONYMOUS").isBlank() ? null
                         : Boolean.valueOf(env.get("SWITCHBOARD_ALLOW_ANONYMOUS").trim()),
+                trusted(env, dev.switchboard.catalog.AnonymousAccess.TRUSTED_ENV),
                 percents(env, "SWITCHBOARD_BUDGET_ALERTS"),
                 Map.copyOf(env));
     }
@@ -109,6 +112,15 @@ public record Settings(
             return Integer.parseInt(v.trim());
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(name + " must be a whole number, got '" + v + "'");
+        }
+    }
+
+    private static dev.switchboard.catalog.AnonymousAccess.Trusted trusted(Map<String, String> env, String name) {
+        String v = get(env, name, "loopback");
+        try {
+            return dev.switchboard.catalog.AnonymousAccess.Trusted.valueOf(v.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(name + " must be loopback or none, got '" + v + "'");
         }
     }
 

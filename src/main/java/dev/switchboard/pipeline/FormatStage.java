@@ -7,15 +7,20 @@ import dev.switchboard.api.ChatRequest;
 import dev.switchboard.api.GatewayError;
 import dev.switchboard.catalog.AgentSpec;
 import dev.switchboard.catalog.Agents;
+import dev.switchboard.catalog.AnonymousAccess;
 import dev.switchboard.catalog.Secret;
 import dev.switchboard.providers.Json;
 import dev.switchboard.providers.anthropic.AnthropicMapper;
 import dev.switchboard.routing.LlmRequest;
+import io.netty.util.NetUtil;
+import io.vertx.core.net.SocketAddress;
+import java.net.InetAddress;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpConstants;
 
 /**
  * Format: parses and validates the caller's JSON into the canonical request. Out-of-range parameters are
@@ -24,11 +29,11 @@ import org.apache.camel.Message;
  */
 final class FormatStage {
     private final Agents agents;
-    private final java.util.function.BooleanSupplier allowAnonymous;
+    private final AnonymousAccess anonymous;
 
-    FormatStage(Agents agents, java.util.function.BooleanSupplier allowAnonymous) {
+    FormatStage(Agents agents, AnonymousAccess anonymous) {
         this.agents = agents;
-        this.allowAnonymous = allowAnonymous;
+        this.anonymous = anonymous;
     }
 
     private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool", "function");
@@ -197,14 +202,32 @@ final class FormatStage {
             ctx.agent = agent;
             return;
         }
-        if (!allowAnonymous.getAsBoolean()) {
+        if (!anonymous.admits(localCaller(in, ctx))) {
+            // The policy's reason (which providers have keys) is for the operator's /health, not for an unknown caller.
             throw new GatewayError(401, "invalid_request_error", "missing_agent_key", null,
-                    "This gateway answers agents only: send 'Authorization: Bearer sk-sb-...' with your agent's key");
+                    "This gateway answers agents only from where you call: send 'Authorization: Bearer sk-sb-...' with your agent's "
+                            + "key; an operator makes one with POST /admin/api/agents on the management port");
         }
         String agent = header(in, "x-switchboard-agent", "switchboardAgent");
         if (agent != null) {
             ctx.caller = agent;
         }
+    }
+
+    /**
+     * Whether the caller is on this machine: a JMS client (the embedded broker accepts loopback connections only), or
+     * an HTTP caller whose TCP peer is a loopback address. The peer is the connection's own address as Vert.x saw it,
+     * never a header a caller can write (a forged header of that name is a string, not a socket address).
+     */
+    private static boolean localCaller(Message in, RequestContext ctx) {
+        if ("jms".equals(ctx.entry)) {
+            return true;
+        }
+        if (!(in.getHeader(VertxPlatformHttpConstants.REMOTE_ADDRESS) instanceof SocketAddress peer) || peer.hostAddress() == null) {
+            return false;
+        }
+        InetAddress ip = NetUtil.createInetAddressFromIpAddressString(peer.hostAddress()); // a literal: no name lookup
+        return ip != null && ip.isLoopbackAddress();
     }
 
     private static String bearer(Message in) {

@@ -47,10 +47,10 @@ public final class PipelineRoutes extends RouteBuilder {
 
     public PipelineRoutes(Supplier<Catalog> catalog, RulesHolder rules, Adapters adapters, BreakerRegistry breakers,
                           ModelHealth health, UsageWriter writer, RequestMetrics metrics, long rulesPollMillis, Duration probeInterval,
-                          dev.switchboard.catalog.Agents agents, java.util.function.BooleanSupplier allowAnonymous,
+                          dev.switchboard.catalog.Agents agents, dev.switchboard.catalog.AnonymousAccess anonymous,
                           dev.switchboard.recording.BudgetLedger ledger) {
         this.catalog = catalog;
-        this.format = new FormatStage(agents, allowAnonymous);
+        this.format = new FormatStage(agents, anonymous);
         this.breakers = breakers;
         this.health = health;
         this.rules = rules;
