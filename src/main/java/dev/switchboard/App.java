@@ -3,6 +3,7 @@ package dev.switchboard;
 import dev.switchboard.admin.ManagementServer;
 import dev.switchboard.boot.Database;
 import dev.switchboard.boot.EmbeddedBroker;
+import dev.switchboard.boot.JmsCredentials;
 import dev.switchboard.catalog.Catalog;
 import dev.switchboard.catalog.Agents;
 import dev.switchboard.catalog.CatalogHolder;
@@ -101,7 +102,8 @@ public final class App implements AutoCloseable {
         resources.add(database::shutdown);
         LOG.info("Database: {} ready (usage records)", redactUrl(s.dbUrl()));
 
-        broker = new EmbeddedBroker("127.0.0.1", s.jmsPort(), s.dataDir().resolve("broker"));
+        broker = new EmbeddedBroker("127.0.0.1", s.jmsPort(), s.dataDir().resolve("broker"),
+                JmsCredentials.resolve(s.env(), s.dataDir()));
         resources.add(broker);
         LOG.info("JMS broker: embedded Artemis, queue switchboard.requests, TCP clients on {}", broker.tcpUrl());
 
