@@ -34,6 +34,7 @@ public final class PipelineRoutes extends RouteBuilder {
     private final RouteStage route;
     private final ModelCall call;
     private final RespondStage respond;
+    private final RecordStage record;
     private final ModelHealth health;
     private final HealthView healthView;
     private final HealthProbe probe;
@@ -55,7 +56,8 @@ public final class PipelineRoutes extends RouteBuilder {
         this.route = new RouteStage(catalog, rules, healthView, limiters, new LoadBalancer(health), ledger);
         this.call = new ModelCall(adapters, health);
         this.probe = new HealthProbe(catalog, adapters, health, probeInterval);
-        this.respond = new RespondStage(catalog, new RecordStage(writer, metrics, ledger));
+        this.record = new RecordStage(writer, metrics, ledger);
+        this.respond = new RespondStage(catalog, record);
 
         this.rulesPollMillis = rulesPollMillis;
     }
@@ -118,7 +120,22 @@ public final class PipelineRoutes extends RouteBuilder {
         return new RuleTester(context, format, route);
     }
 
-    public HealthView healthView() {
+    /**
+     * At the end of the shutdown's grace period: writes the row of every request still open, as truncated, so
+     * none is lost when the process exits. Returns how many were cut.
+     */
+    public int cutOpenRequests(CamelContext context) {
+        int cut = record.cutRelaying();
+        for (org.apache.camel.spi.InflightRepository.InflightExchange open : context.getInflightRepository().browse()) {
+            RequestContext ctx = open.getExchange().getVariable(RequestContext.VARIABLE, RequestContext.class);
+            if (ctx != null) {
+                cut += record.cut(ctx, false) ? 1 : 0;
+            }
+        }
+        return cut;
+    }
+
+        public HealthView healthView() {
         return healthView;
     }
 
