@@ -132,9 +132,9 @@ class GracefulShutdownTest {
         assertEquals(503, refused.statusCode(), refused.body());
         assertEquals("shutting_down", json(refused.body()).path("error").path("code").asText(), refused.body());
         assertTrue(refused.headers().firstValue("Retry-After").isPresent(), "a refusal says when to retry");
-        upstream.release.countDown();
-        assertTrue(gateway.waitFor(GRACE_SECONDS + WAIT.toSeconds(), TimeUnit.SECONDS), "the gateway must exit" + log());
-
+        // The plain answers first, the streams only once those are over and recorded: a shutdown that waited
+        // for Camel's exchanges alone would stop relaying the streams here.
+        upstream.releasePlain.countDown();
         List<String> finished = new ArrayList<>();
         for (CompletableFuture<HttpResponse<String>> f : plain) {
             HttpResponse<String> r = f.get(WAIT.toSeconds(), TimeUnit.SECONDS);
@@ -143,6 +143,10 @@ class GracefulShutdownTest {
                     Gateway.MAPPER.readTree(r.body()).path("choices").path(0).path("message").path("content").asText(), r.body());
             finished.add(requestId(r));
         }
+        Await.until("the plain requests' rows", WAIT, this::recordedIds, ids -> ids.containsAll(finished));
+        upstream.releaseStreams.countDown();
+        assertTrue(gateway.waitFor(GRACE_SECONDS + WAIT.toSeconds(), TimeUnit.SECONDS), "the gateway must exit" + log());
+
         for (CompletableFuture<HttpResponse<String>> f : streams) {
             HttpResponse<String> r = f.get(WAIT.toSeconds(), TimeUnit.SECONDS);
             assertEquals(200, r.statusCode(), r.body());
@@ -160,6 +164,20 @@ class GracefulShutdownTest {
         UsageDatabaseServer.Row cut = rows.get(requestId(endless));
         assertEquals("truncated", cut == null ? null : cut.outcome(), "a stream cut at the end of the grace period: " + cut);
         assertTrue(cut.stream(), cut.toString());
+        long lived = latencyMillis(requestId(endless));
+        assertTrue(lived >= GRACE_SECONDS * 1000L, "a stream in flight is given the whole grace period before it is cut; it was "
+                + "cut after " + lived + " ms");
+    }
+
+    private long latencyMillis(String requestId) throws java.sql.SQLException {
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(database.jdbcUrl(), "SA", "");
+             java.sql.PreparedStatement st = c.prepareStatement("SELECT latency_ms FROM usage_record WHERE request_id = ?")) {
+            st.setString(1, requestId);
+            try (java.sql.ResultSet rs = st.executeQuery()) {
+                assertTrue(rs.next(), "no row for " + requestId);
+                return rs.getLong(1);
+            }
+        }
     }
 
     /** Lists models: served (and recorded) until the gateway's shutdown closes its door, then refused at once. */
@@ -182,6 +200,14 @@ class GracefulShutdownTest {
 
     private <T> CompletableFuture<HttpResponse<T>> send(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
         return http.sendAsync(request, handler);
+    }
+
+    private java.util.Set<String> recordedIds() {
+        try {
+            return database.rows().keySet();
+        } catch (java.sql.SQLException e) {
+            throw new AssertionError("cannot read the usage database", e);
+        }
     }
 
     private int healthStatus() {
@@ -227,12 +253,13 @@ class GracefulShutdownTest {
     }
 
     /**
-     * An OpenAI-shaped upstream that holds every chat answer until {@link #release}: plain answers wholly,
-     * streams after their first chunk (so the gateway is relaying them). A stream whose prompt is
+     * An OpenAI-shaped upstream that holds every chat answer: plain answers wholly until {@link #releasePlain},
+     * streams after their first chunk (so the gateway is relaying them) until {@link #releaseStreams}. A stream whose prompt is
      * {@value #NEVER_ENDS} never finishes.
      */
     private static final class HeldUpstream implements AutoCloseable {
-        final CountDownLatch release = new CountDownLatch(1);
+        final CountDownLatch releasePlain = new CountDownLatch(1);
+        final CountDownLatch releaseStreams = new CountDownLatch(1);
         final AtomicInteger arrived = new AtomicInteger();
         private final CountDownLatch closed = new CountDownLatch(1);
         private final HttpServer server;
@@ -272,7 +299,7 @@ class GracefulShutdownTest {
                 String prompt = body.path("messages").path(0).path("content").asText();
                 arrived.incrementAndGet();
                 if (!body.path("stream").asBoolean()) {
-                    await(release);
+                    await(releasePlain);
                     send(ex, answer());
                     return;
                 }
@@ -280,7 +307,7 @@ class GracefulShutdownTest {
                 ex.sendResponseHeaders(200, 0);
                 OutputStream out = ex.getResponseBody();
                 event(out, chunk("Hello"));
-                await(NEVER_ENDS.equals(prompt) ? closed : release);
+                await(NEVER_ENDS.equals(prompt) ? closed : releaseStreams);
                 event(out, chunk(" from "));
                 event(out, chunk("gpt-4o-mini"));
                 ObjectNode usage = Gateway.MAPPER.createObjectNode().put("id", "chatcmpl-held").put("object", "chat.completion.chunk")
@@ -332,7 +359,8 @@ class GracefulShutdownTest {
 
         @Override
         public void close() {
-            release.countDown();
+            releasePlain.countDown();
+            releaseStreams.countDown();
             closed.countDown();
             server.stop(0);
             executor.shutdownNow();
