@@ -10,6 +10,13 @@ import com.sun.net.httpserver.HttpServer;
 import dev.switchboard.resilience.UsageDatabaseServer;
 import dev.switchboard.support.Await;
 import dev.switchboard.support.Gateway;
+import jakarta.jms.Connection;
+import jakarta.jms.JMSException;
+import jakarta.jms.Message;
+import jakarta.jms.MessageConsumer;
+import jakarta.jms.Session;
+import jakarta.jms.TemporaryQueue;
+import jakarta.jms.TextMessage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -25,6 +32,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,13 +42,14 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * SIGTERM to a real gateway process with requests in flight: it stops admitting new requests at once (503),
+ * SIGTERM to a real gateway process with requests in flight over HTTP and JMS: it stops admitting new requests at once (503),
  * lets the admitted ones finish, streams included, within SWITCHBOARD_SHUTDOWN_GRACE_SECONDS, records a stream
  * still open at the end of the grace period as truncated, writes every usage row to the database (an HSQLDB
  * server of this test, so the rows can be counted after the process is gone), then exits.
@@ -63,6 +72,7 @@ class GracefulShutdownTest {
     private Path log;
     private int port;
     private int managementPort;
+    private int jmsPort;
 
     @BeforeAll
     void start() throws IOException {
@@ -76,7 +86,8 @@ class GracefulShutdownTest {
         env.put("SWITCHBOARD_HOST", "127.0.0.1");
         env.put("SWITCHBOARD_PORT", Integer.toString(port));
         env.put("SWITCHBOARD_MANAGEMENT_PORT", Integer.toString(managementPort));
-        env.put("SWITCHBOARD_JMS_PORT", Integer.toString(freePort()));
+        jmsPort = freePort();
+        env.put("SWITCHBOARD_JMS_PORT", Integer.toString(jmsPort));
         env.put("SWITCHBOARD_DATA", dir.resolve("data").toString());
         env.put("SWITCHBOARD_DB_URL", database.jdbcUrl());
         env.put("SWITCHBOARD_CATALOG", "src/test/resources/test-catalog.yaml");
@@ -119,10 +130,11 @@ class GracefulShutdownTest {
         for (int i = 0; i < STREAMS; i++) {
             streams.add(chat(true, "stream " + i, HttpResponse.BodyHandlers.ofString()));
         }
+        CompletableFuture<String> overJms = CompletableFuture.supplyAsync(this::chatOverJms);
         HttpResponse<InputStream> endless = chat(true, NEVER_ENDS, HttpResponse.BodyHandlers.ofInputStream())
                 .get(WAIT.toSeconds(), TimeUnit.SECONDS);
         assertEquals(200, endless.statusCode(), "the endless stream has started");
-        Await.until("every request held at the upstream", WAIT, upstream.arrived::get, n -> n == PLAIN + STREAMS + 1);
+        Await.until("every request held at the upstream", WAIT, upstream.arrived::get, n -> n == PLAIN + STREAMS + 2);
 
         gateway.destroy(); // SIGTERM
 
@@ -143,6 +155,7 @@ class GracefulShutdownTest {
                     Gateway.MAPPER.readTree(r.body()).path("choices").path(0).path("message").path("content").asText(), r.body());
             finished.add(requestId(r));
         }
+        finished.add(overJms.get(WAIT.toSeconds(), TimeUnit.SECONDS));
         Await.until("the plain requests' rows", WAIT, this::recordedIds, ids -> ids.containsAll(finished));
         upstream.releaseStreams.countDown();
         assertTrue(gateway.waitFor(GRACE_SECONDS + WAIT.toSeconds(), TimeUnit.SECONDS), "the gateway must exit" + log());
@@ -155,7 +168,7 @@ class GracefulShutdownTest {
         }
 
         Map<String, UsageDatabaseServer.Row> rows = database.rows();
-        assertEquals(PLAIN + STREAMS + 1 + listed.get(), rows.size(), "one usage row per admitted request: " + rows.keySet() + log());
+        assertEquals(PLAIN + STREAMS + 2 + listed.get(), rows.size(), "one usage row per admitted request: " + rows.keySet() + log());
         for (String id : finished) {
             UsageDatabaseServer.Row row = rows.get(id);
             assertEquals(200, row == null ? -1 : row.status(), "the row of " + id + ": " + row);
@@ -177,6 +190,39 @@ class GracefulShutdownTest {
                 assertTrue(rs.next(), "no row for " + requestId);
                 return rs.getLong(1);
             }
+        }
+    }
+
+    /** A plain chat request over JMS, as an agent in another process sends it; the request id of its answer. */
+    private String chatOverJms() {
+        try (ActiveMQConnectionFactory factory = new ActiveMQConnectionFactory("tcp://127.0.0.1:" + jmsPort, Gateway.JMS_USER,
+                Gateway.JMS_PASSWORD); Connection connection = factory.createConnection()) {
+            connection.start();
+            Session session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
+            TemporaryQueue replyTo = session.createTemporaryQueue();
+            MessageConsumer replies = session.createConsumer(replyTo);
+            TextMessage request = session.createTextMessage(Gateway.chatBody("gpt-4o-mini", "over jms"));
+            request.setJMSReplyTo(replyTo);
+            session.createProducer(session.createQueue("switchboard.requests")).send(request);
+            Message reply = replies.receive(Duration.ofSeconds(GRACE_SECONDS).plus(WAIT).toMillis());
+            assertTrue(reply instanceof TextMessage, "the JMS request in flight at SIGTERM is answered: " + reply);
+            String body = ((TextMessage) reply).getText();
+            assertEquals("Hello from gpt-4o-mini",
+                    json(body).path("choices").path(0).path("message").path("content").asText(), body);
+            List<?> names = Collections.list(reply.getPropertyNames());
+            return names.stream().map(String::valueOf)
+                    .filter(n -> n.toLowerCase(java.util.Locale.ROOT).contains("request")).findFirst()
+                    .map(n -> property(reply, n)).orElseThrow(() -> new AssertionError("no request id on the JMS reply"));
+        } catch (JMSException e) {
+            throw new AssertionError("the JMS request failed", e);
+        }
+    }
+
+    private static String property(Message m, String name) {
+        try {
+            return m.getStringProperty(name);
+        } catch (JMSException e) {
+            throw new AssertionError(e);
         }
     }
 
