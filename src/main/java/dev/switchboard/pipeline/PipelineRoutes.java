@@ -18,6 +18,7 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.builder.TemplatedRouteBuilder;
+import org.apache.camel.spi.InflightRepository;
 
 /**
  * The request pipeline as Camel routes. Front doors (routes/*.yaml) end in {@code direct:chat},
@@ -126,7 +127,7 @@ public final class PipelineRoutes extends RouteBuilder {
      */
     public int cutOpenRequests(CamelContext context) {
         int cut = record.cutRelaying();
-        for (org.apache.camel.spi.InflightRepository.InflightExchange open : context.getInflightRepository().browse()) {
+        for (InflightRepository.InflightExchange open : context.getInflightRepository().browse()) {
             RequestContext ctx = open.getExchange().getVariable(RequestContext.VARIABLE, RequestContext.class);
             if (ctx != null) {
                 cut += record.cut(ctx, false) ? 1 : 0;
@@ -135,7 +136,7 @@ public final class PipelineRoutes extends RouteBuilder {
         return cut;
     }
 
-        public HealthView healthView() {
+    public HealthView healthView() {
         return healthView;
     }
 
