@@ -93,6 +93,16 @@ class JmsCredentialsTest {
         assertTrue(e.getMessage().contains(JmsCredentials.PASSWORD_ENV), e.getMessage());
     }
 
+    @Test
+    void should_refuse_a_credentials_file_others_can_read() throws Exception {
+        Path shared = Files.createTempDirectory("switchboard-jms-shared").resolve(JmsCredentials.FILE_NAME);
+        Files.writeString(shared, "user=agent\npassword=secret-password-0123456789\n");
+        Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rw-r--r--"));
+
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> JmsCredentials.resolve(Map.of(), shared.getParent()));
+        assertTrue(e.getMessage().contains("chmod 600"), e.getMessage());
+    }
+
     private Properties credentials() throws Exception {
         Properties p = new Properties();
         p.load(new StringReader(Files.readString(file)));

@@ -66,6 +66,7 @@ public record JmsCredentials(String user, String password) {
     private static JmsCredentials read(Path file) {
         Properties p = new Properties();
         try {
+            refuseIfSharedWithOthers(file);
             p.load(new StringReader(Files.readString(file, StandardCharsets.UTF_8)));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the JMS credentials file " + file + "; check that the gateway's "
@@ -109,6 +110,19 @@ public record JmsCredentials(String user, String password) {
                 + "\n\n    user: {}\n    password: {}\n\n    JMS clients pass them to createConnection(user, password)\n",
                 file.toAbsolutePath(), created.user(), created.password());
         return created;
+    }
+
+    /** Like the master key file: a password others can read (or replace) is no password. */
+    private static void refuseIfSharedWithOthers(Path file) throws IOException {
+        if (!file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            return;
+        }
+        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
+        if (!OWNER_ONLY.containsAll(perms)) {
+            throw new IllegalStateException("the JMS credentials file " + file + " has permissions "
+                    + PosixFilePermissions.toString(perms) + ", which let group or others read or change it; run `chmod 600 "
+                    + file + "`, and if others could read it, delete it to have new credentials generated");
+        }
     }
 
     private static String blankToNull(String s) {
