@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 
 /**
  * A real gateway for one test class: started once on ephemeral loopback ports, its OpenAI provider pointed at
@@ -89,8 +90,8 @@ public final class Gateway implements AutoCloseable {
     }
 
     /** A TCP client of the embedded broker, as an agent in another process has it: with the broker's credentials. */
-    public org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory jmsConnectionFactory() {
-        return new org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory("tcp://127.0.0.1:" + jmsPort, JMS_USER, JMS_PASSWORD);
+    public ActiveMQConnectionFactory jmsConnectionFactory() {
+        return new ActiveMQConnectionFactory("tcp://127.0.0.1:" + jmsPort, JMS_USER, JMS_PASSWORD);
     }
 
     public String managementUrl() {
