@@ -166,12 +166,8 @@ class JmsRoundTripTest {
     @Test
     void should_refuse_a_tcp_client_without_the_broker_credentials() {
         try (ActiveMQConnectionFactory anonymous = new ActiveMQConnectionFactory("tcp://127.0.0.1:" + gateway.jmsPort)) {
-            JMSSecurityException refused = assertThrows(JMSSecurityException.class, () -> {
-                try (Connection c = anonymous.createConnection()) {
-                    c.createSession(false, Session.AUTO_ACKNOWLEDGE).createConsumer(c.createSession().createQueue(REQUEST_QUEUE));
-                }
-            }, "an anonymous client must not reach switchboard.requests (prompts, agent keys)");
-            assertNotNull(refused.getMessage());
+            assertThrows(JMSSecurityException.class, () -> anonymous.createConnection().close(),
+                    "an anonymous client must not reach switchboard.requests (prompts, agent keys)");
         }
         try (ActiveMQConnectionFactory wrong = new ActiveMQConnectionFactory("tcp://127.0.0.1:" + gateway.jmsPort,
                 Gateway.JMS_USER, "not-the-password")) {
