@@ -2,7 +2,10 @@ package dev.switchboard;
 
 import dev.switchboard.admin.ManagementServer;
 import dev.switchboard.boot.Database;
+import dev.switchboard.boot.Drain;
 import dev.switchboard.boot.EmbeddedBroker;
+import dev.switchboard.boot.JmsCredentials;
+import dev.switchboard.boot.ShutdownGate;
 import dev.switchboard.catalog.Catalog;
 import dev.switchboard.catalog.Agents;
 import dev.switchboard.catalog.AnonymousAccess;
@@ -31,6 +34,7 @@ import io.vertx.core.VertxOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -58,6 +62,11 @@ public final class App implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger("switchboard");
     public static final String DATA_SOURCE = "usageDb";
     private static final long MAX_BODY_BYTES = 32L * 1024 * 1024;
+    /**
+     * What Camel's own stop still waits for in-flight exchanges: by then the drain has waited out the grace
+     * period and recorded every open request, so only cut ones can be left.
+     */
+    private static final int CAMEL_STOP_TIMEOUT_SECONDS = 5;
 
     private final List<AutoCloseable> resources = new ArrayList<>();
     private Settings settings;
@@ -73,6 +82,8 @@ public final class App implements AutoCloseable {
     public static void main(String[] args) {
         try {
             App app = start(Settings.fromEnv(System.getenv()));
+            // SIGTERM: stop admitting, let requests in flight finish within the grace period, write every usage
+            // row, then close the rest (see close); the JVM exits when this hook returns.
             Runtime.getRuntime().addShutdownHook(new Thread(app::close, "switchboard-shutdown"));
         } catch (RuntimeException e) {
             LOG.error("Switchboard could not start: {}", e.getMessage());
@@ -94,6 +105,7 @@ public final class App implements AutoCloseable {
     private void boot(Settings s) throws Exception {
         long t0 = System.nanoTime();
         this.settings = s;
+        Duration shutdownGrace = s.shutdownGrace();
         Files.createDirectories(s.dataDir());
 
         database = new Database(s.dbUrl(), s.dbUser(), s.dbPassword());
@@ -102,7 +114,8 @@ public final class App implements AutoCloseable {
         resources.add(database::shutdown);
         LOG.info("Database: {} ready (usage records)", redactUrl(s.dbUrl()));
 
-        broker = new EmbeddedBroker("127.0.0.1", s.jmsPort(), s.dataDir().resolve("broker"));
+        broker = new EmbeddedBroker("127.0.0.1", s.jmsPort(), s.dataDir().resolve("broker"),
+                JmsCredentials.resolve(s.env(), s.dataDir()));
         resources.add(broker);
         LOG.info("JMS broker: embedded Artemis, queue switchboard.requests, TCP clients on {}", broker.tcpUrl());
 
@@ -134,6 +147,9 @@ public final class App implements AutoCloseable {
         // Stream caching (on by default in Camel 4) would read a provider's whole SSE body before the first
         // event could be forwarded; every body here is either small JSON or a stream relayed as it arrives.
         camel.setStreamCaching(false);
+        // The shutdown records requests still open at the end of its grace period; it finds them here.
+        camel.getInflightRepository().setInflightBrowseEnabled(true);
+        camel.getShutdownStrategy().setTimeout(CAMEL_STOP_TIMEOUT_SECONDS);
         camel.getPropertiesComponent().setLocation("classpath:switchboard.properties");
         camel.getRegistry().bind(DATA_SOURCE, database);
         camel.getRegistry().bind("vertx", vertx);
@@ -159,7 +175,8 @@ public final class App implements AutoCloseable {
         server.setVertx(vertx);
         camel.addService(server, true, true);
         VertxPlatformHttpEngine engine = new VertxPlatformHttpEngine();
-        engine.setHandlers(List.of(App::ownContext));
+        ShutdownGate gate = new ShutdownGate();
+        engine.setHandlers(List.of(gate, App::ownContext));
         camel.getRegistry().bind(PlatformHttpConstants.PLATFORM_HTTP_ENGINE_NAME, engine);
 
         writer = new UsageWriter(camel.createProducerTemplate(), DATA_SOURCE, metrics, UsageWriter.DEFAULT_QUEUE_CAPACITY);
@@ -183,8 +200,9 @@ public final class App implements AutoCloseable {
                 camel.getRoutes().stream().filter(r -> r.getRouteId().startsWith("model-")).count());
         restoreSpend(ledger, camel.createProducerTemplate());
         writer.start();
-        resources.add(writer);
         resources.add(camel::stop);
+        // Closed before Camel: the writer inserts through camel-jdbc, so its last flush needs Camel running.
+        resources.add(writer);
 
         ProducerTemplate admin = camel.createProducerTemplate();
         management = new ManagementServer(vertx, metrics, rules, catalog, adapters, breakers, writer, admin, DATA_SOURCE, s.adminToken(),
@@ -195,6 +213,8 @@ public final class App implements AutoCloseable {
                 .anonymousAccess(anonymous)
                 .start(s.managementHost(), s.managementPort());
         resources.add(management);
+        // Closed first: nothing else stops while requests are still being answered.
+        resources.add(() -> new Drain(camel, gate, pipeline::cutOpenRequests).run(shutdownGrace));
 
         long ms = (System.nanoTime() - t0) / 1_000_000;
         String host = s.host().equals("0.0.0.0") ? "localhost" : s.host();
@@ -305,6 +325,11 @@ public final class App implements AutoCloseable {
         return camel;
     }
 
+    /**
+     * Stops in reverse order of start: the drain (no new requests; those in flight finish within
+     * {@code SWITCHBOARD_SHUTDOWN_GRACE_SECONDS} or are recorded as cut), the management server, the usage
+     * writer's last flush, Camel, then the database, broker and Vert.x.
+     */
     @Override
     public void close() {
         for (int i = resources.size() - 1; i >= 0; i--) {

@@ -48,6 +48,8 @@ public record Settings(
     public static final int DEFAULT_JMS_PORT = 61616;
     /** Every waiting stream holds one worker while it relays; size for hundreds of concurrent slow streams. */
     public static final int DEFAULT_WORKER_THREADS = 400;
+    /** Long enough for a typical streamed answer to finish; container runtimes wait 30 s before SIGKILL. */
+    public static final int DEFAULT_SHUTDOWN_GRACE_SECONDS = 25;
 
     public static Settings fromEnv(Map<String, String> env) {
         Path data = Path.of(get(env, "SWITCHBOARD_DATA", "./data"));
@@ -155,6 +157,15 @@ public record Settings(
             throw new IllegalArgumentException(name + " must be a rate from 0 to 1, got '" + v + "'");
         }
         return d;
+    }
+
+    /** How long a shutdown waits for requests in flight before cutting them ({@code SWITCHBOARD_SHUTDOWN_GRACE_SECONDS}). */
+    public Duration shutdownGrace() {
+        int seconds = integer(env, "SWITCHBOARD_SHUTDOWN_GRACE_SECONDS", DEFAULT_SHUTDOWN_GRACE_SECONDS);
+        if (seconds < 0) {
+            throw new IllegalArgumentException("SWITCHBOARD_SHUTDOWN_GRACE_SECONDS must be 0 or more, got " + seconds);
+        }
+        return Duration.ofSeconds(seconds);
     }
 
     @Override

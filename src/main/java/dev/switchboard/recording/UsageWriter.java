@@ -30,6 +30,8 @@ public final class UsageWriter implements AutoCloseable {
     /** Rows per INSERT: large enough to amortise a round trip, small enough for any JDBC driver. */
     public static final int MAX_BATCH = 200;
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(2);
+    /** How long the last flush may go without writing a row before the shutdown goes on without it. */
+    private static final Duration FLUSH_STALL = Duration.ofSeconds(10);
     static final List<String> COLUMNS = List.of("request_id", "created_at", "entry", "operation", "caller",
             "requested_model", "model", "provider", "rule_name", "attempts", "attempt_count", "prompt_tokens",
             "completion_tokens", "total_tokens", "cost_usd", "latency_ms", "ttft_ms", "status", "outcome", "error",
@@ -183,11 +185,20 @@ public final class UsageWriter implements AutoCloseable {
                 truncate(String.join(",", r.tags()), 1000));
     }
 
+    /**
+     * Writes every queued row, then stops. Waits as long as rows keep reaching the database, since a full
+     * queue takes longer than any fixed timeout; gives up after {@link #FLUSH_STALL} without progress (the
+     * writer itself stops retrying once closed, see {@link #run}).
+     */
     @Override
     public void close() {
         running = false;
         try {
-            thread.join(Duration.ofSeconds(10).toMillis());
+            int before = Integer.MAX_VALUE;
+            while (thread.isAlive() && pending() < before) {
+                before = pending();
+                thread.join(FLUSH_STALL.toMillis());
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
