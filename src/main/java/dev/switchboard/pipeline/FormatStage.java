@@ -11,9 +11,9 @@ import dev.switchboard.catalog.Secret;
 import dev.switchboard.providers.Json;
 import dev.switchboard.providers.anthropic.AnthropicMapper;
 import dev.switchboard.routing.LlmRequest;
+import dev.switchboard.routing.PromptFeatures;
 import java.util.Locale;
 import java.util.Set;
-import java.util.regex.Pattern;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 
@@ -32,11 +32,6 @@ final class FormatStage {
     }
 
     private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool", "function");
-    private static final Pattern CODE = Pattern.compile(
-            "```|\\b(def|class|function|import|return|public|private|const|let|var|#include|SELECT|FROM)\\b[^\\n]*[({;:=]");
-    private static final Pattern MATH = Pattern.compile(
-            "\\d+\\s*[-+*/^=]\\s*\\d+|\\\\(frac|sum|int|sqrt)|\\b(integral|derivative|equation|solve for|theorem|prove)\\b",
-            Pattern.CASE_INSENSITIVE);
 
     /** Starts the request's context; every later stage, and the error path, reads it. */
     static RequestContext begin(Exchange exchange, String operation) {
@@ -321,7 +316,7 @@ final class FormatStage {
         }
         int length = text.length();
         return new LlmRequest(ctx.requestedModel == null ? "" : ctx.requestedModel, ctx.caller, taskType, tier, length,
-                (length + 3) / 4, CODE.matcher(text).find(), MATH.matcher(text).find(),
+                (length + 3) / 4, PromptFeatures.containsCode(text), PromptFeatures.containsMath(text),
                 body.path("tools").isArray() && !body.get("tools").isEmpty(), images,
                 body.path("stream").asBoolean(false), tags, java.util.Map.of());
     }
