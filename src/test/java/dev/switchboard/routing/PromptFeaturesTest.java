@@ -97,6 +97,18 @@ class PromptFeaturesTest {
         }
     }
 
+    @Test
+    void should_read_a_long_prompt_at_both_ends_only() {
+        String middle = " ".repeat(PromptFeatures.HEAD_CHARS);
+        String end = " ".repeat(PromptFeatures.TAIL_CHARS);
+        assertEquals(true, PromptFeatures.containsCode("def f(x):" + middle + end), "code at the start");
+        assertEquals(true, PromptFeatures.containsMath(middle + end + "2+2"), "math at the end");
+        assertEquals(false, PromptFeatures.containsCode(middle + " def f(x): " + end), "code only in the middle");
+        assertEquals(true, PromptFeatures.containsCode(middle + "def f(x):" + end.substring(9)), "a prompt up to both ends is read whole");
+        String cut = middle + "          un" + "def(" + end.substring(4);
+        assertEquals(false, PromptFeatures.containsCode(cut), "the tail starts after the word the cut falls in: 'undef(' is no 'def('");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"1", "1+", "def ", "def x", "`` ", "[", "9 ", "\\fra", "solve fo"})
     void should_read_a_mebibyte_of_one_repeated_shape_without_hanging(String shape) {
