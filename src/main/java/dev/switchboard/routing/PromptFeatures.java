@@ -34,6 +34,8 @@ public final class PromptFeatures {
     private static final String[] LATEX_COMMANDS = {"frac", "sum", "int", "sqrt"};
     /** Words and phrases of math talk, matched whole and in any case (lower case here). */
     private static final String[] MATH_WORDS = {"integral", "derivative", "equation", "solve for", "theorem", "prove"};
+    /** Setting this bit turns an upper-case ASCII letter into its lower case. */
+    private static final int LOWER_CASE_BIT = 0x20;
 
     /** Each ASCII character's kinds, a bit per kind: one table lookup per character instead of a chain of tests. */
     private static final int ASCII = 128;
@@ -196,12 +198,15 @@ public final class PromptFeatures {
         return false;
     }
 
-    /** Whether {@code word} sits at {@code start} (the caller has checked it fits); ASCII case folding only. */
+    /**
+     * Whether {@code word} sits at {@code start} (the caller has checked it fits). With {@code ignoreCase}, an
+     * upper-case ASCII letter matches the lower-case one in {@code word} (setting bit 0x20 lowers A-Z).
+     */
     private static boolean regionEquals(CharSequence text, int start, String word, boolean ignoreCase) {
         for (int k = 0; k < word.length(); k++) {
             char a = text.charAt(start + k);
             char b = word.charAt(k);
-            if (a != b && !(ignoreCase && a < ASCII && Character.toLowerCase(a) == b)) {
+            if (a != b && !(ignoreCase && b >= 'a' && b <= 'z' && (a | LOWER_CASE_BIT) == b)) {
                 return false;
             }
         }
