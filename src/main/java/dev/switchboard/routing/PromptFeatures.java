@@ -13,10 +13,10 @@ package dev.switchboard.routing;
  * the middle of a very long conversation does not count.
  */
 public final class PromptFeatures {
-    /** Characters read from the start of a long prompt (64 Ki). */
-    public static final int HEAD_CHARS = 65_536;
-    /** Characters read from the end of a long prompt (64 Ki); a prompt up to both together is read whole. */
-    public static final int TAIL_CHARS = 65_536;
+    /** Characters read from the start of a long prompt (32 Ki, about 8,000 tokens). */
+    public static final int HEAD_CHARS = 32_768;
+    /** Characters read from the end of a long prompt (32 Ki); a prompt up to both together is read whole. */
+    public static final int TAIL_CHARS = 32_768;
 
     /** Words that start a line of code in the common languages, matched whole and case-sensitively. */
     private static final String[] CODE_KEYWORDS = {

@@ -20,7 +20,7 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 
 /**
  * How long classifying a 1 MiB prompt takes: both facts, each reading as much as it ever reads (its first and
- * last 64 Ki characters; none of these shapes holds code or math, so no pass stops early). The shapes are the
+ * last 32 Ki characters; none of these shapes holds code or math, so no pass stops early). The shapes are the
  * ones that made the old regular expressions quadratic, and prose.
  * Not a test: surefire skips {@code bench}. Run it (about a minute) with
  * <pre>
