@@ -221,7 +221,8 @@ class ChatCompletionsTest {
 
     @Test
     void should_count_requests_by_model_in_prometheus_metrics() {
-        gw.postChat(Gateway.chatBody("gpt-4o", "count me"));
+        // A caller without a key is "free" unless it says otherwise, and the sample rules keep free users off gpt-4o.
+        gw.postChat(Gateway.chatBody("gpt-4o", "count me"), "x-switchboard-user-tier", "standard");
         String metrics = gw.get(gw.managementUrl() + "/metrics").body();
         assertTrue(metrics.lines().anyMatch(l -> l.startsWith("switchboard_requests_total") && l.contains("model=\"gpt-4o\"")
                 && l.contains("status=\"200\"")), metrics);
