@@ -93,7 +93,7 @@ final class FormatStage {
         if (model != null && !model.isNull() && !model.isTextual()) {
             throw GatewayError.badRequest("model", "'model' must be a string");
         }
-        ctx.requestedModel = model == null || model.isNull() ? null : model.asText();
+        ctx.requestedModel = model == null || model.isNull() ? null : CallerInput.model(model.asText());
         validateMessages(body);
         range(body, "temperature", 0, 2);
         range(body, "top_p", 0, 1);
@@ -137,7 +137,7 @@ final class FormatStage {
         if (model != null && !model.isNull() && !model.isTextual()) {
             throw GatewayError.badRequest("model", "'model' must be a string");
         }
-        ctx.requestedModel = model == null || model.isNull() ? null : model.asText();
+        ctx.requestedModel = model == null || model.isNull() ? null : CallerInput.model(model.asText());
         JsonNode input = body.get("input");
         boolean valid = input != null && (input.isTextual() && !input.asText().isEmpty()
                 || input.isArray() && !input.isEmpty());
@@ -201,7 +201,7 @@ final class FormatStage {
             throw new GatewayError(401, "invalid_request_error", "missing_agent_key", null,
                     "This gateway answers agents only: send 'Authorization: Bearer sk-sb-...' with your agent's key");
         }
-        String agent = header(in, "x-switchboard-agent", "switchboardAgent");
+        String agent = CallerInput.header(in, CallerInput.MAX_AGENT_CHARS, "x-switchboard-agent", "switchboardAgent");
         if (agent != null) {
             ctx.caller = agent;
         }
@@ -284,9 +284,8 @@ final class FormatStage {
 
     private static LlmRequest facts(Exchange exchange, RequestContext ctx, ObjectNode body) {
         Message in = exchange.getMessage();
-        String taskType = header(in, "x-switchboard-task-type", "switchboardTaskType");
-        String tier = header(in, "x-switchboard-user-tier", "switchboardUserTier");
-        String tagHeader = header(in, "x-switchboard-tags", "switchboardTags");
+        String taskType = CallerInput.header(in, CallerInput.MAX_WORD_CHARS, "x-switchboard-task-type", "switchboardTaskType");
+        String tier = CallerInput.header(in, CallerInput.MAX_WORD_CHARS, "x-switchboard-user-tier", "switchboardUserTier");
         taskType = taskType == null ? "chat" : taskType.toLowerCase(Locale.ROOT);
         tier = tier == null ? "standard" : tier.toLowerCase(Locale.ROOT);
         if (!LlmRequest.TASK_TYPES.contains(taskType)) {
@@ -297,7 +296,7 @@ final class FormatStage {
             throw GatewayError.badRequest("x-switchboard-user-tier", "x-switchboard-user-tier must be one of "
                     + LlmRequest.USER_TIERS.stream().sorted().toList() + ", got '" + tier + "'");
         }
-        Set<String> tags = tagHeader == null ? Set.of() : Set.of(tagHeader.split("\\s*,\\s*"));
+        Set<String> tags = CallerInput.tags(in, "x-switchboard-tags", "switchboardTags");
         ctx.tags.addAll(tags);
         StringBuilder text = new StringBuilder();
         boolean images = false;
@@ -324,16 +323,6 @@ final class FormatStage {
                 (length + 3) / 4, CODE.matcher(text).find(), MATH.matcher(text).find(),
                 body.path("tools").isArray() && !body.get("tools").isEmpty(), images,
                 body.path("stream").asBoolean(false), tags, java.util.Map.of());
-    }
-
-    private static String header(Message in, String... names) {
-        for (String name : names) {
-            String v = in.getHeader(name, String.class);
-            if (v != null && !v.isBlank()) {
-                return v.trim();
-            }
-        }
-        return null;
     }
 
     private static String fmt(double d) {
