@@ -1,0 +1,83 @@
+package dev.switchboard.pipeline;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.api.ErrorBodies;
+import dev.switchboard.providers.Json;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.Route;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.HttpException;
+import java.util.Set;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Answers what never reaches the pipeline, in the shape of the API the caller speaks (Anthropic's under
+ * {@code /v1/messages}, OpenAI's elsewhere) instead of Vert.x's HTML page or empty body: a path no front door
+ * serves is 404, a served path with another method 405 with {@code Allow}, and a failure before the pipeline
+ * (a body over the size limit, an error inside the HTTP layer) keeps its status with a JSON body.
+ */
+public final class FrontDoorErrors {
+    private static final Logger LOG = LoggerFactory.getLogger(FrontDoorErrors.class);
+    private static final String ANTHROPIC_PATH = "/v1/messages";
+    private static final int INTERNAL_ERROR = 500;
+
+    private FrontDoorErrors() {
+    }
+
+    /** Adds the catch-all route (after every front door, whenever those are added) and the failure handler. */
+    public static void install(Router router) {
+        router.route().last().handler(ctx -> unmatched(ctx, router));
+        router.route().failureHandler(FrontDoorErrors::failed);
+    }
+
+    private static void unmatched(RoutingContext ctx, Router router) {
+        String path = withoutTrailingSlash(ctx.normalizedPath());
+        Set<String> allowed = new TreeSet<>();
+        for (Route route : router.getRoutes()) {
+            if (route.getPath() != null && withoutTrailingSlash(route.getPath()).equals(path) && route.methods() != null) {
+                route.methods().forEach(m -> allowed.add(m.name()));
+            }
+        }
+        if (allowed.isEmpty()) {
+            answer(ctx, 404, "invalid_request_error", "unknown_url",
+                    "Invalid URL (" + ctx.request().method() + " " + path + "): no such endpoint; see GET /v1/models");
+            return;
+        }
+        ctx.response().putHeader("Allow", String.join(", ", allowed));
+        answer(ctx, 405, "invalid_request_error", "method_not_allowed",
+                "Method " + ctx.request().method() + " is not allowed on " + path + "; use " + String.join(" or ", allowed));
+    }
+
+    private static void failed(RoutingContext ctx) {
+        Throwable failure = ctx.failure();
+        int status = failure instanceof HttpException http ? http.getStatusCode() : ctx.statusCode();
+        if (status < 400) {
+            status = INTERNAL_ERROR;
+        }
+        if (status >= INTERNAL_ERROR) {
+            LOG.error("{} {} failed in the HTTP layer before the pipeline", ctx.request().method(), ctx.normalizedPath(), failure);
+            answer(ctx, status, "server_error", "internal_error", "Internal gateway error; the gateway log has the details");
+            return;
+        }
+        answer(ctx, status, "invalid_request_error", status == 413 ? "request_too_large" : "invalid_request",
+                status == 413 ? "The request body is larger than this gateway accepts" : "The HTTP request was refused (" + status + ")");
+    }
+
+    private static void answer(RoutingContext ctx, int status, String type, String code, String message) {
+        if (ctx.response().headWritten()) {
+            ctx.request().connection().close(); // too late for an error body: end the exchange the caller is reading
+            return;
+        }
+        ObjectNode body = ctx.normalizedPath().startsWith(ANTHROPIC_PATH)
+                ? ErrorBodies.anthropic(status, message)
+                : ErrorBodies.openAi(message, type, null, code);
+        ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(Buffer.buffer(Json.bytes(body)));
+    }
+
+    private static String withoutTrailingSlash(String path) {
+        return path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+    }
+}
