@@ -143,6 +143,10 @@ class FrontDoorFuzzTest {
     // ---------------------------------------------------------------- HTTP
 
     private void httpCase(int i) {
+        if (random.nextInt(20) == 0) {
+            strayCase(i);
+            return;
+        }
         Case c = hostileCase(DOORS[random.nextInt(DOORS.length)], false);
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.app.port() + c.door))
                 .timeout(Gateway.TIMEOUT).POST(HttpRequest.BodyPublishers.ofByteArray(c.body()));
@@ -152,6 +156,23 @@ class FrontDoorFuzzTest {
         c.headers.forEach(h -> b.header(h.getKey(), String.valueOf(h.getValue())));
         HttpResponse<String> r = gateway.send(b.build());
         checkHttp("HTTP case " + i + ": " + c, c.door, isForm(c.contentType), r);
+    }
+
+    /** A path no door serves, or a door with the wrong method: 404 or 405 in JSON, from before the pipeline. */
+    private void strayCase(int i) {
+        boolean wrongMethod = random.nextBoolean();
+        String path = wrongMethod ? pick(DOORS) : pick("/v1/", "/v1/nothing-here", "/v1/messages/count_tokens", "/", "/v1/models/gpt-4o")
+                + asciiText(random.nextInt(3)).replace(' ', '-');
+        String method = wrongMethod ? pick("GET", "PUT", "DELETE", "PATCH", "OPTIONS") : pick("GET", "POST");
+        HttpResponse<String> r = gateway.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.app.port() + path))
+                .timeout(Gateway.TIMEOUT).method(method, HttpRequest.BodyPublishers.ofString("{}"))
+                .header("Content-Type", "application/json").build());
+        covered.merge("stray " + r.statusCode(), 1, Integer::sum);
+        String context = "HTTP case " + i + ": " + method + " " + path + " -> " + r.statusCode() + " " + abbreviate(r.body());
+        check(r.statusCode() == 404 || r.statusCode() == 405, "404 or 405", context);
+        check(r.statusCode() == 404 || r.headers().firstValue("Allow").isPresent(), "405 names the allowed methods", context);
+        check(r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"), "a JSON content type", context);
+        checkErrorShape(parse(r.body(), context), path.startsWith("/v1/messages"), context);
     }
 
     /** Checks one answer; {@code form}: the HTTP layer refuses form bodies before the pipeline. */

@@ -96,7 +96,8 @@ public final class FrontDoorErrors {
             ctx.request().connection().close(); // too late for an error body: end the exchange the caller is reading
             return;
         }
-        ObjectNode body = ctx.normalizedPath().startsWith(ANTHROPIC_PATH)
+        String path = ctx.normalizedPath();
+        ObjectNode body = path.equals(ANTHROPIC_PATH) || path.startsWith(ANTHROPIC_PATH + "/")
                 ? ErrorBodies.anthropic(status, message)
                 : ErrorBodies.openAi(message, type, null, code);
         ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(Buffer.buffer(Json.bytes(body)));
