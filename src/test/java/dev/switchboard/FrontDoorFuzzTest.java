@@ -231,7 +231,7 @@ class FrontDoorFuzzTest {
     private void jmsCase(int i, Session session, MessageProducer producer, MessageConsumer consumer, TemporaryQueue replies)
             throws JMSException {
         Case c = hostileCase(DOORS[0], true);
-        TextMessage message = session.createTextMessage(new String(c.body(), StandardCharsets.UTF_8));
+        Message message = jmsMessage(session, c);
         String correlation = "fuzz-" + seed + "-" + i;
         message.setJMSCorrelationID(correlation);
         message.setJMSReplyTo(replies);
@@ -256,6 +256,32 @@ class FrontDoorFuzzTest {
         String id = property(reply, "request");
         check(id != null && !id.isBlank(), "the reply carries its request id", context);
         requestIds.add(id);
+    }
+
+    /** Mostly a TextMessage, as the README says; sometimes the same bytes as a BytesMessage, a MapMessage or no body. */
+    private Message jmsMessage(Session session, Case c) throws JMSException {
+        switch (random.nextInt(10)) {
+            case 0 -> {
+                BytesMessage bytes = session.createBytesMessage();
+                bytes.writeBytes(c.body());
+                c.mutations.add("BytesMessage");
+                return bytes;
+            }
+            case 1 -> {
+                jakarta.jms.MapMessage map = session.createMapMessage();
+                map.setString("model", "gpt-4o-mini");
+                map.setString("messages", "[]");
+                c.mutations.add("MapMessage");
+                return map;
+            }
+            case 2 -> {
+                c.mutations.add("no body");
+                return session.createMessage();
+            }
+            default -> {
+                return session.createTextMessage(new String(c.body(), StandardCharsets.UTF_8));
+            }
+        }
     }
 
     private static String property(Message reply, String fragment) throws JMSException {
