@@ -8,6 +8,7 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -157,7 +158,7 @@ public final class UsageWriter implements AutoCloseable {
             }
             // One row's content (or a row an earlier try already wrote) fails the whole INSERT: go row by row so
             // only that row is held back, and keep the batch to what is still unwritten should the database go away.
-            for (java.util.Iterator<UsageRecord> rows = batch.iterator(); rows.hasNext(); ) {
+            for (Iterator<UsageRecord> rows = batch.iterator(); rows.hasNext(); ) {
                 writeOne(rows.next());
                 rows.remove();
                 inFlight = batch.size();
