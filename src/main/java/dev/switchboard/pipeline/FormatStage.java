@@ -111,7 +111,7 @@ final class FormatStage {
         if (model != null && !model.isNull() && !model.isTextual()) {
             throw GatewayError.badRequest("model", "'model' must be a string");
         }
-        ctx.requestedModel = model == null || model.isNull() ? null : model.asText();
+        ctx.requestedModel = model == null || model.isNull() ? null : CallerInput.model(model.asText());
         validateMessages(body);
         range(body, "temperature", 0, 2);
         range(body, "top_p", 0, 1);
@@ -156,7 +156,7 @@ final class FormatStage {
         if (model != null && !model.isNull() && !model.isTextual()) {
             throw GatewayError.badRequest("model", "'model' must be a string");
         }
-        ctx.requestedModel = model == null || model.isNull() ? null : model.asText();
+        ctx.requestedModel = model == null || model.isNull() ? null : CallerInput.model(model.asText());
         JsonNode input = body.get("input");
         boolean valid = input != null && (input.isTextual() && !input.asText().isEmpty()
                 || input.isArray() && !input.isEmpty());
@@ -212,7 +212,7 @@ final class FormatStage {
                 throw new GatewayError(403, "permission_error", "agent_inactive", null,
                         "Agent '" + agent.id() + "' is inactive; ask your operator to activate it");
             }
-            String claimed = header(in, AGENT_HEADER, "switchboardAgent");
+            String claimed = CallerInput.header(in, CallerInput.MAX_AGENT_CHARS, AGENT_HEADER, "switchboardAgent");
             if (claimed != null && !claimed.equals(agent.id())) {
                 throw identityFromKey(AGENT_HEADER, "Your key is agent '" + agent.id() + "'s; " + AGENT_HEADER
                         + " cannot name another caller (got '" + claimed + "'). Leave the header out");
@@ -227,7 +227,7 @@ final class FormatStage {
                     "This gateway answers agents only from where you call: send 'Authorization: Bearer sk-sb-...' with your agent's "
                             + "key; an operator makes one with POST /admin/api/agents on the management port");
         }
-        String agent = header(in, AGENT_HEADER, "switchboardAgent");
+        String agent = CallerInput.header(in, CallerInput.MAX_AGENT_CHARS, AGENT_HEADER, "switchboardAgent");
         if (agent != null && agents.byId(agent).isPresent()) {
             throw new GatewayError(403, "permission_error", "agent_key_required", AGENT_HEADER, "'" + agent
                     + "' is an agent with its own key: send 'Authorization: Bearer sk-sb-...' to call as it; "
@@ -336,15 +336,14 @@ final class FormatStage {
 
     private static LlmRequest facts(Exchange exchange, RequestContext ctx, ObjectNode body) {
         Message in = exchange.getMessage();
-        String taskType = header(in, "x-switchboard-task-type", "switchboardTaskType");
-        String tagHeader = header(in, "x-switchboard-tags", "switchboardTags");
+        String taskType = CallerInput.header(in, CallerInput.MAX_WORD_CHARS, "x-switchboard-task-type", "switchboardTaskType");
         taskType = taskType == null ? "chat" : taskType.toLowerCase(Locale.ROOT);
         if (!LlmRequest.TASK_TYPES.contains(taskType)) {
             throw GatewayError.badRequest("x-switchboard-task-type", "x-switchboard-task-type must be one of "
                     + LlmRequest.TASK_TYPES.stream().sorted().toList() + ", got '" + taskType + "'");
         }
         String tier = userTier(in, ctx.agent);
-        Set<String> tags = tagHeader == null ? Set.of() : Set.of(tagHeader.split("\\s*,\\s*"));
+        Set<String> tags = CallerInput.tags(in, "x-switchboard-tags", "switchboardTags");
         ctx.tags.addAll(tags);
         StringBuilder text = new StringBuilder();
         boolean images = false;
@@ -379,7 +378,7 @@ final class FormatStage {
      * leaving the header out must not get past a rule meant for free users.
      */
     private static String userTier(Message in, AgentSpec agent) {
-        String said = header(in, TIER_HEADER, "switchboardUserTier");
+        String said = CallerInput.header(in, CallerInput.MAX_WORD_CHARS, TIER_HEADER, "switchboardUserTier");
         String tier = said == null ? null : said.toLowerCase(Locale.ROOT);
         if (tier != null && !LlmRequest.USER_TIERS.contains(tier)) {
             throw GatewayError.badRequest(TIER_HEADER, TIER_HEADER + " must be one of "
@@ -393,16 +392,6 @@ final class FormatStage {
                     + "', set by its operator; " + TIER_HEADER + " cannot change it (got '" + tier + "'). Leave the header out");
         }
         return agent.userTier();
-    }
-
-    private static String header(Message in, String... names) {
-        for (String name : names) {
-            String v = in.getHeader(name, String.class);
-            if (v != null && !v.isBlank()) {
-                return v.trim();
-            }
-        }
-        return null;
     }
 
     private static String fmt(double d) {
