@@ -65,6 +65,11 @@ public final class ManagementServer implements AutoCloseable {
         throw new IllegalStateException("no rule tester wired");
     };
     private HttpServer server;
+    /** The management plane's blocking work (authentication included) runs on threads of its own, never the data plane's. */
+    static final String WORKER_POOL = "switchboard-management";
+    private static final int WORKER_THREADS = 8;
+    private dev.switchboard.boot.ServerLimits limits;
+    private Supplier<ObjectNode> saturation = JsonNodeFactory.instance::objectNode;
 
     public ManagementServer(Vertx vertx, PrometheusMeterRegistry metrics, RulesHolder rules, CatalogHolder catalog,
                             Adapters adapters, BreakerRegistry breakers, UsageWriter writer, ProducerTemplate producer,
@@ -105,19 +110,26 @@ public final class ManagementServer implements AutoCloseable {
         return this;
     }
 
+    /** Idle and read limits of this server, as for the data plane. */
+    public ManagementServer limits(dev.switchboard.boot.ServerLimits serverLimits) {
+        this.limits = serverLimits;
+        return this;
+    }
+
+    /** The data plane's admission state, reported by {@code /health}. */
+    public ManagementServer saturation(Supplier<ObjectNode> admission) {
+        this.saturation = admission;
+        return this;
+    }
+
     public ManagementServer start(String host, int port) {
         access.bootstrap();
         config.start();
         registrar.restore();
-        vertx.setPeriodic(CONFIG_POLL_MS, id -> vertx.executeBlocking(() -> {
-            try {
-                return config.refresh();
-            } catch (RuntimeException e) {
-                return false; // the database is away; the next poll tries again
-            }
-        }, false));
         agentStore.load();
         Router router = Router.router(vertx);
+        dev.switchboard.boot.SlowClientGuard guard = new dev.switchboard.boot.SlowClientGuard(vertx, limits.requestReadTimeout());
+        router.route().order(Integer.MIN_VALUE).handler(guard);
         router.get("/metrics").handler(ctx -> ctx.response()
                 .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
         router.get("/health").handler(this::health);
@@ -189,7 +201,14 @@ public final class ManagementServer implements AutoCloseable {
                         + "; see /health, /metrics, /admin/api/rules, /admin/api/providers, /admin/api/usage",
                 "invalid_request_error", null, "not_found")));
         try {
-            server = vertx.createHttpServer().requestHandler(router).listen(port, host)
+            vertx.deployVerticle(new io.vertx.core.AbstractVerticle() {
+                @Override
+                public void start(io.vertx.core.Promise<Void> started) {
+                    pollConfig();
+                    vertx.createHttpServer(limits.serverOptions()).connectionHandler(guard::onConnection).requestHandler(router)
+                            .listen(port, host).onSuccess(s -> server = s).<Void>mapEmpty().onComplete(started);
+                }
+            }, new io.vertx.core.DeploymentOptions().setWorkerPoolName(WORKER_POOL).setWorkerPoolSize(WORKER_THREADS))
                     .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("cannot start the management server on " + host + ":" + port + ": " + e.getMessage(), e);
@@ -199,6 +218,20 @@ public final class ManagementServer implements AutoCloseable {
 
     public int port() {
         return server.actualPort();
+    }
+
+    /**
+     * Serves another instance's committed catalog version; started from the management verticle, so its
+     * database reads run on the management plane's threads.
+     */
+    private void pollConfig() {
+        vertx.setPeriodic(CONFIG_POLL_MS, id -> vertx.executeBlocking(() -> {
+            try {
+                return config.refresh();
+            } catch (RuntimeException e) {
+                return false; // the database is away; the next poll tries again
+            }
+        }, false));
     }
 
     /** Every /admin/api call needs a token; unknown tokens are refused (and audited). */
@@ -391,6 +424,7 @@ public final class ManagementServer implements AutoCloseable {
         checks.putObject("database").put("status", dbOk ? "UP" : "DOWN").put("pendingRows", writer.pending());
         checks.putObject("providers").put("simulator", catalog.get().simulatorMode())
                 .put("callableModels", catalog.get().callableModels().size());
+        checks.set("admission", saturation.get());
         json(ctx, rulesOk && dbOk ? 200 : 503, body);
     }
 

@@ -34,6 +34,7 @@ public final class PipelineRoutes extends RouteBuilder {
     private final RouteStage route;
     private final ModelCall call;
     private final RespondStage respond;
+    private final RecordStage record;
     private final ModelHealth health;
     private final HealthView healthView;
     private final HealthProbe probe;
@@ -55,7 +56,8 @@ public final class PipelineRoutes extends RouteBuilder {
         this.route = new RouteStage(catalog, rules, healthView, limiters, new LoadBalancer(health), ledger);
         this.call = new ModelCall(adapters, health);
         this.probe = new HealthProbe(catalog, adapters, health, probeInterval);
-        this.respond = new RespondStage(catalog, new RecordStage(writer, metrics, ledger));
+        this.record = new RecordStage(writer, metrics, ledger);
+        this.respond = new RespondStage(catalog, record);
 
         this.rulesPollMillis = rulesPollMillis;
     }
@@ -116,6 +118,11 @@ public final class PipelineRoutes extends RouteBuilder {
     public java.util.function.Function<com.fasterxml.jackson.databind.JsonNode, com.fasterxml.jackson.databind.node.ObjectNode> ruleTester(
             CamelContext context) {
         return new RuleTester(context, format, route);
+    }
+
+    /** Admission control of the HTTP front doors; what it turns away is recorded like every other request. */
+    public Admission admission(int limit, io.micrometer.core.instrument.MeterRegistry registry) {
+        return new Admission(limit, registry, record);
     }
 
     public HealthView healthView() {
