@@ -89,7 +89,10 @@ final class StreamRelay extends InputStream {
                 ctx.ttftNanos = System.nanoTime();
             }
             if (!sink.write(text)) {
-                ctx.outcome = "client_closed";
+                ctx.outcome = sink.stalled() ? "truncated" : "client_closed";
+                if (sink.stalled()) {
+                    ctx.error = "the caller read nothing for " + HttpStreamSink.MAX_STALL.toSeconds() + " s";
+                }
                 return false;
             }
         }

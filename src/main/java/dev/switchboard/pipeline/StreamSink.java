@@ -1,7 +1,5 @@
 package dev.switchboard.pipeline;
 
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpServerResponse;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.platform.http.vertx.HttpMessage;
 
@@ -16,18 +14,16 @@ interface StreamSink {
     /** Sends bytes to the caller now; false once the caller has gone. */
     boolean write(String data);
 
+    /** Whether the caller was cut off for reading nothing for too long (rather than leaving on its own). */
+    default boolean stalled() {
+        return false;
+    }
+
     /** The sink of an HTTP front door served by platform-http, or null for any other entry (JMS...). */
     static StreamSink of(Exchange exchange) {
         if (!(exchange.getIn() instanceof HttpMessage http)) {
             return null;
         }
-        HttpServerResponse response = http.getResponse();
-        return data -> {
-            if (response.closed() || response.ended()) {
-                return false;
-            }
-            response.write(Buffer.buffer(data));
-            return true;
-        };
+        return new HttpStreamSink(http.getResponse());
     }
 }
