@@ -128,7 +128,7 @@ public final class ManagementServer implements AutoCloseable {
         registrar.restore();
         agentStore.load();
         Router router = Router.router(vertx);
-        dev.switchboard.boot.SlowClientGuard guard = new dev.switchboard.boot.SlowClientGuard(vertx, limits.requestReadTimeout());
+        dev.switchboard.boot.ConnectionGuard guard = new dev.switchboard.boot.ConnectionGuard(vertx, limits);
         router.route().order(Integer.MIN_VALUE).handler(guard);
         router.get("/metrics").handler(ctx -> ctx.response()
                 .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
@@ -205,7 +205,7 @@ public final class ManagementServer implements AutoCloseable {
                 @Override
                 public void start(io.vertx.core.Promise<Void> started) {
                     pollConfig();
-                    vertx.createHttpServer(limits.serverOptions()).connectionHandler(guard::onConnection).requestHandler(router)
+                    vertx.createHttpServer(dev.switchboard.boot.ConnectionGuard.serverOptions()).connectionHandler(guard::onConnection).requestHandler(router)
                             .listen(port, host).onSuccess(s -> server = s).<Void>mapEmpty().onComplete(started);
                 }
             }, new io.vertx.core.DeploymentOptions().setWorkerPoolName(WORKER_POOL).setWorkerPoolSize(WORKER_THREADS))

@@ -12,24 +12,22 @@ import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServerCon
 
 /**
  * Camel's platform-http server with the gateway's limits. Camel builds its {@code HttpServerOptions} inside
- * {@code startServer} with no way to set timeouts, so this starts the Vert.x server itself: with the idle
- * timeout, the {@link SlowClientGuard} on every connection, and the front handlers (guard, admission) ahead of
- * every route, before any body is read.
+ * {@code startServer} with no hook for a connection handler, so this starts the Vert.x server itself: with the
+ * {@link ConnectionGuard} on every connection, and the front handlers (guard, admission) ahead of every route,
+ * before any body is read.
  */
 public final class DataPlaneServer extends VertxPlatformHttpServer {
     private static final long START_SECONDS = 10;
 
     private final VertxPlatformHttpServerConfiguration configuration;
-    private final ServerLimits limits;
-    private final SlowClientGuard guard;
+    private final ConnectionGuard guard;
     private List<Handler<RoutingContext>> frontHandlers = List.of();
     private volatile HttpServer server;
 
     public DataPlaneServer(VertxPlatformHttpServerConfiguration configuration, ServerLimits limits, io.vertx.core.Vertx vertx) {
         super(configuration);
         this.configuration = configuration;
-        this.limits = limits;
-        this.guard = new SlowClientGuard(vertx, limits.requestReadTimeout());
+        this.guard = new ConnectionGuard(vertx, limits);
         setVertx(vertx);
     }
 
@@ -45,7 +43,7 @@ public final class DataPlaneServer extends VertxPlatformHttpServer {
                 VertxPlatformHttpRouter.getRouterNameFromPort(configuration.getPort()));
         var first = router.route().order(Integer.MIN_VALUE).handler(guard);
         frontHandlers.forEach(first::handler);
-        server = getVertx().createHttpServer(limits.serverOptions())
+        server = getVertx().createHttpServer(ConnectionGuard.serverOptions())
                 .connectionHandler(guard::onConnection)
                 .requestHandler(router)
                 .listen(configuration.getBindPort(), configuration.getBindHost())
