@@ -24,8 +24,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@link #HOLD}: waits until {@link #release()}, then answers (counts the requests it holds)</li>
  *   <li>{@link #HUGE}: a 200 whose JSON answer is {@link #HUGE_BYTES} long</li>
  *   <li>{@link #FIREHOSE}: a stream of {@link #FIREHOSE_EVENTS} events of {@link #FIREHOSE_EVENT_CHARS} characters,
- *       counting the bytes it got out; {@link #writeBlocked()} opens once one write waited {@link #BLOCKED_MILLIS}
- *       (the reader on the other end stopped taking them)</li>
+ *       counting the bytes it got out and how long its current write has been waiting ({@link #writeWaitMillis()}:
+ *       the reader on the other end stopped taking them)</li>
  *   <li>anything else: "ok"</li>
  * </ul>
  */
@@ -36,7 +36,6 @@ final class LimitsProvider implements AutoCloseable {
     static final int HUGE_BYTES = 20 * 1024 * 1024;
     static final int FIREHOSE_EVENTS = 1024;
     static final int FIREHOSE_EVENT_CHARS = 64 * 1024;
-    private static final long BLOCKED_MILLIS = 1000;
     private static final long HOLD_LIMIT_SECONDS = 60;
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -45,7 +44,8 @@ final class LimitsProvider implements AutoCloseable {
     private final CountDownLatch released = new CountDownLatch(1);
     private final AtomicInteger holding = new AtomicInteger();
     private final AtomicLong firehoseBytes = new AtomicLong();
-    private final CountDownLatch writeBlocked = new CountDownLatch(1);
+    /** When the write in progress began (nanoTime), or 0 between writes. */
+    private volatile long writingSince;
 
     private LimitsProvider(HttpServer server, ExecutorService executor) {
         this.server = server;
@@ -87,8 +87,9 @@ final class LimitsProvider implements AutoCloseable {
         return firehoseBytes.get();
     }
 
-    CountDownLatch writeBlocked() {
-        return writeBlocked;
+    long writeWaitMillis() {
+        long since = writingSince;
+        return since == 0 ? 0 : TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since);
     }
 
     private void handle(HttpExchange ex) throws IOException {
@@ -146,11 +147,12 @@ final class LimitsProvider implements AutoCloseable {
 
     private void event(OutputStream out, String payload) throws IOException {
         byte[] bytes = ("data: " + payload + "\n\n").getBytes(StandardCharsets.UTF_8);
-        long start = System.nanoTime();
-        out.write(bytes);
-        out.flush();
-        if (TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) >= BLOCKED_MILLIS) {
-            writeBlocked.countDown();
+        writingSince = System.nanoTime();
+        try {
+            out.write(bytes);
+            out.flush();
+        } finally {
+            writingSince = 0;
         }
         firehoseBytes.addAndGet(bytes.length);
     }
