@@ -21,6 +21,11 @@ import dev.switchboard.resilience.BreakerRegistry;
 import dev.switchboard.routing.RuleError;
 import dev.switchboard.routing.RulesHolder;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import dev.switchboard.boot.ConnectionGuard;
+import dev.switchboard.boot.ServerLimits;
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
@@ -66,9 +71,9 @@ public final class ManagementServer implements AutoCloseable {
     };
     private HttpServer server;
     /** The management plane's blocking work (authentication included) runs on threads of its own, never the data plane's. */
-    static final String WORKER_POOL = "switchboard-management";
+    private static final String WORKER_POOL = "switchboard-management";
     private static final int WORKER_THREADS = 8;
-    private dev.switchboard.boot.ServerLimits limits;
+    private ServerLimits limits;
     private Supplier<ObjectNode> saturation = JsonNodeFactory.instance::objectNode;
 
     public ManagementServer(Vertx vertx, PrometheusMeterRegistry metrics, RulesHolder rules, CatalogHolder catalog,
@@ -111,7 +116,7 @@ public final class ManagementServer implements AutoCloseable {
     }
 
     /** Idle and read limits of this server, as for the data plane. */
-    public ManagementServer limits(dev.switchboard.boot.ServerLimits serverLimits) {
+    public ManagementServer limits(ServerLimits serverLimits) {
         this.limits = serverLimits;
         return this;
     }
@@ -128,7 +133,7 @@ public final class ManagementServer implements AutoCloseable {
         registrar.restore();
         agentStore.load();
         Router router = Router.router(vertx);
-        dev.switchboard.boot.ConnectionGuard guard = new dev.switchboard.boot.ConnectionGuard(vertx, limits);
+        ConnectionGuard guard = new ConnectionGuard(vertx, java.util.Objects.requireNonNull(limits, "limits(...) before start"));
         router.route().order(Integer.MIN_VALUE).handler(guard);
         router.get("/metrics").handler(ctx -> ctx.response()
                 .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
@@ -201,14 +206,8 @@ public final class ManagementServer implements AutoCloseable {
                         + "; see /health, /metrics, /admin/api/rules, /admin/api/providers, /admin/api/usage",
                 "invalid_request_error", null, "not_found")));
         try {
-            vertx.deployVerticle(new io.vertx.core.AbstractVerticle() {
-                @Override
-                public void start(io.vertx.core.Promise<Void> started) {
-                    pollConfig();
-                    vertx.createHttpServer(dev.switchboard.boot.ConnectionGuard.serverOptions()).connectionHandler(guard::onConnection).requestHandler(router)
-                            .listen(port, host).onSuccess(s -> server = s).<Void>mapEmpty().onComplete(started);
-                }
-            }, new io.vertx.core.DeploymentOptions().setWorkerPoolName(WORKER_POOL).setWorkerPoolSize(WORKER_THREADS))
+            vertx.deployVerticle(new Plane(router, guard, host, port),
+                    new DeploymentOptions().setWorkerPoolName(WORKER_POOL).setWorkerPoolSize(WORKER_THREADS))
                     .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("cannot start the management server on " + host + ":" + port + ": " + e.getMessage(), e);
@@ -221,9 +220,31 @@ public final class ManagementServer implements AutoCloseable {
     }
 
     /**
-     * Serves another instance's committed catalog version; started from the management verticle, so its
-     * database reads run on the management plane's threads.
+     * The management plane as a verticle on its own worker pool: the server listens from its context, so every
+     * blocking handler (and the config poll) runs on the pool's threads.
      */
+    private final class Plane extends AbstractVerticle {
+        private final Router router;
+        private final ConnectionGuard guard;
+        private final String host;
+        private final int port;
+
+        Plane(Router router, ConnectionGuard guard, String host, int port) {
+            this.router = router;
+            this.guard = guard;
+            this.host = host;
+            this.port = port;
+        }
+
+        @Override
+        public void start(Promise<Void> started) {
+            pollConfig();
+            vertx.createHttpServer(ConnectionGuard.serverOptions()).connectionHandler(guard::onConnection).requestHandler(router)
+                    .listen(port, host).onSuccess(listening -> server = listening).<Void>mapEmpty().onComplete(started);
+        }
+    }
+
+    /** Serves another instance's committed catalog version. */
     private void pollConfig() {
         vertx.setPeriodic(CONFIG_POLL_MS, id -> vertx.executeBlocking(() -> {
             try {

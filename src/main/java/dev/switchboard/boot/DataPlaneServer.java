@@ -1,6 +1,7 @@
 package dev.switchboard.boot;
 
 import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
@@ -17,21 +18,21 @@ import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServerCon
  * before any body is read.
  */
 public final class DataPlaneServer extends VertxPlatformHttpServer {
-    private static final long START_SECONDS = 10;
+    private static final long LISTEN_WAIT_SECONDS = 10;
 
     private final VertxPlatformHttpServerConfiguration configuration;
     private final ConnectionGuard guard;
     private List<Handler<RoutingContext>> frontHandlers = List.of();
     private volatile HttpServer server;
 
-    public DataPlaneServer(VertxPlatformHttpServerConfiguration configuration, ServerLimits limits, io.vertx.core.Vertx vertx) {
+    public DataPlaneServer(VertxPlatformHttpServerConfiguration configuration, ServerLimits limits, Vertx vertx) {
         super(configuration);
         this.configuration = configuration;
         this.guard = new ConnectionGuard(vertx, limits);
         setVertx(vertx);
     }
 
-    /** Handlers every request passes first, in order, after the slow-client guard; set before Camel starts. */
+    /** Handlers every request passes first, in order, after the connection guard; set before Camel starts. */
     public DataPlaneServer frontHandlers(List<Handler<RoutingContext>> handlers) {
         this.frontHandlers = List.copyOf(handlers);
         return this;
@@ -47,7 +48,7 @@ public final class DataPlaneServer extends VertxPlatformHttpServer {
                 .connectionHandler(guard::onConnection)
                 .requestHandler(router)
                 .listen(configuration.getBindPort(), configuration.getBindHost())
-                .toCompletionStage().toCompletableFuture().get(START_SECONDS, TimeUnit.SECONDS);
+                .toCompletionStage().toCompletableFuture().get(LISTEN_WAIT_SECONDS, TimeUnit.SECONDS);
     }
 
     @Override
@@ -57,7 +58,7 @@ public final class DataPlaneServer extends VertxPlatformHttpServer {
         if (s != null) {
             // as Camel's own server does, so that a restarted context makes its component anew
             getCamelContext().removeComponent(PlatformHttpConstants.PLATFORM_HTTP_COMPONENT_NAME);
-            s.close().toCompletionStage().toCompletableFuture().orTimeout(START_SECONDS, TimeUnit.SECONDS).join();
+            s.close().toCompletionStage().toCompletableFuture().orTimeout(LISTEN_WAIT_SECONDS, TimeUnit.SECONDS).join();
         }
     }
 

@@ -22,7 +22,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * An OpenAI-shaped provider on 127.0.0.1 for the limit tests, chosen by the last user message:
  * <ul>
  *   <li>{@link #HOLD}: waits until {@link #release()}, then answers (counts the requests it holds)</li>
- *   <li>{@link #HUGE}: a 200 whose JSON answer is {@link #HUGE_BYTES} long</li>
+ *   <li>{@link #HUGE}: a 200 whose JSON answer is over {@link #HUGE_BYTES} long, in many short strings (no parser
+ *       limit on one string stops it)</li>
  *   <li>{@link #FIREHOSE}: a stream of {@link #FIREHOSE_EVENTS} events of {@link #FIREHOSE_EVENT_CHARS} characters,
  *       counting the bytes it got out and how long its current write has been waiting ({@link #writeWaitMillis()}:
  *       the reader on the other end stopped taking them)</li>
@@ -34,6 +35,7 @@ final class LimitsProvider implements AutoCloseable {
     static final String HUGE = "huge";
     static final String FIREHOSE = "firehose";
     static final int HUGE_BYTES = 20 * 1024 * 1024;
+    private static final int PADDING_PIECE_CHARS = 1024;
     static final int FIREHOSE_EVENTS = 1024;
     static final int FIREHOSE_EVENT_CHARS = 64 * 1024;
     private static final long HOLD_LIMIT_SECONDS = 60;
@@ -108,23 +110,29 @@ final class LimitsProvider implements AutoCloseable {
                     } finally {
                         holding.decrementAndGet();
                     }
-                    answer(ex, model, "ok");
+                    answer(ex, model, "ok", 0);
                 }
-                case HUGE -> answer(ex, model, "a".repeat(HUGE_BYTES));
+                case HUGE -> answer(ex, model, "ok", HUGE_BYTES);
                 case FIREHOSE -> firehose(ex, model);
-                default -> answer(ex, model, "ok");
+                default -> answer(ex, model, "ok", 0);
             }
         } catch (IOException e) {
             // the gateway went away; nothing left to answer
         }
     }
 
-    private static void answer(HttpExchange ex, String model, String content) throws IOException {
+    /** A chat completion with {@code paddingBytes} of extra fields a client ignores. */
+    private static void answer(HttpExchange ex, String model, String content, int paddingBytes) throws IOException {
         ObjectNode body = JSON.createObjectNode().put("id", "chatcmpl-limits").put("object", "chat.completion")
                 .put("created", 0).put("model", model);
         ObjectNode choice = body.putArray("choices").addObject().put("index", 0).put("finish_reason", "stop");
         choice.putObject("message").put("role", "assistant").put("content", content);
         body.putObject("usage").put("prompt_tokens", 1).put("completion_tokens", 1).put("total_tokens", 2);
+        var padding = body.putArray("padding");
+        String piece = "p".repeat(PADDING_PIECE_CHARS);
+        for (int i = 0; i < paddingBytes / PADDING_PIECE_CHARS; i++) {
+            padding.add(piece);
+        }
         byte[] bytes = JSON.writeValueAsBytes(body);
         ex.getResponseHeaders().set("Content-Type", "application/json");
         ex.sendResponseHeaders(200, bytes.length);
