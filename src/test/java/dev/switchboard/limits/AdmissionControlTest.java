@@ -67,6 +67,11 @@ class AdmissionControlTest {
             assertEquals("service_unavailable", error.path("type").asText(), refused.body());
             assertEquals("overloaded", error.path("code").asText(), refused.body());
 
+            HttpResponse<String> anthropic = gw.post("/messages", "{\"model\":\"gpt-4o-mini\",\"max_tokens\":5,"
+                    + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+            assertEquals(503, anthropic.statusCode(), anthropic.body());
+            assertEquals("overloaded_error", Gateway.MAPPER.readTree(anthropic.body()).at("/error/type").asText(), "Anthropic's shape");
+
             assertEquals(200, gw.get(gw.managementUrl() + "/admin/api/usage?limit=5").statusCode(), "admin API answers while saturated");
             HttpResponse<String> health = gw.get(gw.managementUrl() + "/health");
             assertEquals(200, health.statusCode(), health.body());
