@@ -176,7 +176,7 @@ public final class App implements AutoCloseable {
         PipelineRoutes pipeline = new PipelineRoutes(catalog::get, rules, adapters, breakers, health,
                 writer, new RequestMetrics(metrics), s.rulesPollMillis(), s.probeInterval(), agents, allowAnonymous, ledger);
         camel.addRoutes(pipeline);
-        Admission admission = pipeline.admission(s.limits().maxInFlight(), metrics);
+        Admission admission = pipeline.admission(s.limits(), metrics);
         server.frontHandlers(List.of(admission::admit));
         engine.setHandlers(List.of(admission::dispatch));
         pipeline.addModelRoutes(camel);

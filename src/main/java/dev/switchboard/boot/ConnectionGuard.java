@@ -14,9 +14,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps callers from holding connections: a connection with no request in progress is closed after the idle
  * timeout (a request's headers still trickling in count as none: it has not begun), and a request whose body
- * is not in within the read timeout loses its connection (slow loris). A request being served is never cut
- * for idleness: the gateway's own deadlines bound it, and a provider may take its first-byte timeout while no
- * byte flows to the caller. Install {@link #onConnection} as the server's connection handler and this as the
+ * is not in within the read timeout loses its connection (slow loris). A request being served is not cut
+ * here: the gateway's own deadlines bound it, a provider may take its first-byte timeout while no byte flows to
+ * the caller, and a stream's caller that reads nothing is cut by the relay after the same idle timeout. Install {@link #onConnection} as the server's connection handler and this as the
  * router's first handler.
  */
 public final class ConnectionGuard implements Handler<RoutingContext> {

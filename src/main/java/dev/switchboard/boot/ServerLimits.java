@@ -7,7 +7,7 @@ import java.time.Duration;
  * may sit silent, and how long a caller may take to send its request. Shared by both HTTP servers.
  *
  * @param maxInFlight        data-plane requests served at once; more are answered 503 at once, never queued
- * @param idleTimeout        a connection with no request in progress for this long is closed
+ * @param idleTimeout        a connection with no request in progress, or a stream's caller reading nothing, for this long is cut
  * @param requestReadTimeout a connection must deliver a whole request (headers and body) within this long
  */
 public record ServerLimits(int maxInFlight, Duration idleTimeout, Duration requestReadTimeout) {

@@ -3,6 +3,7 @@ package dev.switchboard.pipeline;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.api.ErrorBodies;
+import dev.switchboard.boot.ServerLimits;
 import dev.switchboard.providers.Json;
 import dev.switchboard.recording.MetricNames;
 import io.micrometer.core.instrument.Counter;
@@ -14,6 +15,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.impl.ContextInternal;
 import io.vertx.core.impl.VertxInternal;
 import io.vertx.ext.web.RoutingContext;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.camel.Exchange;
 import org.apache.camel.support.SynchronizationAdapter;
@@ -31,12 +33,14 @@ public final class Admission {
     static final long RETRY_AFTER_SECONDS = 1;
 
     private final int limit;
+    private final Duration callerStall;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Counter rejected;
     private final RecordStage record;
 
-    Admission(int limit, MeterRegistry metrics, RecordStage record) {
-        this.limit = limit;
+    Admission(ServerLimits limits, MeterRegistry metrics, RecordStage record) {
+        this.limit = limits.maxInFlight();
+        this.callerStall = limits.idleTimeout();
         this.record = record;
         this.rejected = Counter.builder(MetricNames.ADMISSION_REJECTED).register(metrics);
         Gauge.builder(MetricNames.ADMISSION_IN_FLIGHT, inFlight, AtomicInteger::get).register(metrics);
@@ -81,6 +85,16 @@ public final class Admission {
             permit.hold();
             exchange.getExchangeExtension().addOnCompletion(permit);
         }
+    }
+
+    /**
+     * How long the current request's caller may take none of its stream: as long as a connection may sit idle.
+     * Null outside an admitted HTTP request.
+     */
+    static Duration callerStallLimit() {
+        Context context = Vertx.currentContext();
+        Permit permit = context == null ? null : context.get(PERMIT);
+        return permit == null ? null : permit.callerStall();
     }
 
     /** For {@code /health}: how full the data plane is. */
@@ -141,6 +155,10 @@ public final class Admission {
         @Override
         public void onDone(Exchange exchange) {
             release();
+        }
+
+        Duration callerStall() {
+            return callerStall;
         }
     }
 }

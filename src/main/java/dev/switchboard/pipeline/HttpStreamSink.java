@@ -1,6 +1,6 @@
 package dev.switchboard.pipeline;
 
-import dev.switchboard.catalog.ModelSpec;
+import dev.switchboard.boot.ServerLimits;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import java.time.Duration;
@@ -10,19 +10,22 @@ import java.util.concurrent.TimeUnit;
 /**
  * The stream sink of an HTTP caller, with back-pressure: while the caller's write queue is full, the relay's
  * thread waits for it to drain, so the provider is read no faster than the caller reads and nothing piles up
- * in the gateway's memory. A caller that takes nothing for {@link #MAX_STALL} is cut off.
+ * in the gateway's memory. A caller that takes nothing for as long as a connection may sit idle is cut off.
  */
 final class HttpStreamSink implements StreamSink {
-    /** A caller may stall its stream as long as a provider may stall before its first byte. */
-    static final Duration MAX_STALL = ModelSpec.DEFAULT_FIRST_BYTE_TIMEOUT;
+    /** Without an admitted request's own limit: as long as a connection may sit idle by default. */
+    private static final Duration DEFAULT_MAX_STALL = ServerLimits.DEFAULT_IDLE_TIMEOUT;
     /** How often a waiting relay looks whether the caller has gone (a closed connection never drains). */
     private static final long CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
 
     private final HttpServerResponse response;
-    private volatile boolean stalled;
+    private final Duration maxStall;
+    private volatile String cutOff;
 
-    HttpStreamSink(HttpServerResponse response) {
+    /** {@code maxStall}: how long the caller may take nothing; null for the default. */
+    HttpStreamSink(HttpServerResponse response, Duration maxStall) {
         this.response = response;
+        this.maxStall = maxStall == null ? DEFAULT_MAX_STALL : maxStall;
     }
 
     @Override
@@ -35,17 +38,17 @@ final class HttpStreamSink implements StreamSink {
     }
 
     @Override
-    public boolean stalled() {
-        return stalled;
+    public String cutOff() {
+        return cutOff;
     }
 
     /** Waits while the caller's write queue is full; false when the caller has gone or stalled too long. */
     private boolean awaitRoom() {
-        long deadline = System.nanoTime() + MAX_STALL.toNanos();
+        long deadline = System.nanoTime() + maxStall.toNanos();
         while (queueFull()) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
-                stalled = true;
+                cutOff = "the caller read nothing for " + maxStall.toSeconds() + " s";
                 response.close();
                 return false;
             }

@@ -121,8 +121,8 @@ public final class PipelineRoutes extends RouteBuilder {
     }
 
     /** Admission control of the HTTP front doors; what it turns away is recorded like every other request. */
-    public Admission admission(int limit, io.micrometer.core.instrument.MeterRegistry registry) {
-        return new Admission(limit, registry, record);
+    public Admission admission(dev.switchboard.boot.ServerLimits limits, io.micrometer.core.instrument.MeterRegistry registry) {
+        return new Admission(limits, registry, record);
     }
 
     public HealthView healthView() {

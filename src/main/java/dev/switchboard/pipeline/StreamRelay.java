@@ -89,10 +89,8 @@ final class StreamRelay extends InputStream {
                 ctx.ttftNanos = System.nanoTime();
             }
             if (!sink.write(text)) {
-                ctx.outcome = sink.stalled() ? "truncated" : "client_closed";
-                if (sink.stalled()) {
-                    ctx.error = "the caller read nothing for " + HttpStreamSink.MAX_STALL.toSeconds() + " s";
-                }
+                ctx.outcome = sink.cutOff() != null ? "truncated" : "client_closed";
+                ctx.error = sink.cutOff();
                 return false;
             }
         }

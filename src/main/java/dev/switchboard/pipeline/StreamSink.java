@@ -14,9 +14,9 @@ interface StreamSink {
     /** Sends bytes to the caller now; false once the caller has gone. */
     boolean write(String data);
 
-    /** Whether the caller was cut off for reading nothing for too long (rather than leaving on its own). */
-    default boolean stalled() {
-        return false;
+    /** Why the gateway cut the caller off (it read nothing for too long); null while it has not. */
+    default String cutOff() {
+        return null;
     }
 
     /** The sink of an HTTP front door served by platform-http, or null for any other entry (JMS...). */
@@ -24,6 +24,6 @@ interface StreamSink {
         if (!(exchange.getIn() instanceof HttpMessage http)) {
             return null;
         }
-        return new HttpStreamSink(http.getResponse());
+        return new HttpStreamSink(http.getResponse(), Admission.callerStallLimit());
     }
 }

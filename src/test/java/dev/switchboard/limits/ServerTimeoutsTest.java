@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
@@ -17,14 +18,17 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * Issue 9, item 15: callers cannot hold connections. A connection that sends nothing is closed after the idle
- * timeout, on both servers; one that trickles its headers or body (slow loris) is closed after the request read
- * timeout even though bytes keep coming. Requests that behave are served as before.
+ * timeout, on both servers; one that trickles its headers or body (slow loris) is closed even though bytes keep
+ * coming; a stream whose caller stops reading is cut off and recorded truncated. Requests that behave are served
+ * as before.
  */
 class ServerTimeoutsTest {
     private static final int IDLE_SECONDS = 1;
@@ -33,18 +37,26 @@ class ServerTimeoutsTest {
     private static final int GIVE_UP_MILLIS = 10_000;
     /** The trickle's pace: faster than the idle timeout, so only the read timeout can stop it. */
     private static final int TRICKLE_MILLIS = 200;
+    /** Small, so that the gateway's writes fill it quickly once the caller stops reading. */
+    private static final int CALLER_RECEIVE_BUFFER = 64 * 1024;
 
+    private static final Pattern REQUEST_ID = Pattern.compile("(?i)x-switchboard-request-id: (\\S+)");
+
+    private static LimitsProvider provider;
     private static Gateway gw;
 
     @BeforeAll
     static void start() {
-        gw = Gateway.start(Map.of("SWITCHBOARD_IDLE_TIMEOUT_SECONDS", Integer.toString(IDLE_SECONDS),
+        provider = LimitsProvider.start();
+        gw = Gateway.start(Map.of("OPENAI_BASE_URL", provider.baseUrl(),
+                "SWITCHBOARD_IDLE_TIMEOUT_SECONDS", Integer.toString(IDLE_SECONDS),
                 "SWITCHBOARD_REQUEST_READ_TIMEOUT_SECONDS", Integer.toString(READ_SECONDS)));
     }
 
     @AfterAll
     static void stop() {
         gw.close();
+        provider.close();
     }
 
     @Test
@@ -74,6 +86,33 @@ class ServerTimeoutsTest {
     @Test
     void should_close_a_connection_that_trickles_its_headers() throws IOException {
         assertTrickleIsCut(gw.app.port(), "GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ", IDLE_SECONDS);
+    }
+
+    /** A stream's caller that takes nothing for the idle timeout is cut off, and the row says so. */
+    @Test
+    void should_cut_off_a_stream_whose_caller_stops_reading() throws IOException {
+        try (Socket caller = new Socket()) {
+            caller.setReceiveBufferSize(CALLER_RECEIVE_BUFFER);
+            caller.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), gw.app.port()));
+            caller.setSoTimeout(GIVE_UP_MILLIS);
+            byte[] body = ("{\"model\":\"gpt-4o-mini\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\""
+                    + LimitsProvider.FIREHOSE + "\"}]}").getBytes(StandardCharsets.UTF_8);
+            OutputStream out = caller.getOutputStream();
+            out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(body);
+            out.flush();
+            InputStream in = caller.getInputStream();
+            byte[] head = new byte[1024];
+            int n = in.readNBytes(head, 0, head.length); // the head, then the caller reads no more
+            Matcher id = REQUEST_ID.matcher(new String(head, 0, n, StandardCharsets.ISO_8859_1));
+            assertTrue(id.find(), new String(head, 0, n, StandardCharsets.ISO_8859_1));
+
+            com.fasterxml.jackson.databind.JsonNode row = gw.usageRow(id.group(1));
+            assertEquals("truncated", row.path("outcome").asText(), row.toString());
+            assertTrue(row.path("error").asText().contains("read nothing for " + IDLE_SECONDS + " s"), row.toString());
+            assertTrue(closedByServer(in, new byte[64 * 1024]), "the stalled caller's connection is closed");
+        }
     }
 
     @Test
@@ -117,6 +156,24 @@ class ServerTimeoutsTest {
 
     private static Socket connect(int port) throws IOException {
         return new Socket(InetAddress.getLoopbackAddress(), port);
+    }
+
+    /** True when the server closes (or resets) the connection before the socket's read timeout, whatever came before. */
+    private static boolean closedByServer(InputStream in, byte[] buffer) throws IOException {
+        try {
+            for (long total = 0; total <= LimitsProvider.FIREHOSE_EVENTS * (long) LimitsProvider.FIREHOSE_EVENT_CHARS; ) {
+                int n = in.read(buffer);
+                if (n == -1) {
+                    return true;
+                }
+                total += n;
+            }
+            return false; // the whole stream came: it was never cut
+        } catch (SocketTimeoutException stillOpen) {
+            return false;
+        } catch (SocketException reset) {
+            return true;
+        }
     }
 
     /** True when the server closes (or resets) the connection before the socket's read timeout. */
