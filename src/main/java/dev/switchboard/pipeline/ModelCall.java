@@ -241,32 +241,23 @@ final class ModelCall {
         if (in == null) {
             return new byte[0];
         }
-        byte[] bytes;
-        try {
-            bytes = in.readNBytes(MAX_ANSWER_BYTES + 1);
+        try (in) {
+            byte[] bytes = in.readNBytes(MAX_ANSWER_BYTES + 1);
+            if (bytes.length > MAX_ANSWER_BYTES) {
+                abort(in);
+                throw new ProviderFailure(FailureClass.SERVER_ERROR, "the provider's answer is larger than "
+                        + MAX_ANSWER_BYTES / (1024 * 1024) + " MiB (response too large)");
+            }
+            return bytes;
         } catch (IOException e) {
-            abort(in);
             throw readFailure(e);
         }
-        if (bytes.length > MAX_ANSWER_BYTES) {
-            abort(in);
-            throw new ProviderFailure(FailureClass.SERVER_ERROR, "the provider's answer is larger than "
-                    + MAX_ANSWER_BYTES / (1024 * 1024) + " MiB (response too large)");
-        }
-        readAll(in, 0); // closes it: the connection goes back to the pool
-        return bytes;
     }
 
     /** Drops the connection of an answer read only in part: closing would read the rest of the body first. */
-    private static void abort(InputStream in) {
-        try {
-            if (in instanceof org.apache.hc.core5.http.io.EofSensorInputStream sensor) {
-                sensor.abort();
-            } else {
-                in.close();
-            }
-        } catch (IOException ignored) {
-            // the connection is discarded either way
+    private static void abort(InputStream in) throws IOException {
+        if (in instanceof org.apache.hc.core5.http.io.EofSensorInputStream sensor) {
+            sensor.abort();
         }
     }
 
@@ -275,7 +266,11 @@ final class ModelCall {
             return new byte[0];
         }
         try (in) {
-            return in.readNBytes(max);
+            byte[] bytes = in.readNBytes(max);
+            if (bytes.length == max) {
+                abort(in); // an error body longer than its start is not read to its end
+            }
+            return bytes;
         } catch (IOException e) {
             throw readFailure(e);
         }
