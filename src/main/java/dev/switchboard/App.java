@@ -179,6 +179,9 @@ public final class App implements AutoCloseable {
         Admission admission = pipeline.admission(s.limits(), metrics);
         server.frontHandlers(List.of(admission::admit));
         engine.setHandlers(List.of(admission::dispatch));
+        LOG.info("Limits: {} HTTP requests in flight on {} worker threads (503 beyond), idle connections closed after {} s, "
+                + "request bodies due within {} s", s.limits().maxInFlight(), s.workerThreads(), s.limits().idleTimeout().toSeconds(),
+                s.limits().requestReadTimeout().toSeconds());
         pipeline.addModelRoutes(camel);
         catalog.onChange((before, after) -> pipeline.addModelRoutes(camel, after));
         loadFrontDoors(camel, s.routesDir());
