@@ -79,8 +79,7 @@ public final class Admission {
 
     /** Counts the pipeline's work on an admitted HTTP request until its exchange completes; no-op for JMS. */
     static void holdFor(Exchange exchange) {
-        Context context = Vertx.currentContext();
-        Permit permit = context == null ? null : context.get(PERMIT);
+        Permit permit = currentPermit();
         if (permit != null) {
             permit.hold();
             exchange.getExchangeExtension().addOnCompletion(permit);
@@ -92,9 +91,14 @@ public final class Admission {
      * Null outside an admitted HTTP request.
      */
     static Duration callerStallLimit() {
-        Context context = Vertx.currentContext();
-        Permit permit = context == null ? null : context.get(PERMIT);
+        Permit permit = currentPermit();
         return permit == null ? null : permit.callerStall();
+    }
+
+    /** The permit of the admitted HTTP request this thread works for (see {@link #dispatch}); null for JMS and others. */
+    private static Permit currentPermit() {
+        Context context = Vertx.currentContext();
+        return context == null ? null : context.get(PERMIT);
     }
 
     /** For {@code /health}: how full the data plane is. */
