@@ -47,6 +47,7 @@ final class FormatStage {
             String entry = exchange.getVariable("entry", "http", String.class);
             ctx = new RequestContext(entry, operation);
             exchange.setVariable(RequestContext.VARIABLE, ctx);
+            Admission.holdFor(exchange);
             StreamSink sink = StreamSink.of(exchange);
             if (sink != null) {
                 exchange.setVariable(StreamSink.VARIABLE, sink);
