@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import org.apache.camel.ProducerTemplate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,14 +35,18 @@ final class ConfigStore {
     private final CatalogHolder catalog;
     private final Function<String, Catalog> compile;
     private final String seed;
+    private final UnaryOperator<Catalog> rotatedKeys;
     private volatile int current;
 
-    ConfigStore(ProducerTemplate producer, String dataSourceName, CatalogHolder catalog, Function<String, Catalog> compile, String seed) {
+    /** {@code rotatedKeys} puts the keys rotated through the API into a freshly compiled catalog. */
+    ConfigStore(ProducerTemplate producer, String dataSourceName, CatalogHolder catalog, Function<String, Catalog> compile, String seed,
+                UnaryOperator<Catalog> rotatedKeys) {
         this.producer = producer;
         this.jdbc = "jdbc:" + dataSourceName;
         this.catalog = catalog;
         this.compile = compile;
         this.seed = seed;
+        this.rotatedKeys = rotatedKeys;
     }
 
     static String ddl() {
@@ -141,10 +146,14 @@ final class ConfigStore {
         return body;
     }
 
-    /** Keeps the providers added through the API (they live beside the document) across catalog versions. */
+    /**
+     * Keeps what lives beside the document across catalog versions: keys rotated through the API (the document only
+     * names environment variables) and the providers added through the API.
+     */
     private void swapIn(Catalog compiled) {
+        Catalog keyed = rotatedKeys.apply(compiled);
         catalog.update(old -> {
-            Catalog next = compiled;
+            Catalog next = keyed;
             for (ProviderSpec p : old.providers()) {
                 if (next.provider(p.id()).isEmpty()) {
                     List<ModelSpec> models = old.models().stream().filter(m -> m.provider().equals(p.id())).toList();

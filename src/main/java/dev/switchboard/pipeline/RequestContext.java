@@ -41,6 +41,8 @@ public final class RequestContext {
     dev.switchboard.catalog.AgentSpec agent;
     /** Money held against the agent's budget until the request settles. */
     dev.switchboard.recording.BudgetLedger.Reservation reservation;
+    /** What the chain's ad-hoc ids cost (see {@link Pricing}): the catalog has no price of their own. */
+    final java.util.Map<String, dev.switchboard.catalog.Price> adHocPrices = new java.util.HashMap<>();
     String requestedModel;
     ChatRequest request;
     /** The models to try, in order, with their providers; set by the route stage. */
@@ -90,8 +92,9 @@ public final class RequestContext {
 
     UsageRecord toRecord() {
         // The simulator bills nothing: analytics must not show money that was never spent.
-        boolean billed = servedModel != null && servedProvider != null && !ProviderSpec.SIMULATOR.equals(servedProvider.id());
-        double cost = billed ? servedModel.price().cost(usage) : 0;
+        dev.switchboard.catalog.Price price = servedModel != null ? servedModel.price() : adHocPrices.get(servedModelName);
+        boolean billed = price != null && servedProvider != null && !ProviderSpec.SIMULATOR.equals(servedProvider.id());
+        double cost = billed ? price.cost(usage) : 0;
         return new UsageRecord(requestId, createdAt, entry, operation, caller, requestedModel, servedModelName,
                 servedProvider == null ? null : servedProvider.id(), rule, attempts, usage.promptTokens(),
                 usage.completionTokens(), usage.totalTokens(), cost, elapsedMillis(),

@@ -133,8 +133,10 @@ class FeedbackTest {
         HttpResponse<String> anonymous = feedback(null, "{\"request_id\":\"" + id + "\",\"score\":1}");
         assertEquals(401, anonymous.statusCode(), anonymous.body());
         assertEquals("missing_agent_key", json(anonymous.body()).at("/error/code").asText());
+        HttpResponse<String> named = gw.post("/feedback", "{\"request_id\":\"" + id + "\",\"score\":1}", "x-switchboard-agent", "carol");
+        assertEquals(401, named.statusCode(), "a caller naming itself is still without a key: " + named.body());
         HttpResponse<String> claimed = gw.post("/feedback", "{\"request_id\":\"" + id + "\",\"score\":1}", "x-switchboard-agent", "alice");
-        assertEquals(401, claimed.statusCode(), "naming an agent is not being it: " + claimed.body());
+        assertEquals(403, claimed.statusCode(), "naming an agent is not being it: " + claimed.body());
         HttpResponse<String> wrongKey = feedback("sk-sb-not-a-key", "{\"request_id\":\"" + id + "\",\"score\":1}");
         assertEquals(401, wrongKey.statusCode(), wrongKey.body());
         assertEquals("invalid_api_key", json(wrongKey.body()).at("/error/code").asText());
@@ -196,7 +198,7 @@ class FeedbackTest {
     @Test
     void should_take_feedback_over_jms_from_the_agent_that_made_the_request() throws Exception {
         String id = answerFor(alice);
-        try (ActiveMQConnectionFactory factory = new ActiveMQConnectionFactory("tcp://127.0.0.1:" + gw.jmsPort);
+        try (ActiveMQConnectionFactory factory = gw.jmsConnectionFactory();
              Connection connection = factory.createConnection()) {
             connection.start();
             JsonNode stored = json(jmsFeedback(connection, alice, "{\"request_id\":\"" + id + "\",\"score\":5,\"label\":\"jms\"}"));
@@ -225,7 +227,7 @@ class FeedbackTest {
             MessageConsumer consumer = session.createConsumer(replies);
             Message reply = consumer.receive(RECEIVE_TIMEOUT_MS);
             assertNotNull(reply, "no reply to the feedback message");
-            return reply instanceof TextMessage t ? t.getText() : new String(reply.getBody(byte[].class), java.nio.charset.StandardCharsets.UTF_8);
+            return ((TextMessage) reply).getText();
         }
     }
 }
