@@ -103,5 +103,13 @@ class AnswerChecksTest {
         assertEquals(Set.of(QualityFlag.WRONG_LANGUAGE), check("Как дела? Расскажи мне, пожалуйста, о погоде сегодня.", null,
                 text(english, "stop")));
         assertEquals(Set.of(), check("ok?", null, text("Oui, d'accord.", "stop")), "too short to be sure of either");
+        assertEquals(Set.of(QualityFlag.WRONG_LANGUAGE), check("今天天气怎么样？我们可以带孩子去公园玩吗？请告诉我详细情况。", null,
+                text(english, "stop")));
+        assertEquals(Set.of(), check("今日の天気はどうですか？子供たちと公園に行けますか？詳しく教えてください。", null,
+                text("今日はとても良い天気です。子供たちと一緒に公園に行くことができますよ。楽しんでください。", "stop")),
+                "Japanese (kana with Han) is not taken for Chinese");
+        assertEquals(Set.of(), check("Write a short Python function that returns the sum of a list of numbers please", null,
+                text("def total(numbers):\n    return sum(numbers)\n\nprint(total([1, 2, 3]))", "stop")),
+                "code says too little to be sure of a language");
     }
 }

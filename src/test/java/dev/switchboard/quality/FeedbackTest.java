@@ -101,6 +101,18 @@ class FeedbackTest {
     }
 
     @Test
+    void should_accept_feedback_right_after_a_streamed_answer() throws Exception {
+        HttpResponse<String> streamed = gw.postChat("{\"model\":\"gpt-4o-mini\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+                "Authorization", "Bearer " + alice);
+        assertEquals(200, streamed.statusCode(), streamed.body());
+        String id = streamed.headers().firstValue("x-switchboard-request-id").orElseThrow();
+
+        HttpResponse<String> r = feedback(alice, "{\"request_id\":\"" + id + "\",\"score\":0.5}");
+
+        assertEquals(201, r.statusCode(), r.body());
+    }
+
+    @Test
     void should_normalise_stars_to_the_thumbs_scale() throws Exception {
         JsonNode four = json(feedback(alice, "{\"request_id\":\"" + answerFor(alice) + "\",\"score\":4}").body());
         assertEquals(0.5, four.path("score").asDouble(), four.toString());
