@@ -158,6 +158,22 @@ class QualityScoresTest {
     }
 
     @Test
+    @Order(2)
+    void should_show_the_scores_to_viewers_and_nobody_without_a_token() throws Exception {
+        HttpResponse<String> token = admin("POST", "/admin/api/tokens", "{\"name\":\"dashboard\",\"role\":\"viewer\"}");
+        assertEquals(201, token.statusCode(), token.body());
+        String viewer = Gateway.MAPPER.readTree(token.body()).path("token").asText();
+        URI quality = URI.create(gw.managementUrl() + "/admin/api/analytics/quality");
+
+        HttpResponse<String> seen = gw.send(HttpRequest.newBuilder(quality).header("Authorization", "Bearer " + viewer).GET().build());
+        HttpResponse<String> refused = gw.send(HttpRequest.newBuilder(quality).header("Authorization", "Bearer not-a-token").GET().build());
+
+        assertEquals(200, seen.statusCode(), seen.body());
+        assertEquals("quality", Gateway.MAPPER.readTree(seen.body()).path("object").asText());
+        assertEquals(401, refused.statusCode(), refused.body());
+    }
+
+    @Test
     @Order(3)
     void should_route_by_a_rule_that_reads_model_stats() throws Exception {
         scores();
