@@ -112,6 +112,25 @@ public final class Gateway implements AutoCloseable {
         return send(b.build());
     }
 
+    /** A call to the management API, as the admin (see {@link #send}); {@code json} is the body, none when null. */
+    public HttpResponse<String> admin(String method, String path, String json) {
+        return send(HttpRequest.newBuilder(uri(managementUrl() + path)).header("Content-Type", "application/json")
+                .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json)).build());
+    }
+
+    /** A new management token of {@code role}, created by the admin: its secret (fails unless the API answers 201). */
+    public String createToken(String name, String role) {
+        HttpResponse<String> r = admin("POST", "/admin/api/tokens", "{\"name\":\"" + name + "\",\"role\":\"" + role + "\"}");
+        if (r.statusCode() != 201) {
+            throw new AssertionError("token '" + name + "' not created: " + r.statusCode() + " " + r.body());
+        }
+        try {
+            return MAPPER.readTree(r.body()).path("token").asText();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public HttpResponse<String> get(String url) {
         return send(HttpRequest.newBuilder(uri(url)).timeout(TIMEOUT).GET().build());
     }
