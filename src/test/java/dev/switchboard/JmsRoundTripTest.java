@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.support.Gateway;
-import dev.switchboard.support.JmsClient;
 import jakarta.jms.JMSException;
 import jakarta.jms.JMSSecurityException;
 import jakarta.jms.Message;
@@ -35,7 +34,6 @@ class JmsRoundTripTest {
     private static final long RECEIVE_TIMEOUT_MS = 20_000;
 
     private Gateway gateway;
-    private JmsClient jms;
 
     /** One reply: the JMS message and its body as text. */
     private record Reply(Message message, String body) {
@@ -67,21 +65,14 @@ class JmsRoundTripTest {
     }
 
     @BeforeAll
-    void start() throws JMSException {
+    void start() {
         gateway = Gateway.start();
-        jms = JmsClient.connect(gateway);
     }
 
     @AfterAll
-    void stop() throws JMSException {
-        try {
-            if (jms != null) {
-                jms.close();
-            }
-        } finally {
-            if (gateway != null) {
-                gateway.close();
-            }
+    void stop() {
+        if (gateway != null) {
+            gateway.close();
         }
     }
 
@@ -177,7 +168,7 @@ class JmsRoundTripTest {
 
     /** Sends {@code body} as a TextMessage with a temporary reply queue and waits for the one reply. */
     private Reply request(String body, String correlationId) throws JMSException {
-        Message reply = jms.request(session -> {
+        Message reply = gateway.jms().request(session -> {
             TextMessage message = session.createTextMessage(body);
             message.setJMSCorrelationID(correlationId);
             return message;

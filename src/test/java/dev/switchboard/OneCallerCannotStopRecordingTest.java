@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.recording.UsageRecord;
 import dev.switchboard.support.Await;
 import dev.switchboard.support.Gateway;
-import dev.switchboard.support.JmsClient;
 import jakarta.jms.JMSException;
 import jakarta.jms.Message;
 import jakarta.jms.TextMessage;
@@ -39,21 +38,15 @@ class OneCallerCannotStopRecordingTest {
     private static final long RECEIVE_TIMEOUT_MS = 20_000;
 
     private Gateway gateway;
-    private JmsClient jms;
 
     @BeforeAll
-    void start() throws JMSException {
+    void start() {
         gateway = Gateway.start();
-        jms = JmsClient.connect(gateway);
     }
 
     @AfterAll
-    void stop() throws JMSException {
-        try {
-            jms.close();
-        } finally {
-            gateway.close();
-        }
+    void stop() {
+        gateway.close();
     }
 
     @Test
@@ -158,7 +151,7 @@ class OneCallerCannotStopRecordingTest {
 
     /** A chat request over JMS with one string property; returns the reply's JSON body. */
     private JsonNode jmsRequest(String property, String value) throws JMSException {
-        Message reply = jms.request(session -> {
+        Message reply = gateway.jms().request(session -> {
             TextMessage message = session.createTextMessage(Gateway.chatBody("gpt-4o-mini", "hi"));
             message.setJMSCorrelationID("limits-" + UUID.randomUUID());
             message.setStringProperty(property, value);

@@ -3,6 +3,7 @@ package dev.switchboard.support;
 import dev.switchboard.App;
 import dev.switchboard.Settings;
 import dev.switchboard.fakes.FakeOpenAi;
+import jakarta.jms.JMSException;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -35,6 +36,8 @@ public final class Gateway implements AutoCloseable {
     public final Path dir;
     public final Path rulesDir;
     public final int jmsPort;
+    /** Connected on first use, closed with the gateway. */
+    private JmsClient jms;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -92,6 +95,14 @@ public final class Gateway implements AutoCloseable {
     /** A TCP client of the embedded broker, as an agent in another process has it: with the broker's credentials. */
     public ActiveMQConnectionFactory jmsConnectionFactory() {
         return new ActiveMQConnectionFactory("tcp://127.0.0.1:" + jmsPort, JMS_USER, JMS_PASSWORD);
+    }
+
+    /** The test class's client of the JMS front door: connected on first use, closed with the gateway. */
+    public synchronized JmsClient jms() throws JMSException {
+        if (jms == null) {
+            jms = JmsClient.connect(this);
+        }
+        return jms;
     }
 
     public String managementUrl() {
@@ -195,7 +206,21 @@ public final class Gateway implements AutoCloseable {
 
     @Override
     public void close() {
-        app.close();
-        fake.close();
+        try {
+            closeJms();
+        } finally {
+            app.close();
+            fake.close();
+        }
+    }
+
+    private synchronized void closeJms() {
+        if (jms != null) {
+            try {
+                jms.close();
+            } catch (JMSException e) {
+                throw new IllegalStateException("cannot close the test's JMS client", e);
+            }
+        }
     }
 }
