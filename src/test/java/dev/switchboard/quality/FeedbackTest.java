@@ -11,18 +11,10 @@ import dev.switchboard.api.GatewayError;
 import dev.switchboard.support.Await;
 import dev.switchboard.support.Gateway;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import jakarta.jms.Connection;
 import jakarta.jms.Message;
-import jakarta.jms.MessageConsumer;
-import jakarta.jms.MessageProducer;
-import jakarta.jms.Session;
-import jakarta.jms.TemporaryQueue;
 import jakarta.jms.TextMessage;
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Clock;
-import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -56,8 +48,7 @@ class FeedbackTest {
     }
 
     private String createAgent(String id) throws Exception {
-        HttpResponse<String> r = gw.send(HttpRequest.newBuilder(URI.create(gw.managementUrl() + "/admin/api/agents"))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"id\":\"" + id + "\"}")).build());
+        HttpResponse<String> r = gw.admin("POST", "/admin/api/agents", "{\"id\":\"" + id + "\"}");
         assertEquals(201, r.statusCode(), r.body());
         return Gateway.MAPPER.readTree(r.body()).path("key").asText();
     }
@@ -210,36 +201,28 @@ class FeedbackTest {
     @Test
     void should_take_feedback_over_jms_from_the_agent_that_made_the_request() throws Exception {
         String id = answerFor(alice);
-        try (ActiveMQConnectionFactory factory = gw.jmsConnectionFactory();
-             Connection connection = factory.createConnection()) {
-            connection.start();
-            JsonNode stored = json(jmsFeedback(connection, alice, "{\"request_id\":\"" + id + "\",\"score\":5,\"label\":\"jms\"}"));
-            assertEquals(1.0, stored.path("score").asDouble(), stored.toString());
-            assertEquals("alice", stored.path("agent").asText(), stored.toString());
-            JsonNode foreign = json(jmsFeedback(connection, bob, "{\"request_id\":\"" + id + "\",\"score\":1}"));
-            assertEquals("request_not_found", foreign.at("/error/code").asText(), foreign.toString());
-            JsonNode anonymous = json(jmsFeedback(connection, null, "{\"request_id\":\"" + id + "\",\"score\":1}"));
-            assertEquals("missing_agent_key", anonymous.at("/error/code").asText(), anonymous.toString());
-        }
+
+        JsonNode stored = json(jmsFeedback(alice, "{\"request_id\":\"" + id + "\",\"score\":5,\"label\":\"jms\"}"));
+        JsonNode foreign = json(jmsFeedback(bob, "{\"request_id\":\"" + id + "\",\"score\":1}"));
+        JsonNode anonymous = json(jmsFeedback(null, "{\"request_id\":\"" + id + "\",\"score\":1}"));
+
+        assertEquals(1.0, stored.path("score").asDouble(), stored.toString());
+        assertEquals("alice", stored.path("agent").asText(), stored.toString());
+        assertEquals("request_not_found", foreign.at("/error/code").asText(), foreign.toString());
+        assertEquals("missing_agent_key", anonymous.at("/error/code").asText(), anonymous.toString());
     }
 
-    /** Sends feedback on the request queue with switchboardOperation=feedback; the reply's text. */
-    private static String jmsFeedback(Connection connection, String key, String body) throws Exception {
-        try (Session session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE)) {
-            TemporaryQueue replies = session.createTemporaryQueue();
-            MessageProducer producer = session.createProducer(session.createQueue("switchboard.requests"));
+    /** Sends feedback on the request queue with switchboardOperation=feedback (and the key, if any); the reply's text. */
+    private String jmsFeedback(String key, String body) throws Exception {
+        Message reply = gw.jms().request(session -> {
             TextMessage message = session.createTextMessage(body);
             message.setStringProperty("switchboardOperation", "feedback");
             if (key != null) {
                 message.setStringProperty("Authorization", "Bearer " + key);
             }
-            message.setJMSReplyTo(replies);
-            message.setJMSCorrelationID("feedback-" + System.nanoTime());
-            producer.send(message);
-            MessageConsumer consumer = session.createConsumer(replies);
-            Message reply = consumer.receive(RECEIVE_TIMEOUT_MS);
-            assertNotNull(reply, "no reply to the feedback message");
-            return ((TextMessage) reply).getText();
-        }
+            return message;
+        }, RECEIVE_TIMEOUT_MS);
+        assertNotNull(reply, "no reply to the feedback message");
+        return ((TextMessage) reply).getText();
     }
 }

@@ -53,7 +53,7 @@ class QualityScoresTest {
     @BeforeAll
     void start() throws Exception {
         gw = Gateway.start(Map.of("SWITCHBOARD_QUALITY_REFRESH_MS", "200"));
-        HttpResponse<String> agent = admin("POST", "/admin/api/agents", "{\"id\":\"rater\"}");
+        HttpResponse<String> agent = gw.admin("POST", "/admin/api/agents", "{\"id\":\"rater\"}");
         assertEquals(201, agent.statusCode(), agent.body());
         key = Gateway.MAPPER.readTree(agent.body()).path("key").asText();
         seedHistory();
@@ -91,16 +91,11 @@ class QualityScoresTest {
         assertEquals(201, r.statusCode(), r.body());
     }
 
-    private HttpResponse<String> admin(String method, String path, String body) {
-        return gw.send(HttpRequest.newBuilder(URI.create(gw.managementUrl() + path)).header("Content-Type", "application/json")
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build());
-    }
-
     /** The scores once the snapshot has caught up with the whole history. */
     private Map<String, JsonNode> scores() {
         JsonNode body = Await.until("quality scores of the history", Gateway.TIMEOUT, () -> {
             try {
-                return Gateway.MAPPER.readTree(admin("GET", "/admin/api/analytics/quality", null).body());
+                return Gateway.MAPPER.readTree(gw.admin("GET", "/admin/api/analytics/quality", null).body());
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
@@ -160,9 +155,7 @@ class QualityScoresTest {
     @Test
     @Order(2)
     void should_show_the_scores_to_viewers_and_nobody_without_a_token() throws Exception {
-        HttpResponse<String> token = admin("POST", "/admin/api/tokens", "{\"name\":\"dashboard\",\"role\":\"viewer\"}");
-        assertEquals(201, token.statusCode(), token.body());
-        String viewer = Gateway.MAPPER.readTree(token.body()).path("token").asText();
+        String viewer = gw.createToken("dashboard", "viewer");
         URI quality = URI.create(gw.managementUrl() + "/admin/api/analytics/quality");
 
         HttpResponse<String> seen = gw.send(HttpRequest.newBuilder(quality).header("Authorization", "Bearer " + viewer).GET().build());
@@ -177,7 +170,7 @@ class QualityScoresTest {
     @Order(3)
     void should_route_by_a_rule_that_reads_model_stats() throws Exception {
         scores();
-        HttpResponse<String> put = admin("PUT", "/admin/api/rules/quality.drl", Gateway.MAPPER.createObjectNode().put("content", RULE).toString());
+        HttpResponse<String> put = gw.admin("PUT", "/admin/api/rules/quality.drl", Gateway.MAPPER.createObjectNode().put("content", RULE).toString());
         assertEquals(200, put.statusCode(), put.body());
 
         HttpResponse<String> code = gw.postChat("{\"messages\":[{\"role\":\"user\",\"content\":\"fix my loop\"}]}",
