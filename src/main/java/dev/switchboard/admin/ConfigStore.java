@@ -11,7 +11,6 @@ import dev.switchboard.catalog.ModelSpec;
 import dev.switchboard.catalog.ProviderSpec;
 import java.sql.Timestamp;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -103,7 +102,7 @@ final class ConfigStore {
         }
         String author = who.name();
         int version = latestVersion() + 1;
-        insert(version, document, author, comment, LineDiff.unified(before, document));
+        insert(version, document, author, comment, TextDiff.unified("catalog.yaml", before, document));
         swapIn(compiled);
         current = version;
         return summary(version, author, comment);
@@ -195,36 +194,5 @@ final class ConfigStore {
 
     private static String str(Object v) {
         return v == null ? null : v.toString();
-    }
-
-    /** A small line diff (longest common subsequence): catalogs are hundreds of lines, not megabytes. */
-    static final class LineDiff {
-        private LineDiff() {
-        }
-
-        static String unified(String before, String after) {
-            String[] a = before == null ? new String[0] : before.split("\n", -1);
-            String[] b = after.split("\n", -1);
-            int[][] lcs = new int[a.length + 1][b.length + 1];
-            for (int i = a.length - 1; i >= 0; i--) {
-                for (int j = b.length - 1; j >= 0; j--) {
-                    lcs[i][j] = a[i].equals(b[j]) ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
-                }
-            }
-            List<String> out = new ArrayList<>();
-            int i = 0;
-            int j = 0;
-            while (i < a.length || j < b.length) {
-                if (i < a.length && j < b.length && a[i].equals(b[j])) {
-                    i++;
-                    j++;
-                } else if (j < b.length && (i == a.length || lcs[i][j + 1] >= lcs[i + 1][j])) {
-                    out.add("+" + b[j++]);
-                } else {
-                    out.add("-" + a[i++]);
-                }
-            }
-            return String.join("\n", out);
-        }
     }
 }

@@ -160,7 +160,7 @@ public final class ManagementServer implements AutoCloseable {
             // The audit row of a change says what changed (a diff of the agent) and why (?comment=...).
             String before = agentStore.get(ctx.pathParam("id")).toPrettyString();
             ObjectNode after = agentStore.update(ctx.pathParam("id"), body(ctx));
-            ctx.put(CHANGE, ConfigStore.LineDiff.unified(before, after.toPrettyString()));
+            ctx.put(CHANGE, TextDiff.unified("agent.json", before, after.toPrettyString()));
             return after;
         }, 200), false);
         router.delete("/admin/api/agents/:id").handler(requires(Role.EDITOR)).blockingHandler(ctx -> agentCall(ctx, "agents.delete",
@@ -378,7 +378,8 @@ public final class ManagementServer implements AutoCloseable {
             audit.record(p.name(), p.role().name(), "rules.put", file, "refused", errors.get(0).toString());
             ObjectNode body = ErrorBodies.openAi("Rule file refused, nothing written: " + errors.get(0), "invalid_request_error", "content", "rules_invalid");
             ArrayNode list = body.putArray("errors");
-            errors.forEach(e -> list.addObject().put("file", e.file()).put("line", e.line()).put("message", e.message()).put("text", e.toString()));
+            errors.forEach(e -> list.addObject().put("file", e.file()).put("line", e.line()).put("sheet", e.sheet()).put("cell", e.cell())
+                    .put("message", e.message()).put("text", e.toString()));
             json(ctx, 400, body);
             return;
         }
@@ -489,7 +490,8 @@ public final class ManagementServer implements AutoCloseable {
         body.put("lastAttempt", rules.lastAttempt() == null ? null : rules.lastAttempt().toString());
         ArrayNode errors = body.putArray("lastErrors");
         for (RuleError e : rules.lastErrors()) {
-            errors.addObject().put("file", e.file()).put("line", e.line()).put("message", e.message()).put("text", e.toString());
+            errors.addObject().put("file", e.file()).put("line", e.line()).put("sheet", e.sheet()).put("cell", e.cell())
+                    .put("message", e.message()).put("text", e.toString());
         }
         ArrayNode failed = body.putArray("evaluationErrors");
         for (var f : rules.failures()) {

@@ -42,8 +42,12 @@ public final class RulesHolder {
         this.folder = folder;
     }
 
-    /** One compiled set of rules; {@code usesProviderStatus} says whether any rule matches provider health. */
-    public record Generation(int number, KieBase kieBase, List<String> files, Instant builtAt, boolean usesProviderStatus) {
+    /**
+     * One compiled set of rules; {@code usesProviderStatus} says whether any rule matches provider health; {@code drl}
+     * is the DRL text of each file by name (for a decision table, the DRL generated from it).
+     */
+    public record Generation(int number, KieBase kieBase, List<String> files, Instant builtAt, boolean usesProviderStatus,
+                             Map<String, String> drl) {
     }
 
     /** Evaluates the current rules for one request. */
@@ -142,6 +146,49 @@ public final class RulesHolder {
     public synchronized boolean reload() {
         lastAttempt = Instant.now();
         fingerprint = fingerprint();
+        Map<String, byte[]> sources = readSources();
+        Compiled compiled = compile(sources);
+        if (!compiled.errors().isEmpty()) {
+            lastErrors = compiled.errors();
+            Generation serving = current.get();
+            compiled.errors().forEach(e -> LOG.error("Rules refused: {}", e));
+            LOG.error("Rules: kept generation {} serving; fix the file(s) above and save again",
+                    serving == null ? "none" : serving.number());
+            changes.refused(ON_DISK, compiled.errors());
+            return false;
+        }
+        install(compiled, sources, ON_DISK, null);
+        return true;
+    }
+
+    /** Who changed a file that was saved straight into the folder (not through the API). */
+    public static final String ON_DISK = "file on disk";
+
+    /** Hears every change that made it into the serving rules, and every refused change of the folder. */
+    public interface ChangeListener {
+        /** One file as now serving ({@code content} null: the file was removed), with who changed it and why. */
+        void changed(String file, byte[] content, String author, String comment);
+
+        /** A change of the folder that did not compile and is not serving. */
+        default void refused(String author, List<RuleError> errors) {
+        }
+    }
+
+    private volatile ChangeListener changes = (file, content, author, comment) -> { };
+
+    /** Reports changes from now on, starting with every file serving now (the listener skips what it has seen). */
+    public synchronized void onChange(ChangeListener listener) {
+        this.changes = listener;
+        Generation serving = current.get();
+        if (serving != null) {
+            installedSources.forEach((file, bytes) -> listener.changed(file, bytes, ON_DISK, null));
+        }
+    }
+
+    /** The bytes of each file of the serving generation: what a change is told against. */
+    private Map<String, byte[]> installedSources = Map.of();
+
+    private Map<String, byte[]> readSources() {
         Map<String, byte[]> sources = new TreeMap<>();
         for (Path file : ruleFiles()) {
             try {
@@ -150,17 +197,7 @@ public final class RulesHolder {
                 // deleted between list and read: the next poll settles it
             }
         }
-        Compiled compiled = compile(sources);
-        if (!compiled.errors().isEmpty()) {
-            lastErrors = compiled.errors();
-            Generation serving = current.get();
-            compiled.errors().forEach(e -> LOG.error("Rules refused: {}", e));
-            LOG.error("Rules: kept generation {} serving; fix the file(s) above and save again",
-                    serving == null ? "none" : serving.number());
-            return false;
-        }
-        install(compiled.kieBase(), sources);
-        return true;
+        return sources;
     }
 
     /**
@@ -168,17 +205,15 @@ public final class RulesHolder {
      * with its file:line errors and not written, and the serving rules stay as they are.
      */
     public synchronized List<RuleError> replace(String fileName, String content) {
-        if (!fileName.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,100}\\.drl")) {
-            return List.of(new RuleError(fileName, 0, "a rule file name is letters, digits, '-', '_' or '.' and ends in .drl"));
+        return replace(fileName, content, ON_DISK, null);
+    }
+
+    /** {@link #replace(String, String)}, telling the change's listener who made it and why. */
+    public synchronized List<RuleError> replace(String fileName, String content, String author, String comment) {
+        if (!fileName.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,100}\\.drl(\\.csv)?")) {
+            return List.of(new RuleError(fileName, 0, "a rule file name is letters, digits, '-', '_' or '.' and ends in .drl (or .drl.csv)"));
         }
-        Map<String, byte[]> sources = new TreeMap<>();
-        for (Path file : ruleFiles()) {
-            try {
-                sources.put(file.getFileName().toString(), Files.readAllBytes(file));
-            } catch (IOException ignored) {
-                // vanished meanwhile: not part of the candidate set
-            }
-        }
+        Map<String, byte[]> sources = readSources();
         sources.put(fileName, content.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         Compiled compiled = compile(sources);
         if (!compiled.errors().isEmpty()) {
@@ -193,7 +228,7 @@ public final class RulesHolder {
         } catch (IOException e) {
             return List.of(new RuleError(folder.resolve(fileName).toString(), 0, "cannot write the file: " + e.getMessage()));
         }
-        install(compiled.kieBase(), sources);
+        install(compiled, sources, author, comment);
         fingerprint = fingerprint(); // the watcher must not rebuild what was just installed
         return List.of();
     }
@@ -211,15 +246,35 @@ public final class RulesHolder {
         }
     }
 
-    private record Compiled(KieBase kieBase, List<RuleError> errors) {
+    private record Compiled(KieBase kieBase, List<RuleError> errors, Map<String, String> drl) {
     }
 
+    /**
+     * Compiles DRL files and decision tables together. A table is turned into DRL first, so it passes the same
+     * sandbox check as a hand-written file and cannot smuggle code in a cell; its errors are told by sheet and cell.
+     */
     private Compiled compile(Map<String, byte[]> sources) {
+        Map<String, String> drl = new TreeMap<>();
+        Map<String, DecisionTables.Generated> tables = new java.util.HashMap<>();
         List<RuleError> refused = new ArrayList<>();
-        sources.forEach((name, bytes) -> refused.addAll(
-                RuleSandbox.check(displayPath(KIE_PATH + name), new String(bytes, java.nio.charset.StandardCharsets.UTF_8))));
+        sources.forEach((name, bytes) -> {
+            String path = displayPath(KIE_PATH + name);
+            if (!DecisionTables.isTable(name)) {
+                String text = new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
+                drl.put(name, text);
+                refused.addAll(RuleSandbox.check(path, text));
+                return;
+            }
+            DecisionTables.Generated table = DecisionTables.toDrl(path, bytes);
+            refused.addAll(table.errors());
+            if (table.drl() != null) {
+                tables.put(name, table);
+                drl.put(name, table.drl());
+                RuleSandbox.check(path, table.drl()).forEach(e -> refused.add(DecisionTables.locate(e, 0, table)));
+            }
+        });
         if (!refused.isEmpty()) {
-            return new Compiled(null, List.copyOf(refused)); // a refused file never reaches Drools
+            return new Compiled(null, List.copyOf(refused), drl); // a refused file never reaches Drools
         }
         KieServices ks = KieServices.Factory.get();
         ReleaseId releaseId = ks.newReleaseId("dev.switchboard", "rules", "1.0." + (++builds) + "-" + System.nanoTime());
@@ -234,10 +289,14 @@ public final class RulesHolder {
                         <ksession name="decide" type="stateless" default="true"/>
                       </kbase>
                     </kmodule>""");
-            sources.forEach((name, bytes) -> kfs.write(KIE_PATH + name, bytes));
+            // A table goes in as its generated DRL (name.drl.csv.drl): one compiler, one sandbox, errors mapped back.
+            drl.forEach((name, text) -> kfs.write(KIE_PATH + name + (tables.containsKey(name) ? GENERATED : ""), text));
             KieBuilder builder = ks.newKieBuilder(kfs).buildAll();
             for (Message m : builder.getResults().getMessages(Message.Level.ERROR)) {
-                errors.add(new RuleError(displayPath(m.getPath()), m.getLine(), m.getText().strip()));
+                String name = sourceName(m.getPath());
+                RuleError error = new RuleError(displayPath(name), m.getLine(), m.getText().strip());
+                DecisionTables.Generated table = name == null ? null : tables.get(name);
+                errors.add(table == null ? error : DecisionTables.locate(error, m.getColumn(), table));
             }
             // A syntax error also yields "Parser returned a null Package" for the same file: noise once the real error is listed.
             if (errors.size() > 1) {
@@ -252,20 +311,46 @@ public final class RulesHolder {
         } finally {
             ks.getRepository().removeKieModule(releaseId);
         }
-        return new Compiled(kieBase, List.copyOf(errors));
+        return new Compiled(kieBase, List.copyOf(errors), Map.copyOf(drl));
     }
 
-    private void install(KieBase kieBase, Map<String, byte[]> sources) {
+    /** The suffix of a decision table's generated DRL in the KieFileSystem. */
+    private static final String GENERATED = ".drl";
+
+    /** The rule file a KIE path names: a table's generated DRL is told as the table. */
+    private static String sourceName(String kiePath) {
+        if (kiePath == null) {
+            return null;
+        }
+        String name = Path.of(kiePath).getFileName().toString();
+        String stripped = name.endsWith(GENERATED) ? name.substring(0, name.length() - GENERATED.length()) : name;
+        return DecisionTables.isTable(stripped) ? stripped : name;
+    }
+
+    private void install(Compiled compiled, Map<String, byte[]> sources, String author, String comment) {
         List<String> names = sources.keySet().stream().map(f -> displayPath(KIE_PATH + f)).toList();
         // Provider health facts are built and inserted per request only when some rule can match them.
-        boolean usesStatus = sources.values().stream()
-                .anyMatch(b -> new String(b, java.nio.charset.StandardCharsets.UTF_8).contains("ProviderStatus"));
+        boolean usesStatus = compiled.drl().values().stream().anyMatch(text -> text.contains("ProviderStatus"));
         Generation previous = current.get();
-        Generation next = new Generation(previous == null ? 1 : previous.number() + 1, kieBase, names, Instant.now(), usesStatus);
+        Generation next = new Generation(previous == null ? 1 : previous.number() + 1, compiled.kieBase(), names, Instant.now(),
+                usesStatus, compiled.drl());
         current.set(next);
         failures.clear();
         lastErrors = List.of();
         LOG.info("Rules: generation {} serving {} file(s) from {}", next.number(), names.size(), folder);
+        tellChanges(Map.copyOf(sources), author, comment);
+    }
+
+    /** Tells the listener each file that is new, different or gone since the previous generation. */
+    private void tellChanges(Map<String, byte[]> sources, String author, String comment) {
+        Map<String, byte[]> before = installedSources;
+        installedSources = sources;
+        sources.forEach((file, bytes) -> {
+            if (!java.util.Arrays.equals(bytes, before.get(file))) {
+                changes.changed(file, bytes, author, comment);
+            }
+        });
+        before.keySet().stream().filter(file -> !sources.containsKey(file)).forEach(file -> changes.changed(file, null, author, comment));
     }
 
     public Generation generation() {
@@ -289,10 +374,14 @@ public final class RulesHolder {
             return List.of();
         }
         try (Stream<Path> s = Files.list(folder)) {
-            return s.filter(p -> p.getFileName().toString().endsWith(".drl") && Files.isRegularFile(p)).sorted().toList();
+            return s.filter(p -> isRuleFile(p.getFileName().toString()) && Files.isRegularFile(p)).sorted().toList();
         } catch (IOException e) {
             throw new IllegalStateException("cannot list rules folder " + folder + ": " + e.getMessage(), e);
         }
+    }
+
+    private static boolean isRuleFile(String name) {
+        return name.endsWith(".drl") || DecisionTables.isTable(name);
     }
 
     private String fingerprint() {
