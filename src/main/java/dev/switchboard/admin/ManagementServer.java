@@ -60,6 +60,7 @@ public final class ManagementServer implements AutoCloseable {
     private final AgentStore agentStore;
     private final ConfigStore config;
     private final CatalogResources resources;
+    private final RuleHistory ruleHistory;
     /** Another instance's committed catalog version is served within this long. */
     private static final long CONFIG_POLL_MS = 1000;
     /** Admin calls carry small JSON (or one DRL file); bytes. */
@@ -93,11 +94,13 @@ public final class ManagementServer implements AutoCloseable {
         this.agentStore = new AgentStore(producer, dataSourceName, agents, catalog);
         this.config = new ConfigStore(producer, dataSourceName, catalog, compileCatalog, seedCatalog, registrar::withRotatedKeys);
         this.resources = new CatalogResources(config);
+        this.ruleHistory = new RuleHistory(producer, dataSourceName, audit);
     }
 
     /** Tables of the management plane; created at start like the usage table. */
     public static List<String> ddl() {
         List<String> all = new java.util.ArrayList<>(AuditLog.ddl());
+        all.addAll(RuleHistory.ddl());
         all.addAll(AccessControl.ddl());
         all.addAll(ProviderRegistrar.ddl());
         all.add(AgentStore.ddl());
@@ -133,6 +136,7 @@ public final class ManagementServer implements AutoCloseable {
             }
         }, false));
         agentStore.load();
+        rules.onChange(ruleHistory);
         Router router = Router.router(vertx);
         router.get("/metrics").handler(ctx -> ctx.response()
                 .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
@@ -144,6 +148,14 @@ public final class ManagementServer implements AutoCloseable {
         router.errorHandler(413, ctx -> refuseUnread(ctx, 413, ErrorBodies.openAi("The request body is over the limit of "
                 + bodyLimit(ctx) + " bytes for " + ctx.request().path(), "invalid_request_error", null, "body_too_large")));
         router.get("/admin/api/rules").handler(ctx -> json(ctx, 200, rulesStatus()));
+        // Before /rules/:file, which would take "versions" for a file name.
+        router.get("/admin/api/rules/versions").blockingHandler(this::ruleVersions, false);
+        router.get("/admin/api/rules-versions").blockingHandler(this::ruleVersions, false); // the older path, still answered
+        router.get("/admin/api/rules/versions/:n/diff").blockingHandler(ctx -> configCall(ctx, null, () -> {
+            ctx.response().putHeader("Content-Type", "text/plain; charset=utf-8").end(ruleHistory.diff(intPath(ctx)));
+            return null;
+        }), false);
+        router.post("/admin/api/rules/versions/:n/rollback").handler(requires(Role.EDITOR)).blockingHandler(this::rollbackRule, false);
         router.get("/admin/api/rules/:file").handler(this::readRule);
         router.put("/admin/api/rules/:file").handler(requires(Role.EDITOR)).blockingHandler(this::writeRule, false);
         router.post("/admin/api/rules/test").blockingHandler(this::testRule, false);
@@ -206,7 +218,6 @@ public final class ManagementServer implements AutoCloseable {
         router.delete("/admin/api/catalog/:section/:id").handler(requires(Role.EDITOR)).blockingHandler(ctx -> configCall(ctx, "catalog.delete",
                 () -> resources.delete(ctx.pathParam("section"), ctx.pathParam("id"), ctx.get(PRINCIPAL), ctx.request().getParam("comment"))), false);
         router.get("/admin/api/alerts").blockingHandler(ctx -> page(ctx, "budget_alert"), false);
-        router.get("/admin/api/rules-versions").blockingHandler(ctx -> page(ctx, "rule_version"), false);
         router.route().last().handler(ctx -> json(ctx, 404, ErrorBodies.openAi(
                 "No management endpoint " + ctx.request().method() + " " + ctx.request().path()
                         + "; see /health, /metrics, /admin/api/rules, /admin/api/providers, /admin/api/usage",
@@ -367,15 +378,21 @@ public final class ManagementServer implements AutoCloseable {
         String raw = ctx.body().asString();
         JsonNode json = raw == null ? null : Json.parseOrNull(raw.getBytes(StandardCharsets.UTF_8));
         String content = json != null && json.path("content").isTextual() ? json.get("content").asText() : raw;
-        String comment = json != null ? json.path("comment").asText(null) : null;
+        String comment = json != null && json.path("comment").isTextual() ? json.get("comment").asText() : ctx.request().getParam("comment");
         if (content == null || content.isBlank()) {
             json(ctx, 400, ErrorBodies.openAi("Send the DRL text (or {\"content\": \"...\", \"comment\": \"...\"})",
                     "invalid_request_error", "content", null));
             return;
         }
-        List<RuleError> errors = rules.replace(file, content);
+        saveRule(ctx, "rules.put", file, content, comment);
+    }
+
+    /** Writes a rule file through the rules (compiled with the others first, versioned by the history), audited. */
+    private void saveRule(RoutingContext ctx, String action, String file, String content, String comment) {
+        AccessControl.Principal p = ctx.get(PRINCIPAL);
+        List<RuleError> errors = rules.replace(file, content, p.name(), comment);
         if (!errors.isEmpty()) {
-            audit.record(p.name(), p.role().name(), "rules.put", file, "refused", errors.get(0).toString());
+            audit.record(p.name(), p.role().name(), action, file, "refused", errors.get(0).toString());
             ObjectNode body = ErrorBodies.openAi("Rule file refused, nothing written: " + errors.get(0), "invalid_request_error", "content", "rules_invalid");
             ArrayNode list = body.putArray("errors");
             errors.forEach(e -> list.addObject().put("file", e.file()).put("line", e.line()).put("sheet", e.sheet()).put("cell", e.cell())
@@ -383,9 +400,32 @@ public final class ManagementServer implements AutoCloseable {
             json(ctx, 400, body);
             return;
         }
-        audit.ruleVersion(file, content, p.name(), comment);
-        audit.record(p.name(), p.role().name(), "rules.put", file, "ok", comment);
+        audit.record(p.name(), p.role().name(), action, file, "ok", comment);
         json(ctx, 200, JsonNodeFactory.instance.objectNode().put("file", file).put("generation", rules.generation().number()));
+    }
+
+    private void ruleVersions(RoutingContext ctx) {
+        int limit = intParam(ctx, "limit", 50);
+        int offset = intParam(ctx, "offset", 0);
+        if (limit < 1 || limit > MAX_PAGE || offset < 0) {
+            json(ctx, 400, ErrorBodies.openAi("limit must be 1.." + MAX_PAGE + " and offset at least 0", "invalid_request_error", "limit", null));
+            return;
+        }
+        json(ctx, 200, ruleHistory.list(ctx.request().getParam("file"), limit, offset));
+    }
+
+    /** Writes a version's text back as a new version (compiled first like any edit). */
+    private void rollbackRule(RoutingContext ctx) {
+        AccessControl.Principal p = ctx.get(PRINCIPAL);
+        try {
+            int version = intPath(ctx);
+            RuleHistory.Restore restore = ruleHistory.restore(version);
+            String why = ctx.request().getParam("comment");
+            saveRule(ctx, "rules.rollback", restore.file(), restore.content(), "rollback to version " + version + (why == null ? "" : ": " + why));
+        } catch (GatewayError e) {
+            audit.record(p.name(), p.role().name(), "rules.rollback", ctx.pathParam("n"), "refused", e.getMessage());
+            json(ctx, e.status(), ErrorBodies.openAi(e.getMessage(), e.type(), e.param(), e.code()));
+        }
     }
 
     private void testRule(RoutingContext ctx) {

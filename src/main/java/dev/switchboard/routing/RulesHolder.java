@@ -166,23 +166,35 @@ public final class RulesHolder {
 
     /** Hears every change that made it into the serving rules, and every refused change of the folder. */
     public interface ChangeListener {
-        /** One file as now serving ({@code content} null: the file was removed), with who changed it and why. */
-        void changed(String file, byte[] content, String author, String comment);
+        /**
+         * One file as now serving, with who changed it and why: {@code text} is its text (a workbook's generated DRL,
+         * {@code restorable} false), null when the file was removed.
+         */
+        void changed(String file, String text, boolean restorable, String author, String comment);
 
         /** A change of the folder that did not compile and is not serving. */
         default void refused(String author, List<RuleError> errors) {
         }
     }
 
-    private volatile ChangeListener changes = (file, content, author, comment) -> { };
+    private volatile ChangeListener changes = (file, text, restorable, author, comment) -> { };
 
-    /** Reports changes from now on, starting with every file serving now (the listener skips what it has seen). */
+    /**
+     * Reports changes from now on, starting with every file serving now: the listener skips what it already has, so
+     * what was edited while the gateway was down becomes a change "on disk".
+     */
     public synchronized void onChange(ChangeListener listener) {
         this.changes = listener;
         Generation serving = current.get();
         if (serving != null) {
-            installedSources.forEach((file, bytes) -> listener.changed(file, bytes, ON_DISK, null));
+            installedSources.keySet().forEach(file -> tell(file, serving, ON_DISK, "serving when the gateway started"));
         }
+    }
+
+    private void tell(String file, Generation serving, String author, String comment) {
+        boolean text = !file.endsWith(DecisionTables.XLSX);
+        changes.changed(file, text ? new String(installedSources.get(file), java.nio.charset.StandardCharsets.UTF_8)
+                : serving.drl().get(file), text, author, comment);
     }
 
     /** The bytes of each file of the serving generation: what a change is told against. */
@@ -205,7 +217,7 @@ public final class RulesHolder {
      * with its file:line errors and not written, and the serving rules stay as they are.
      */
     public synchronized List<RuleError> replace(String fileName, String content) {
-        return replace(fileName, content, ON_DISK, null);
+        return replace(fileName, content, "management API", null);
     }
 
     /** {@link #replace(String, String)}, telling the change's listener who made it and why. */
@@ -338,19 +350,20 @@ public final class RulesHolder {
         failures.clear();
         lastErrors = List.of();
         LOG.info("Rules: generation {} serving {} file(s) from {}", next.number(), names.size(), folder);
-        tellChanges(Map.copyOf(sources), author, comment);
+        tellChanges(next, Map.copyOf(sources), author, comment);
     }
 
     /** Tells the listener each file that is new, different or gone since the previous generation. */
-    private void tellChanges(Map<String, byte[]> sources, String author, String comment) {
+    private void tellChanges(Generation serving, Map<String, byte[]> sources, String author, String comment) {
         Map<String, byte[]> before = installedSources;
         installedSources = sources;
         sources.forEach((file, bytes) -> {
             if (!java.util.Arrays.equals(bytes, before.get(file))) {
-                changes.changed(file, bytes, author, comment);
+                tell(file, serving, author, comment);
             }
         });
-        before.keySet().stream().filter(file -> !sources.containsKey(file)).forEach(file -> changes.changed(file, null, author, comment));
+        before.keySet().stream().filter(file -> !sources.containsKey(file))
+                .forEach(file -> changes.changed(file, null, !file.endsWith(DecisionTables.XLSX), author, comment));
     }
 
     public Generation generation() {
