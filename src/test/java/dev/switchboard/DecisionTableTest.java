@@ -72,6 +72,14 @@ class DecisionTableTest {
                 "x-switchboard-task-type", "translation", "x-switchboard-user-tier", "premium");
         assertEquals("gpt-4o", header(named, "x-switchboard-model"));
         assertEquals("", header(named, "x-switchboard-rule"), "a caller who names a model is not routed by the table");
+
+        JsonNode listed = null;
+        for (JsonNode r : rules().path("rules")) {
+            listed = r.path("name").asText().equals("Premium translations use the quality chain") ? r : listed;
+        }
+        assertTrue(listed != null && listed.path("file").asText().endsWith(SAMPLE) && listed.path("salience").asInt() == 39
+                && listed.path("actions").path(0).asText().equals("decision.route(\"gpt-4o\", \"quality\");"),
+                "the table's rows are listed as rules: " + listed);
     }
 
     /** The worked example of rules/README.md, run as written: its request headers give its answer headers. */

@@ -156,6 +156,10 @@ public final class ManagementServer implements AutoCloseable {
             return null;
         }), false);
         router.post("/admin/api/rules/versions/:n/rollback").handler(requires(Role.EDITOR)).blockingHandler(this::rollbackRule, false);
+        router.post("/admin/api/rules/:file/:rule/enabled").handler(requires(Role.EDITOR)).blockingHandler(ctx -> editRule(ctx, "rules.enabled",
+                "enabled", JsonNode::isBoolean, (p, v) -> rules.setEnabled(ctx.pathParam("file"), ctx.pathParam("rule"), v.asBoolean(), p.name(), comment(ctx))), false);
+        router.post("/admin/api/rules/:file/:rule/salience").handler(requires(Role.EDITOR)).blockingHandler(ctx -> editRule(ctx, "rules.salience",
+                "salience", JsonNode::canConvertToInt, (p, v) -> rules.setSalience(ctx.pathParam("file"), ctx.pathParam("rule"), v.asInt(), p.name(), comment(ctx))), false);
         router.get("/admin/api/rules/:file").handler(this::readRule);
         router.put("/admin/api/rules/:file").handler(requires(Role.EDITOR)).blockingHandler(this::writeRule, false);
         router.post("/admin/api/rules/test").blockingHandler(this::testRule, false);
@@ -404,6 +408,41 @@ public final class ManagementServer implements AutoCloseable {
         json(ctx, 200, JsonNodeFactory.instance.objectNode().put("file", file).put("generation", rules.generation().number()));
     }
 
+    private static String comment(RoutingContext ctx) {
+        JsonNode given = body(ctx).path("comment");
+        return given.isTextual() ? given.asText() : ctx.request().getParam("comment");
+    }
+
+    /**
+     * One attribute of one rule changed as an edit of its file: {@code field} of the JSON body, checked by {@code valid};
+     * an unknown rule is 404, a refused edit 400 with the compiler's errors. Audited either way.
+     */
+    private void editRule(RoutingContext ctx, String action, String field, java.util.function.Predicate<JsonNode> valid,
+                          java.util.function.BiFunction<AccessControl.Principal, JsonNode, List<RuleError>> edit) {
+        AccessControl.Principal p = ctx.get(PRINCIPAL);
+        String file = ctx.pathParam("file");
+        String rule = ctx.pathParam("rule");
+        JsonNode value = body(ctx).path(field);
+        if (!valid.test(value)) {
+            json(ctx, 400, ErrorBodies.openAi("Send {\"" + field + "\": " + (field.equals("enabled") ? "true|false" : "a whole number")
+                    + ", \"comment\"?: \"why\"}", "invalid_request_error", field, null));
+            return;
+        }
+        if (rules.outline().stream().noneMatch(r -> r.name().equals(rule) && r.file().equals(rules.folder().resolve(file).toString()))) {
+            json(ctx, 404, ErrorBodies.openAi("No rule '" + rule + "' in '" + file + "'; GET /admin/api/rules lists them",
+                    "invalid_request_error", "rule", "not_found"));
+            return;
+        }
+        List<RuleError> errors = edit.apply(p, value);
+        if (!errors.isEmpty()) {
+            audit.record(p.name(), p.role().name(), action, file + " / " + rule, "refused", errors.get(0).toString());
+            json(ctx, 400, ErrorBodies.openAi("Change refused, nothing written: " + errors.get(0), "invalid_request_error", field, "rules_invalid"));
+            return;
+        }
+        audit.record(p.name(), p.role().name(), action, file + " / " + rule, "ok", field + " = " + value + (comment(ctx) == null ? "" : "; why: " + comment(ctx)));
+        json(ctx, 200, JsonNodeFactory.instance.objectNode().put("file", file).put("rule", rule).set(field, value));
+    }
+
     private void ruleVersions(RoutingContext ctx) {
         int limit = intParam(ctx, "limit", 50);
         int offset = intParam(ctx, "offset", 0);
@@ -533,6 +572,8 @@ public final class ManagementServer implements AutoCloseable {
             errors.addObject().put("file", e.file()).put("line", e.line()).put("sheet", e.sheet()).put("cell", e.cell())
                     .put("message", e.message()).put("text", e.toString());
         }
+        ArrayNode list = body.putArray("rules");
+        rules.outline().forEach(r -> list.add(Json.MAPPER.valueToTree(r)));
         ArrayNode failed = body.putArray("evaluationErrors");
         for (var f : rules.failures()) {
             failed.addObject().put("rule", f.rule()).put("error", f.error()).put("count", f.count()).put("lastAt", f.lastAt().toString());

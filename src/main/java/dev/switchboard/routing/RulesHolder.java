@@ -330,7 +330,7 @@ public final class RulesHolder {
     private static final String GENERATED = ".drl";
 
     /** The rule file a KIE path names: a table's generated DRL is told as the table. */
-    private static String sourceName(String kiePath) {
+    static String sourceName(String kiePath) {
         if (kiePath == null) {
             return null;
         }
@@ -368,6 +368,50 @@ public final class RulesHolder {
 
     public Generation generation() {
         return current.get();
+    }
+
+    /** The serving rules as data (empty before the first generation); worked out once per generation. */
+    public List<RuleOutline> outline() {
+        Generation serving = current.get();
+        if (serving == null) {
+            return List.of();
+        }
+        Outlined known = outlined;
+        if (known == null || known.generation() != serving) {
+            known = new Outlined(serving, RuleOutline.of(serving, name -> name == null ? folder.toString() : displayPath(KIE_PATH + name)));
+            outlined = known;
+        }
+        return known.rules();
+    }
+
+    private record Outlined(Generation generation, List<RuleOutline> rules) {
+    }
+
+    private volatile Outlined outlined;
+
+    /** Enables or disables one rule of a DRL file ({@code enabled false}): an edit with a version like any other. */
+    public List<RuleError> setEnabled(String fileName, String rule, boolean enabled, String author, String comment) {
+        return setAttribute(fileName, rule, RuleOutline.ENABLED, Boolean.toString(enabled), author, comment);
+    }
+
+    /** Sets one rule's priority (salience) in its DRL file: an edit with a version like any other. */
+    public List<RuleError> setSalience(String fileName, String rule, int salience, String author, String comment) {
+        return setAttribute(fileName, rule, RuleOutline.SALIENCE, Integer.toString(salience), author, comment);
+    }
+
+    /**
+     * Sets one attribute of one rule of a DRL file, as an edit of the file that is compiled, versioned and audited
+     * like any other. A decision table's rules are changed in the table.
+     */
+    private synchronized List<RuleError> setAttribute(String fileName, String rule, String attribute, String value, String author, String comment) {
+        if (DecisionTables.isTable(fileName)) {
+            return List.of(new RuleError(fileName, 0, "a decision table's rules are changed in the table: edit its row"));
+        }
+        java.util.Optional<String> edited = read(fileName).flatMap(drl -> RuleOutline.withAttribute(drl, rule, attribute, value));
+        if (edited.isEmpty()) {
+            return List.of(new RuleError(fileName, 0, "no rule \"" + rule + "\" in " + fileName + "; GET /admin/api/rules lists them"));
+        }
+        return replace(fileName, edited.get(), author, comment);
     }
 
     public List<RuleError> lastErrors() {
