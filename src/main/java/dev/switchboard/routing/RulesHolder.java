@@ -216,11 +216,6 @@ public final class RulesHolder {
      * Replaces (or adds) one rule file, but only if the whole set still compiles: a broken file is refused
      * with its file:line errors and not written, and the serving rules stay as they are.
      */
-    public synchronized List<RuleError> replace(String fileName, String content) {
-        return replace(fileName, content, "management API", null);
-    }
-
-    /** {@link #replace(String, String)}, telling the change's listener who made it and why. */
     public synchronized List<RuleError> replace(String fileName, String content, String author, String comment) {
         if (!fileName.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,100}\\.drl(\\.csv)?")) {
             return List.of(new RuleError(fileName, 0, "a rule file name is letters, digits, '-', '_' or '.' and ends in .drl (or .drl.csv)"));
