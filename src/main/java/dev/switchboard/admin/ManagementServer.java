@@ -147,7 +147,7 @@ public final class ManagementServer implements AutoCloseable {
         router.route("/admin/api/*").handler(bodyReader(JSON_BODY_LIMIT_BYTES));
         router.errorHandler(413, ctx -> refuseUnread(ctx, 413, ErrorBodies.openAi("The request body is over the limit of "
                 + bodyLimit(ctx) + " bytes for " + ctx.request().path(), "invalid_request_error", null, "body_too_large")));
-        router.get("/admin/api/rules").handler(ctx -> json(ctx, 200, rulesStatus()));
+        router.get("/admin/api/rules").blockingHandler(ctx -> json(ctx, 200, rulesStatus()), false); // parses DRL once per generation
         // Before /rules/:file, which would take "versions" for a file name.
         router.get("/admin/api/rules/versions").blockingHandler(this::ruleVersions, false);
         router.get("/admin/api/rules-versions").blockingHandler(this::ruleVersions, false); // the older path, still answered

@@ -154,7 +154,7 @@ public final class RulesHolder {
             compiled.errors().forEach(e -> LOG.error("Rules refused: {}", e));
             LOG.error("Rules: kept generation {} serving; fix the file(s) above and save again",
                     serving == null ? "none" : serving.number());
-            changes.refused(ON_DISK, compiled.errors());
+            tell(() -> changes.refused(ON_DISK, compiled.errors()));
             return false;
         }
         install(compiled, sources, ON_DISK, null);
@@ -193,8 +193,17 @@ public final class RulesHolder {
 
     private void tell(String file, Generation serving, String author, String comment) {
         boolean text = !file.endsWith(DecisionTables.XLSX);
-        changes.changed(file, text ? new String(installedSources.get(file), java.nio.charset.StandardCharsets.UTF_8)
-                : serving.drl().get(file), text, author, comment);
+        String content = text ? new String(installedSources.get(file), java.nio.charset.StandardCharsets.UTF_8) : serving.drl().get(file);
+        tell(() -> changes.changed(file, content, text, author, comment));
+    }
+
+    /** A listener that fails (its database away) loses that record, never the reload: the new rules serve regardless. */
+    private static void tell(Runnable call) {
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            LOG.warn("Rules: a change was not recorded ({}): {}", e.getClass().getSimpleName(), e.getMessage());
+        }
     }
 
     /** The bytes of each file of the serving generation: what a change is told against. */
@@ -358,7 +367,7 @@ public final class RulesHolder {
             }
         });
         before.keySet().stream().filter(file -> !sources.containsKey(file))
-                .forEach(file -> changes.changed(file, null, !file.endsWith(DecisionTables.XLSX), author, comment));
+                .forEach(file -> tell(() -> changes.changed(file, null, !file.endsWith(DecisionTables.XLSX), author, comment)));
     }
 
     public Generation generation() {
