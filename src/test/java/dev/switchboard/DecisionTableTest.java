@@ -157,6 +157,21 @@ class DecisionTableTest {
         awaitServingWithout("smuggler.drl.csv");
     }
 
+    /** A table sent through the API is checked the same way: an import the sandbox refuses is told by its cell. */
+    @Test
+    void should_refuse_a_table_put_through_the_api_naming_the_cell() throws IOException {
+        String table = Files.readString(Path.of("src/test/resources/tables/importer.drl.csv"));
+        HttpResponse<String> put = gateway.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(gateway.managementUrl() + "/admin/api/rules/importer.drl.csv"))
+                .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(table)).build());
+        assertEquals(400, put.statusCode(), put.body());
+        JsonNode error = Gateway.MAPPER.readTree(put.body()).path("errors").path(0);
+        assertEquals("csv", error.path("sheet").asText(), put.body());
+        assertEquals("B2", error.path("cell").asText(), put.body());
+        assertTrue(error.path("message").asText().contains("Runtime"), put.body());
+        assertFalse(Files.exists(gateway.rulesDir.resolve("importer.drl.csv")), "nothing written");
+    }
+
     /** A one-rule workbook: summaries of a tier (row 9) go to gpt-4o. */
     private static byte[] workbook(String sheetName, String taskType, String tier) throws IOException {
         try (XSSFWorkbook book = new XSSFWorkbook(); ByteArrayOutputStream out = new ByteArrayOutputStream()) {

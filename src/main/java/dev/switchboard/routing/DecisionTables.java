@@ -25,6 +25,8 @@ final class DecisionTables {
     private static final Pattern ROW_COMMENT = Pattern.compile("^// rule values at [A-Z]+(\\d+),");
     /** How a table parse error names its cell ("... in cell C7 ..."). */
     private static final Pattern CELL_IN_MESSAGE = Pattern.compile("\\b([A-Z]{1,3})(\\d+)\\b");
+    /** What the generated DRL adds around one item of a header cell ({@code import x.Y;}). */
+    private static final Pattern HEADER_ITEM = Pattern.compile("^(import|global)\\s+|;$");
     /** A CSV file has no sheets; its errors name this one. */
     private static final String CSV_SHEET = "csv";
 
@@ -71,7 +73,7 @@ final class DecisionTables {
     /** The same error, told on the sheet: row, sheet and (when it can be told) cell instead of the generated DRL line. */
     static RuleError locate(RuleError onDrl, int column, Generated table) {
         if (onDrl.line() <= 0) {
-            return locateByText(onDrl, table);
+            return locateByText(onDrl, table, onDrl.message(), true);
         }
         String[] lines = table.drl().split("\n", -1);
         int lineIndex = Math.min(Math.max(onDrl.line(), 1), lines.length) - 1;
@@ -83,7 +85,8 @@ final class DecisionTables {
             }
         }
         if (row == 0) {
-            return new RuleError(onDrl.file(), 0, onDrl.message() + " (in the table's RuleSet header)", table.cells().sheet, null);
+            // Above the first rule: the RuleSet header (Import, Variables...), whose cells are copied whole or in part.
+            return locateByText(onDrl, table, lines[lineIndex], false);
         }
         Cells.Row cells = table.cells().row(row);
         String cell = cells == null ? null : cells.cellIn(lines[lineIndex], column);
@@ -91,10 +94,12 @@ final class DecisionTables {
     }
 
     /**
-     * An error without a line (the compiler's analysis of an expression) quotes the expression: the cell is the one
-     * whose text it quotes, the longest such (a short value like "true" may be quoted by chance).
+     * The cell whose text {@code quoted} shows: an error without a line (the compiler's analysis of an expression)
+     * quotes the expression, a header line (import, global) holds one item of a cell's list. The longest such cell
+     * wins (a short value like "true" may be quoted by chance); {@code ruleRowsOnly} leaves the header out.
      */
-    private static RuleError locateByText(RuleError onDrl, Generated table) {
+    private static RuleError locateByText(RuleError onDrl, Generated table, String quoted, boolean ruleRowsOnly) {
+        String item = HEADER_ITEM.matcher(quoted.strip()).replaceAll("");
         java.util.Set<Integer> ruleRows = new java.util.HashSet<>();
         for (String line : table.drl().split("\n")) {
             Matcher m = ROW_COMMENT.matcher(line.strip());
@@ -106,13 +111,14 @@ final class DecisionTables {
         int bestColumn = -1;
         int bestLength = 0;
         for (Cells.Row row : table.cells().rows) {
-            if (!ruleRows.contains(row.number())) {
+            if (ruleRowsOnly != ruleRows.contains(row.number())) {
                 continue;
             }
             for (Map.Entry<Integer, String> v : row.values().entrySet()) {
                 String text = v.getValue().strip();
-                if (text.length() > bestLength && Pattern.compile("(?<![\\w$])" + Pattern.quote(text) + "(?![\\w])")
-                        .matcher(onDrl.message()).find()) {
+                boolean shown = Pattern.compile("(?<![\\w$])" + Pattern.quote(text) + "(?![\\w])").matcher(quoted).find()
+                        || (!ruleRowsOnly && !item.isEmpty() && text.contains(item));
+                if (text.length() > bestLength && shown) {
                     bestRow = row;
                     bestColumn = v.getKey();
                     bestLength = text.length();

@@ -112,6 +112,13 @@ class RuleHistoryTest {
         assertTrue(old.path("data").toString().contains("api-history.drl"), "the older path still lists versions: " + old);
         assertEquals(404, call("GET", "/admin/api/rules/versions/999999/diff", editor).statusCode());
         assertEquals(400, call("GET", "/admin/api/rules/versions/x/diff", editor).statusCode());
+
+        Files.delete(gw.rulesDir.resolve("api-history.drl"));
+        JsonNode removed = awaitVersion("api-history.drl", v -> v.path("version").asInt() > version.path("version").asInt());
+        assertEquals("file on disk", removed.path("author").asText(), removed.toString());
+        assertEquals("file removed", removed.path("comment").asText(), removed.toString());
+        assertEquals(400, call("POST", "/admin/api/rules/versions/" + removed.path("version").asInt() + "/rollback", editor).statusCode(),
+                "a removal has no text to put back");
     }
 
     private JsonNode awaitVersion(String file, java.util.function.Predicate<JsonNode> which) {
