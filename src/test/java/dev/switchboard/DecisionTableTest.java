@@ -170,6 +170,16 @@ class DecisionTableTest {
         assertEquals("B2", error.path("cell").asText(), put.body());
         assertTrue(error.path("message").asText().contains("Runtime"), put.body());
         assertFalse(Files.exists(gateway.rulesDir.resolve("importer.drl.csv")), "nothing written");
+
+        // A table Drools cannot read at all (column B is no CONDITION or ACTION) is told by the cell it names.
+        HttpResponse<String> unreadable = gateway.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(gateway.managementUrl() + "/admin/api/rules/unknown-column.drl.csv"))
+                .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(Files.readString(Path.of("src/test/resources/tables/unknown-column.drl.csv"))))
+                .build());
+        assertEquals(400, unreadable.statusCode(), unreadable.body());
+        JsonNode parse = Gateway.MAPPER.readTree(unreadable.body()).path("errors").path(0);
+        assertEquals("B7", parse.path("cell").asText(), unreadable.body());
+        assertEquals(7, parse.path("line").asInt(), unreadable.body());
     }
 
     /** A one-rule workbook: summaries of a tier (row 9) go to gpt-4o. */

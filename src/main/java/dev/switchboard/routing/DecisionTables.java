@@ -13,8 +13,9 @@ import org.drools.decisiontable.parser.DefaultRuleSheetListener;
 import org.drools.template.parser.DataListener;
 
 /**
- * Decision tables ({@code *.drl.csv}, {@code *.drl.xlsx}: the first sheet, as Drools reads) turned into DRL text before anything else sees them, so a
- * table passes the same {@link RuleSandbox} check and the same compiler as a hand-written file. The generated DRL
+ * Decision tables ({@code *.drl.csv}, {@code *.drl.xlsx}: the first sheet, as Drools reads) turned into DRL text before
+ * anything else sees them, so a table passes the same {@link RuleSandbox} check and the same compiler as a hand-written
+ * file. The generated DRL
  * says which spreadsheet row each rule came from ({@code // rule values at A11}); an error on a line of it is
  * reported on that row's sheet and, where its text shows up in the bad line, the cell a business user typed.
  */
@@ -23,8 +24,8 @@ final class DecisionTables {
     static final String XLSX = ".drl.xlsx";
     /** The comment Drools writes above every rule it generates from a row. */
     private static final Pattern ROW_COMMENT = Pattern.compile("^// rule values at [A-Z]+(\\d+),");
-    /** How a table parse error names its cell ("... in cell C7 ..."). */
-    private static final Pattern CELL_IN_MESSAGE = Pattern.compile("\\b([A-Z]{1,3})(\\d+)\\b");
+    /** How a table parse error names its cell ("... in cell C7", "Data cell C9 ..."). */
+    private static final Pattern CELL_IN_MESSAGE = Pattern.compile("[Cc]ells? ([A-Z]{1,3})(\\d+)\\b");
     /** What the generated DRL adds around one item of a header cell ({@code import x.Y;}). */
     private static final Pattern HEADER_ITEM = Pattern.compile("^(import|global)\\s+|;$");
     /** A CSV file has no sheets; its errors name this one. */
@@ -55,8 +56,9 @@ final class DecisionTables {
             // DecisionTableParseException names the cell; POI throws its own exceptions for a file that is no workbook.
             String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().strip();
             Matcher cell = CELL_IN_MESSAGE.matcher(message);
-            String at = cell.find() ? cell.group() : null;
-            int row = at == null ? 0 : Integer.parseInt(cell.group(2));
+            boolean named = cell.find();
+            String at = named ? cell.group(1) + cell.group(2) : null;
+            int row = named ? Integer.parseInt(cell.group(2)) : 0;
             return new Generated(null, List.of(new RuleError(file, row, "decision table refused: " + message, cells.sheet, at)), cells);
         }
     }

@@ -38,7 +38,7 @@ public record RuleOutline(String name, String file, int salience, String activat
                 RuleDescr descr = descriptors.getOrDefault(file, Map.of()).get(rule.getName());
                 all.add(new RuleOutline(rule.getName(), displayPath.apply(file), impl.getSalienceValue(), impl.getActivationGroup(),
                         enabled(descr), descr == null ? List.of() : conditions(descr, drl), descr == null ? List.of() : actions(descr),
-                        Map.copyOf(rule.getMetaData())));
+                        java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(rule.getMetaData())))); // values may be null
             }
         }
         all.sort(Comparator.comparingInt(RuleOutline::salience).reversed().thenComparing(RuleOutline::name));
@@ -48,7 +48,7 @@ public record RuleOutline(String name, String file, int salience, String activat
     /** A rule is disabled by its {@code enabled false} attribute (a dynamic one counts as enabled). */
     private static boolean enabled(RuleDescr descr) {
         AttributeDescr attr = descr == null ? null : descr.getAttributes().get(ENABLED);
-        return attr == null || !"false".equals(attr.getValue().strip());
+        return attr == null || attr.getValue() == null || !"false".equals(attr.getValue().strip());
     }
 
     private static List<String> conditions(RuleDescr descr, String drl) {
