@@ -113,11 +113,13 @@ class ManagementAccessTest {
         String[][] reads = {{"GET", "/admin/api/usage"}, {"GET", "/admin/api/rules"}, {"GET", "/admin/api/rules/routing.drl"},
                 {"GET", "/admin/api/providers"}, {"GET", "/admin/api/providers/status"}, {"GET", "/admin/api/agents"},
                 {"GET", "/admin/api/config/export"}, {"GET", "/admin/api/config/versions"}, {"GET", "/admin/api/alerts"},
-                {"GET", "/admin/api/rules-versions"}};
+                {"GET", "/admin/api/rules-versions"}, {"GET", "/admin/api/rules/versions"}};
         String[][] writes = {{"PUT", "/admin/api/rules/x.drl"}, {"POST", "/admin/api/providers"}, {"PUT", "/admin/api/providers/openai/key"},
                 {"POST", "/admin/api/agents"}, {"PUT", "/admin/api/agents/a"}, {"POST", "/admin/api/agents/a/key"},
                 {"DELETE", "/admin/api/agents/a/key"}, {"POST", "/admin/api/config/import"}, {"POST", "/admin/api/config/versions/1/rollback"},
-                {"POST", "/admin/api/tokens"}, {"GET", "/admin/api/audit"}};
+                {"POST", "/admin/api/tokens"}, {"GET", "/admin/api/audit"}, {"POST", "/admin/api/rules/versions/1/rollback"},
+                {"POST", "/admin/api/rules/routing.drl/Summaries%20are%20kept%20factual/enabled"},
+                {"POST", "/admin/api/rules/routing.drl/Summaries%20are%20kept%20factual/salience"}};
         for (String[] e : reads) {
             assertEquals(401, call(e[0], e[1], null, null).statusCode(), "no token: " + e[1]);
             assertEquals(200, call(e[0], e[1], viewer, null).statusCode(), "viewer reads " + e[1]);
