@@ -161,9 +161,7 @@ class DecisionTableTest {
     @Test
     void should_refuse_a_table_put_through_the_api_naming_the_cell() throws IOException {
         String table = Files.readString(Path.of("src/test/resources/tables/importer.drl.csv"));
-        HttpResponse<String> put = gateway.send(java.net.http.HttpRequest.newBuilder(
-                        java.net.URI.create(gateway.managementUrl() + "/admin/api/rules/importer.drl.csv"))
-                .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(table)).build());
+        HttpResponse<String> put = gateway.admin("PUT", "/admin/api/rules/importer.drl.csv", table);
         assertEquals(400, put.statusCode(), put.body());
         JsonNode error = Gateway.MAPPER.readTree(put.body()).path("errors").path(0);
         assertEquals("csv", error.path("sheet").asText(), put.body());
@@ -172,10 +170,8 @@ class DecisionTableTest {
         assertFalse(Files.exists(gateway.rulesDir.resolve("importer.drl.csv")), "nothing written");
 
         // A table Drools cannot read at all (column B is no CONDITION or ACTION) is told by the cell it names.
-        HttpResponse<String> unreadable = gateway.send(java.net.http.HttpRequest.newBuilder(
-                        java.net.URI.create(gateway.managementUrl() + "/admin/api/rules/unknown-column.drl.csv"))
-                .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(Files.readString(Path.of("src/test/resources/tables/unknown-column.drl.csv"))))
-                .build());
+        HttpResponse<String> unreadable = gateway.admin("PUT", "/admin/api/rules/unknown-column.drl.csv",
+                Files.readString(Path.of("src/test/resources/tables/unknown-column.drl.csv")));
         assertEquals(400, unreadable.statusCode(), unreadable.body());
         JsonNode parse = Gateway.MAPPER.readTree(unreadable.body()).path("errors").path(0);
         assertEquals("B7", parse.path("cell").asText(), unreadable.body());
@@ -222,7 +218,7 @@ class DecisionTableTest {
 
     private JsonNode rules() {
         try {
-            return Gateway.MAPPER.readTree(gateway.get(gateway.managementUrl() + "/admin/api/rules").body());
+            return Gateway.MAPPER.readTree(gateway.admin("GET", "/admin/api/rules", null).body());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

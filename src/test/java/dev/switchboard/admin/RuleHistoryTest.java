@@ -75,14 +75,14 @@ class RuleHistoryTest {
         assertTrue(second.path("createdAt").isTextual(), second.toString());
         awaitRule("History v2");
 
-        String diff = call("GET", "/admin/api/rules/versions/" + v2 + "/diff", Gateway.ADMIN_TOKEN).body();
+        String diff = gw.admin("GET", "/admin/api/rules/versions/" + v2 + "/diff", null).body();
         assertTrue(diff.contains("-rule \"History v1\"") && diff.contains("+rule \"History v2\"")
                 && diff.contains("+    decision.route(\"gpt-4o-mini\");"), diff);
 
-        String audit = call("GET", "/admin/api/audit?limit=500", Gateway.ADMIN_TOKEN).body();
+        String audit = gw.admin("GET", "/admin/api/audit?limit=500", null).body();
         assertTrue(audit.contains("rules.disk-change") && audit.contains(FILE) && audit.contains("History v2"), audit);
 
-        String viewer = token("viewer");
+        String viewer = gw.createToken("viewer-user", "viewer");
         assertEquals(403, call("POST", "/admin/api/rules/versions/" + v1 + "/rollback", viewer).statusCode(), "a viewer cannot roll back");
         HttpResponse<String> rolled = call("POST", "/admin/api/rules/versions/" + v1 + "/rollback?comment=v2%20was%20wrong", Gateway.ADMIN_TOKEN);
         assertEquals(200, rolled.statusCode(), rolled.body());
@@ -93,12 +93,12 @@ class RuleHistoryTest {
         JsonNode rollback = awaitVersion(FILE, v -> v.path("version").asInt() > v2);
         assertEquals("env-admin", rollback.path("author").asText(), rollback.toString());
         assertEquals("rollback to version " + v1 + ": v2 was wrong", rollback.path("comment").asText(), rollback.toString());
-        assertTrue(call("GET", "/admin/api/audit?limit=500", Gateway.ADMIN_TOKEN).body().contains("rules.rollback"));
+        assertTrue(gw.admin("GET", "/admin/api/audit?limit=500", null).body().contains("rules.rollback"));
     }
 
     @Test
     void should_version_an_api_edit_with_its_author_and_comment() throws Exception {
-        String editor = token("editor");
+        String editor = gw.createToken("editor-user", "editor");
         HttpResponse<String> put = gw.send(HttpRequest.newBuilder(URI.create(gw.managementUrl() + "/admin/api/rules/api-history.drl?comment=first%20cut"))
                 .header("Authorization", "Bearer " + editor).PUT(HttpRequest.BodyPublishers.ofString(rule("API history", "api-history-agent", "gpt-4o"))).build());
         assertEquals(200, put.statusCode(), put.body());
@@ -123,7 +123,7 @@ class RuleHistoryTest {
 
     private JsonNode awaitVersion(String file, java.util.function.Predicate<JsonNode> which) {
         return Await.until("a version of " + file, WAIT, () -> {
-            for (JsonNode v : json(call("GET", "/admin/api/rules/versions?file=" + file, Gateway.ADMIN_TOKEN).body()).path("data")) {
+            for (JsonNode v : json(gw.admin("GET", "/admin/api/rules/versions?file=" + file, null).body()).path("data")) {
                 return which.test(v) ? v : null; // newest first
             }
             return null;
@@ -138,14 +138,6 @@ class RuleHistoryTest {
     private HttpResponse<String> call(String method, String path, String token) {
         return gw.send(HttpRequest.newBuilder(URI.create(gw.managementUrl() + path)).header("Authorization", "Bearer " + token)
                 .method(method, HttpRequest.BodyPublishers.noBody()).build());
-    }
-
-    private String token(String role) throws IOException {
-        HttpResponse<String> r = gw.send(HttpRequest.newBuilder(URI.create(gw.managementUrl() + "/admin/api/tokens"))
-                .header("Authorization", "Bearer " + Gateway.ADMIN_TOKEN).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"" + role + "-user\",\"role\":\"" + role + "\"}")).build());
-        assertEquals(201, r.statusCode(), r.body());
-        return Gateway.MAPPER.readTree(r.body()).path("token").asText();
     }
 
     private static JsonNode json(String body) {

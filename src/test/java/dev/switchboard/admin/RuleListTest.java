@@ -96,10 +96,10 @@ class RuleListTest {
         assertTrue(Files.readString(gw.rulesDir.resolve(FILE)).contains("enabled false"), "the edit is in the file");
         awaitRoutedBy(SECOND);
         assertFalse(rule(FIRST).path("enabled").asBoolean(), rule(FIRST).toString());
-        JsonNode version = json(gw.get(gw.managementUrl() + "/admin/api/rules/versions?file=" + FILE).body()).path("data").path(0);
+        JsonNode version = json(gw.admin("GET", "/admin/api/rules/versions?file=" + FILE, null).body()).path("data").path(0);
         assertEquals("env-admin", version.path("author").asText(), version.toString());
         assertEquals("try the small model", version.path("comment").asText(), version.toString());
-        String diff = gw.get(gw.managementUrl() + "/admin/api/rules/versions/" + version.path("version").asInt() + "/diff").body();
+        String diff = gw.admin("GET", "/admin/api/rules/versions/" + version.path("version").asInt() + "/diff", null).body();
         assertTrue(diff.contains("+    enabled false"), diff);
 
         assertEquals(200, post(FILE, FIRST, "enabled", "{\"enabled\":true}", Gateway.ADMIN_TOKEN).statusCode());
@@ -127,7 +127,7 @@ class RuleListTest {
         HttpResponse<String> notNumber = post(FILE, FIRST, "salience", "{\"salience\":\"high\"}", Gateway.ADMIN_TOKEN);
         assertEquals("salience", json(notNumber.body()).at("/error/param").asText(), notNumber.body());
 
-        HttpResponse<String> viewer = post(FILE, FIRST, "enabled", "{\"enabled\":false}", token("viewer"));
+        HttpResponse<String> viewer = post(FILE, FIRST, "enabled", "{\"enabled\":false}", gw.createToken("viewer-lister", "viewer"));
         assertEquals(403, viewer.statusCode(), viewer.body());
         assertTrue(rule(FIRST).path("enabled").asBoolean(), "refused edits change nothing");
     }
@@ -144,7 +144,7 @@ class RuleListTest {
     }
 
     private JsonNode rules() {
-        return json(gw.get(gw.managementUrl() + "/admin/api/rules").body());
+        return json(gw.admin("GET", "/admin/api/rules", null).body());
     }
 
     private JsonNode rule(String name) {
@@ -154,14 +154,6 @@ class RuleListTest {
             }
         }
         throw new AssertionError("no rule " + name + " in " + rules());
-    }
-
-    private String token(String role) throws IOException {
-        HttpResponse<String> r = gw.send(HttpRequest.newBuilder(URI.create(gw.managementUrl() + "/admin/api/tokens"))
-                .header("Authorization", "Bearer " + Gateway.ADMIN_TOKEN).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"" + role + "-lister\",\"role\":\"" + role + "\"}")).build());
-        assertEquals(201, r.statusCode(), r.body());
-        return Gateway.MAPPER.readTree(r.body()).path("token").asText();
     }
 
     private static JsonNode json(String body) {
