@@ -71,6 +71,7 @@ public final class ManagementServer implements AutoCloseable {
     private java.util.function.Function<JsonNode, ObjectNode> ruleTester = body -> {
         throw new IllegalStateException("no rule tester wired");
     };
+    private Supplier<ObjectNode> frontDoors;
     private HttpServer server;
 
     public ManagementServer(Vertx vertx, PrometheusMeterRegistry metrics, RulesHolder rules, CatalogHolder catalog,
@@ -118,8 +119,15 @@ public final class ManagementServer implements AutoCloseable {
         return this;
     }
 
+    /** The front doors of routes/*.yaml with their state, counters and last refusal ({@code GET /admin/api/routes}). */
+    public ManagementServer frontDoors(Supplier<ObjectNode> listing) {
+        this.frontDoors = listing;
+        return this;
+    }
+
     public ManagementServer start(String host, int port) {
         java.util.Objects.requireNonNull(anonymous, "anonymous access policy not wired");
+        java.util.Objects.requireNonNull(frontDoors, "front doors not wired");
         access.bootstrap();
         config.start();
         registrar.restore();
@@ -205,6 +213,7 @@ public final class ManagementServer implements AutoCloseable {
                 () -> resources.put(ctx.pathParam("section"), ctx.pathParam("id"), body(ctx), ctx.get(PRINCIPAL), ctx.request().getParam("comment"))), false);
         router.delete("/admin/api/catalog/:section/:id").handler(requires(Role.EDITOR)).blockingHandler(ctx -> configCall(ctx, "catalog.delete",
                 () -> resources.delete(ctx.pathParam("section"), ctx.pathParam("id"), ctx.get(PRINCIPAL), ctx.request().getParam("comment"))), false);
+        router.get("/admin/api/routes").handler(ctx -> json(ctx, 200, frontDoors.get()));
         router.get("/admin/api/alerts").blockingHandler(ctx -> page(ctx, "budget_alert"), false);
         router.get("/admin/api/rules-versions").blockingHandler(ctx -> page(ctx, "rule_version"), false);
         router.route().last().handler(ctx -> json(ctx, 404, ErrorBodies.openAi(
