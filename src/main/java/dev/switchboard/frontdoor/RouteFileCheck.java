@@ -27,7 +27,7 @@ import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 /**
  * Reads one route file into route definitions without running anything, and refuses it with file:line unless
  * every route can run beside the others: parsed, an id of its own, endpoints that resolve, a consumer that no
- * other route owns, and a hand-off to a pipeline entry among its top-level steps.
+ * other route owns, and a last step that hands the request to a pipeline entry.
  */
 final class RouteFileCheck {
     /** Consumers only the pipeline may own: its entries and the per-model routes it stamps out. */
@@ -123,15 +123,19 @@ final class RouteFileCheck {
         }
     }
 
-    /** A front door hands its request to the pipeline; steps after that may deliver the answer (e.g. to a file). */
+    /**
+     * A front door ends in a pipeline entry. The pipeline answers its own errors, and Camel ends a route whose
+     * sub-route handled an error, so a step after the entry would be skipped exactly for errors: an answer is
+     * delivered elsewhere from an {@code onCompletion} step instead (see routes/file-drop.yaml).
+     */
     private void checkHandOff(String file, int line, RouteDefinition route) throws RouteFileException {
-        for (ProcessorDefinition<?> step : route.getOutputs()) {
-            if (step instanceof ToDefinition to && entries.contains(to.getEndpointUri())) {
-                return;
-            }
+        List<ProcessorDefinition<?>> steps = route.getOutputs();
+        if (!steps.isEmpty() && steps.get(steps.size() - 1) instanceof ToDefinition to && entries.contains(to.getEndpointUri())) {
+            return;
         }
-        throw new RouteFileException(file, line, "route '" + route.getRouteId() + "' never hands its request to the pipeline: "
-                + "add a top-level step 'to: <entry>', one of " + entries.stream().sorted().toList());
+        throw new RouteFileException(file, line, "route '" + route.getRouteId() + "' does not end in the pipeline: "
+                + "its last step must be 'to: <entry>', one of " + entries.stream().sorted().toList()
+                + " (deliver the answer elsewhere from an onCompletion step)");
     }
 
     private Endpoint resolve(String file, int line, String uri) throws RouteFileException {

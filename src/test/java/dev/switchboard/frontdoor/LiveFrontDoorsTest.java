@@ -94,7 +94,7 @@ class LiveFrontDoorsTest {
                 r -> r.statusCode() == 200);
 
         // Each of these is refused with the line of the route and changes nothing.
-        assertRefused(file, door("team-chat", "platform-http:/team/chat", "to: direct:nowhere-else"), 1, "never hands its request to the pipeline");
+        assertRefused(file, door("team-chat", "platform-http:/team/chat", "to: direct:nowhere-else"), 1, "does not end in the pipeline");
         assertRefused(file, door("team-chat", "direct:chat", "to: direct:chat"), 1, "the pipeline's own entry");
         assertRefused(file, door("http-chat", "platform-http:/team/chat", "to: direct:chat"), 1, "is taken by another route");
         assertRefused(file, door("team-chat", "platform-http:/team/chat", "to: nosuchcomponent:x"), 7, "cannot be resolved");
