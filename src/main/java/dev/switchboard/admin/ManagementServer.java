@@ -92,7 +92,8 @@ public final class ManagementServer implements AutoCloseable {
         this.access = new AccessControl(producer, dataSourceName, adminToken);
         this.audit = new AuditLog(producer, dataSourceName);
         this.agentStore = new AgentStore(producer, dataSourceName, agents, catalog);
-        this.config = new ConfigStore(producer, dataSourceName, catalog, compileCatalog, seedCatalog, registrar::withRotatedKeys);
+        this.config = new ConfigStore(producer, dataSourceName, catalog, compileCatalog, seedCatalog, registrar::withRotatedKeys,
+                new CatalogUsers(agents, rules.folder()));
         this.resources = new CatalogResources(config);
     }
 
