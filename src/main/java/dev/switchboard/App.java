@@ -15,6 +15,9 @@ import dev.switchboard.catalog.CatalogLoader;
 import dev.switchboard.catalog.CatalogLoader.SimulatorMode;
 import dev.switchboard.catalog.ProviderSpec;
 import dev.switchboard.frontdoor.FrontDoors;
+import dev.switchboard.pipeline.FrontDoorErrors;
+import dev.switchboard.boot.DataPlaneServer;
+import dev.switchboard.pipeline.Admission;
 import dev.switchboard.pipeline.PipelineRoutes;
 import dev.switchboard.providers.Adapters;
 import dev.switchboard.admin.AlertSink;
@@ -41,9 +44,9 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.http.HttpComponent;
 import org.apache.camel.component.jms.JmsComponent;
-import io.vertx.core.impl.ContextInternal;
 import org.apache.camel.component.platform.http.PlatformHttpConstants;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpEngine;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServer;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServerConfiguration;
 import org.apache.camel.impl.DefaultCamelContext;
@@ -173,12 +176,10 @@ public final class App implements AutoCloseable {
         serverConfig.setBindHost(s.host());
         serverConfig.setBindPort(s.port());
         serverConfig.setMaxBodySize(MAX_BODY_BYTES);
-        VertxPlatformHttpServer server = new VertxPlatformHttpServer(serverConfig);
-        server.setVertx(vertx);
+        DataPlaneServer server = new DataPlaneServer(serverConfig, s.limits(), vertx);
         camel.addService(server, true, true);
         VertxPlatformHttpEngine engine = new VertxPlatformHttpEngine();
         ShutdownGate gate = new ShutdownGate();
-        engine.setHandlers(List.of(gate, App::ownContext));
         camel.getRegistry().bind(PlatformHttpConstants.PLATFORM_HTTP_ENGINE_NAME, engine);
 
         writer = new UsageWriter(camel.createProducerTemplate(), DATA_SOURCE, metrics, UsageWriter.DEFAULT_QUEUE_CAPACITY);
@@ -194,12 +195,19 @@ public final class App implements AutoCloseable {
                 writer, new RequestMetrics(metrics, name -> catalog.get().model(name).isPresent()), s.rulesPollMillis(),
                 s.probeInterval(), agents, anonymous, ledger);
         camel.addRoutes(pipeline);
+        Admission admission = pipeline.admission(s.limits(), metrics);
+        server.frontHandlers(List.of(gate, admission::admit));
+        engine.setHandlers(List.of(admission::dispatch));
+        LOG.info("Limits: {} HTTP requests in flight on {} worker threads (503 beyond), idle connections closed after {} s, "
+                + "request bodies due within {} s", s.limits().maxInFlight(), s.workerThreads(), s.limits().idleTimeout().toSeconds(),
+                s.limits().requestReadTimeout().toSeconds());
         pipeline.addModelRoutes(camel);
         catalog.onChange((before, after) -> pipeline.addModelRoutes(camel, after));
         FrontDoors frontDoors = new FrontDoors(camel, s.routesDir(), PipelineRoutes.ENTRIES);
         frontDoors.reloadIfChanged();
         camel.addRoutes(frontDoors.watcher(s.rulesPollMillis()));
         camel.start();
+        FrontDoorErrors.install(camel.getRegistry().findSingleByType(VertxPlatformHttpRouter.class));
         LOG.info("Pipeline: {} routes started ({} model routes, each behind its own circuit breaker)", camel.getRoutes().size(),
                 camel.getRoutes().stream().filter(r -> r.getRouteId().startsWith("model-")).count());
         restoreSpend(ledger, camel.createProducerTemplate());
@@ -216,6 +224,8 @@ public final class App implements AutoCloseable {
                 .ruleTester(pipeline.ruleTester(camel))
                 .anonymousAccess(anonymous)
                 .frontDoors(frontDoors::list)
+                .limits(s.limits())
+                .saturation(admission::saturation)
                 .start(s.managementHost(), s.managementPort());
         resources.add(management);
         // Closed first: nothing else stops while requests are still being answered.
@@ -225,18 +235,6 @@ public final class App implements AutoCloseable {
         String host = s.host().equals("0.0.0.0") ? "localhost" : s.host();
         LOG.info("Management: http://{}:{}/health, /metrics, /admin/api/usage", s.managementHost(), management.port());
         LOG.info("Switchboard ready in {} ms. OpenAI base URL: http://{}:{}/v1", ms, host, port());
-    }
-
-    /**
-     * Runs each request on a context of its own (same event loop). Camel writes a streamed body from blocking
-     * tasks that Vert.x 4 runs one after another per context, duplicated contexts included; on the shared
-     * event-loop context one relaying stream would hold back every other stream of that event loop.
-     */
-    private static void ownContext(io.vertx.ext.web.RoutingContext ctx) {
-        ContextInternal current = (ContextInternal) ctx.vertx().getOrCreateContext();
-        ContextInternal own = ((io.vertx.core.impl.VertxInternal) ctx.vertx())
-                .createEventLoopContext(current.nettyEventLoop(), current.workerPool(), current.classLoader());
-        own.runOnContext(v -> ctx.next());
     }
 
     /** Budgets hold across restarts: this day's and month's spend per caller, from the usage rows. */

@@ -22,6 +22,11 @@ import dev.switchboard.resilience.BreakerRegistry;
 import dev.switchboard.routing.RuleError;
 import dev.switchboard.routing.RulesHolder;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import dev.switchboard.boot.ConnectionGuard;
+import dev.switchboard.boot.ServerLimits;
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
@@ -73,6 +78,11 @@ public final class ManagementServer implements AutoCloseable {
     };
     private Supplier<ObjectNode> frontDoors;
     private HttpServer server;
+    /** The management plane's blocking work (authentication included) runs on threads of its own, never the data plane's. */
+    private static final String WORKER_POOL = "switchboard-management";
+    private static final int WORKER_THREADS = 8;
+    private ServerLimits limits;
+    private Supplier<ObjectNode> saturation = JsonNodeFactory.instance::objectNode;
 
     public ManagementServer(Vertx vertx, PrometheusMeterRegistry metrics, RulesHolder rules, CatalogHolder catalog,
                             Adapters adapters, BreakerRegistry breakers, UsageWriter writer, ProducerTemplate producer,
@@ -102,7 +112,7 @@ public final class ManagementServer implements AutoCloseable {
         List<String> all = new java.util.ArrayList<>(AuditLog.ddl());
         all.addAll(AccessControl.ddl());
         all.addAll(ProviderRegistrar.ddl());
-        all.add(AgentStore.ddl());
+        all.addAll(AgentStore.ddl());
         all.add(AlertSink.ddl());
         all.add(ConfigStore.ddl());
         return all;
@@ -126,23 +136,28 @@ public final class ManagementServer implements AutoCloseable {
         return this;
     }
 
+    /** Idle and read limits of this server, as for the data plane. */
+    public ManagementServer limits(ServerLimits serverLimits) {
+        this.limits = serverLimits;
+        return this;
+    }
+
+    /** The data plane's admission state, reported by {@code /health}. */
+    public ManagementServer saturation(Supplier<ObjectNode> admission) {
+        this.saturation = admission;
+        return this;
+    }
+
     public ManagementServer start(String host, int port) {
         java.util.Objects.requireNonNull(anonymous, "anonymous access policy not wired");
         java.util.Objects.requireNonNull(frontDoors, "front doors not wired");
         access.bootstrap();
         config.start();
         registrar.restore();
-        vertx.setPeriodic(CONFIG_POLL_MS, id -> vertx.executeBlocking(() -> {
-            try {
-                boolean changed = config.refresh();
-                registrar.refreshRotatedKeys();
-                return changed;
-            } catch (RuntimeException e) {
-                return false; // the database is away; the next poll tries again
-            }
-        }, false));
         agentStore.load();
         Router router = Router.router(vertx);
+        ConnectionGuard guard = new ConnectionGuard(vertx, java.util.Objects.requireNonNull(limits, "limits(...) before start"));
+        router.route().order(Integer.MIN_VALUE).handler(guard);
         router.get("/metrics").handler(ctx -> ctx.response()
                 .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
         router.get("/health").handler(this::health);
@@ -222,7 +237,8 @@ public final class ManagementServer implements AutoCloseable {
                         + "; see /health, /metrics, /admin/api/rules, /admin/api/providers, /admin/api/usage",
                 "invalid_request_error", null, "not_found")));
         try {
-            server = vertx.createHttpServer().requestHandler(router).listen(port, host)
+            vertx.deployVerticle(new Plane(router, guard, host, port),
+                    new DeploymentOptions().setWorkerPoolName(WORKER_POOL).setWorkerPoolSize(WORKER_THREADS))
                     .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("cannot start the management server on " + host + ":" + port + ": " + e.getMessage(), e);
@@ -232,6 +248,44 @@ public final class ManagementServer implements AutoCloseable {
 
     public int port() {
         return server.actualPort();
+    }
+
+    /**
+     * The management plane as a verticle on its own worker pool: the server listens from its context, so every
+     * blocking handler (and the config poll) runs on the pool's threads.
+     */
+    private final class Plane extends AbstractVerticle {
+        private final Router router;
+        private final ConnectionGuard guard;
+        private final String host;
+        private final int port;
+
+        Plane(Router router, ConnectionGuard guard, String host, int port) {
+            this.router = router;
+            this.guard = guard;
+            this.host = host;
+            this.port = port;
+        }
+
+        @Override
+        public void start(Promise<Void> started) {
+            pollConfig();
+            vertx.createHttpServer(ConnectionGuard.serverOptions()).connectionHandler(guard::onConnection).requestHandler(router)
+                    .listen(port, host).onSuccess(listening -> server = listening).<Void>mapEmpty().onComplete(started);
+        }
+    }
+
+    /** Serves another instance's committed catalog version. */
+    private void pollConfig() {
+        vertx.setPeriodic(CONFIG_POLL_MS, id -> vertx.executeBlocking(() -> {
+            try {
+                boolean changed = config.refresh();
+                registrar.refreshRotatedKeys();
+                return changed;
+            } catch (RuntimeException e) {
+                return false; // the database is away; the next poll tries again
+            }
+        }, false));
     }
 
     /** Every /admin/api call needs a token; unknown tokens are refused (and audited). */
@@ -483,6 +537,7 @@ public final class ManagementServer implements AutoCloseable {
                 .put("callableModels", catalog.get().callableModels().size());
         AnonymousAccess.Policy policy = anonymous.current();
         body.putObject("anonymous").put("allowed", policy.allowed().label()).put("reason", policy.reason());
+        checks.set("admission", saturation.get());
         json(ctx, rulesOk && dbOk ? 200 : 503, body);
     }
 

@@ -153,6 +153,11 @@ public final class PipelineRoutes extends RouteBuilder {
         return cut;
     }
 
+    /** Admission control of the HTTP front doors; what it turns away is recorded like every other request. */
+    public Admission admission(dev.switchboard.boot.ServerLimits limits, io.micrometer.core.instrument.MeterRegistry registry) {
+        return new Admission(limits, registry, record);
+    }
+
     public HealthView healthView() {
         return healthView;
     }

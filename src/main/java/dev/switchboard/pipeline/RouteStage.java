@@ -68,8 +68,8 @@ final class RouteStage {
 
     void chat(Exchange exchange) {
         RequestContext ctx = exchange.getVariable(RequestContext.VARIABLE, RequestContext.class);
-        LlmRequest facts = exchange.getVariable("facts", LlmRequest.class);
         Catalog cat = catalog.get();
+        LlmRequest facts = asCatalogNames(exchange.getVariable("facts", LlmRequest.class), cat);
         checkCallerLimit(ctx, cat, TokenEstimate.withAnswer(ctx.estimatedPromptTokens, ctx.request.body()));
         Decision decision = rules.decide(facts, health::providerStatuses);
         ctx.rule = decision.rule();
@@ -138,6 +138,17 @@ final class RouteStage {
             ctx.chain = able;
         }
         budget.reserve(ctx, cat, () -> BudgetGuard.chat(ctx));
+    }
+
+    /**
+     * Rules name catalog models, so an ad-hoc id of one ({@code openai/gpt-4o}) reads as that model: "Free users
+     * never reach premium models" holds however the caller spells a premium model.
+     */
+    private static LlmRequest asCatalogNames(LlmRequest facts, Catalog cat) {
+        if (cat.model(facts.getModel()).isPresent()) {
+            return facts;
+        }
+        return cat.modelServing(facts.getModel()).map(m -> facts.withModel(m.id())).orElse(facts);
     }
 
     void embeddings(Exchange exchange) {
