@@ -56,6 +56,9 @@ public final class FrontDoors {
         this.check = new RouteFileCheck(camel, entries);
         // Before Camel starts: event notifiers added later are not told about exchanges.
         camel.getManagementStrategy().addEventNotifier(stats);
+        if (!Files.isDirectory(folder)) {
+            LOG.warn("Routes: no folder {}; no front door is open until it is made (add routes/http.yaml)", folder.toAbsolutePath());
+        }
     }
 
     /** A route that looks for changed files every {@code pollMillis}, like the rules watcher. */

@@ -13,6 +13,7 @@ import org.apache.camel.LineNumberAware;
 import org.apache.camel.Route;
 import org.apache.camel.RoutesBuilder;
 import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.model.ModelCamelContext;
 import org.apache.camel.model.ProcessorDefinition;
 import org.apache.camel.model.ProcessorDefinitionHelper;
 import org.apache.camel.model.RouteDefinition;
@@ -60,7 +61,9 @@ final class RouteFileCheck {
             if (!ids.add(id)) {
                 throw new RouteFileException(file, line, "route id '" + id + "' is used twice in this file");
             }
-            if (camel.getRoute(id) != null && !ownIds.contains(id)) {
+            // Definitions too: before Camel starts (the first load) the pipeline's routes are definitions only.
+            boolean taken = camel.getRoute(id) != null || ((ModelCamelContext) camel).getRouteDefinition(id) != null;
+            if (taken && !ownIds.contains(id)) {
                 throw new RouteFileException(file, line, "route id '" + id + "' is taken by another route (the pipeline's or another file's)");
             }
             checkConsumer(file, line, route, ownIds);

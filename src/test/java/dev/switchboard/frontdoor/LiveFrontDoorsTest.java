@@ -34,6 +34,7 @@ class LiveFrontDoorsTest {
     static void start() throws IOException {
         routes = Files.createTempDirectory("switchboard-routes");
         Files.copy(Path.of("routes/http.yaml"), routes.resolve("http.yaml"));
+        Files.writeString(routes.resolve("clash.yaml"), door("chat", "platform-http:/clash", "to: direct:chat"));
         gw = Gateway.start(Map.of("SWITCHBOARD_ROUTES", routes.toString()));
     }
 
@@ -87,6 +88,13 @@ class LiveFrontDoorsTest {
     }
 
     @Test
+    void should_start_without_a_file_refused_at_start_and_serve_the_others() {
+        JsonNode error = fileEntry("clash.yaml").path("error");
+        assertEquals("clash.yaml:1: route id 'chat' is taken by another route (the pipeline's or another file's)", error.path("text").asText());
+        assertEquals(200, gw.postChat(Gateway.chatBody("gpt-4o-mini", "hi")).statusCode());
+    }
+
+    @Test
     void should_keep_a_changed_file_s_old_routes_when_the_change_is_refused_and_stop_them_when_it_is_deleted() throws IOException {
         Path file = routes.resolve("team.yaml");
         Files.writeString(file, door("team-chat", "platform-http:/team/chat", "to: direct:chat"));
@@ -104,6 +112,10 @@ class LiveFrontDoorsTest {
         Await.until("team.yaml's route stops", Gateway.TIMEOUT, () -> post("/team/chat", Gateway.chatBody("gpt-4o-mini", "hi")),
                 r -> r.statusCode() == 404);
         Await.until("team.yaml leaves the list", Gateway.TIMEOUT, () -> fileEntry("team.yaml"), JsonNode::isMissingNode);
+
+        Files.writeString(file, door("team-chat", "platform-http:/team/chat", "to: direct:chat"));
+        Await.until("team.yaml serves again", Gateway.TIMEOUT, () -> post("/team/chat", Gateway.chatBody("gpt-4o-mini", "hi")),
+                r -> r.statusCode() == 200);
     }
 
     private static void assertRefused(Path file, String text, int line, String reason) throws IOException {
