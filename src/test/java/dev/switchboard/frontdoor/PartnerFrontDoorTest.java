@@ -67,6 +67,25 @@ class PartnerFrontDoorTest {
         HttpResponse<String> r = partner("{\"model\":\"gpt-4o-mini\",\"messages\":[],\"temperature\":9}", "X-Partner-Team", "claims");
         assertEquals(400, r.statusCode(), r.body());
         assertEquals("messages", Gateway.MAPPER.readTree(r.body()).at("/error/param").asText());
+        JsonNode counts = dev.switchboard.support.Await.until("the refusal counted as failed", Gateway.TIMEOUT,
+                PartnerFrontDoorTest::partnerExchanges, c -> c.path("failed").asLong() >= 1);
+        assertTrue(counts.path("total").asLong() >= counts.path("failed").asLong(), counts.toString());
+        assertEquals(0, counts.path("inflight").asLong(), counts.toString());
+    }
+
+    /** partner-chat's counters in GET /admin/api/routes. */
+    private static JsonNode partnerExchanges() {
+        try {
+            JsonNode list = Gateway.MAPPER.readTree(gw.get(gw.managementUrl() + "/admin/api/routes").body());
+            for (JsonNode file : list.path("files")) {
+                if (file.path("file").asText().equals("partner-http.yaml")) {
+                    return file.at("/routes/0/exchanges");
+                }
+            }
+            throw new AssertionError("partner-http.yaml is not listed: " + list);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static HttpResponse<String> partner(String json, String... headers) {
