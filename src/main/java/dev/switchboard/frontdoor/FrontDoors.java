@@ -141,13 +141,21 @@ public final class FrontDoors {
         ((ModelCamelContext) camel).addRouteDefinitions(routes);
     }
 
-    /** Stops and removes routes; requests in flight finish within Camel's shutdown timeout. */
+    /**
+     * Stops and removes routes, and their definitions (a route that failed to start may have left one behind, which
+     * would keep its id taken); requests in flight finish within Camel's shutdown timeout.
+     */
     private void stop(List<String> routeIds) {
+        ModelCamelContext model = (ModelCamelContext) camel;
         for (String id : routeIds) {
             try {
                 if (camel.getRoute(id) != null) {
                     camel.getRouteController().stopRoute(id);
                     camel.removeRoute(id);
+                }
+                RouteDefinition left = model.getRouteDefinition(id);
+                if (left != null) {
+                    model.removeRouteDefinition(left);
                 }
             } catch (Exception e) {
                 LOG.warn("Routes: cannot stop route {}: {}", id, e.getMessage());

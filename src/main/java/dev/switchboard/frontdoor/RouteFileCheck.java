@@ -51,29 +51,34 @@ final class RouteFileCheck {
      */
     List<RouteDefinition> parse(String file, String text, Set<String> ownIds) throws RouteFileException {
         List<RouteDefinition> routes = read(file, text);
+        if (routes.isEmpty()) {
+            throw new RouteFileException(file, 1, "no route in this file (a list of '- route:' entries)");
+        }
         Set<String> ids = new HashSet<>();
         for (RouteDefinition route : routes) {
             int line = line(route);
-            String id = route.getRouteId();
-            if (id == null || id.isBlank() || !route.hasCustomIdAssigned()) {
-                throw new RouteFileException(file, line, "every route needs an 'id' (the front door's name in /admin/api/routes)");
-            }
-            if (!ids.add(id)) {
-                throw new RouteFileException(file, line, "route id '" + id + "' is used twice in this file");
-            }
-            // Definitions too: before Camel starts (the first load) the pipeline's routes are definitions only.
-            boolean taken = camel.getRoute(id) != null || ((ModelCamelContext) camel).getRouteDefinition(id) != null;
-            if (taken && !ownIds.contains(id)) {
-                throw new RouteFileException(file, line, "route id '" + id + "' is taken by another route (the pipeline's or another file's)");
-            }
+            checkId(file, line, route, ids, ownIds);
             checkConsumer(file, line, route, ownIds);
             checkSends(file, route);
             checkHandOff(file, line, route);
         }
-        if (routes.isEmpty()) {
-            throw new RouteFileException(file, 1, "no route in this file (a list of '- route:' entries)");
-        }
         return routes;
+    }
+
+    /** An id of its own: the front door's name in /admin/api/routes, and what a changed file's new version replaces. */
+    private void checkId(String file, int line, RouteDefinition route, Set<String> idsOfFile, Set<String> ownIds) throws RouteFileException {
+        String id = route.getRouteId();
+        if (id == null || id.isBlank() || !route.hasCustomIdAssigned()) {
+            throw new RouteFileException(file, line, "every route needs an 'id' (the front door's name in /admin/api/routes)");
+        }
+        if (!idsOfFile.add(id)) {
+            throw new RouteFileException(file, line, "route id '" + id + "' is used twice in this file");
+        }
+        // Definitions too: before Camel starts (the first load) the pipeline's routes are definitions only.
+        boolean taken = camel.getRoute(id) != null || ((ModelCamelContext) camel).getRouteDefinition(id) != null;
+        if (taken && !ownIds.contains(id)) {
+            throw new RouteFileException(file, line, "route id '" + id + "' is taken by another route (the pipeline's or another file's)");
+        }
     }
 
     private List<RouteDefinition> read(String file, String text) throws RouteFileException {
