@@ -88,6 +88,22 @@ class LiveFrontDoorsTest {
     }
 
     @Test
+    void should_list_the_front_doors_to_a_viewer_token() throws IOException {
+        HttpResponse<String> made = gw.send(HttpRequest.newBuilder(URI.create(gw.managementUrl() + "/admin/api/tokens"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"dashboard\",\"role\":\"viewer\"}")).build());
+        assertEquals(201, made.statusCode(), made.body());
+        String viewer = Gateway.MAPPER.readTree(made.body()).path("token").asText();
+
+        HttpResponse<String> r = gw.send(HttpRequest.newBuilder(URI.create(gw.managementUrl() + "/admin/api/routes"))
+                .header("Authorization", "Bearer " + viewer).GET().build());
+        assertEquals(200, r.statusCode(), r.body());
+        assertTrue(r.body().contains("\"http-chat\""), r.body());
+        assertEquals(401, gw.send(HttpRequest.newBuilder(URI.create(gw.managementUrl() + "/admin/api/routes"))
+                .header("Authorization", "Bearer nope").GET().build()).statusCode());
+    }
+
+    @Test
     void should_start_without_a_file_refused_at_start_and_serve_the_others() {
         JsonNode error = fileEntry("clash.yaml").path("error");
         assertEquals("clash.yaml:1: route id 'chat' is taken by another route (the pipeline's or another file's)", error.path("text").asText());
