@@ -31,12 +31,13 @@ class PartnerFrontDoorTest {
     @Test
     void should_record_the_partner_team_as_the_caller_with_entry_partner_and_ignore_forged_gateway_headers() {
         HttpResponse<String> r = partner(Gateway.chatBody("gpt-4o-mini", "hi"), "X-Partner-Team", "claims",
-                "x-switchboard-agent", "someone-else", "x-switchboard-user-tier", "nonsense");
+                "X-Switchboard-Agent", "someone-else", "X-Switchboard-User-Tier", "nonsense", "X-SWITCHBOARD-TAGS", "free-for-all");
         assertEquals(200, r.statusCode(), r.body());
         JsonNode row = gw.usageRow(requestId(r));
         assertEquals("partner", row.path("entry").asText());
         assertEquals("partner-claims", row.path("caller").asText());
-        assertTrue(List.of(row.path("tags").asText().split(",")).contains("partner"), row.toString());
+        List<String> tags = List.of(row.path("tags").asText().split(","));
+        assertTrue(tags.contains("partner") && !tags.contains("free-for-all"), row.toString());
     }
 
     @Test
