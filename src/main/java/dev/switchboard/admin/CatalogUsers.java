@@ -45,9 +45,12 @@ final class CatalogUsers {
         if (was == null || next == null) {
             return; // nothing to compare; the catalog compiler reports a document that is not YAML
         }
-        List<String> refusals = new ArrayList<>();
         Set<String> droppedModels = dropped(modelIds(was), modelIds(next));
         Set<String> droppedChains = dropped(chainIds(was), chainIds(next));
+        if (droppedModels.isEmpty() && droppedChains.isEmpty()) {
+            return;
+        }
+        List<String> refusals = new ArrayList<>();
         RuleTexts ruleTexts = new RuleTexts(readRules());
         for (String model : droppedModels) {
             List<String> users = new ArrayList<>(modelUsersInCatalog(next, model));
