@@ -72,10 +72,23 @@ class CatalogStrictnessTest {
 
         HttpResponse<String> chain = send("DELETE", "/admin/api/catalog/chains/rescue", null, null);
         assertEquals(400, chain.statusCode(), chain.body());
-        assertTrue(error(chain).path("message").asText().contains("chain 'rescue' is still used by agent 'rescue-bot'"), chain.body());
+        assertTrue(error(chain).path("message").asText().contains("agent 'rescue-bot'"), chain.body());
 
         HttpResponse<String> unused = send("DELETE", "/admin/api/catalog/models/garbled", null, null);
         assertEquals(200, unused.statusCode(), unused.body());
+    }
+
+    @Test
+    void should_refuse_an_import_that_drops_a_chain_an_agent_uses() throws IOException {
+        agent("{\"id\":\"import-bot\",\"chain\":\"rescue\"}");
+        String exported = gw.get(gw.managementUrl() + "/admin/api/config/export").body();
+        String withoutChains = exported.replaceAll("(?m)^chains:\\s*\\n(^[ -].*\\n?)*", "");
+        assertTrue(!withoutChains.contains("rescue"), "the test drops the chains section: " + withoutChains);
+
+        HttpResponse<String> r = send("POST", "/admin/api/config/import", withoutChains, "application/yaml");
+        assertEquals(400, r.statusCode(), r.body());
+        assertEquals("chains", error(r).path("param").asText());
+        assertTrue(error(r).path("message").asText().contains("agent 'import-bot'"), r.body());
     }
 
     private static void agent(String json) {
