@@ -2,7 +2,12 @@ package dev.switchboard.boot;
 
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import dev.switchboard.api.ErrorBodies;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -46,9 +51,41 @@ public final class DataPlaneServer extends VertxPlatformHttpServer {
         frontHandlers.forEach(first::handler);
         server = getVertx().createHttpServer(ConnectionGuard.serverOptions())
                 .connectionHandler(guard::onConnection)
+                .invalidRequestHandler(DataPlaneServer::invalidRequest)
                 .requestHandler(router)
                 .listen(configuration.getBindPort(), configuration.getBindHost())
                 .toCompletionStage().toCompletableFuture().get(LISTEN_WAIT_SECONDS, TimeUnit.SECONDS);
+    }
+
+    /**
+     * A request the HTTP codec could not read (request line over 4 KiB, headers over 8 KiB, garbage) never reaches
+     * a route; Vert.x's default answers it with an empty body. Callers get the same JSON error shape as anywhere
+     * under {@code /v1}, and the connection is closed since the rest of its bytes cannot be trusted.
+     */
+    private static void invalidRequest(HttpServerRequest request) {
+        DecoderResult result = request.decoderResult();
+        Throwable cause = result == null ? null : result.cause();
+        int status = 400;
+        String code = "invalid_http_request";
+        String message = "The request is not valid HTTP/1.1: " + (cause == null ? "unreadable" : cause.getClass().getSimpleName());
+        if (cause instanceof TooLongHttpLineException) {
+            status = 414;
+            code = "uri_too_long";
+            message = "The request line is over 4096 bytes: shorten the URL (send parameters in the JSON body)";
+        } else if (cause instanceof TooLongHttpHeaderException) {
+            status = 431;
+            code = "headers_too_large";
+            message = "The request headers are over 8 KiB together: send fewer or shorter headers";
+        }
+        String path = request.path();
+        String body = (path != null && path.startsWith("/v1/messages")
+                ? ErrorBodies.anthropic(status, message)
+                : ErrorBodies.openAi(message, "invalid_request_error", null, code)).toString();
+        request.response().setStatusCode(status)
+                .putHeader("Content-Type", "application/json")
+                .putHeader("Connection", "close")
+                .end(body)
+                .onComplete(done -> request.connection().close());
     }
 
     @Override

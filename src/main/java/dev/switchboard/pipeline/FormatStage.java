@@ -89,8 +89,8 @@ final class FormatStage {
             throw GatewayError.badRequest("model", "model: Field required (a model id string)");
         }
         JsonNode maxTokens = body.get("max_tokens");
-        if (maxTokens == null || !maxTokens.isIntegralNumber() || maxTokens.asLong() < 1) {
-            throw GatewayError.badRequest("max_tokens", "max_tokens: Field required (an integer of at least 1)");
+        if (maxTokens == null || !maxTokens.isIntegralNumber() || !maxTokens.canConvertToInt() || maxTokens.asInt() < 1) {
+            throw GatewayError.badRequest("max_tokens", "max_tokens: Field required (an integer from 1 to " + Integer.MAX_VALUE + ")");
         }
         JsonNode messages = body.get("messages");
         if (messages == null || !messages.isArray() || messages.isEmpty()) {
