@@ -58,6 +58,20 @@ class FileDropFrontDoorTest {
         assertTrue(Files.exists(inbox.resolve(".done/broken.json")));
     }
 
+    @Test
+    void should_answer_a_name_used_again() throws IOException {
+        drop("again.json", Gateway.chatBody("gpt-4o-mini", "first"));
+        answer("again.json");
+        Await.until("the first request leaves the inbox", Gateway.TIMEOUT, () -> Files.exists(inbox.resolve("again.json")), gone -> !gone);
+        Files.delete(outbox.resolve("again.json"));
+
+        drop("again.json", Gateway.chatBody("gpt-4o-mini", "second"));
+        JsonNode second = answer("again.json");
+        assertEquals("Hello from gpt-4o-mini", second.at("/choices/0/message/content").asText(), second.toString());
+        Await.until("the second request leaves the inbox", Gateway.TIMEOUT, () -> Files.exists(inbox.resolve("again.json")), gone -> !gone);
+        assertTrue(Files.readString(inbox.resolve(".done/again.json")).contains("second"), "the done copy is the latest request");
+    }
+
     /** Written under another name and renamed, as routes/file-drop.yaml asks: the gateway never reads half a file. */
     private static void drop(String name, String json) throws IOException {
         Path part = Files.writeString(inbox.resolve(name + ".part"), json);
