@@ -46,6 +46,7 @@ class FileDropFrontDoorTest {
         assertTrue(Files.exists(inbox.resolve(".done/ask.json")), "the request is moved out of the inbox");
         JsonNode row = Await.until("a usage row with entry file", Gateway.TIMEOUT, FileDropFrontDoorTest::fileRow, java.util.Objects::nonNull);
         assertEquals("gpt-4o-mini", row.path("model").asText());
+        assertEquals("file-drop", row.path("caller").asText());
         assertEquals(200, row.path("status").asInt());
     }
 
