@@ -14,6 +14,7 @@ import dev.switchboard.catalog.SecretBox;
 import dev.switchboard.catalog.CatalogLoader;
 import dev.switchboard.catalog.CatalogLoader.SimulatorMode;
 import dev.switchboard.catalog.ProviderSpec;
+import dev.switchboard.frontdoor.FrontDoors;
 import dev.switchboard.pipeline.FrontDoorErrors;
 import dev.switchboard.boot.DataPlaneServer;
 import dev.switchboard.pipeline.Admission;
@@ -34,13 +35,11 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.http.HttpComponent;
@@ -51,7 +50,6 @@ import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServer;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServerConfiguration;
 import org.apache.camel.impl.DefaultCamelContext;
-import org.apache.camel.support.PluginHelper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jms.connection.CachingConnectionFactory;
@@ -64,6 +62,8 @@ import org.springframework.jms.connection.CachingConnectionFactory;
 public final class App implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger("switchboard");
     public static final String DATA_SOURCE = "usageDb";
+    /** The data folder (SWITCHBOARD_DATA) as a Camel property placeholder for route files. */
+    public static final String DATA_PROPERTY = "switchboard.data";
     private static final long MAX_BODY_BYTES = 32L * 1024 * 1024;
     /**
      * What Camel's own stop still waits for in-flight exchanges: by then the drain has waited out the grace
@@ -154,6 +154,8 @@ public final class App implements AutoCloseable {
         camel.getInflightRepository().setInflightBrowseEnabled(true);
         camel.getShutdownStrategy().setTimeout(CAMEL_STOP_TIMEOUT_SECONDS);
         camel.getPropertiesComponent().setLocation("classpath:switchboard.properties");
+        // Route files name folders under the data folder (a file-drop inbox) as {{switchboard.data}}.
+        camel.getPropertiesComponent().addInitialProperty(DATA_PROPERTY, s.dataDir().toAbsolutePath().toString());
         camel.getRegistry().bind(DATA_SOURCE, database);
         camel.getRegistry().bind("vertx", vertx);
         camel.getRegistry().bind("metricsRegistry", metrics);
@@ -201,7 +203,9 @@ public final class App implements AutoCloseable {
                 s.limits().requestReadTimeout().toSeconds());
         pipeline.addModelRoutes(camel);
         catalog.onChange((before, after) -> pipeline.addModelRoutes(camel, after));
-        loadFrontDoors(camel, s.routesDir());
+        FrontDoors frontDoors = new FrontDoors(camel, s.routesDir(), PipelineRoutes.ENTRIES);
+        frontDoors.reloadIfChanged();
+        camel.addRoutes(frontDoors.watcher(s.rulesPollMillis()));
         camel.start();
         FrontDoorErrors.install(camel.getRegistry().findSingleByType(VertxPlatformHttpRouter.class));
         LOG.info("Pipeline: {} routes started ({} model routes, each behind its own circuit breaker)", camel.getRoutes().size(),
@@ -219,6 +223,7 @@ public final class App implements AutoCloseable {
                 document -> catalogLoader.parse(document, s.simulatorMode(), simulatorUrl, "catalog"), CatalogLoader.sourceText(s.catalogFile()))
                 .ruleTester(pipeline.ruleTester(camel))
                 .anonymousAccess(anonymous)
+                .frontDoors(frontDoors::list)
                 .limits(s.limits())
                 .saturation(admission::saturation)
                 .start(s.managementHost(), s.managementPort());
@@ -251,23 +256,6 @@ public final class App implements AutoCloseable {
             }
         }
         spend.forEach((agent, s) -> ledger.restore(agent, s[0], s[1]));
-    }
-
-    private static void loadFrontDoors(CamelContext camel, Path routesDir) throws Exception {
-        if (!Files.isDirectory(routesDir)) {
-            LOG.warn("Routes: no folder {}; no front door is open (add routes/http.yaml)", routesDir.toAbsolutePath());
-            return;
-        }
-        List<Path> files;
-        try (Stream<Path> list = Files.list(routesDir)) {
-            files = list.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml")).sorted().toList();
-        }
-        for (Path file : files) {
-            PluginHelper.getRoutesLoader(camel).loadRoutes(
-                    PluginHelper.getResourceLoader(camel).resolveResource("file:" + file.toAbsolutePath()));
-        }
-        LOG.info("Routes: {} front door file(s) from {}: {}", files.size(), routesDir,
-                files.stream().map(p -> p.getFileName().toString()).toList());
     }
 
     private static void logProviders(Catalog cat) {

@@ -35,17 +35,22 @@ final class ConfigStore {
     private final Function<String, Catalog> compile;
     private final String seed;
     private final UnaryOperator<Catalog> rotatedKeys;
+    private final CatalogUsers users;
     private volatile int current;
 
-    /** {@code rotatedKeys} puts the keys rotated through the API into a freshly compiled catalog. */
+    /**
+     * {@code rotatedKeys} puts the keys rotated through the API into a freshly compiled catalog; {@code users} refuses a
+     * change that drops a model or chain still named.
+     */
     ConfigStore(ProducerTemplate producer, String dataSourceName, CatalogHolder catalog, Function<String, Catalog> compile, String seed,
-                UnaryOperator<Catalog> rotatedKeys) {
+                UnaryOperator<Catalog> rotatedKeys, CatalogUsers users) {
         this.producer = producer;
         this.jdbc = "jdbc:" + dataSourceName;
         this.catalog = catalog;
         this.compile = compile;
         this.seed = seed;
         this.rotatedKeys = rotatedKeys;
+        this.users = users;
     }
 
     static String ddl() {
@@ -85,10 +90,12 @@ final class ConfigStore {
     }
 
     /**
-     * A new version from a whole document; invalid → 400 with the path of the mistake, a non-admin's change of
+     * A new version from a whole document; invalid → 400 with the path of the mistake, dropping a model or chain
+     * still named → 400 naming its users ({@link CatalogUsers}), a non-admin's change of
      * the providers' keys or base URLs → 403 naming the field ({@link ProviderKeyGuard}); either way nothing applied.
      */
     synchronized ObjectNode apply(String document, AccessControl.Principal who, String comment) {
+        users.requireUnused(document(latestVersion()), document);
         Catalog compiled;
         try {
             compiled = compile.apply(document);

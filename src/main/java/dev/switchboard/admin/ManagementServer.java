@@ -77,6 +77,7 @@ public final class ManagementServer implements AutoCloseable {
     private java.util.function.Function<JsonNode, ObjectNode> ruleTester = body -> {
         throw new IllegalStateException("no rule tester wired");
     };
+    private Supplier<ObjectNode> frontDoors;
     private HttpServer server;
     /** The management plane's blocking work (authentication included) runs on threads of its own, never the data plane's. */
     private static final String WORKER_POOL = "switchboard-management";
@@ -102,7 +103,8 @@ public final class ManagementServer implements AutoCloseable {
         this.access = new AccessControl(producer, dataSourceName, adminToken);
         this.audit = new AuditLog(producer, dataSourceName);
         this.agentStore = new AgentStore(producer, dataSourceName, agents, catalog);
-        this.config = new ConfigStore(producer, dataSourceName, catalog, compileCatalog, seedCatalog, registrar::withRotatedKeys);
+        this.config = new ConfigStore(producer, dataSourceName, catalog, compileCatalog, seedCatalog, registrar::withRotatedKeys,
+                new CatalogUsers(agents, rules.folder()));
         this.resources = new CatalogResources(config);
         this.ruleHistory = new RuleHistory(producer, dataSourceName, audit);
     }
@@ -131,6 +133,12 @@ public final class ManagementServer implements AutoCloseable {
         return this;
     }
 
+    /** The front doors of routes/*.yaml with their state, counters and last refusal ({@code GET /admin/api/routes}). */
+    public ManagementServer frontDoors(Supplier<ObjectNode> listing) {
+        this.frontDoors = listing;
+        return this;
+    }
+
     /** Idle and read limits of this server, as for the data plane. */
     public ManagementServer limits(ServerLimits serverLimits) {
         this.limits = serverLimits;
@@ -145,6 +153,7 @@ public final class ManagementServer implements AutoCloseable {
 
     public ManagementServer start(String host, int port) {
         java.util.Objects.requireNonNull(anonymous, "anonymous access policy not wired");
+        java.util.Objects.requireNonNull(frontDoors, "front doors not wired");
         access.bootstrap();
         config.start();
         registrar.restore();
@@ -236,6 +245,7 @@ public final class ManagementServer implements AutoCloseable {
                 () -> resources.put(ctx.pathParam("section"), ctx.pathParam("id"), body(ctx), ctx.get(PRINCIPAL), ctx.request().getParam("comment"))), false);
         router.delete("/admin/api/catalog/:section/:id").handler(requires(Role.EDITOR)).blockingHandler(ctx -> configCall(ctx, "catalog.delete",
                 () -> resources.delete(ctx.pathParam("section"), ctx.pathParam("id"), ctx.get(PRINCIPAL), ctx.request().getParam("comment"))), false);
+        router.get("/admin/api/routes").handler(ctx -> json(ctx, 200, frontDoors.get()));
         router.get("/admin/api/alerts").blockingHandler(ctx -> page(ctx, "budget_alert"), false);
         router.route().last().handler(ctx -> json(ctx, 404, ErrorBodies.openAi(
                 "No management endpoint " + ctx.request().method() + " " + ctx.request().path()
