@@ -1,6 +1,7 @@
 package dev.switchboard;
 
 import dev.switchboard.admin.ManagementServer;
+import dev.switchboard.analytics.AnalyticsApi;
 import dev.switchboard.boot.Database;
 import dev.switchboard.boot.EmbeddedBroker;
 import dev.switchboard.catalog.Catalog;
@@ -15,6 +16,9 @@ import dev.switchboard.providers.Adapters;
 import dev.switchboard.admin.AlertSink;
 import dev.switchboard.recording.BudgetLedger;
 import dev.switchboard.recording.RequestMetrics;
+import dev.switchboard.recording.Retention;
+import dev.switchboard.recording.SqlDialect;
+import dev.switchboard.recording.UsageSchema;
 import dev.switchboard.recording.UsageWriter;
 import dev.switchboard.resilience.BreakerRegistry;
 import dev.switchboard.resilience.ModelHealth;
@@ -68,6 +72,7 @@ public final class App implements AutoCloseable {
     private EmbeddedBroker broker;
     private Database database;
     private CatalogHolder catalog;
+    private Retention retention;
 
     public static void main(String[] args) {
         try {
@@ -97,6 +102,7 @@ public final class App implements AutoCloseable {
 
         database = new Database(s.dbUrl(), s.dbUser(), s.dbPassword());
         database.execute(UsageWriter.ddl());
+        UsageSchema.ddl(SqlDialect.of(s.dbUrl())).forEach(database::execute);
         ManagementServer.ddl().forEach(database::execute);
         resources.add(database::shutdown);
         LOG.info("Database: {} ready (usage records)", redactUrl(s.dbUrl()));
@@ -161,7 +167,10 @@ public final class App implements AutoCloseable {
         engine.setHandlers(List.of(App::ownContext));
         camel.getRegistry().bind(PlatformHttpConstants.PLATFORM_HTTP_ENGINE_NAME, engine);
 
-        writer = new UsageWriter(camel.createProducerTemplate(), DATA_SOURCE, metrics, UsageWriter.DEFAULT_QUEUE_CAPACITY);
+        writer = new UsageWriter(camel.createProducerTemplate(), DATA_SOURCE, SqlDialect.of(s.dbUrl()), metrics,
+                UsageWriter.DEFAULT_QUEUE_CAPACITY);
+        retention = new Retention(camel.createProducerTemplate(), DATA_SOURCE, s.retentionDays());
+        camel.addRoutes(retentionRoute(retention));
         ModelHealth health = new ModelHealth(java.time.Clock.systemUTC(), s.trackedModels());
         Agents agents = new Agents();
         // Unset: callers without an agent key are served with the simulator, and until the first agent exists
@@ -195,6 +204,7 @@ public final class App implements AutoCloseable {
                 SecretBox.open(s.env().get(SecretBox.MASTER_KEY_ENV), SecretBox.defaultKeyFile(s.dataDir())), agents,
                 document -> catalogLoader.parse(document, s.simulatorMode(), simulatorUrl, "catalog"), CatalogLoader.sourceText(s.catalogFile()))
                 .ruleTester(pipeline.ruleTester(camel))
+                .analytics(new AnalyticsApi(camel.createProducerTemplate(), DATA_SOURCE, SqlDialect.of(s.dbUrl()), java.time.Clock.systemUTC()))
                 .start(s.managementHost(), s.managementPort());
         resources.add(management);
 
@@ -216,15 +226,29 @@ public final class App implements AutoCloseable {
         own.runOnContext(v -> ctx.next());
     }
 
-    /** Budgets hold across restarts: this day's and month's spend per caller, from the usage rows. */
+    /** Deletes old usage once a day, the first time a minute after start. */
+    private static org.apache.camel.builder.RouteBuilder retentionRoute(Retention retention) {
+        return new org.apache.camel.builder.RouteBuilder() {
+            @Override
+            public void configure() {
+                from("timer:usage-retention?delay=60000&period=" + Retention.PERIOD.toMillis()).routeId("usage-retention")
+                        .process(exchange -> retention.run(java.time.Instant.now()));
+            }
+        };
+    }
+
+    /**
+     * Budgets hold across restarts: this day's and month's spend per caller, from the hourly rollups (UTC hours,
+     * so they add up to UTC days and months exactly), which outlive the raw rows' retention.
+     */
     private static void restoreSpend(BudgetLedger ledger, ProducerTemplate jdbc) {
         java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
         java.util.Map<String, double[]> spend = new java.util.HashMap<>();
-        String[] since = {today + " 00:00:00", today.withDayOfMonth(1) + " 00:00:00"};
+        java.time.LocalDate[] since = {today, today.withDayOfMonth(1)};
         for (int i = 0; i < 2; i++) {
-            List<?> rows = jdbc.requestBody("jdbc:" + DATA_SOURCE + "?outputType=SelectList",
-                    "SELECT caller, SUM(cost_usd) AS spent FROM usage_record WHERE created_at >= TIMESTAMP '"
-                            + since[i] + "' GROUP BY caller", List.class);
+            List<?> rows = jdbc.requestBodyAndHeader("jdbc:" + DATA_SOURCE + "?outputType=SelectList&useHeadersAsParameters=true",
+                    "SELECT agent AS caller, SUM(cost_usd) AS spent FROM usage_hourly WHERE hour_start >= :?since GROUP BY agent",
+                    "since", java.sql.Timestamp.from(since[i].atStartOfDay(java.time.ZoneOffset.UTC).toInstant()), List.class);
             for (Object o : rows) {
                 java.util.Map<?, ?> row = (java.util.Map<?, ?>) o;
                 Object caller = row.get("CALLER") != null ? row.get("CALLER") : row.get("caller");
@@ -301,6 +325,11 @@ public final class App implements AutoCloseable {
 
     public UsageWriter usageWriter() {
         return writer;
+    }
+
+    /** The retention job, for tests that run it at a time of their choosing. */
+    public Retention retention() {
+        return retention;
     }
 
     public CamelContext camel() {

@@ -65,6 +65,7 @@ public final class ManagementServer implements AutoCloseable {
         throw new IllegalStateException("no rule tester wired");
     };
     private HttpServer server;
+    private dev.switchboard.analytics.AnalyticsApi analytics;
 
     public ManagementServer(Vertx vertx, PrometheusMeterRegistry metrics, RulesHolder rules, CatalogHolder catalog,
                             Adapters adapters, BreakerRegistry breakers, UsageWriter writer, ProducerTemplate producer,
@@ -97,6 +98,12 @@ public final class ManagementServer implements AutoCloseable {
         all.add(AlertSink.ddl());
         all.add(ConfigStore.ddl());
         return all;
+    }
+
+    /** The analytics reports under /admin/api/analytics (any role may read them). */
+    public ManagementServer analytics(dev.switchboard.analytics.AnalyticsApi api) {
+        this.analytics = api;
+        return this;
     }
 
     /** Runs the rules on a sample request without calling a provider (wired by the pipeline). */
@@ -184,6 +191,9 @@ public final class ManagementServer implements AutoCloseable {
                 () -> resources.delete(ctx.pathParam("section"), ctx.pathParam("id"), principalName(ctx), ctx.request().getParam("comment"))), false);
         router.get("/admin/api/alerts").blockingHandler(ctx -> page(ctx, "budget_alert"), false);
         router.get("/admin/api/rules-versions").blockingHandler(ctx -> page(ctx, "rule_version"), false);
+        if (analytics != null) {
+            analytics.register(router);
+        }
         router.route().last().handler(ctx -> json(ctx, 404, ErrorBodies.openAi(
                 "No management endpoint " + ctx.request().method() + " " + ctx.request().path()
                         + "; see /health, /metrics, /admin/api/rules, /admin/api/providers, /admin/api/usage",

@@ -293,6 +293,7 @@ final class FormatStage {
             throw GatewayError.badRequest("x-switchboard-task-type", "x-switchboard-task-type must be one of "
                     + LlmRequest.TASK_TYPES.stream().sorted().toList() + ", got '" + taskType + "'");
         }
+        ctx.taskType = taskType;
         if (!LlmRequest.USER_TIERS.contains(tier)) {
             throw GatewayError.badRequest("x-switchboard-user-tier", "x-switchboard-user-tier must be one of "
                     + LlmRequest.USER_TIERS.stream().sorted().toList() + ", got '" + tier + "'");

@@ -33,7 +33,7 @@ public final class UsageWriter implements AutoCloseable {
     static final List<String> COLUMNS = List.of("request_id", "created_at", "entry", "operation", "caller",
             "requested_model", "model", "provider", "rule_name", "attempts", "attempt_count", "prompt_tokens",
             "completion_tokens", "total_tokens", "cost_usd", "latency_ms", "ttft_ms", "status", "outcome", "error",
-            "stream", "tags");
+            "stream", "tags", "cached_tokens", "reasoning_tokens", "task_type", "chain_id", "fallback_count", "planned_cost_usd");
 
     private final BlockingQueue<UsageRecord> queue;
     private final ProducerTemplate producer;
@@ -42,13 +42,16 @@ public final class UsageWriter implements AutoCloseable {
     private final Counter dropped;
     private final Counter written;
     private final Thread thread;
+    /** Sums of the rows written, for usage_hourly; waits there while the database is away. */
+    private final HourlyRollup rollup;
     private volatile boolean running = true;
     private volatile boolean healthy = true;
     /** Rows taken off the queue into the batch being written (or retried). */
     private volatile int inFlight;
 
-    public UsageWriter(ProducerTemplate producer, String dataSourceName, MeterRegistry registry, int capacity) {
+    public UsageWriter(ProducerTemplate producer, String dataSourceName, SqlDialect dialect, MeterRegistry registry, int capacity) {
         this.queue = new ArrayBlockingQueue<>(capacity);
+        this.rollup = new HourlyRollup(dataSourceName, dialect);
         this.producer = producer;
         this.jdbcUri = "jdbc:" + dataSourceName + "?useHeadersAsParameters=true";
         this.dropped = Counter.builder(MetricNames.RECORDING_DROPPED).register(registry);
@@ -98,9 +101,9 @@ public final class UsageWriter implements AutoCloseable {
     private void run() {
         List<UsageRecord> batch = new ArrayList<>(MAX_BATCH);
         long backoffMs = 100;
-        while (running || !queue.isEmpty() || !batch.isEmpty()) {
+        while (running || !queue.isEmpty() || !batch.isEmpty() || !rollup.isEmpty()) {
             try {
-                if (batch.isEmpty()) {
+                if (batch.isEmpty() && rollup.isEmpty()) {
                     UsageRecord first = queue.poll(200, TimeUnit.MILLISECONDS);
                     if (first == null) {
                         continue;
@@ -109,10 +112,13 @@ public final class UsageWriter implements AutoCloseable {
                     queue.drainTo(batch, MAX_BATCH - 1);
                     inFlight = batch.size();
                 }
-                write(batch);
-                written.increment(batch.size());
-                batch.clear();
+                if (!batch.isEmpty()) {
+                    write(batch);
+                    written.increment(batch.size());
+                    batch.clear();
+                }
                 inFlight = 0;
+                rollup.flush(producer);
                 if (!healthy) {
                     LOG.info("Usage database is back; pending rows written");
                 }
@@ -139,6 +145,7 @@ public final class UsageWriter implements AutoCloseable {
     private void write(List<UsageRecord> batch) {
         try {
             insert(batch);
+            batch.forEach(rollup::add);
         } catch (CamelExecutionException e) {
             if (!isDuplicateKey(e) || batch.size() == 1) {
                 if (isDuplicateKey(e)) {
@@ -180,7 +187,8 @@ public final class UsageWriter implements AutoCloseable {
                 truncate(r.requestedModel(), 256), truncate(r.model(), 256), r.provider(), truncate(r.rule(), 512),
                 truncate(attempts, 8000), r.attempts().size(), r.promptTokens(), r.completionTokens(), r.totalTokens(),
                 r.costUsd(), r.latencyMs(), r.ttftMs(), r.status(), r.outcome(), truncate(r.error(), 2000), r.stream(),
-                truncate(String.join(",", r.tags()), 1000));
+                truncate(String.join(",", r.tags()), 1000), r.cachedTokens(), r.reasoningTokens(), r.taskType(),
+                truncate(r.chain(), 256), r.fallbacks(), r.plannedCostUsd());
     }
 
     @Override
