@@ -16,28 +16,20 @@ public enum SqlDialect {
     }
 
     /**
-     * Adds {@code rows} rows of values to {@code table}: a row whose {@code keys} exist gets the {@code sums}
-     * added to its own, a new one is inserted. Values are the named parameters {@code :?r<row>_<column>},
-     * in the order keys then sums.
+     * Adds one row to {@code table}: a row whose {@code keys} exist gets the {@code sums} added to its own, a
+     * new one is inserted. Parameters ({@code ?}) are the keys then the sums, of the given SQL types.
      */
-    String upsert(String table, List<String> keys, List<String> sums, List<String> sqlTypes, int rows) {
+    String upsert(String table, List<String> keys, List<String> sums, List<String> sqlTypes) {
         List<String> columns = new java.util.ArrayList<>(keys);
         columns.addAll(sums);
-        StringBuilder values = new StringBuilder();
-        for (int r = 0; r < rows; r++) {
-            values.append(r == 0 ? "(" : ", (");
-            for (int c = 0; c < columns.size(); c++) {
-                values.append(c == 0 ? "" : ", ").append("CAST(:?r").append(r).append('_').append(c).append(" AS ")
-                        .append(sqlTypes.get(c)).append(')');
-            }
-            values.append(')');
-        }
         String all = String.join(", ", columns);
         if (this == POSTGRESQL) {
-            return "INSERT INTO " + table + " AS t (" + all + ") VALUES " + values + " ON CONFLICT (" + String.join(", ", keys)
-                    + ") DO UPDATE SET " + sums.stream().map(s -> s + " = t." + s + " + EXCLUDED." + s).collect(Collectors.joining(", "));
+            return "INSERT INTO " + table + " AS t (" + all + ") VALUES (" + String.join(", ", java.util.Collections.nCopies(columns.size(), "?"))
+                    + ") ON CONFLICT (" + String.join(", ", keys) + ") DO UPDATE SET "
+                    + sums.stream().map(s -> s + " = t." + s + " + EXCLUDED." + s).collect(Collectors.joining(", "));
         }
-        return "MERGE INTO " + table + " t USING (VALUES " + values + ") AS v(" + all + ") ON "
+        String values = sqlTypes.stream().map(type -> "CAST(? AS " + type + ")").collect(Collectors.joining(", "));
+        return "MERGE INTO " + table + " t USING (VALUES (" + values + ")) AS v(" + all + ") ON "
                 + keys.stream().map(k -> "t." + k + " = v." + k).collect(Collectors.joining(" AND "))
                 + " WHEN MATCHED THEN UPDATE SET " + sums.stream().map(s -> "t." + s + " = t." + s + " + v." + s).collect(Collectors.joining(", "))
                 + " WHEN NOT MATCHED THEN INSERT (" + all + ") VALUES ("

@@ -44,6 +44,7 @@ public final class UsageWriter implements AutoCloseable {
     private final Thread thread;
     /** Sums of the rows written, for usage_hourly; waits there while the database is away. */
     private final HourlyRollup rollup;
+    private final String dataSourceName;
     private volatile boolean running = true;
     private volatile boolean healthy = true;
     /** Rows taken off the queue into the batch being written (or retried). */
@@ -51,7 +52,8 @@ public final class UsageWriter implements AutoCloseable {
 
     public UsageWriter(ProducerTemplate producer, String dataSourceName, SqlDialect dialect, MeterRegistry registry, int capacity) {
         this.queue = new ArrayBlockingQueue<>(capacity);
-        this.rollup = new HourlyRollup(dataSourceName, dialect);
+        this.rollup = new HourlyRollup(dialect);
+        this.dataSourceName = dataSourceName;
         this.producer = producer;
         this.jdbcUri = "jdbc:" + dataSourceName + "?useHeadersAsParameters=true";
         this.dropped = Counter.builder(MetricNames.RECORDING_DROPPED).register(registry);
@@ -118,7 +120,7 @@ public final class UsageWriter implements AutoCloseable {
                     batch.clear();
                 }
                 inFlight = 0;
-                rollup.flush(producer);
+                rollup.flush(dataSource());
                 if (!healthy) {
                     LOG.info("Usage database is back; pending rows written");
                 }
@@ -189,6 +191,14 @@ public final class UsageWriter implements AutoCloseable {
                 r.costUsd(), r.latencyMs(), r.ttftMs(), r.status(), r.outcome(), truncate(r.error(), 2000), r.stream(),
                 truncate(String.join(",", r.tags()), 1000), r.cachedTokens(), r.reasoningTokens(), r.taskType(),
                 truncate(r.chain(), 256), r.fallbacks(), r.plannedCostUsd());
+    }
+
+    private javax.sql.DataSource dataSource() {
+        javax.sql.DataSource ds = producer.getCamelContext().getRegistry().lookupByNameAndType(dataSourceName, javax.sql.DataSource.class);
+        if (ds == null) {
+            throw new IllegalStateException("no data source '" + dataSourceName + "' in the registry");
+        }
+        return ds;
     }
 
     @Override
