@@ -14,6 +14,7 @@ import dev.switchboard.catalog.ProviderSpec;
 import dev.switchboard.pipeline.PipelineRoutes;
 import dev.switchboard.providers.Adapters;
 import dev.switchboard.admin.AlertSink;
+import dev.switchboard.recording.BudgetGauges;
 import dev.switchboard.recording.BudgetLedger;
 import dev.switchboard.recording.RequestMetrics;
 import dev.switchboard.recording.Retention;
@@ -184,7 +185,8 @@ public final class App implements AutoCloseable {
         BudgetLedger ledger = new BudgetLedger(java.time.Clock.systemUTC(), s.budgetAlertPercents(),
                 new AlertSink(alertProducer, DATA_SOURCE, s.env().get("SWITCHBOARD_ALERT_WEBHOOK")));
         PipelineRoutes pipeline = new PipelineRoutes(catalog::get, rules, adapters, breakers, health,
-                writer, new RequestMetrics(metrics, name -> catalog.get().model(name).isPresent()), s.rulesPollMillis(),
+                writer, new RequestMetrics(metrics, name -> catalog.get().model(name).isPresent(),
+                name -> agents.byId(name).isPresent()), s.rulesPollMillis(),
                 s.probeInterval(), agents, allowAnonymous, ledger);
         camel.addRoutes(pipeline);
         pipeline.addModelRoutes(camel);
@@ -194,6 +196,9 @@ public final class App implements AutoCloseable {
         LOG.info("Pipeline: {} routes started ({} model routes, each behind its own circuit breaker)", camel.getRoutes().size(),
                 camel.getRoutes().stream().filter(r -> r.getRouteId().startsWith("model-")).count());
         restoreSpend(ledger, camel.createProducerTemplate());
+        BudgetGauges budgetGauges = new BudgetGauges(metrics, ledger, () -> agents.all().stream()
+                .map(a -> new BudgetGauges.Budget(a.id(), a.dailyBudgetUsd(), a.monthlyBudgetUsd())).toList());
+        vertx.setPeriodic(0, BudgetGauges.REFRESH.toMillis(), id -> budgetGauges.refresh());
         writer.start();
         resources.add(writer);
         resources.add(camel::stop);

@@ -277,6 +277,25 @@ class AnalyticsApiTest {
         assertEquals(18, only.path("totalTokens").asLong());
     }
 
+    @Test
+    void should_count_cost_and_tokens_per_agent_with_only_known_agents_as_labels() throws Exception {
+        HttpResponse<String> created = gw.send(HttpRequest.newBuilder(URI.create(gw.managementUrl() + "/admin/api/agents"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"id\":\"metered\",\"dailyBudgetUsd\":2}")).build());
+        assertEquals(201, created.statusCode(), created.body());
+        String key = Gateway.MAPPER.readTree(created.body()).path("key").asText();
+        assertEquals(200, gw.postChat(Gateway.chatBody("gpt-4o-mini", "hello"), "Authorization", "Bearer " + key).statusCode());
+        assertEquals(200, gw.postChat(Gateway.chatBody("gpt-4o-mini", "hello"), "x-switchboard-agent", "made-up-" + System.nanoTime()).statusCode());
+        double cost = (11 * 0.15 + 7 * 0.60) / 1e6;
+        String metrics = Await.until("the per-agent metrics", Gateway.TIMEOUT, () -> gw.get(gw.managementUrl() + "/metrics").body(),
+                m -> m.contains("switchboard_agent_tokens_total{agent=\"other\",type=\"prompt\"}")
+                        && m.contains("switchboard_budget_remaining_usd{agent=\"metered\",budget=\"daily\"} " + (2 - cost)));
+        assertTrue(metrics.contains("switchboard_agent_tokens_total{agent=\"metered\",type=\"prompt\"} 11.0"), metrics);
+        assertTrue(metrics.contains("switchboard_agent_tokens_total{agent=\"metered\",type=\"completion\"} 7.0"), metrics);
+        assertTrue(metrics.contains("switchboard_agent_cost_usd_total{agent=\"metered\"} " + cost), metrics);
+        assertFalse(metrics.contains("made-up-"), "a name a caller chose is never a label");
+    }
+
     // ------------------------------------------------------------------ expectations from the generated rows
 
     /** requests, errors, fallbackRequests, fallbacks, prompt, completion, cached, reasoning per key, keys sorted. */
