@@ -288,12 +288,18 @@ class AnalyticsApiTest {
         assertEquals(200, gw.postChat(Gateway.chatBody("gpt-4o-mini", "hello"), "x-switchboard-agent", "made-up-" + System.nanoTime()).statusCode());
         double cost = (11 * 0.15 + 7 * 0.60) / 1e6;
         String metrics = Await.until("the per-agent metrics", Gateway.TIMEOUT, () -> gw.get(gw.managementUrl() + "/metrics").body(),
-                m -> m.contains("switchboard_agent_tokens_total{agent=\"other\",type=\"prompt\"}")
-                        && m.contains("switchboard_budget_remaining_usd{agent=\"metered\",budget=\"daily\"} " + (2 - cost)));
-        assertTrue(metrics.contains("switchboard_agent_tokens_total{agent=\"metered\",type=\"prompt\"} 11.0"), metrics);
-        assertTrue(metrics.contains("switchboard_agent_tokens_total{agent=\"metered\",type=\"completion\"} 7.0"), metrics);
-        assertTrue(metrics.contains("switchboard_agent_cost_usd_total{agent=\"metered\"} " + cost), metrics);
+                m -> !Double.isNaN(metric(m, "switchboard_agent_tokens_total{agent=\"other\",type=\"prompt\"}"))
+                        && Math.abs(metric(m, "switchboard_budget_remaining_usd{agent=\"metered\",budget=\"daily\"}") - (2 - cost)) < 1e-12);
+        assertEquals(11, metric(metrics, "switchboard_agent_tokens_total{agent=\"metered\",type=\"prompt\"}"));
+        assertEquals(7, metric(metrics, "switchboard_agent_tokens_total{agent=\"metered\",type=\"completion\"}"));
+        assertEquals(cost, metric(metrics, "switchboard_agent_cost_usd_total{agent=\"metered\"}"), 1e-12);
         assertFalse(metrics.contains("made-up-"), "a name a caller chose is never a label");
+    }
+
+    /** The value of one series in a Prometheus scrape, NaN when absent. */
+    private static double metric(String scrape, String series) {
+        return scrape.lines().filter(l -> l.startsWith(series + " ")).findFirst()
+                .map(l -> Double.parseDouble(l.substring(series.length() + 1).trim())).orElse(Double.NaN);
     }
 
     // ------------------------------------------------------------------ expectations from the generated rows
