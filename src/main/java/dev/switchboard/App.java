@@ -243,8 +243,8 @@ public final class App implements AutoCloseable {
     }
 
     /**
-     * Budgets hold across restarts: this day's and month's spend per caller, from the hourly rollups (UTC hours,
-     * so they add up to UTC days and months exactly), which outlive the raw rows' retention.
+     * Budgets hold across restarts: this day's and month's spend per caller, from the daily rollups (UTC days,
+     * as budgets are), which outlive the raw rows' retention.
      */
     private static void restoreSpend(BudgetLedger ledger, ProducerTemplate jdbc) {
         java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
@@ -252,7 +252,7 @@ public final class App implements AutoCloseable {
         java.time.LocalDate[] since = {today, today.withDayOfMonth(1)};
         for (int i = 0; i < 2; i++) {
             List<?> rows = jdbc.requestBodyAndHeader("jdbc:" + DATA_SOURCE + "?outputType=SelectList&useHeadersAsParameters=true",
-                    "SELECT agent AS caller, SUM(cost_usd) AS spent FROM usage_hourly WHERE hour_start >= :?since GROUP BY agent",
+                    "SELECT agent AS caller, SUM(cost_usd) AS spent FROM usage_daily WHERE period_start >= :?since GROUP BY agent",
                     "since", java.sql.Timestamp.from(since[i].atStartOfDay(java.time.ZoneOffset.UTC).toInstant()), List.class);
             for (Object o : rows) {
                 java.util.Map<?, ?> row = (java.util.Map<?, ?>) o;

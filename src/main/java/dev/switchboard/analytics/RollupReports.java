@@ -1,6 +1,6 @@
 package dev.switchboard.analytics;
 
-import dev.switchboard.recording.HourlyRollup;
+import dev.switchboard.recording.UsageRollups;
 import dev.switchboard.recording.LatencyBuckets;
 import dev.switchboard.recording.SqlDialect;
 import java.time.Duration;
@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The reports answered from the hourly rollups: usage, latency and costs. Each is one grouped SELECT (plus, for
+ * The reports answered from the rollups: usage, latency and costs. Each is one grouped SELECT (plus, for
  * costs, the period and month totals), so its time does not grow with the number of requests, only with the
  * hours and groups asked for.
  */
@@ -45,8 +45,8 @@ final class RollupReports {
 
     Page latency(AnalyticsQuery q) {
         List<String> columns = new ArrayList<>(List.of("requests", "latency_ms_sum", "ttft_count", "ttft_ms_sum"));
-        columns.addAll(HourlyRollup.histogram("latency"));
-        columns.addAll(HourlyRollup.histogram("ttft"));
+        columns.addAll(UsageRollups.histogram("latency"));
+        columns.addAll(UsageRollups.histogram("ttft"));
         return page(q, sums(columns), (row, out) -> {
             long requests = number(row.get("requests"));
             long ttfts = number(row.get("ttft_count"));
@@ -131,7 +131,7 @@ final class RollupReports {
     }
 
     private static long[] histogram(Map<String, Object> row, String prefix) {
-        List<String> names = HourlyRollup.histogram(prefix);
+        List<String> names = UsageRollups.histogram(prefix);
         long[] counts = new long[names.size()];
         for (int i = 0; i < counts.length; i++) {
             counts[i] = number(row.get(names.get(i)));

@@ -1,15 +1,16 @@
 package dev.switchboard.analytics;
 
-import dev.switchboard.recording.HourlyRollup;
+import dev.switchboard.recording.UsageRollups;
 import dev.switchboard.recording.SqlDialect;
 import java.sql.Timestamp;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The one SELECT every rollup report runs: sums over {@code usage_hourly} in the query's period and filters,
+ * The one SELECT every rollup report runs: sums over the rollups in the query's period and filters,
  * grouped by time bucket and the query's dimensions. Column names come only from {@link Dimension} and the
  * report's own aggregate list; every value is a parameter.
  */
@@ -27,7 +28,7 @@ final class RollupSql {
     static Statement select(AnalyticsQuery q, SqlDialect dialect, List<String> aggregates, boolean page) {
         List<String> groups = new ArrayList<>();
         if (q.bucket() != AnalyticsQuery.Bucket.NONE) {
-            groups.add(q.bucket() == AnalyticsQuery.Bucket.HOUR ? "hour_start" : dialect.truncate("hour_start", q.bucket().name().toLowerCase(java.util.Locale.ROOT)));
+            groups.add(q.bucket() == AnalyticsQuery.Bucket.HOUR ? "period_start" : dialect.truncate("period_start", q.bucket().name().toLowerCase(java.util.Locale.ROOT)));
         }
         q.groupBy().forEach(d -> groups.add(d.rollupColumn));
         List<String> select = new ArrayList<>();
@@ -36,8 +37,8 @@ final class RollupSql {
         }
         select.addAll(aggregates);
         Map<String, Object> params = new HashMap<>();
-        StringBuilder sql = new StringBuilder("SELECT ").append(String.join(", ", select)).append(" FROM ").append(HourlyRollup.TABLE)
-                .append(" WHERE hour_start >= :?from AND hour_start < :?to");
+        StringBuilder sql = new StringBuilder("SELECT ").append(String.join(", ", select)).append(" FROM ").append(table(q))
+                .append(" WHERE period_start >= :?from AND period_start < :?to");
         params.put("from", Timestamp.from(q.from()));
         params.put("to", Timestamp.from(q.to()));
         where(q, sql, params, d -> d.rollupColumn);
@@ -55,6 +56,12 @@ final class RollupSql {
             sql.append(" LIMIT ").append(q.limit() + 1).append(" OFFSET ").append(q.offset());
         }
         return new Statement(sql.toString(), params);
+    }
+
+    /** The daily rollups when the period is whole UTC days and no hourly bucket is asked for (24 times fewer rows), else the hourly ones. */
+    static String table(AnalyticsQuery q) {
+        boolean wholeDays = q.from().equals(q.from().truncatedTo(ChronoUnit.DAYS)) && q.to().equals(q.to().truncatedTo(ChronoUnit.DAYS));
+        return wholeDays && q.bucket() != AnalyticsQuery.Bucket.HOUR ? UsageRollups.DAILY : UsageRollups.HOURLY;
     }
 
     /** Adds the query's filters as {@code AND column = :?f_<param>} (a status class as a range). */

@@ -5,13 +5,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
+import java.util.List;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.jdbc.JdbcConstants;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Forgets old usage: raw rows after {@code SWITCHBOARD_RETENTION_DAYS}, hourly rollups after
+ * Forgets old usage: raw rows after {@code SWITCHBOARD_RETENTION_DAYS}, rollups (hourly and daily) after
  * {@link #ROLLUP_MONTHS} whole months (the current month and the 13 before it, so a month compares with the
  * same month a year earlier). Budgets and month-to-date figures read the rollups, so they survive the raw
  * rows' retention. Run daily by a Camel timer; {@link #run} takes the time so tests can move it.
@@ -45,8 +46,11 @@ public final class Retention {
         Instant rollupCutoff = YearMonth.from(now.atZone(ZoneOffset.UTC)).minusMonths(ROLLUP_MONTHS).atDay(1)
                 .atStartOfDay().toInstant(ZoneOffset.UTC);
         int raw = delete("DELETE FROM usage_record WHERE created_at < :?cutoff", rawCutoff);
-        int rollups = delete("DELETE FROM " + HourlyRollup.TABLE + " WHERE hour_start < :?cutoff", rollupCutoff);
-        LOG.info("Retention: {} usage row(s) before {} and {} hourly rollup(s) before {} deleted", raw, rawCutoff, rollups, rollupCutoff);
+        int rollups = 0;
+        for (String table : List.of(UsageRollups.HOURLY, UsageRollups.DAILY)) {
+            rollups += delete("DELETE FROM " + table + " WHERE period_start < :?cutoff", rollupCutoff);
+        }
+        LOG.info("Retention: {} usage row(s) before {} and {} rollup row(s) before {} deleted", raw, rawCutoff, rollups, rollupCutoff);
         return new Deleted(raw, rollups);
     }
 

@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * What the analytics need on top of {@link UsageWriter#ddl()}: the columns added to {@code usage_record}, its
- * indexes and the hourly rollup table. Every statement is idempotent ({@code IF NOT EXISTS}, understood by
+ * indexes and the rollup tables. Every statement is idempotent ({@code IF NOT EXISTS}, understood by
  * HSQLDB 2.7 and PostgreSQL 9.6+), so they run at every start and bring an older database up to date without
  * a migration tool: the schema only ever grows by columns, indexes and tables.
  */
@@ -24,10 +24,12 @@ public final class UsageSchema {
         all.add("CREATE INDEX IF NOT EXISTS usage_record_caller_time ON usage_record (caller, created_at)");
         all.add("CREATE INDEX IF NOT EXISTS usage_record_model_time ON usage_record (model, created_at)");
         all.add("CREATE INDEX IF NOT EXISTS usage_record_provider_time ON usage_record (provider, created_at)");
-        all.add(HourlyRollup.ddl());
-        all.add("CREATE INDEX IF NOT EXISTS usage_hourly_agent ON usage_hourly (agent, hour_start)");
-        all.add("CREATE INDEX IF NOT EXISTS usage_hourly_model ON usage_hourly (model, hour_start)");
-        all.add(HourlyRollup.backfill(dialect));
+        all.addAll(UsageRollups.ddl());
+        for (String table : List.of(UsageRollups.HOURLY, UsageRollups.DAILY)) {
+            all.add("CREATE INDEX IF NOT EXISTS " + table + "_agent ON " + table + " (agent, period_start)");
+            all.add("CREATE INDEX IF NOT EXISTS " + table + "_model ON " + table + " (model, period_start)");
+        }
+        all.addAll(UsageRollups.backfill(dialect));
         return all;
     }
 }

@@ -42,8 +42,8 @@ public final class UsageWriter implements AutoCloseable {
     private final Counter dropped;
     private final Counter written;
     private final Thread thread;
-    /** Sums of the rows written, for usage_hourly; waits there while the database is away. */
-    private final HourlyRollup rollup;
+    /** Sums of the rows written, for the rollup tables; waits there while the database is away. */
+    private final UsageRollups rollup;
     private final String dataSourceName;
     private volatile boolean running = true;
     private volatile boolean healthy = true;
@@ -52,7 +52,7 @@ public final class UsageWriter implements AutoCloseable {
 
     public UsageWriter(ProducerTemplate producer, String dataSourceName, SqlDialect dialect, MeterRegistry registry, int capacity) {
         this.queue = new ArrayBlockingQueue<>(capacity);
-        this.rollup = new HourlyRollup(dialect);
+        this.rollup = new UsageRollups(dialect);
         this.dataSourceName = dataSourceName;
         this.producer = producer;
         this.jdbcUri = "jdbc:" + dataSourceName + "?useHeadersAsParameters=true";

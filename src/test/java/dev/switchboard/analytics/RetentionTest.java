@@ -3,7 +3,7 @@ package dev.switchboard.analytics;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.switchboard.recording.HourlyRollup;
+import dev.switchboard.recording.UsageRollups;
 import dev.switchboard.recording.Retention;
 import dev.switchboard.recording.UsageRecord;
 import dev.switchboard.support.Await;
@@ -46,7 +46,7 @@ class RetentionTest {
     private static final String ROLLUP_AGGREGATES = "SELECT agent, model, SUM(requests) AS requests, SUM(prompt_tokens) AS prompt_tokens, "
             + "SUM(completion_tokens) AS completion_tokens, SUM(cached_tokens) AS cached_tokens, SUM(reasoning_tokens) AS reasoning_tokens, "
             + "SUM(fallbacks) AS fallbacks, SUM(latency_ms_sum) AS latency_ms_sum, SUM(cost_usd) AS cost_usd, "
-            + "SUM(planned_cost_usd) AS planned_cost_usd FROM usage_hourly GROUP BY agent, model ORDER BY 1, 2";
+            + "SUM(planned_cost_usd) AS planned_cost_usd FROM %s GROUP BY agent, model ORDER BY 1, 2";
 
     @Test
     void should_keep_rollups_and_budgets_through_retention_and_rebuild_missing_rollups() throws Exception {
@@ -61,6 +61,7 @@ class RetentionTest {
         double alphaThisMonth = rows.stream().filter(r -> r.caller().equals("alpha") && !r.createdAt().isBefore(monthStart))
                 .mapToDouble(UsageRecord::costUsd).sum();
         List<List<Object>> rollupsBefore;
+        List<List<Object>> dailyBefore;
         try (Gateway gw = Gateway.start(env)) {
             HttpResponse<String> agent = gw.send(HttpRequest.newBuilder(URI.create(gw.managementUrl() + "/admin/api/agents"))
                     .header("Content-Type", "application/json")
@@ -69,19 +70,23 @@ class RetentionTest {
             rows.forEach(gw.app.usageWriter()::submit);
             Await.until("the rows written", Duration.ofSeconds(60), () -> gw.app.usageWriter().pending(), p -> p == 0);
             try (Connection c = DriverManager.getConnection(dbUrl, "SA", "")) {
-                assertEquals(table(c, RAW_AGGREGATES), table(c, ROLLUP_AGGREGATES), "rollups == raw aggregates");
-                rollupsBefore = table(c, "SELECT * FROM usage_hourly ORDER BY " + String.join(", ", HourlyRollup.KEYS));
+                for (String rollup : List.of(UsageRollups.HOURLY, UsageRollups.DAILY)) {
+                    assertEquals(table(c, RAW_AGGREGATES), table(c, ROLLUP_AGGREGATES.formatted(rollup)), rollup + " == raw aggregates");
+                }
+                rollupsBefore = table(c, "SELECT * FROM usage_hourly ORDER BY " + String.join(", ", UsageRollups.KEYS));
+                dailyBefore = table(c, "SELECT * FROM usage_daily ORDER BY " + String.join(", ", UsageRollups.KEYS));
 
                 Instant rawCutoff = now.minus(Duration.ofDays(1));
                 Instant rollupCutoff = YearMonth.now(ZoneOffset.UTC).minusMonths(Retention.ROLLUP_MONTHS).atDay(1).atStartOfDay()
                         .toInstant(ZoneOffset.UTC);
                 long oldRaw = rows.stream().filter(r -> r.createdAt().isBefore(rawCutoff)).count();
-                long oldRollups = rollupsBefore.stream().filter(r -> ((java.sql.Timestamp) r.get(0)).toInstant().isBefore(rollupCutoff)).count();
+                long oldRollups = before(rollupsBefore, rollupCutoff).size() + before(dailyBefore, rollupCutoff).size();
                 assertTrue(oldRollups > 0 && oldRaw > 0);
                 Retention.Deleted deleted = gw.app.retention().run(now);
                 assertEquals(new Retention.Deleted((int) oldRaw, (int) oldRollups), deleted);
                 assertEquals(rows.size() - oldRaw, count(c, "SELECT COUNT(*) FROM usage_record"));
-                assertEquals(rollupsBefore.size() - oldRollups, count(c, "SELECT COUNT(*) FROM usage_hourly"));
+                assertEquals(rollupsBefore.size() + dailyBefore.size() - oldRollups,
+                        count(c, "SELECT COUNT(*) FROM usage_hourly") + count(c, "SELECT COUNT(*) FROM usage_daily"));
             }
         }
         try (Gateway gw = Gateway.start(env)) {
@@ -92,16 +97,26 @@ class RetentionTest {
         Instant rebuiltFrom = now.minus(Duration.ofDays(1)).truncatedTo(ChronoUnit.HOURS).plus(Duration.ofHours(1));
         try (Connection c = DriverManager.getConnection(dbUrl, "SA", ""); Statement s = c.createStatement()) {
             s.execute("DELETE FROM usage_hourly");
+            s.execute("DELETE FROM usage_daily");
             s.execute("SHUTDOWN");
         }
         try (Gateway gw = Gateway.start(env); Connection c = DriverManager.getConnection(dbUrl, "SA", "")) {
-            // whole hours whose raw rows all survived are rebuilt exactly as the writer had summed them
-            String since = " WHERE hour_start >= TIMESTAMP '" + java.sql.Timestamp.from(rebuiltFrom) + "'";
-            List<List<Object>> rebuilt = table(c, "SELECT * FROM usage_hourly" + since + " ORDER BY " + String.join(", ", HourlyRollup.KEYS));
-            List<List<Object>> expected = rollupsBefore.stream().filter(r -> !((java.sql.Timestamp) r.get(0)).toInstant().isBefore(rebuiltFrom)).toList();
-            assertTrue(!expected.isEmpty());
-            assertEquals(expected, rebuilt);
+            // whole hours and days whose raw rows all survived are rebuilt exactly as the writer had summed them
+            assertRebuilt(c, UsageRollups.HOURLY, rollupsBefore, rebuiltFrom);
+            assertRebuilt(c, UsageRollups.DAILY, dailyBefore, now.truncatedTo(ChronoUnit.DAYS));
         }
+    }
+
+    private static void assertRebuilt(Connection c, String table, List<List<Object>> before, Instant from) throws SQLException {
+        String since = " WHERE period_start >= TIMESTAMP '" + java.sql.Timestamp.from(from) + "'";
+        List<List<Object>> rebuilt = table(c, "SELECT * FROM " + table + since + " ORDER BY " + String.join(", ", UsageRollups.KEYS));
+        List<List<Object>> expected = before.stream().filter(r -> !((java.sql.Timestamp) r.get(0)).toInstant().isBefore(from)).toList();
+        assertTrue(!expected.isEmpty(), table);
+        assertEquals(expected, rebuilt, table);
+    }
+
+    private static List<List<Object>> before(List<List<Object>> rows, Instant cutoff) {
+        return rows.stream().filter(r -> ((java.sql.Timestamp) r.get(0)).toInstant().isBefore(cutoff)).toList();
     }
 
     private static double gauge(Gateway gw, String agent, String budget) {
