@@ -28,7 +28,7 @@ final class RollupSql {
     static Statement select(AnalyticsQuery q, SqlDialect dialect, List<String> aggregates, boolean page) {
         List<String> groups = new ArrayList<>();
         if (q.bucket() != AnalyticsQuery.Bucket.NONE) {
-            groups.add(q.bucket() == AnalyticsQuery.Bucket.HOUR ? "period_start" : dialect.truncate("period_start", q.bucket().name().toLowerCase(java.util.Locale.ROOT)));
+            groups.add(bucket(q, dialect));
         }
         q.groupBy().forEach(d -> groups.add(d.rollupColumn));
         List<String> select = new ArrayList<>();
@@ -56,6 +56,12 @@ final class RollupSql {
             sql.append(" LIMIT ").append(q.limit() + 1).append(" OFFSET ").append(q.offset());
         }
         return new Statement(sql.toString(), params);
+    }
+
+    /** The bucket's start: the rollup's own period when it is the bucket (no function for the database to run per row). */
+    private static String bucket(AnalyticsQuery q, SqlDialect dialect) {
+        boolean own = q.bucket() == AnalyticsQuery.Bucket.HOUR || (q.bucket() == AnalyticsQuery.Bucket.DAY && table(q).equals(UsageRollups.DAILY));
+        return own ? "period_start" : dialect.truncate("period_start", q.bucket().name().toLowerCase(java.util.Locale.ROOT));
     }
 
     /** The daily rollups when the period is whole UTC days and no hourly bucket is asked for (24 times fewer rows), else the hourly ones. */

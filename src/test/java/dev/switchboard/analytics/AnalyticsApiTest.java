@@ -76,6 +76,18 @@ class AnalyticsApiTest {
         assertEquals(new ArrayList<>(expected.keySet()), order, "ordered by bucket, then agent");
         assertFalse(body.path("hasMore").asBoolean());
         assertEquals(start.toString(), body.path("from").asText());
+
+        // whole UTC days are answered from the daily rollups: same figures
+        Instant firstDay = start.truncatedTo(ChronoUnit.DAYS).plus(Duration.ofDays(1));
+        Instant lastDay = end.truncatedTo(ChronoUnit.DAYS);
+        JsonNode days = report("usage", "bucket=day&groupBy=agent&limit=1000&from=" + firstDay + "&to=" + lastDay);
+        Map<String, long[]> inDays = usageBy(history.stream().filter(r -> !r.createdAt().isBefore(firstDay) && r.createdAt().isBefore(lastDay)).toList(),
+                r -> day(r.createdAt()) + "|" + r.caller());
+        assertEquals(inDays.size(), days.path("data").size());
+        for (JsonNode row : days.path("data")) {
+            String key = row.path("bucket").asText() + "|" + row.path("agent").asText();
+            assertUsage(inDays.get(key), row, key);
+        }
     }
 
     @Test

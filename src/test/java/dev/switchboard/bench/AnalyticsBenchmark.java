@@ -26,7 +26,7 @@ import java.util.SplittableRandom;
  * How long the analytics reports take over 10 million requests' worth of hourly rollups in the embedded
  * HSQLDB file database: the rollups are built by the writer's own {@link UsageRollups} from 10,000,000
  * generated requests spread over 90 days (20 agents, 8 models, 5 task types, 4 rules, 3 entries, 4 statuses,
- * skewed as real traffic is), then a gateway is started on that database and every report is timed over HTTP,
+ * skewed and correlated as real traffic is, see {@link #request}), then a gateway is started on that database and every report is timed over HTTP,
  * the way the dashboard calls it. Target: under 200 ms each. Not a test (surefire skips it); run it with
  * <pre>
  * ./mvnw -q -o test-compile dependency:build-classpath -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test
@@ -43,7 +43,9 @@ public final class AnalyticsBenchmark {
     private static final String[] TASKS = {"chat", "code", "summarization", "extraction", "translation"};
     private static final String[] RULES = {"", "cheap-chat", "code-to-claude", "long-context"};
     private static final String[] ENTRIES = {"http", "jms", "messages"};
-    private static final int RUNS = 7;
+    private static final int RUNS = 9;
+    /** Calls before timing: a gateway that has run a while has its query path compiled by the JIT. */
+    private static final int WARMUP = 30;
 
     private AnalyticsBenchmark() {
     }
@@ -52,21 +54,24 @@ public final class AnalyticsBenchmark {
         int requests = args.length > 0 ? Integer.parseInt(args[0]) : DEFAULT_REQUESTS;
         Path data = Files.createTempDirectory("switchboard-bench");
         Instant end = Instant.now().truncatedTo(ChronoUnit.HOURS);
-        long rollupRows = load(data, requests, end);
+        String rollupRows = load(data, requests, end);
         try (Gateway gw = Gateway.start(Map.of("SWITCHBOARD_DATA", data.toString(), "SWITCHBOARD_RETENTION_DAYS", "400"))) {
-            Instant month = end.minus(Duration.ofDays(30));
-            Instant all = end.minus(SPAN);
+            // ranges of whole days, as a dashboard asks them (the daily rollups), and one of hours (the hourly ones)
+            Instant today = end.truncatedTo(ChronoUnit.DAYS);
+            Instant month = today.minus(Duration.ofDays(30));
+            Instant all = today.minus(SPAN).plus(Duration.ofDays(1));
             String[][] queries = {
-                    {"usage", "bucket=day&groupBy=agent&from=" + month + "&to=" + end},
-                    {"usage", "bucket=week&groupBy=model,provider&from=" + all + "&to=" + end},
-                    {"usage", "bucket=hour&agent=agent-3&from=" + end.minus(Duration.ofDays(7)) + "&to=" + end},
-                    {"usage", "bucket=day&groupBy=taskType,status&model=gpt-4o&from=" + all + "&to=" + end + "&limit=1000"},
-                    {"latency", "bucket=none&groupBy=model&from=" + month + "&to=" + end},
-                    {"latency", "bucket=day&groupBy=provider&from=" + all + "&to=" + end + "&limit=1000"},
-                    {"costs", "bucket=none&groupBy=agent&from=" + month + "&to=" + end},
-                    {"costs", "bucket=week&groupBy=provider&from=" + all + "&to=" + end + "&format=csv"},
+                    {"usage", "bucket=day&groupBy=agent&from=" + month + "&to=" + today + "&limit=1000"},
+                    {"usage", "bucket=week&groupBy=model,provider&from=" + all + "&to=" + today},
+                    {"usage", "bucket=hour&agent=agent-3&from=" + end.minus(Duration.ofDays(7)) + "&to=" + end + "&limit=1000"},
+                    {"latency", "bucket=hour&groupBy=model&from=" + end.minus(Duration.ofDays(2)) + "&to=" + end + "&limit=1000"},
+                    {"usage", "bucket=day&groupBy=taskType,status&model=gpt-4o&from=" + all + "&to=" + today + "&limit=1000"},
+                    {"latency", "bucket=none&groupBy=model&from=" + month + "&to=" + today},
+                    {"latency", "bucket=day&groupBy=provider&from=" + all + "&to=" + today + "&limit=1000"},
+                    {"costs", "bucket=none&groupBy=agent&from=" + month + "&to=" + today},
+                    {"costs", "bucket=week&groupBy=provider&from=" + all + "&to=" + today + "&format=csv"},
             };
-            System.out.printf("%,d requests -> %,d hourly rollup rows%n", requests, rollupRows);
+            System.out.printf("%,d requests -> %s rollup rows%n", requests, rollupRows);
             System.out.printf("%-8s %-80s %8s %8s%n", "report", "query", "median", "max");
             for (String[] q : queries) {
                 long[] ms = time(gw, q[0], q[1]);
@@ -76,7 +81,7 @@ public final class AnalyticsBenchmark {
     }
 
     /** Builds the rollups through {@link UsageRollups}, one hour of requests at a time, as the writer would. */
-    private static long load(Path data, int requests, Instant end) {
+    private static String load(Path data, int requests, Instant end) {
         Database db = new Database("jdbc:hsqldb:file:" + data.resolve("db").resolve("switchboard") + ";hsqldb.tx=mvcc", "SA", "");
         db.execute(UsageWriter.ddl());
         UsageSchema.ddl(SqlDialect.HSQLDB).forEach(db::execute);
@@ -94,10 +99,11 @@ public final class AnalyticsBenchmark {
             rollup.flush(db);
         }
         System.out.printf("loaded in %d s%n", (System.nanoTime() - t0) / 1_000_000_000);
-        long rows;
-        try (var c = db.getConnection(); var s = c.createStatement(); var r = s.executeQuery("SELECT COUNT(*) FROM usage_hourly")) {
+        String rows;
+        try (var c = db.getConnection(); var s = c.createStatement();
+             var r = s.executeQuery("SELECT (SELECT COUNT(*) FROM usage_hourly), (SELECT COUNT(*) FROM usage_daily) FROM (VALUES(0))")) {
             r.next();
-            rows = r.getLong(1);
+            rows = String.format("%,d hourly and %,d daily", r.getLong(1), r.getLong(2));
         } catch (java.sql.SQLException e) {
             throw new IllegalStateException(e);
         }
@@ -105,8 +111,15 @@ public final class AnalyticsBenchmark {
         return rows;
     }
 
+    /**
+     * One request of a fleet of agents as it looks in practice: each agent comes in by one entry and does
+     * mostly one task type, the rules route a task type to its model, and a few requests fall back or fail.
+     */
     private static UsageRecord request(SplittableRandom random, Instant at) {
-        int model = skewed(random, MODELS.length);
+        int agent = skewed(random, AGENTS);
+        int task = random.nextInt(5) == 0 ? random.nextInt(TASKS.length) : agent % TASKS.length;
+        int rule = task % RULES.length;
+        int model = random.nextInt(20) == 0 ? random.nextInt(MODELS.length) : (task * 3 + agent / 7) % MODELS.length;
         int status = random.nextInt(100) < 96 ? 200 : new int[] {429, 500, 503}[random.nextInt(3)];
         boolean stream = random.nextBoolean();
         long latency = (long) Math.exp(3 + random.nextDouble() * 7);
@@ -118,10 +131,10 @@ public final class AnalyticsBenchmark {
         }
         attempts.add(new Attempt(MODELS[model], PROVIDERS[model], status == 200 ? "ok" : "server_error", latency, status));
         double cost = (prompt * 2.5 + completion * 10) / 1e6;
-        return new UsageRecord("b", at, ENTRIES[skewed(random, ENTRIES.length)], "chat", "agent-" + skewed(random, AGENTS),
-                MODELS[model], MODELS[model], PROVIDERS[model], emptyToNull(RULES[skewed(random, RULES.length)]), attempts, prompt, completion,
-                prompt + completion, cost, latency, stream ? latency / 3 : -1, status, status == 200 ? "ok" : "upstream_error", null, stream,
-                List.of(), prompt / 4, 0, TASKS[skewed(random, TASKS.length)], null, cost * 1.2);
+        return new UsageRecord("b", at, ENTRIES[agent % ENTRIES.length], "chat", "agent-" + agent, MODELS[model], MODELS[model],
+                PROVIDERS[model], emptyToNull(RULES[rule]), attempts, prompt, completion, prompt + completion, cost, latency,
+                stream ? latency / 3 : -1, status, status == 200 ? "ok" : "upstream_error", null, stream, List.of(), prompt / 4, 0,
+                TASKS[task], null, cost * 1.2);
     }
 
     /** Index 0 most often, each next one about half as often: traffic is never uniform. */
@@ -141,7 +154,7 @@ public final class AnalyticsBenchmark {
         String encoded = String.join("&", Arrays.stream(query.split("&")).map(p -> p.substring(0, p.indexOf('=') + 1)
                 + URLEncoder.encode(p.substring(p.indexOf('=') + 1), StandardCharsets.UTF_8)).toList());
         String url = gw.managementUrl() + "/admin/api/analytics/" + report + "?" + encoded;
-        for (int i = 0; i < 2; i++) {
+        for (int i = 0; i < WARMUP; i++) {
             check(gw.get(url));
         }
         long[] ms = new long[RUNS];
