@@ -3,14 +3,21 @@ package dev.switchboard;
 import dev.switchboard.admin.ManagementServer;
 import dev.switchboard.analytics.AnalyticsApi;
 import dev.switchboard.boot.Database;
+import dev.switchboard.boot.Drain;
 import dev.switchboard.boot.EmbeddedBroker;
+import dev.switchboard.boot.JmsCredentials;
+import dev.switchboard.boot.ShutdownGate;
 import dev.switchboard.catalog.Catalog;
 import dev.switchboard.catalog.Agents;
+import dev.switchboard.catalog.AnonymousAccess;
 import dev.switchboard.catalog.CatalogHolder;
 import dev.switchboard.catalog.SecretBox;
 import dev.switchboard.catalog.CatalogLoader;
 import dev.switchboard.catalog.CatalogLoader.SimulatorMode;
 import dev.switchboard.catalog.ProviderSpec;
+import dev.switchboard.pipeline.FrontDoorErrors;
+import dev.switchboard.boot.DataPlaneServer;
+import dev.switchboard.pipeline.Admission;
 import dev.switchboard.pipeline.PipelineRoutes;
 import dev.switchboard.providers.Adapters;
 import dev.switchboard.admin.AlertSink;
@@ -35,6 +42,7 @@ import io.vertx.core.VertxOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -42,9 +50,9 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.http.HttpComponent;
 import org.apache.camel.component.jms.JmsComponent;
-import io.vertx.core.impl.ContextInternal;
 import org.apache.camel.component.platform.http.PlatformHttpConstants;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpEngine;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServer;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServerConfiguration;
 import org.apache.camel.impl.DefaultCamelContext;
@@ -62,6 +70,11 @@ public final class App implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger("switchboard");
     public static final String DATA_SOURCE = "usageDb";
     private static final long MAX_BODY_BYTES = 32L * 1024 * 1024;
+    /**
+     * What Camel's own stop still waits for in-flight exchanges: by then the drain has waited out the grace
+     * period and recorded every open request, so only cut ones can be left.
+     */
+    private static final int CAMEL_STOP_TIMEOUT_SECONDS = 5;
 
     private final List<AutoCloseable> resources = new ArrayList<>();
     private Settings settings;
@@ -78,6 +91,8 @@ public final class App implements AutoCloseable {
     public static void main(String[] args) {
         try {
             App app = start(Settings.fromEnv(System.getenv()));
+            // SIGTERM: stop admitting, let requests in flight finish within the grace period, write every usage
+            // row, then close the rest (see close); the JVM exits when this hook returns.
             Runtime.getRuntime().addShutdownHook(new Thread(app::close, "switchboard-shutdown"));
         } catch (RuntimeException e) {
             LOG.error("Switchboard could not start: {}", e.getMessage());
@@ -99,6 +114,7 @@ public final class App implements AutoCloseable {
     private void boot(Settings s) throws Exception {
         long t0 = System.nanoTime();
         this.settings = s;
+        Duration shutdownGrace = s.shutdownGrace();
         Files.createDirectories(s.dataDir());
 
         database = new Database(s.dbUrl(), s.dbUser(), s.dbPassword());
@@ -108,7 +124,8 @@ public final class App implements AutoCloseable {
         resources.add(database::shutdown);
         LOG.info("Database: {} ready (usage records)", redactUrl(s.dbUrl()));
 
-        broker = new EmbeddedBroker("127.0.0.1", s.jmsPort(), s.dataDir().resolve("broker"));
+        broker = new EmbeddedBroker("127.0.0.1", s.jmsPort(), s.dataDir().resolve("broker"),
+                JmsCredentials.resolve(s.env(), s.dataDir()));
         resources.add(broker);
         LOG.info("JMS broker: embedded Artemis, queue switchboard.requests, TCP clients on {}", broker.tcpUrl());
 
@@ -140,6 +157,9 @@ public final class App implements AutoCloseable {
         // Stream caching (on by default in Camel 4) would read a provider's whole SSE body before the first
         // event could be forwarded; every body here is either small JSON or a stream relayed as it arrives.
         camel.setStreamCaching(false);
+        // The shutdown records requests still open at the end of its grace period; it finds them here.
+        camel.getInflightRepository().setInflightBrowseEnabled(true);
+        camel.getShutdownStrategy().setTimeout(CAMEL_STOP_TIMEOUT_SECONDS);
         camel.getPropertiesComponent().setLocation("classpath:switchboard.properties");
         camel.getRegistry().bind(DATA_SOURCE, database);
         camel.getRegistry().bind("vertx", vertx);
@@ -161,11 +181,10 @@ public final class App implements AutoCloseable {
         serverConfig.setBindHost(s.host());
         serverConfig.setBindPort(s.port());
         serverConfig.setMaxBodySize(MAX_BODY_BYTES);
-        VertxPlatformHttpServer server = new VertxPlatformHttpServer(serverConfig);
-        server.setVertx(vertx);
+        DataPlaneServer server = new DataPlaneServer(serverConfig, s.limits(), vertx);
         camel.addService(server, true, true);
         VertxPlatformHttpEngine engine = new VertxPlatformHttpEngine();
-        engine.setHandlers(List.of(App::ownContext));
+        ShutdownGate gate = new ShutdownGate();
         camel.getRegistry().bind(PlatformHttpConstants.PLATFORM_HTTP_ENGINE_NAME, engine);
 
         writer = new UsageWriter(camel.createProducerTemplate(), DATA_SOURCE, SqlDialect.of(s.dbUrl()), metrics,
@@ -174,25 +193,28 @@ public final class App implements AutoCloseable {
         camel.addRoutes(retentionRoute(retention));
         ModelHealth health = new ModelHealth(java.time.Clock.systemUTC(), s.trackedModels());
         Agents agents = new Agents();
-        // Unset: callers without an agent key are served with the simulator, and until the first agent exists
-        // (a gateway nobody has an agent key for yet cannot demand one); after that, agents only.
-        java.util.function.BooleanSupplier allowAnonymous = s.allowAnonymous() != null ? s::allowAnonymous
-                : () -> catalog.get().simulatorMode() || agents.all().isEmpty();
-        LOG.info("Callers: {}", s.allowAnonymous() == null ? "without an agent key accepted with the simulator or until the first agent "
-                + "is created, agents only after that (SWITCHBOARD_ALLOW_ANONYMOUS=true|false to decide)"
-                : s.allowAnonymous() ? "requests without an agent key are accepted" : "agents only: requests need 'Authorization: Bearer sk-sb-...'");
+        AnonymousAccess anonymous = new AnonymousAccess(s.allowAnonymous(), s.anonymousTrusted(), catalog);
+        anonymous.logCurrent();
+        catalog.onChange(anonymous::logChange);
         ProducerTemplate alertProducer = camel.createProducerTemplate();
         BudgetLedger ledger = new BudgetLedger(java.time.Clock.systemUTC(), s.budgetAlertPercents(),
                 new AlertSink(alertProducer, DATA_SOURCE, s.env().get("SWITCHBOARD_ALERT_WEBHOOK")));
         PipelineRoutes pipeline = new PipelineRoutes(catalog::get, rules, adapters, breakers, health,
                 writer, new RequestMetrics(metrics, name -> catalog.get().model(name).isPresent(),
                 name -> agents.byId(name).isPresent()), s.rulesPollMillis(),
-                s.probeInterval(), agents, allowAnonymous, ledger);
+                s.probeInterval(), agents, anonymous, ledger);
         camel.addRoutes(pipeline);
+        Admission admission = pipeline.admission(s.limits(), metrics);
+        server.frontHandlers(List.of(gate, admission::admit));
+        engine.setHandlers(List.of(admission::dispatch));
+        LOG.info("Limits: {} HTTP requests in flight on {} worker threads (503 beyond), idle connections closed after {} s, "
+                + "request bodies due within {} s", s.limits().maxInFlight(), s.workerThreads(), s.limits().idleTimeout().toSeconds(),
+                s.limits().requestReadTimeout().toSeconds());
         pipeline.addModelRoutes(camel);
         catalog.onChange((before, after) -> pipeline.addModelRoutes(camel, after));
         loadFrontDoors(camel, s.routesDir());
         camel.start();
+        FrontDoorErrors.install(camel.getRegistry().findSingleByType(VertxPlatformHttpRouter.class));
         LOG.info("Pipeline: {} routes started ({} model routes, each behind its own circuit breaker)", camel.getRoutes().size(),
                 camel.getRoutes().stream().filter(r -> r.getRouteId().startsWith("model-")).count());
         restoreSpend(ledger, camel.createProducerTemplate());
@@ -200,8 +222,9 @@ public final class App implements AutoCloseable {
                 .map(a -> new BudgetGauges.Budget(a.id(), a.dailyBudgetUsd(), a.monthlyBudgetUsd())).toList());
         vertx.setPeriodic(0, BudgetGauges.REFRESH.toMillis(), id -> budgetGauges.refresh());
         writer.start();
-        resources.add(writer);
         resources.add(camel::stop);
+        // Closed before Camel: the writer inserts through camel-jdbc, so its last flush needs Camel running.
+        resources.add(writer);
 
         ProducerTemplate admin = camel.createProducerTemplate();
         management = new ManagementServer(vertx, metrics, rules, catalog, adapters, breakers, writer, admin, DATA_SOURCE, s.adminToken(),
@@ -210,25 +233,18 @@ public final class App implements AutoCloseable {
                 document -> catalogLoader.parse(document, s.simulatorMode(), simulatorUrl, "catalog"), CatalogLoader.sourceText(s.catalogFile()))
                 .ruleTester(pipeline.ruleTester(camel))
                 .analytics(new AnalyticsApi(camel.createProducerTemplate(), DATA_SOURCE, SqlDialect.of(s.dbUrl()), java.time.Clock.systemUTC()))
+                .anonymousAccess(anonymous)
+                .limits(s.limits())
+                .saturation(admission::saturation)
                 .start(s.managementHost(), s.managementPort());
         resources.add(management);
+        // Closed first: nothing else stops while requests are still being answered.
+        resources.add(() -> new Drain(camel, gate, pipeline::cutOpenRequests).run(shutdownGrace));
 
         long ms = (System.nanoTime() - t0) / 1_000_000;
         String host = s.host().equals("0.0.0.0") ? "localhost" : s.host();
         LOG.info("Management: http://{}:{}/health, /metrics, /admin/api/usage", s.managementHost(), management.port());
         LOG.info("Switchboard ready in {} ms. OpenAI base URL: http://{}:{}/v1", ms, host, port());
-    }
-
-    /**
-     * Runs each request on a context of its own (same event loop). Camel writes a streamed body from blocking
-     * tasks that Vert.x 4 runs one after another per context, duplicated contexts included; on the shared
-     * event-loop context one relaying stream would hold back every other stream of that event loop.
-     */
-    private static void ownContext(io.vertx.ext.web.RoutingContext ctx) {
-        ContextInternal current = (ContextInternal) ctx.vertx().getOrCreateContext();
-        ContextInternal own = ((io.vertx.core.impl.VertxInternal) ctx.vertx())
-                .createEventLoopContext(current.nettyEventLoop(), current.workerPool(), current.classLoader());
-        own.runOnContext(v -> ctx.next());
     }
 
     /** Deletes old usage once a day, the first time a minute after start. */
@@ -341,6 +357,11 @@ public final class App implements AutoCloseable {
         return camel;
     }
 
+    /**
+     * Stops in reverse order of start: the drain (no new requests; those in flight finish within
+     * {@code SWITCHBOARD_SHUTDOWN_GRACE_SECONDS} or are recorded as cut), the management server, the usage
+     * writer's last flush, Camel, then the database, broker and Vert.x.
+     */
     @Override
     public void close() {
         for (int i = resources.size() - 1; i >= 0; i--) {

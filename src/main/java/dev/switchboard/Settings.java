@@ -29,14 +29,18 @@ public record Settings(
         SimulatorMode simulatorMode,
         Simulation simulation,
         int workerThreads,
+        /** In-flight, idle and read limits of the HTTP servers. */
+        dev.switchboard.boot.ServerLimits limits,
         int breakerMinimumCalls,
         int retries,
         Duration breakerOpenWait,
         long rulesPollMillis,
         Duration probeInterval,
         String adminToken,
-        /** Whether requests without an agent key are served; null means "only in simulator mode". */
+        /** Whether requests without an agent key are served; null leaves it to the keys in force (see AnonymousAccess). */
         Boolean allowAnonymous,
+        /** Which unkeyed callers count as local when a real provider key is at stake. */
+        dev.switchboard.catalog.AnonymousAccess.Trusted anonymousTrusted,
         /** Budget shares (percent) that raise an alert. */
         java.util.List<Integer> budgetAlertPercents,
         Map<String, String> env) {
@@ -46,10 +50,13 @@ public record Settings(
     public static final int DEFAULT_JMS_PORT = 61616;
     /** Every waiting stream holds one worker while it relays; size for hundreds of concurrent slow streams. */
     public static final int DEFAULT_WORKER_THREADS = 400;
+    /** Long enough for a typical streamed answer to finish; container runtimes wait 30 s before SIGKILL. */
+    public static final int DEFAULT_SHUTDOWN_GRACE_SECONDS = 25;
 
     public static Settings fromEnv(Map<String, String> env) {
         Path data = Path.of(get(env, "SWITCHBOARD_DATA", "./data"));
         String catalog = env.get("SWITCHBOARD_CATALOG");
+        int workers = integer(env, "SWITCHBOARD_WORKER_THREADS", DEFAULT_WORKER_THREADS);
         return new Settings(
                 get(env, "SWITCHBOARD_HOST", "0.0.0.0"),
                 integer(env, "SWITCHBOARD_PORT", DEFAULT_PORT),
@@ -70,7 +77,13 @@ public record Settings(
                         rate(env, "SWITCHBOARD_SIMULATOR_429_RATE"),
                         rate(env, "SWITCHBOARD_SIMULATOR_HANG_RATE"),
                         rate(env, "SWITCHBOARD_SIMULATOR_CUT_RATE")),
-                integer(env, "SWITCHBOARD_WORKER_THREADS", DEFAULT_WORKER_THREADS),
+                workers,
+                // Each admitted request holds at most one worker at a time: admitted requests never wait for a thread.
+                new dev.switchboard.boot.ServerLimits(integer(env, "SWITCHBOARD_MAX_IN_FLIGHT", workers),
+                        Duration.ofSeconds(integer(env, "SWITCHBOARD_IDLE_TIMEOUT_SECONDS",
+                                (int) dev.switchboard.boot.ServerLimits.DEFAULT_IDLE_TIMEOUT.toSeconds())),
+                        Duration.ofSeconds(integer(env, "SWITCHBOARD_REQUEST_READ_TIMEOUT_SECONDS",
+                                (int) dev.switchboard.boot.ServerLimits.DEFAULT_REQUEST_READ_TIMEOUT.toSeconds()))),
                 integer(env, "SWITCHBOARD_BREAKER_MIN_CALLS", BreakerRegistry.DEFAULT_MINIMUM_CALLS),
                 integer(env, "SWITCHBOARD_RETRIES", ChainSpec.EXTRA_ATTEMPTS),
                 Duration.ofSeconds(integer(env, "SWITCHBOARD_BREAKER_OPEN_SECONDS", (int) BreakerRegistry.DEFAULT_OPEN_WAIT.toSeconds())),
@@ -79,6 +92,7 @@ public record Settings(
                 env.get("SWITCHBOARD_ADMIN_TOKEN"),
                 env.get("SWITCHBOARD_ALLOW_ANONYMOUS") == null || env.get("SWITCHBOARD_ALLOW_ANONYMOUS").isBlank() ? null
                         : Boolean.valueOf(env.get("SWITCHBOARD_ALLOW_ANONYMOUS").trim()),
+                trusted(env, dev.switchboard.catalog.AnonymousAccess.TRUSTED_ENV),
                 percents(env, "SWITCHBOARD_BUDGET_ALERTS"),
                 Map.copyOf(env));
     }
@@ -117,6 +131,15 @@ public record Settings(
         }
     }
 
+    private static dev.switchboard.catalog.AnonymousAccess.Trusted trusted(Map<String, String> env, String name) {
+        String v = get(env, name, "loopback");
+        try {
+            return dev.switchboard.catalog.AnonymousAccess.Trusted.valueOf(v.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(name + " must be loopback or none, got '" + v + "'");
+        }
+    }
+
     private static java.util.List<Integer> percents(Map<String, String> env, String name) {
         String v = env.get(name);
         if (v == null || v.isBlank()) {
@@ -148,6 +171,15 @@ public record Settings(
             throw new IllegalArgumentException(name + " must be a rate from 0 to 1, got '" + v + "'");
         }
         return d;
+    }
+
+    /** How long a shutdown waits for requests in flight before cutting them ({@code SWITCHBOARD_SHUTDOWN_GRACE_SECONDS}). */
+    public Duration shutdownGrace() {
+        int seconds = integer(env, "SWITCHBOARD_SHUTDOWN_GRACE_SECONDS", DEFAULT_SHUTDOWN_GRACE_SECONDS);
+        if (seconds < 0) {
+            throw new IllegalArgumentException("SWITCHBOARD_SHUTDOWN_GRACE_SECONDS must be 0 or more, got " + seconds);
+        }
+        return Duration.ofSeconds(seconds);
     }
 
     @Override

@@ -2,15 +2,17 @@ package dev.switchboard;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.support.Gateway;
-import jakarta.jms.BytesMessage;
 import jakarta.jms.Connection;
 import jakarta.jms.JMSException;
+import jakarta.jms.JMSSecurityException;
 import jakarta.jms.Message;
 import jakarta.jms.MessageConsumer;
 import jakarta.jms.MessageProducer;
@@ -18,7 +20,6 @@ import jakarta.jms.Queue;
 import jakarta.jms.Session;
 import jakarta.jms.TemporaryQueue;
 import jakarta.jms.TextMessage;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -31,7 +32,8 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * The JMS front door as an agent in another process uses it: a JSON chat request on {@code switchboard.requests}
- * over TCP, the answer (or an OpenAI-shaped error) on the JMSReplyTo queue with the request's correlation id.
+ * over TCP with the broker's credentials, the answer (or an OpenAI-shaped error) as a TextMessage on the
+ * JMSReplyTo queue with the request's correlation id. Without the credentials nothing connects.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class JmsRoundTripTest {
@@ -74,7 +76,7 @@ class JmsRoundTripTest {
     @BeforeAll
     void start() throws JMSException {
         gateway = Gateway.start();
-        factory = new ActiveMQConnectionFactory("tcp://127.0.0.1:" + gateway.jmsPort);
+        factory = gateway.jmsConnectionFactory();
         connection = factory.createConnection();
         connection.start();
     }
@@ -161,6 +163,30 @@ class JmsRoundTripTest {
         assertTrue(row.path("tags").asText().contains("stream_collapsed"), "the usage row says the stream was collapsed: " + row);
     }
 
+    @Test
+    void should_refuse_a_tcp_client_without_the_broker_credentials() {
+        try (ActiveMQConnectionFactory anonymous = new ActiveMQConnectionFactory("tcp://127.0.0.1:" + gateway.jmsPort)) {
+            assertThrows(JMSSecurityException.class, () -> anonymous.createConnection().close(),
+                    "an anonymous client must not reach switchboard.requests (prompts, agent keys)");
+        }
+        try (ActiveMQConnectionFactory wrong = new ActiveMQConnectionFactory("tcp://127.0.0.1:" + gateway.jmsPort,
+                Gateway.JMS_USER, "not-the-password")) {
+            assertThrows(JMSSecurityException.class, () -> wrong.createConnection().close(), "a wrong password must be refused");
+        }
+    }
+
+    @Test
+    void should_reply_with_utf8_text_json_also_for_an_error_naming_non_ascii_input() throws JMSException {
+        String model = "modèle-inconnu-✓";
+
+        Reply error = request(Gateway.chatBody(model, "héllo"), "utf8-" + UUID.randomUUID());
+
+        JsonNode json = error.json();
+        assertTrue(json.has("error"), error.body());
+        assertTrue(json.path("error").path("message").asText().contains(model),
+                "the error text must keep non-ASCII characters intact (UTF-8): " + error.body());
+    }
+
     /** Sends {@code body} as a TextMessage with a temporary reply queue and waits for the one reply. */
     private Reply request(String body, String correlationId) throws JMSException {
         Session session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
@@ -184,15 +210,8 @@ class JmsRoundTripTest {
         }
     }
 
+    /** Every reply, answer or error, is a TextMessage: what a plain JMS client reads with getText(). */
     private static String text(Message reply) throws JMSException {
-        if (reply instanceof TextMessage t) {
-            return t.getText();
-        }
-        if (reply instanceof BytesMessage b) {
-            byte[] bytes = new byte[(int) b.getBodyLength()];
-            b.readBytes(bytes);
-            return new String(bytes, StandardCharsets.UTF_8);
-        }
-        throw new AssertionError("the reply is neither a TextMessage nor a BytesMessage: " + reply.getClass().getName());
+        return assertInstanceOf(TextMessage.class, reply, "the reply must be a TextMessage of UTF-8 JSON").getText();
     }
 }

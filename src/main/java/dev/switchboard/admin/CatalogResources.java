@@ -51,7 +51,7 @@ final class CatalogResources {
         return found;
     }
 
-    ObjectNode put(String section, String id, JsonNode item, String author, String comment) {
+    ObjectNode put(String section, String id, JsonNode item, AccessControl.Principal author, String comment) {
         ObjectNode doc = document();
         JsonNode items = section(doc, section);
         if (LISTS.contains(section)) {
@@ -73,7 +73,7 @@ final class CatalogResources {
         return config.apply(yaml(doc), author, comment != null ? comment : "put " + section + "/" + id);
     }
 
-    ObjectNode delete(String section, String id, String author, String comment) {
+    ObjectNode delete(String section, String id, AccessControl.Principal author, String comment) {
         ObjectNode doc = document();
         JsonNode items = section(doc, section);
         if (find(items, section, id) == null) {

@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import org.apache.camel.ProducerTemplate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,14 +35,18 @@ final class ConfigStore {
     private final CatalogHolder catalog;
     private final Function<String, Catalog> compile;
     private final String seed;
+    private final UnaryOperator<Catalog> rotatedKeys;
     private volatile int current;
 
-    ConfigStore(ProducerTemplate producer, String dataSourceName, CatalogHolder catalog, Function<String, Catalog> compile, String seed) {
+    /** {@code rotatedKeys} puts the keys rotated through the API into a freshly compiled catalog. */
+    ConfigStore(ProducerTemplate producer, String dataSourceName, CatalogHolder catalog, Function<String, Catalog> compile, String seed,
+                UnaryOperator<Catalog> rotatedKeys) {
         this.producer = producer;
         this.jdbc = "jdbc:" + dataSourceName;
         this.catalog = catalog;
         this.compile = compile;
         this.seed = seed;
+        this.rotatedKeys = rotatedKeys;
     }
 
     static String ddl() {
@@ -80,8 +85,11 @@ final class ConfigStore {
         }
     }
 
-    /** A new version from a whole document; invalid → 400 with the path of the mistake, nothing applied. */
-    synchronized ObjectNode apply(String document, String author, String comment) {
+    /**
+     * A new version from a whole document; invalid → 400 with the path of the mistake, a non-admin's change of
+     * the providers' keys or base URLs → 403 naming the field ({@link ProviderKeyGuard}); either way nothing applied.
+     */
+    synchronized ObjectNode apply(String document, AccessControl.Principal who, String comment) {
         Catalog compiled;
         try {
             compiled = compile.apply(document);
@@ -90,6 +98,10 @@ final class ConfigStore {
                     "Catalog refused, nothing applied: " + e.getMessage());
         }
         String before = document(latestVersion());
+        if (!who.role().allows(AccessControl.Role.ADMIN)) {
+            ProviderKeyGuard.requireAdminFor(before, document);
+        }
+        String author = who.name();
         int version = latestVersion() + 1;
         insert(version, document, author, comment, LineDiff.unified(before, document));
         swapIn(compiled);
@@ -97,12 +109,12 @@ final class ConfigStore {
         return summary(version, author, comment);
     }
 
-    ObjectNode rollback(int version, String author) {
+    ObjectNode rollback(int version, AccessControl.Principal who) {
         String document = document(version);
         if (document == null) {
             throw new GatewayError(404, "invalid_request_error", "version_not_found", "version", "No catalog version " + version);
         }
-        return apply(document, author, "rollback to version " + version);
+        return apply(document, who, "rollback to version " + version);
     }
 
     String export() {
@@ -134,10 +146,14 @@ final class ConfigStore {
         return body;
     }
 
-    /** Keeps the providers added through the API (they live beside the document) across catalog versions. */
+    /**
+     * Keeps what lives beside the document across catalog versions: keys rotated through the API (the document only
+     * names environment variables) and the providers added through the API.
+     */
     private void swapIn(Catalog compiled) {
+        Catalog keyed = rotatedKeys.apply(compiled);
         catalog.update(old -> {
-            Catalog next = compiled;
+            Catalog next = keyed;
             for (ProviderSpec p : old.providers()) {
                 if (next.provider(p.id()).isEmpty()) {
                     List<ModelSpec> models = old.models().stream().filter(m -> m.provider().equals(p.id())).toList();

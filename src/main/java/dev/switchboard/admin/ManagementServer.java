@@ -9,6 +9,7 @@ import dev.switchboard.api.GatewayError;
 import dev.switchboard.admin.AccessControl.Role;
 import dev.switchboard.catalog.Catalog;
 import dev.switchboard.catalog.Agents;
+import dev.switchboard.catalog.AnonymousAccess;
 import dev.switchboard.catalog.CatalogHolder;
 import dev.switchboard.catalog.SecretBox;
 import dev.switchboard.providers.Adapters;
@@ -21,6 +22,11 @@ import dev.switchboard.resilience.BreakerRegistry;
 import dev.switchboard.routing.RuleError;
 import dev.switchboard.routing.RulesHolder;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import dev.switchboard.boot.ConnectionGuard;
+import dev.switchboard.boot.ServerLimits;
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
@@ -61,11 +67,22 @@ public final class ManagementServer implements AutoCloseable {
     private final CatalogResources resources;
     /** Another instance's committed catalog version is served within this long. */
     private static final long CONFIG_POLL_MS = 1000;
+    /** Admin calls carry small JSON (or one DRL file); bytes. */
+    private static final long JSON_BODY_LIMIT_BYTES = 1024 * 1024;
+    /** A catalog import is a whole YAML document, stored whole in config_version.document (2,000,000 characters); bytes. */
+    private static final long IMPORT_BODY_LIMIT_BYTES = 2_000_000;
+    private static final String IMPORT_PATH = "/admin/api/config/import";
+    private AnonymousAccess anonymous;
     private java.util.function.Function<JsonNode, ObjectNode> ruleTester = body -> {
         throw new IllegalStateException("no rule tester wired");
     };
     private HttpServer server;
     private dev.switchboard.analytics.AnalyticsApi analytics;
+    /** The management plane's blocking work (authentication included) runs on threads of its own, never the data plane's. */
+    private static final String WORKER_POOL = "switchboard-management";
+    private static final int WORKER_THREADS = 8;
+    private ServerLimits limits;
+    private Supplier<ObjectNode> saturation = JsonNodeFactory.instance::objectNode;
 
     public ManagementServer(Vertx vertx, PrometheusMeterRegistry metrics, RulesHolder rules, CatalogHolder catalog,
                             Adapters adapters, BreakerRegistry breakers, UsageWriter writer, ProducerTemplate producer,
@@ -85,16 +102,16 @@ public final class ManagementServer implements AutoCloseable {
         this.access = new AccessControl(producer, dataSourceName, adminToken);
         this.audit = new AuditLog(producer, dataSourceName);
         this.agentStore = new AgentStore(producer, dataSourceName, agents, catalog);
-        this.config = new ConfigStore(producer, dataSourceName, catalog, compileCatalog, seedCatalog);
+        this.config = new ConfigStore(producer, dataSourceName, catalog, compileCatalog, seedCatalog, registrar::withRotatedKeys);
         this.resources = new CatalogResources(config);
     }
 
     /** Tables of the management plane; created at start like the usage table. */
     public static List<String> ddl() {
         List<String> all = new java.util.ArrayList<>(AuditLog.ddl());
-        all.add(AccessControl.ddl());
+        all.addAll(AccessControl.ddl());
         all.addAll(ProviderRegistrar.ddl());
-        all.add(AgentStore.ddl());
+        all.addAll(AgentStore.ddl());
         all.add(AlertSink.ddl());
         all.add(ConfigStore.ddl());
         return all;
@@ -112,23 +129,42 @@ public final class ManagementServer implements AutoCloseable {
         return this;
     }
 
+    /** The anonymous-access policy of the data plane, shown in /health. */
+    public ManagementServer anonymousAccess(AnonymousAccess policy) {
+        this.anonymous = policy;
+        return this;
+    }
+
+    /** Idle and read limits of this server, as for the data plane. */
+    public ManagementServer limits(ServerLimits serverLimits) {
+        this.limits = serverLimits;
+        return this;
+    }
+
+    /** The data plane's admission state, reported by {@code /health}. */
+    public ManagementServer saturation(Supplier<ObjectNode> admission) {
+        this.saturation = admission;
+        return this;
+    }
+
     public ManagementServer start(String host, int port) {
+        java.util.Objects.requireNonNull(anonymous, "anonymous access policy not wired");
         access.bootstrap();
         config.start();
         registrar.restore();
-        vertx.setPeriodic(CONFIG_POLL_MS, id -> vertx.executeBlocking(() -> {
-            try {
-                return config.refresh();
-            } catch (RuntimeException e) {
-                return false; // the database is away; the next poll tries again
-            }
-        }, false));
         agentStore.load();
         Router router = Router.router(vertx);
+        ConnectionGuard guard = new ConnectionGuard(vertx, java.util.Objects.requireNonNull(limits, "limits(...) before start"));
+        router.route().order(Integer.MIN_VALUE).handler(guard);
         router.get("/metrics").handler(ctx -> ctx.response()
                 .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
         router.get("/health").handler(this::health);
-        router.route("/admin/api/*").handler(BodyHandler.create().setBodyLimit(1024 * 1024)).blockingHandler(this::authenticate, false);
+        // The token is checked before a byte of the body is read: an unauthenticated upload costs no memory and no disk.
+        router.route("/admin/api/*").handler(ManagementServer::holdBody).blockingHandler(this::authenticate, false);
+        router.post(IMPORT_PATH).handler(bodyReader(IMPORT_BODY_LIMIT_BYTES));
+        router.route("/admin/api/*").handler(bodyReader(JSON_BODY_LIMIT_BYTES));
+        router.errorHandler(413, ctx -> refuseUnread(ctx, 413, ErrorBodies.openAi("The request body is over the limit of "
+                + bodyLimit(ctx) + " bytes for " + ctx.request().path(), "invalid_request_error", null, "body_too_large")));
         router.get("/admin/api/rules").handler(ctx -> json(ctx, 200, rulesStatus()));
         router.get("/admin/api/rules/:file").handler(this::readRule);
         router.put("/admin/api/rules/:file").handler(requires(Role.EDITOR)).blockingHandler(this::writeRule, false);
@@ -166,6 +202,8 @@ public final class ManagementServer implements AutoCloseable {
             }
         }, false);
         router.post("/admin/api/tokens").handler(requires(Role.ADMIN)).blockingHandler(this::createToken, false);
+        router.get("/admin/api/tokens").handler(requires(Role.ADMIN)).blockingHandler(ctx -> json(ctx, 200, access.list()), false);
+        router.delete("/admin/api/tokens/:name").handler(requires(Role.ADMIN)).blockingHandler(this::revokeToken, false);
         router.get("/admin/api/audit").handler(requires(Role.ADMIN)).blockingHandler(ctx -> page(ctx, "audit_log"), false);
         router.get("/admin/api/config/export").blockingHandler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml")
                 .end(config.export() + registrar.exportSection()), false);
@@ -176,9 +214,9 @@ public final class ManagementServer implements AutoCloseable {
             return null;
         }), false);
         router.post("/admin/api/config/import").handler(requires(Role.EDITOR)).blockingHandler(ctx -> configCall(ctx, "config.import",
-                () -> config.apply(ctx.body().asString(), principalName(ctx), ctx.request().getParam("comment"))), false);
+                () -> config.apply(ctx.body().asString(), ctx.get(PRINCIPAL), ctx.request().getParam("comment"))), false);
         router.post("/admin/api/config/versions/:n/rollback").handler(requires(Role.EDITOR)).blockingHandler(ctx -> configCall(ctx,
-                "config.rollback", () -> config.rollback(intPath(ctx), principalName(ctx))), false);
+                "config.rollback", () -> config.rollback(intPath(ctx), ctx.get(PRINCIPAL))), false);
         router.get("/admin/api/catalog/:section").blockingHandler(ctx -> configCall(ctx, null, () -> resources.list(ctx.pathParam("section"),
                 Math.max(1, Math.min(MAX_PAGE, intParam(ctx, "limit", 50))), Math.max(0, intParam(ctx, "offset", 0)))), false);
         router.get("/admin/api/catalog/:section/:id").blockingHandler(ctx -> configCall(ctx, null, () -> {
@@ -186,9 +224,9 @@ public final class ManagementServer implements AutoCloseable {
             return null;
         }), false);
         router.put("/admin/api/catalog/:section/:id").handler(requires(Role.EDITOR)).blockingHandler(ctx -> configCall(ctx, "catalog.put",
-                () -> resources.put(ctx.pathParam("section"), ctx.pathParam("id"), body(ctx), principalName(ctx), ctx.request().getParam("comment"))), false);
+                () -> resources.put(ctx.pathParam("section"), ctx.pathParam("id"), body(ctx), ctx.get(PRINCIPAL), ctx.request().getParam("comment"))), false);
         router.delete("/admin/api/catalog/:section/:id").handler(requires(Role.EDITOR)).blockingHandler(ctx -> configCall(ctx, "catalog.delete",
-                () -> resources.delete(ctx.pathParam("section"), ctx.pathParam("id"), principalName(ctx), ctx.request().getParam("comment"))), false);
+                () -> resources.delete(ctx.pathParam("section"), ctx.pathParam("id"), ctx.get(PRINCIPAL), ctx.request().getParam("comment"))), false);
         router.get("/admin/api/alerts").blockingHandler(ctx -> page(ctx, "budget_alert"), false);
         router.get("/admin/api/rules-versions").blockingHandler(ctx -> page(ctx, "rule_version"), false);
         if (analytics != null) {
@@ -199,7 +237,8 @@ public final class ManagementServer implements AutoCloseable {
                         + "; see /health, /metrics, /admin/api/rules, /admin/api/providers, /admin/api/usage",
                 "invalid_request_error", null, "not_found")));
         try {
-            server = vertx.createHttpServer().requestHandler(router).listen(port, host)
+            vertx.deployVerticle(new Plane(router, guard, host, port),
+                    new DeploymentOptions().setWorkerPoolName(WORKER_POOL).setWorkerPoolSize(WORKER_THREADS))
                     .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("cannot start the management server on " + host + ":" + port + ": " + e.getMessage(), e);
@@ -211,6 +250,44 @@ public final class ManagementServer implements AutoCloseable {
         return server.actualPort();
     }
 
+    /**
+     * The management plane as a verticle on its own worker pool: the server listens from its context, so every
+     * blocking handler (and the config poll) runs on the pool's threads.
+     */
+    private final class Plane extends AbstractVerticle {
+        private final Router router;
+        private final ConnectionGuard guard;
+        private final String host;
+        private final int port;
+
+        Plane(Router router, ConnectionGuard guard, String host, int port) {
+            this.router = router;
+            this.guard = guard;
+            this.host = host;
+            this.port = port;
+        }
+
+        @Override
+        public void start(Promise<Void> started) {
+            pollConfig();
+            vertx.createHttpServer(ConnectionGuard.serverOptions()).connectionHandler(guard::onConnection).requestHandler(router)
+                    .listen(port, host).onSuccess(listening -> server = listening).<Void>mapEmpty().onComplete(started);
+        }
+    }
+
+    /** Serves another instance's committed catalog version. */
+    private void pollConfig() {
+        vertx.setPeriodic(CONFIG_POLL_MS, id -> vertx.executeBlocking(() -> {
+            try {
+                boolean changed = config.refresh();
+                registrar.refreshRotatedKeys();
+                return changed;
+            } catch (RuntimeException e) {
+                return false; // the database is away; the next poll tries again
+            }
+        }, false));
+    }
+
     /** Every /admin/api call needs a token; unknown tokens are refused (and audited). */
     private void authenticate(RoutingContext ctx) {
         String auth = ctx.request().getHeader("Authorization");
@@ -218,12 +295,54 @@ public final class ManagementServer implements AutoCloseable {
         var principal = access.authenticate(bearer);
         if (principal.isEmpty()) {
             audit.record("unknown", null, ctx.request().method().name(), ctx.request().path(), "denied", "no or unknown token");
-            json(ctx, 401, ErrorBodies.openAi("The management API needs 'Authorization: Bearer <token>' (the admin token printed at "
+            refuseUnread(ctx, 401, ErrorBodies.openAi("The management API needs 'Authorization: Bearer <token>' (the admin token printed at "
                     + "first start, SWITCHBOARD_ADMIN_TOKEN, or one made with POST /admin/api/tokens)", "authentication_error", null, "invalid_admin_token"));
             return;
         }
         ctx.put(PRINCIPAL, principal.get());
         ctx.next();
+    }
+
+    /**
+     * Holds the body unread until the body reader (after authentication) asks for it. A request without a body is
+     * left alone: paused, its end would wait for a reader that never comes.
+     */
+    private static void holdBody(RoutingContext ctx) {
+        io.vertx.core.MultiMap headers = ctx.request().headers();
+        if (headers.contains(io.vertx.core.http.HttpHeaders.CONTENT_LENGTH) || headers.contains(io.vertx.core.http.HttpHeaders.TRANSFER_ENCODING)) {
+            ctx.request().pause();
+        }
+        ctx.next();
+    }
+
+    /** Reads the body up to a limit (413 beyond it), in memory only: uploads are never stored (./file-uploads). */
+    private static BodyHandler bodyReader(long limitBytes) {
+        return BodyHandler.create(false).setBodyLimit(limitBytes);
+    }
+
+    private static long bodyLimit(RoutingContext ctx) {
+        return ctx.request().path().equals(IMPORT_PATH) ? IMPORT_BODY_LIMIT_BYTES : JSON_BODY_LIMIT_BYTES;
+    }
+
+    /**
+     * Answers a request whose body was not (all) read. What the caller still sends is read and dropped up to the
+     * body limit, so an ordinary client reads the answer on a connection that stays usable; beyond it the connection
+     * is closed: nobody streams without end into a refusal.
+     */
+    private static void refuseUnread(RoutingContext ctx, int status, Object body) {
+        io.vertx.core.http.HttpServerRequest request = ctx.request();
+        if (!request.isEnded()) {
+            long limit = bodyLimit(ctx);
+            long[] dropped = {0};
+            request.handler(chunk -> {
+                dropped[0] += chunk.length();
+                if (dropped[0] > limit) {
+                    request.connection().close();
+                }
+            });
+            request.resume();
+        }
+        json(ctx, status, body);
     }
 
     /** Writes need a role; a refused one is answered 403 and audited. */
@@ -291,11 +410,6 @@ public final class ManagementServer implements AutoCloseable {
         }
     }
 
-    private static String principalName(RoutingContext ctx) {
-        AccessControl.Principal p = ctx.get(PRINCIPAL);
-        return p.name();
-    }
-
     private static JsonNode body(RoutingContext ctx) {
         JsonNode body = ctx.body() == null || ctx.body().buffer() == null ? null : Json.parseOrNull(ctx.body().buffer().getBytes());
         return body == null ? JsonNodeFactory.instance.objectNode() : body;
@@ -351,6 +465,19 @@ public final class ManagementServer implements AutoCloseable {
         }
     }
 
+    /** Revokes a token by name (it is refused at once); the environment's token and the last admin token are kept. */
+    private void revokeToken(RoutingContext ctx) {
+        AccessControl.Principal p = ctx.get(PRINCIPAL);
+        String name = ctx.pathParam("name");
+        try {
+            json(ctx, 200, access.revoke(name));
+            audit.record(p.name(), p.role().name(), "tokens.revoke", name, "ok", null);
+        } catch (GatewayError e) {
+            audit.record(p.name(), p.role().name(), "tokens.revoke", name, "refused", e.getMessage());
+            json(ctx, e.status(), ErrorBodies.openAi(e.getMessage(), e.type(), e.param(), e.code()));
+        }
+    }
+
     private void createToken(RoutingContext ctx) {
         AccessControl.Principal p = ctx.get(PRINCIPAL);
         JsonNode body = Json.parseOrNull(ctx.body().buffer() == null ? null : ctx.body().buffer().getBytes());
@@ -366,7 +493,14 @@ public final class ManagementServer implements AutoCloseable {
             json(ctx, 400, ErrorBodies.openAi("'name' is required (who or what will use the token)", "invalid_request_error", "name", null));
             return;
         }
-        String token = access.create(name, role);
+        String token;
+        try {
+            token = access.create(name, role);
+        } catch (GatewayError e) {
+            audit.record(p.name(), p.role().name(), "tokens.create", name, "refused", e.getMessage());
+            json(ctx, e.status(), ErrorBodies.openAi(e.getMessage(), e.type(), e.param(), e.code()));
+            return;
+        }
         audit.record(p.name(), p.role().name(), "tokens.create", name, "ok", role.name());
         json(ctx, 201, JsonNodeFactory.instance.objectNode().put("name", name).put("role", role.name().toLowerCase(java.util.Locale.ROOT))
                 .put("token", token).put("note", "shown once: only its hash is kept"));
@@ -401,6 +535,9 @@ public final class ManagementServer implements AutoCloseable {
         checks.putObject("database").put("status", dbOk ? "UP" : "DOWN").put("pendingRows", writer.pending());
         checks.putObject("providers").put("simulator", catalog.get().simulatorMode())
                 .put("callableModels", catalog.get().callableModels().size());
+        AnonymousAccess.Policy policy = anonymous.current();
+        body.putObject("anonymous").put("allowed", policy.allowed().label()).put("reason", policy.reason());
+        checks.set("admission", saturation.get());
         json(ctx, rulesOk && dbOk ? 200 : 503, body);
     }
 
@@ -418,6 +555,10 @@ public final class ManagementServer implements AutoCloseable {
         ArrayNode errors = body.putArray("lastErrors");
         for (RuleError e : rules.lastErrors()) {
             errors.addObject().put("file", e.file()).put("line", e.line()).put("message", e.message()).put("text", e.toString());
+        }
+        ArrayNode failed = body.putArray("evaluationErrors");
+        for (var f : rules.failures()) {
+            failed.addObject().put("rule", f.rule()).put("error", f.error()).put("count", f.count()).put("lastAt", f.lastAt().toString());
         }
         return body;
     }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.api.FailureClass;
 import dev.switchboard.api.GatewayError;
 import dev.switchboard.api.ProviderFailure;
+import dev.switchboard.catalog.Catalog;
 import dev.switchboard.catalog.CatalogHolder;
 import dev.switchboard.catalog.ModelSpec;
 import dev.switchboard.catalog.Price;
@@ -43,6 +44,7 @@ final class ProviderRegistrar {
     private final ProducerTemplate producer;
     private final SecretBox box;
     private final String jdbc;
+    private final Set<String> unsealFailures = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     ProviderRegistrar(CatalogHolder catalog, Adapters adapters, ProducerTemplate producer, SecretBox box, String dataSourceName) {
         this.catalog = catalog;
@@ -90,17 +92,52 @@ final class ProviderRegistrar {
     /** Puts the providers added in earlier runs back into the catalog, keys unsealed in memory only. */
     void restore() {
         restoreAdded();
-        for (Object o : producer.requestBody(jdbc + "?outputType=SelectList", "SELECT * FROM provider_key", List.class)) {
+        rotatedKeys().forEach((id, key) -> {
+            catalog.update(c -> c.provider(id).isPresent() ? c.withProviderKey(id, key) : c);
+            LOG.info("Provider {}: rotated key {} restored", id, key.masked());
+        });
+    }
+
+    /**
+     * The catalog with every key rotated through the API in place of the one its document names (the environment's):
+     * a rotated key outlives catalog writes, rollbacks and versions picked up from another instance.
+     */
+    Catalog withRotatedKeys(Catalog compiled) {
+        Catalog keyed = compiled;
+        for (java.util.Map.Entry<String, Secret> rotated : rotatedKeys().entrySet()) {
+            if (keyed.provider(rotated.getKey()).isPresent()) {
+                keyed = keyed.withProviderKey(rotated.getKey(), rotated.getValue());
+            }
+        }
+        return keyed;
+    }
+
+    /** Serves the keys rotated on another instance sharing the database; polled like catalog versions. */
+    void refreshRotatedKeys() {
+        rotatedKeys().forEach((id, key) -> {
+            boolean stale = catalog.get().provider(id).map(p -> p.apiKey() == null || !p.apiKey().reveal().equals(key.reveal())).orElse(false);
+            if (stale) {
+                catalog.update(c -> c.provider(id).isPresent() ? c.withProviderKey(id, key) : c);
+                LOG.info("Provider {}: key {} rotated elsewhere now serving", id, key.masked());
+            }
+        });
+    }
+
+    /** The rotated keys in the database, unsealed; one that cannot be unsealed is logged and left out. */
+    private java.util.Map<String, Secret> rotatedKeys() {
+        java.util.Map<String, Secret> keys = new java.util.LinkedHashMap<>();
+        for (Object o : producer.requestBody(jdbc + "?outputType=SelectList", "SELECT * FROM provider_key ORDER BY id", List.class)) {
             java.util.Map<?, ?> row = (java.util.Map<?, ?>) o;
             String id = String.valueOf(Rows.value(row, "id"));
             try {
-                Secret key = box.unseal(String.valueOf(Rows.value(row, "sealed_key")), id);
-                catalog.update(c -> c.provider(id).isPresent() ? c.withProviderKey(id, key) : c);
-                LOG.info("Provider {}: rotated key {} restored", id, key.masked());
+                keys.put(id, box.unseal(String.valueOf(Rows.value(row, "sealed_key")), id));
             } catch (RuntimeException e) {
-                LOG.error("Provider {}: rotated key could not be restored: {}", id, e.getMessage());
+                if (unsealFailures.add(id)) { // polled every second: said once, not every poll
+                    LOG.error("Provider {}: rotated key could not be unsealed (another master key?): {}", id, e.getMessage());
+                }
             }
         }
+        return keys;
     }
 
     /** The providers added through the API, for the catalog export: keys masked, never in clear. */

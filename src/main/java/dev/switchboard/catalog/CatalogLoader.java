@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Reads the catalog YAML (the bundled default, or the operator's file) and resolves keys and base URLs from
@@ -26,6 +27,18 @@ public final class CatalogLoader {
     /** Wire formats a catalog may name. */
     public static final Set<String> KNOWN_TYPES = Set.of(
             "openai", "anthropic", "gemini", "ollama", "xai", "deepseek", "perplexity", "lmstudio");
+
+    /**
+     * The environment variables a provider's {@code keyEnv} may name: {@code NAME_API_KEY} (OPENAI_API_KEY,
+     * ANTHROPIC_API_KEY, GEMINI_API_KEY, XAI_API_KEY, PERPLEXITY_API_KEY, DEEPSEEK_API_KEY, or a custom provider's
+     * MISTRAL_API_KEY...). Anything else (the DB password, a cloud token) would be sent as a bearer token to the
+     * provider's base URL, so a catalog cannot name it.
+     */
+    public static final Pattern KEY_VARIABLE = Pattern.compile("[A-Z][A-Z0-9_]*_API_KEY");
+    /** The variables {@code baseUrlEnv} may name: {@code NAME_BASE_URL} or {@code NAME_HOST} (OLLAMA_HOST). */
+    public static final Pattern BASE_URL_VARIABLE = Pattern.compile("[A-Z][A-Z0-9_]*_(BASE_URL|HOST)");
+    /** The gateway's own settings (admin token, master key, DB password): never readable through the catalog. */
+    private static final String OWN_SETTINGS_PREFIX = "SWITCHBOARD_";
 
     private final Map<String, String> env;
     /** Wire formats this build has adapters for; providers of other types are listed but off. */
@@ -87,7 +100,11 @@ public final class CatalogLoader {
             if (!KNOWN_TYPES.contains(type)) {
                 throw new CatalogException(where + ".type: unknown provider type '" + type + "', expected one of " + KNOWN_TYPES);
             }
-            providers.put(id, resolveProvider(id, type, p));
+            if (providers.containsKey(id)) {
+                // The later entry would silently win: one provider, two base URLs.
+                throw new CatalogException(where + ".id: provider '" + id + "' is listed twice");
+            }
+            providers.put(id, resolveProvider(id, type, p, where));
         }
 
         Map<String, ObjectNode> templates = new LinkedHashMap<>();
@@ -206,9 +223,9 @@ public final class CatalogLoader {
                 node.path("preserveContext").asBoolean(true), node.path("active").asBoolean(true), deadline);
     }
 
-    private ProviderSpec resolveProvider(String id, String type, JsonNode p) {
-        String keyEnv = p.path("keyEnv").asText(null);
-        String baseUrlEnv = p.path("baseUrlEnv").asText(null);
+    private ProviderSpec resolveProvider(String id, String type, JsonNode p, String where) {
+        String keyEnv = variable(p, "keyEnv", KEY_VARIABLE, "a provider key variable such as OPENAI_API_KEY (NAME_API_KEY)", where);
+        String baseUrlEnv = variable(p, "baseUrlEnv", BASE_URL_VARIABLE, "a base URL variable such as OPENAI_BASE_URL (NAME_BASE_URL or NAME_HOST)", where);
         boolean local = p.path("local").asBoolean(false);
         String baseUrl = p.path("baseUrl").asText(null);
         String fromEnv = baseUrlEnv == null ? null : blankToNull(env.get(baseUrlEnv));
@@ -225,6 +242,16 @@ public final class CatalogLoader {
             reason = "no key: set " + keyEnv + " to enable it";
         }
         return new ProviderSpec(id, type, stripSlash(baseUrl), key, reason == null, reason, rateLimit(p, "providers." + id));
+    }
+
+    /** The environment variable a provider field names, refused unless it is one a provider may read. */
+    private static String variable(JsonNode p, String field, Pattern allowed, String expected, String where) {
+        String name = p.path(field).asText(null);
+        if (name != null && (name.startsWith(OWN_SETTINGS_PREFIX) || !allowed.matcher(name).matches())) {
+            throw new CatalogException(where + "." + field + ": '" + name + "' cannot be read by a provider; expected " + expected
+                    + ", never one of the gateway's own " + OWN_SETTINGS_PREFIX + "* settings");
+        }
+        return name;
     }
 
     private static ModelSpec model(JsonNode m, String id, String provider, String where) {

@@ -53,7 +53,7 @@ final class FallbackStage {
         if (exhausted != null) {
             return Duration.between(java.time.Instant.now(), exhausted);
         }
-        int tokens = ctx.estimatedPromptTokens + (ctx.request == null ? 0 : ctx.request.body().path("max_tokens").asInt(0));
+        int tokens = ctx.request == null ? ctx.estimatedPromptTokens : TokenEstimate.withAnswer(ctx.estimatedPromptTokens, ctx.request.body());
         RateLimiters.Permit provider = limiters.tryAcquire("provider:" + target.provider().id(), target.provider().rateLimit(), tokens);
         if (!provider.allowed()) {
             return provider.retryAfter();

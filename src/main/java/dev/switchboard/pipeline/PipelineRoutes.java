@@ -18,6 +18,7 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.builder.TemplatedRouteBuilder;
+import org.apache.camel.spi.InflightRepository;
 
 /**
  * The request pipeline as Camel routes. Front doors (routes/*.yaml) end in {@code direct:chat},
@@ -38,6 +39,7 @@ public final class PipelineRoutes extends RouteBuilder {
     private final RouteStage route;
     private final ModelCall call;
     private final RespondStage respond;
+    private final RecordStage record;
     private final ModelHealth health;
     private final HealthView healthView;
     private final HealthProbe probe;
@@ -47,10 +49,10 @@ public final class PipelineRoutes extends RouteBuilder {
 
     public PipelineRoutes(Supplier<Catalog> catalog, RulesHolder rules, Adapters adapters, BreakerRegistry breakers,
                           ModelHealth health, UsageWriter writer, RequestMetrics metrics, long rulesPollMillis, Duration probeInterval,
-                          dev.switchboard.catalog.Agents agents, java.util.function.BooleanSupplier allowAnonymous,
+                          dev.switchboard.catalog.Agents agents, dev.switchboard.catalog.AnonymousAccess anonymous,
                           dev.switchboard.recording.BudgetLedger ledger) {
         this.catalog = catalog;
-        this.format = new FormatStage(agents, allowAnonymous);
+        this.format = new FormatStage(agents, anonymous);
         this.breakers = breakers;
         this.health = health;
         this.rules = rules;
@@ -59,7 +61,8 @@ public final class PipelineRoutes extends RouteBuilder {
         this.route = new RouteStage(catalog, rules, healthView, limiters, new LoadBalancer(health), ledger);
         this.call = new ModelCall(adapters, health);
         this.probe = new HealthProbe(catalog, adapters, health, probeInterval);
-        this.respond = new RespondStage(catalog, new RecordStage(writer, metrics, ledger));
+        this.record = new RecordStage(writer, metrics, ledger);
+        this.respond = new RespondStage(catalog, record);
 
         this.rulesPollMillis = rulesPollMillis;
     }
@@ -131,6 +134,26 @@ public final class PipelineRoutes extends RouteBuilder {
     public java.util.function.Function<com.fasterxml.jackson.databind.JsonNode, com.fasterxml.jackson.databind.node.ObjectNode> ruleTester(
             CamelContext context) {
         return new RuleTester(context, format, route);
+    }
+
+    /**
+     * At the end of the shutdown's grace period: writes the row of every request still open, as truncated, so
+     * none is lost when the process exits. Returns how many were cut.
+     */
+    public int cutOpenRequests(CamelContext context) {
+        int cut = record.cutRelaying();
+        for (InflightRepository.InflightExchange open : context.getInflightRepository().browse()) {
+            RequestContext ctx = open.getExchange().getVariable(RequestContext.VARIABLE, RequestContext.class);
+            if (ctx != null) {
+                cut += record.cut(ctx, false) ? 1 : 0;
+            }
+        }
+        return cut;
+    }
+
+    /** Admission control of the HTTP front doors; what it turns away is recorded like every other request. */
+    public Admission admission(dev.switchboard.boot.ServerLimits limits, io.micrometer.core.instrument.MeterRegistry registry) {
+        return new Admission(limits, registry, record);
     }
 
     public HealthView healthView() {

@@ -41,6 +41,8 @@ public final class RequestContext {
     dev.switchboard.catalog.AgentSpec agent;
     /** Money held against the agent's budget until the request settles. */
     dev.switchboard.recording.BudgetLedger.Reservation reservation;
+    /** What the chain's ad-hoc ids cost (see {@link Pricing}): the catalog has no price of their own. */
+    final java.util.Map<String, dev.switchboard.catalog.Price> adHocPrices = new java.util.HashMap<>();
     String requestedModel;
     ChatRequest request;
     /** The models to try, in order, with their providers; set by the route stage. */
@@ -86,8 +88,9 @@ public final class RequestContext {
 
     UsageRecord toRecord() {
         // The simulator bills nothing: analytics must not show money that was never spent.
-        boolean billed = servedModel != null && servedProvider != null && !ProviderSpec.SIMULATOR.equals(servedProvider.id());
-        double cost = billed ? servedModel.price().cost(usage) : 0;
+        dev.switchboard.catalog.Price price = servedModel != null ? servedModel.price() : adHocPrices.get(servedModelName);
+        boolean billed = price != null && servedProvider != null && !ProviderSpec.SIMULATOR.equals(servedProvider.id());
+        double cost = billed ? price.cost(usage) : 0;
         return new UsageRecord(requestId, createdAt, entry, operation, caller, requestedModel, servedModelName,
                 servedProvider == null ? null : servedProvider.id(), rule, attempts, usage.promptTokens(),
                 usage.completionTokens(), usage.totalTokens(), cost, elapsedMillis(),
@@ -97,11 +100,15 @@ public final class RequestContext {
     }
 
     /**
-     * What the answer would have cost had the chain's first model served it, at its catalog price. Equal to
-     * the actual cost when the first model served, nothing was billed, or the first model has no catalog price.
+     * What the answer would have cost had the chain's first model served it, at its price. Equal to the actual
+     * cost when the first model served, nothing was billed, or the first model has no known price.
      */
     private double plannedCost(boolean billed, double cost) {
-        ModelSpec first = chain.isEmpty() ? null : chain.get(0).model();
-        return billed && first != null && first != servedModel ? first.price().cost(usage) : cost;
+        if (!billed || chain.isEmpty() || chain.get(0).name().equals(servedModelName)) {
+            return cost;
+        }
+        Target first = chain.get(0);
+        dev.switchboard.catalog.Price price = first.model() != null ? first.model().price() : adHocPrices.get(first.name());
+        return price == null ? cost : price.cost(usage);
     }
 }

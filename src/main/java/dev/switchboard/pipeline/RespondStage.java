@@ -41,6 +41,7 @@ final class RespondStage {
             m.setHeader(Exchange.CONTENT_TYPE, "text/event-stream");
             m.setHeader("Cache-Control", "no-cache");
             StreamSink sink = exchange.getVariable(StreamSink.VARIABLE, StreamSink.class);
+            record.relaying(ctx);
             m.setBody(new StreamRelay(streaming, sink, ctx, record));
             return;
         }

@@ -33,11 +33,11 @@ final class RouteStage {
     private final HealthView health;
     private final RateLimiters limiters;
     private final LoadBalancer balancer;
-    private final BudgetLedger ledger;
+    private final BudgetGuard budget;
 
     RouteStage(Supplier<Catalog> catalog, RulesHolder rules, HealthView health, RateLimiters limiters, LoadBalancer balancer,
                BudgetLedger ledger) {
-        this.ledger = ledger;
+        this.budget = new BudgetGuard(ledger);
         this.catalog = catalog;
         this.rules = rules;
         this.health = health;
@@ -68,9 +68,9 @@ final class RouteStage {
 
     void chat(Exchange exchange) {
         RequestContext ctx = exchange.getVariable(RequestContext.VARIABLE, RequestContext.class);
-        LlmRequest facts = exchange.getVariable("facts", LlmRequest.class);
         Catalog cat = catalog.get();
-        checkCallerLimit(ctx, cat, ctx.estimatedPromptTokens + ctx.request.body().path("max_tokens").asInt(0));
+        LlmRequest facts = asCatalogNames(exchange.getVariable("facts", LlmRequest.class), cat);
+        checkCallerLimit(ctx, cat, TokenEstimate.withAnswer(ctx.estimatedPromptTokens, ctx.request.body()));
         Decision decision = rules.decide(facts, health::providerStatuses);
         ctx.rule = decision.rule();
         ctx.tags.addAll(decision.tags());
@@ -137,7 +137,18 @@ final class RouteStage {
             }
             ctx.chain = able;
         }
-        reserveBudget(ctx);
+        budget.reserve(ctx, cat, () -> BudgetGuard.chat(ctx));
+    }
+
+    /**
+     * Rules name catalog models, so an ad-hoc id of one ({@code openai/gpt-4o}) reads as that model: "Free users
+     * never reach premium models" holds however the caller spells a premium model.
+     */
+    private static LlmRequest asCatalogNames(LlmRequest facts, Catalog cat) {
+        if (cat.model(facts.getModel()).isPresent()) {
+            return facts;
+        }
+        return cat.modelServing(facts.getModel()).map(m -> facts.withModel(m.id())).orElse(facts);
     }
 
     void embeddings(Exchange exchange) {
@@ -153,6 +164,8 @@ final class RouteStage {
         });
         ctx.chainSpec = cat.implicitChain(name);
         ctx.chain = resolve(ctx.chainSpec.models(), cat);
+        JsonNode input = exchange.getVariable("embeddingsBody", JsonNode.class).get("input");
+        budget.reserve(ctx, cat, () -> BudgetGuard.embeddings(input));
     }
 
     /** The agent's context strategy "recent:N": its system prompt(s) and the last N other messages. */
@@ -214,39 +227,6 @@ final class RouteStage {
         });
         ctx.tags.add("template:" + name);
     }
-
-    /**
-     * Holds the worst case (the prompt estimate plus {@code max_tokens} at the dearest model of the chain)
-     * against the agent's budgets, so concurrent requests cannot overspend; a request that cannot fit is refused.
-     */
-    private void reserveBudget(RequestContext ctx) {
-        AgentSpec agent = ctx.agent;
-        if (agent == null || (agent.dailyBudgetUsd() <= 0 && agent.monthlyBudgetUsd() <= 0)) {
-            return;
-        }
-        JsonNode body = ctx.request.body();
-        double worst = 0;
-        for (Target t : ctx.chain) {
-            if (t.model() == null) {
-                continue;
-            }
-            int maxTokens = body.path("max_completion_tokens").asInt(body.path("max_tokens").asInt(
-                    t.model().defaults().path("max_tokens").asInt(DEFAULT_WORST_CASE_OUTPUT_TOKENS)));
-            worst = Math.max(worst, t.model().price().cost(dev.switchboard.api.Usage.of(ctx.estimatedPromptTokens, maxTokens)));
-        }
-        Object verdict = ledger.reserve(agent.id(), agent.dailyBudgetUsd(), agent.monthlyBudgetUsd(), worst);
-        if (verdict instanceof BudgetLedger.Refusal r) {
-            long seconds = Math.max(1, java.time.Duration.between(java.time.Instant.now(), r.resetsAt()).toSeconds());
-            throw new GatewayError(429, "insufficient_quota", "budget_exceeded", null, String.format(java.util.Locale.ROOT,
-                    "Agent '%s' has spent $%.6f of its %s budget of $%.6f and this request could cost up to $%.6f; "
-                            + "the budget resets at %s", agent.id(), r.spentUsd(), r.budget(), r.limitUsd(), worst, r.resetsAt()))
-                    .withRetryAfter(seconds);
-        }
-        ctx.reservation = (BudgetLedger.Reservation) verdict;
-    }
-
-    /** When neither the request nor the model says how long an answer may be, assume this many tokens. */
-    private static final int DEFAULT_WORST_CASE_OUTPUT_TOKENS = 4096;
 
     /** Every deployment of every model of the chain, each model's deployments in its balancer's order. */
     private List<Target> resolve(List<String> names, Catalog cat) {

@@ -2,6 +2,7 @@ package dev.switchboard.pipeline;
 
 import dev.switchboard.api.ChatChunk;
 import dev.switchboard.api.ProviderFailure;
+import dev.switchboard.api.Usage;
 import java.io.InputStream;
 import java.util.List;
 
@@ -19,6 +20,10 @@ final class StreamRelay extends InputStream {
     private final RecordStage record;
     private final StreamEncoder encoder;
     private boolean relayed;
+    /** Set by the relay, or by the Vert.x event loop when the connection closes. */
+    private volatile boolean callerGone;
+    /** Answer characters the caller has been sent: what it is charged for when the provider's totals never come. */
+    private long relayedChars;
 
     StreamRelay(ModelCall.StreamingAnswer answer, StreamSink sink, RequestContext ctx, RecordStage record) {
         this.answer = answer;
@@ -51,6 +56,10 @@ final class StreamRelay extends InputStream {
         }
         relayed = true;
         try (UpstreamStream upstream = answer.rest()) {
+            sink.onCallerGone(() -> {
+                callerGone = true; // before the cancel: the read it breaks must find the caller gone
+                upstream.cancel();
+            });
             if (!send(answer.first())) {
                 return;
             }
@@ -62,17 +71,38 @@ final class StreamRelay extends InputStream {
             }
             sink.write(encoder.end(ctx.usage));
         } catch (ProviderFailure failure) {
-            ctx.outcome = "truncated";
-            ctx.error = failure.failureClass().label() + ": " + failure.getMessage();
-            sink.write(encoder.error("upstream_error", failure.failureClass().code(),
-                    "The provider's stream broke after it started: " + failure.getMessage()));
+            if (!callerGone) {
+                ctx.outcome = "truncated";
+                ctx.error = failure.failureClass().label() + ": " + failure.getMessage();
+                sink.write(encoder.error("upstream_error", failure.failureClass().code(),
+                        "The provider's stream broke after it started: " + failure.getMessage()));
+            }
         } catch (RuntimeException e) {
             ctx.outcome = "truncated";
             ctx.error = "relay failed: " + e;
             sink.write(encoder.error("server_error", "internal_error", "The stream failed inside the gateway"));
         } finally {
+            if (sink.cutOff() != null) { // the gateway let go of a caller that read nothing for too long
+                ctx.outcome = "truncated";
+                ctx.error = sink.cutOff();
+            } else if (callerGone) {
+                ctx.outcome = "client_closed";
+            }
+            if (ctx.usage.completionTokens() == 0 && (callerGone || relayedChars > 0)) {
+                estimateUsage();
+            }
             record.finish(ctx);
         }
+    }
+
+    /**
+     * The provider's totals never came (the caller left before them, the stream broke, or the provider does
+     * not send them), yet it generated, and bills, what was relayed: the prompt and the answer sent so far,
+     * estimated, so the row and the budget still carry the cost.
+     */
+    private void estimateUsage() {
+        int prompt = Math.max(ctx.usage.promptTokens(), (int) Math.min(Integer.MAX_VALUE, TokenEstimate.prompt(ctx.request)));
+        ctx.usage = Usage.of(prompt, (int) Math.min(Integer.MAX_VALUE, TokenEstimate.ofChars(relayedChars)));
     }
 
     /** Writes the chunks the caller should see; false when the caller has gone. */
@@ -89,9 +119,10 @@ final class StreamRelay extends InputStream {
                 ctx.ttftNanos = System.nanoTime();
             }
             if (!sink.write(text)) {
-                ctx.outcome = "client_closed";
+                callerGone = true;
                 return false;
             }
+            relayedChars += TokenEstimate.outputChars(chunk);
         }
         return true;
     }

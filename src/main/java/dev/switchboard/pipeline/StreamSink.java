@@ -1,7 +1,5 @@
 package dev.switchboard.pipeline;
 
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpServerResponse;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.platform.http.vertx.HttpMessage;
 
@@ -16,18 +14,23 @@ interface StreamSink {
     /** Sends bytes to the caller now; false once the caller has gone. */
     boolean write(String data);
 
+    /**
+     * Runs {@code action} (idempotent: it may run twice in a race) when the caller goes away before the answer
+     * ends, or at once if it has gone already, on the thread that notices: while the relay is still waiting for
+     * the provider, not at its next write.
+     */
+    void onCallerGone(Runnable action);
+
+    /** Why the gateway cut the caller off (it read nothing for too long); null while it has not. */
+    default String cutOff() {
+        return null;
+    }
+
     /** The sink of an HTTP front door served by platform-http, or null for any other entry (JMS...). */
     static StreamSink of(Exchange exchange) {
         if (!(exchange.getIn() instanceof HttpMessage http)) {
             return null;
         }
-        HttpServerResponse response = http.getResponse();
-        return data -> {
-            if (response.closed() || response.ended()) {
-                return false;
-            }
-            response.write(Buffer.buffer(data));
-            return true;
-        };
+        return new HttpStreamSink(http.getResponse(), Admission.callerStallLimit());
     }
 }

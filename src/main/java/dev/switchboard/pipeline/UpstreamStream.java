@@ -10,6 +10,7 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.hc.core5.http.io.EofSensorInputStream;
 
 /**
  * A provider's streamed answer being read, line by line, through its adapter's decoder. Every failure comes
@@ -17,6 +18,8 @@ import java.util.List;
  * that ends before the provider's end marker is a cut (SERVER_ERROR). Not thread-safe.
  */
 final class UpstreamStream implements AutoCloseable {
+    /** An event line longer than this breaks the stream rather than growing the heap without end. */
+    static final int MAX_LINE_BYTES = 16 * 1024 * 1024;
     private final InputStream body;
     private final StreamDecoder decoder;
     private final byte[] buffer = new byte[8192];
@@ -93,6 +96,9 @@ final class UpstreamStream implements AutoCloseable {
                 }
             }
             partial.write(buffer, start, end - start);
+            if (partial.size() > MAX_LINE_BYTES) {
+                throw new IOException("an event line is longer than " + MAX_LINE_BYTES / (1024 * 1024) + " MiB");
+            }
             start = 0;
             end = body.read(buffer, 0, buffer.length);
             if (end < 0) {
@@ -107,14 +113,38 @@ final class UpstreamStream implements AutoCloseable {
         }
     }
 
+    /**
+     * Ends the provider's stream. Read to its end marker, the connection goes back to the pool; cut short
+     * (the caller left, the relay failed), the connection is dropped instead of drained, so the provider stops
+     * generating an answer nobody reads, and stops billing it.
+     */
     @Override
     public void close() {
         try {
-            body.close();
+            if (decoder.finished() || !cancel()) {
+                body.close();
+            }
         } catch (IOException ignored) {
             // the connection is discarded either way
         } finally {
             release.run();
         }
+    }
+
+    /**
+     * Drops the provider's connection now, without reading what is left. Safe from another thread while
+     * {@link #next} is blocked reading: that read then fails. False when the body is not the HTTP client's own
+     * (a decompressed one): only closing it, which reads it to its end, frees that one.
+     */
+    boolean cancel() {
+        if (!(body instanceof EofSensorInputStream connection)) {
+            return false;
+        }
+        try {
+            connection.abort();
+        } catch (IOException ignored) {
+            // dropped either way
+        }
+        return true;
     }
 }

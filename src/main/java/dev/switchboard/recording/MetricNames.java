@@ -27,8 +27,16 @@ public final class MetricNames {
     public static final String RECORDING_QUEUE = "switchboard.recording.queue";
     /** Usage rows dropped because the queue was full (the database was away too long). */
     public static final String RECORDING_DROPPED = "switchboard.recording.dropped";
+    /** Usage rows the database refused for their content (logged with the request id and set aside). */
+    public static final String RECORDING_REJECTED = "switchboard.recording.rejected";
     /** Usage rows written. */
     public static final String RECORDING_WRITTEN = "switchboard.recording.written";
+    /** HTTP data-plane requests being served now (admission control). */
+    public static final String ADMISSION_IN_FLIGHT = "switchboard.admission.in.flight";
+    /** How many HTTP data-plane requests may be served at once ({@code SWITCHBOARD_MAX_IN_FLIGHT}). */
+    public static final String ADMISSION_LIMIT = "switchboard.admission.limit";
+    /** HTTP requests answered 503 at once because the data plane was at its limit. */
+    public static final String ADMISSION_REJECTED = "switchboard.admission.rejected";
 
     private MetricNames() {
     }

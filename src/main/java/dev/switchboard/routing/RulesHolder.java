@@ -16,8 +16,6 @@ import org.kie.api.builder.KieBuilder;
 import org.kie.api.builder.KieFileSystem;
 import org.kie.api.builder.Message;
 import org.kie.api.builder.ReleaseId;
-import org.kie.api.event.rule.BeforeMatchFiredEvent;
-import org.kie.api.event.rule.DefaultAgendaEventListener;
 import org.kie.api.runtime.StatelessKieSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +33,7 @@ public final class RulesHolder {
     private final Path folder;
     private final AtomicReference<Generation> current = new AtomicReference<>();
     private volatile List<RuleError> lastErrors = List.of();
+    private final RuleFailures failures = new RuleFailures();
     private volatile Instant lastAttempt;
     private volatile String fingerprint = "";
     private int builds;
@@ -68,6 +67,10 @@ public final class RulesHolder {
         return decide(facts);
     }
 
+    /**
+     * A rule that throws or goes past the {@link EvaluationGuard}'s limits is cut off and counted, and the request
+     * goes on as if no rule had matched: one broken rule must not fail every request.
+     */
     private Decision decide(java.util.List<?> facts) {
         Decision decision = new Decision();
         Generation generation = current.get();
@@ -76,14 +79,53 @@ public final class RulesHolder {
         }
         StatelessKieSession session = generation.kieBase().newStatelessKieSession();
         session.setGlobal("decision", decision);
-        session.addEventListener(new DefaultAgendaEventListener() {
-            @Override
-            public void beforeMatchFired(BeforeMatchFiredEvent event) {
-                decision.firing(event.getMatch().getRule().getName());
-            }
-        });
-        session.execute((Iterable<?>) facts); // each element a fact (execute(Object) would insert the list itself)
-        return decision;
+        EvaluationGuard guard = new EvaluationGuard(decision);
+        session.addEventListener(guard);
+        try {
+            session.execute((Iterable<?>) facts); // each element a fact (execute(Object) would insert the list itself)
+            return decision;
+        } catch (RuntimeException | StackOverflowError | LinkageError e) {
+            failures.record(blame(guard, e), describe(e));
+            return new Decision();
+        }
+    }
+
+    /** The rule that failed: the one cut off or acting when it threw, else the one Drools names (a condition failed). */
+    private static String blame(EvaluationGuard guard, Throwable e) {
+        if (rootCause(e) instanceof EvaluationGuard.CutOff cut) {
+            return cut.rule();
+        }
+        if (guard.firing() != null) {
+            return guard.firing();
+        }
+        java.util.regex.Matcher named = RULE_IN_MESSAGE.matcher(String.valueOf(e.getMessage()));
+        return named.find() ? named.group(1) : "(a rule's conditions)";
+    }
+
+    /** How Drools names the rule of a failing condition: {@code ... in [Rule "name" in file]}. */
+    private static final java.util.regex.Pattern RULE_IN_MESSAGE = java.util.regex.Pattern.compile("[Rr]ule \"([^\"]+)\"");
+
+    private static String describe(Throwable e) {
+        Throwable root = rootCause(e);
+        return root instanceof EvaluationGuard.CutOff ? "cut off: " + root.getMessage()
+                : root.getClass().getName() + (root.getMessage() == null ? "" : ": " + root.getMessage());
+    }
+
+    /** The innermost cause: the rule's own exception, or the guard's cut-off (Drools wraps both). */
+    private static Throwable rootCause(Throwable e) {
+        Throwable root = e;
+        for (int depth = 0; depth < MAX_CAUSES && root.getCause() != null; depth++) {
+            root = root.getCause();
+        }
+        return root;
+    }
+
+    /** Causes followed at most (a cycle of causes must not hang the request). */
+    private static final int MAX_CAUSES = 32;
+
+    /** Rules that failed while evaluating requests since the serving generation was installed. */
+    public java.util.List<RuleFailures.Failure> failures() {
+        return failures.list();
     }
 
     /** Rebuilds when the folder changed since the last build; returns true when a new generation is serving. */
@@ -173,6 +215,12 @@ public final class RulesHolder {
     }
 
     private Compiled compile(Map<String, byte[]> sources) {
+        List<RuleError> refused = new ArrayList<>();
+        sources.forEach((name, bytes) -> refused.addAll(
+                RuleSandbox.check(displayPath(KIE_PATH + name), new String(bytes, java.nio.charset.StandardCharsets.UTF_8))));
+        if (!refused.isEmpty()) {
+            return new Compiled(null, List.copyOf(refused)); // a refused file never reaches Drools
+        }
         KieServices ks = KieServices.Factory.get();
         ReleaseId releaseId = ks.newReleaseId("dev.switchboard", "rules", "1.0." + (++builds) + "-" + System.nanoTime());
         List<RuleError> errors = new ArrayList<>();
@@ -215,6 +263,7 @@ public final class RulesHolder {
         Generation previous = current.get();
         Generation next = new Generation(previous == null ? 1 : previous.number() + 1, kieBase, names, Instant.now(), usesStatus);
         current.set(next);
+        failures.clear();
         lastErrors = List.of();
         LOG.info("Rules: generation {} serving {} file(s) from {}", next.number(), names.size(), folder);
     }

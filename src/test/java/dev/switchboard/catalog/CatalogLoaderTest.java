@@ -49,59 +49,79 @@ class CatalogLoaderTest {
     void should_refuse_a_broken_catalog_with_the_path_of_the_mistake() {
         assertMessage("models[0].provider: unknown provider 'nobody'", """
                 defaults: {chatModel: a}
-                providers: [{id: openai, type: openai, baseUrl: "http://x", keyEnv: K}]
+                providers: [{id: openai, type: openai, baseUrl: "http://x", keyEnv: OPENAI_API_KEY}]
                 models: [{id: a, provider: nobody, contextWindow: 10, price: {input: 1, output: 1}}]
                 """);
         assertMessage("models[0].price.input: price cannot be negative", """
                 defaults: {chatModel: a}
-                providers: [{id: openai, type: openai, baseUrl: "http://x", keyEnv: K}]
+                providers: [{id: openai, type: openai, baseUrl: "http://x", keyEnv: OPENAI_API_KEY}]
                 models: [{id: a, provider: openai, contextWindow: 10, price: {input: -1, output: 1}}]
                 """);
         assertMessage("models[0].contextWindow: missing", """
                 defaults: {chatModel: a}
-                providers: [{id: openai, type: openai, baseUrl: "http://x", keyEnv: K}]
+                providers: [{id: openai, type: openai, baseUrl: "http://x", keyEnv: OPENAI_API_KEY}]
                 models: [{id: a, provider: openai, price: {input: 1, output: 1}}]
                 """);
         assertMessage("chain 'c' names unknown model 'zzz'", """
                 defaults: {chatModel: a}
-                providers: [{id: openai, type: openai, baseUrl: "http://x", keyEnv: K}]
+                providers: [{id: openai, type: openai, baseUrl: "http://x", keyEnv: OPENAI_API_KEY}]
                 models: [{id: a, provider: openai, contextWindow: 10, price: {input: 1, output: 1}}]
                 chains: {c: [a, zzz]}
                 """);
         assertMessage("model 'a' falls back to unknown model 'b'", """
                 defaults: {chatModel: a}
-                providers: [{id: openai, type: openai, baseUrl: "http://x", keyEnv: K}]
+                providers: [{id: openai, type: openai, baseUrl: "http://x", keyEnv: OPENAI_API_KEY}]
                 models: [{id: a, provider: openai, contextWindow: 10, price: {input: 1, output: 1}, fallbacks: [b]}]
                 """);
         assertMessage("models[1].baseModel: 'nope' is not a (non-fine-tuned) model", """
                 defaults: {chatModel: a}
-                providers: [{id: openai, type: openai, baseUrl: "http://x", keyEnv: K}]
+                providers: [{id: openai, type: openai, baseUrl: "http://x", keyEnv: OPENAI_API_KEY}]
                 models: [{id: a, provider: openai, contextWindow: 10, price: {input: 1, output: 1}}, {id: b, baseModel: nope, fineTuneId: ft}]
                 """);
         assertMessage("models[0].template: unknown parameter template 'wild'", """
                 defaults: {chatModel: a}
-                providers: [{id: openai, type: openai, baseUrl: "http://x", keyEnv: K}]
+                providers: [{id: openai, type: openai, baseUrl: "http://x", keyEnv: OPENAI_API_KEY}]
                 models: [{id: a, provider: openai, contextWindow: 10, price: {input: 1, output: 1}, template: wild}]
                 """);
         assertMessage("models[0].profile: unknown capability profile 'x'", """
                 defaults: {chatModel: a}
-                providers: [{id: openai, type: openai, baseUrl: "http://x", keyEnv: K}]
+                providers: [{id: openai, type: openai, baseUrl: "http://x", keyEnv: OPENAI_API_KEY}]
                 models: [{id: a, provider: openai, contextWindow: 10, price: {input: 1, output: 1}, profile: x}]
                 """);
         assertMessage("templates.hot.temperature: must be a number from 0 to 2", """
                 defaults: {chatModel: a}
                 templates: {hot: {temperature: 3}}
-                providers: [{id: openai, type: openai, baseUrl: "http://x", keyEnv: K}]
+                providers: [{id: openai, type: openai, baseUrl: "http://x", keyEnv: OPENAI_API_KEY}]
                 models: [{id: a, provider: openai, contextWindow: 10, price: {input: 1, output: 1}}]
                 """);
         assertMessage("models[0].defaults.temperature: must be a number from 0 to 2", """
                 defaults: {chatModel: a}
-                providers: [{id: openai, type: openai, baseUrl: "http://x", keyEnv: K}]
+                providers: [{id: openai, type: openai, baseUrl: "http://x", keyEnv: OPENAI_API_KEY}]
                 models: [{id: a, provider: openai, contextWindow: 10, price: {input: 1, output: 1}, defaults: {temperature: 2.5}}]
+                """);
+        assertMessage("providers[0].keyEnv: 'SWITCHBOARD_ADMIN_TOKEN' cannot be read by a provider", """
+                defaults: {chatModel: a}
+                providers: [{id: openai, type: openai, baseUrl: "http://x", keyEnv: SWITCHBOARD_ADMIN_TOKEN}]
+                models: [{id: a, provider: openai, contextWindow: 10, price: {input: 1, output: 1}}]
+                """);
+        assertMessage("providers[0].keyEnv: 'DB_PASSWORD' cannot be read by a provider", """
+                defaults: {chatModel: a}
+                providers: [{id: openai, type: openai, baseUrl: "http://x", keyEnv: DB_PASSWORD}]
+                models: [{id: a, provider: openai, contextWindow: 10, price: {input: 1, output: 1}}]
+                """);
+        assertMessage("providers[0].baseUrlEnv: 'SWITCHBOARD_MASTER_KEY' cannot be read by a provider", """
+                defaults: {chatModel: a}
+                providers: [{id: openai, type: openai, baseUrl: "http://x", baseUrlEnv: SWITCHBOARD_MASTER_KEY}]
+                models: [{id: a, provider: openai, contextWindow: 10, price: {input: 1, output: 1}}]
+                """);
+        assertMessage("providers[1].id: provider 'openai' is listed twice", """
+                defaults: {chatModel: a}
+                providers: [{id: openai, type: openai, baseUrl: "http://x", keyEnv: OPENAI_API_KEY}, {id: openai, type: openai, baseUrl: "http://y"}]
+                models: [{id: a, provider: openai, contextWindow: 10, price: {input: 1, output: 1}}]
                 """);
         assertMessage("providers[0].type: unknown provider type 'soap'", """
                 defaults: {chatModel: a}
-                providers: [{id: openai, type: soap, baseUrl: "http://x", keyEnv: K}]
+                providers: [{id: openai, type: soap, baseUrl: "http://x", keyEnv: OPENAI_API_KEY}]
                 models: []
                 """);
     }

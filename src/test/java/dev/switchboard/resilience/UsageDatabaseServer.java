@@ -21,11 +21,11 @@ import org.hsqldb.server.ServerConstants;
  * The usage database in another "process": an HSQLDB server on loopback with one file database, so its rows
  * outlive a stop, stopped and started again on the same port and files (as in RecordsSurviveDatabaseOutageTest).
  */
-final class UsageDatabaseServer implements AutoCloseable {
+public final class UsageDatabaseServer implements AutoCloseable {
     private static final Duration WAIT = Duration.ofSeconds(20);
 
     /** What a test reads back of one usage row. */
-    record Row(String requestId, int status, String outcome, boolean stream, String model, String attempts) {
+    public record Row(String requestId, int status, String outcome, boolean stream, String model, String attempts) {
     }
 
     private final Path dir;
@@ -37,13 +37,13 @@ final class UsageDatabaseServer implements AutoCloseable {
         this.port = port;
     }
 
-    static UsageDatabaseServer startNew() throws IOException {
+    public static UsageDatabaseServer startNew() throws IOException {
         UsageDatabaseServer db = new UsageDatabaseServer(Files.createTempDirectory("switchboard-chaos-db"), freePort());
         db.start();
         return db;
     }
 
-    String jdbcUrl() {
+    public String jdbcUrl() {
         return "jdbc:hsqldb:hsql://127.0.0.1:" + port + "/usage";
     }
 
@@ -93,7 +93,7 @@ final class UsageDatabaseServer implements AutoCloseable {
     }
 
     /** Every row by request id; a request id seen twice fails (the table's key should make that impossible). */
-    Map<String, Row> rows() throws SQLException {
+    public Map<String, Row> rows() throws SQLException {
         Map<String, Row> rows = new LinkedHashMap<>();
         try (Connection c = DriverManager.getConnection(jdbcUrl(), "SA", "");
              Statement st = c.createStatement();

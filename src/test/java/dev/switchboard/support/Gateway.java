@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 
 /**
  * A real gateway for one test class: started once on ephemeral loopback ports, its OpenAI provider pointed at
@@ -25,6 +26,9 @@ public final class Gateway implements AutoCloseable {
     /** The management API's admin token in tests; requests to the management port carry it unless they set their own. */
     public static final String ADMIN_TOKEN = "sb-test-admin-token-0123456789";
     public static final Duration TIMEOUT = Duration.ofSeconds(20);
+    /** The embedded broker's client credentials in tests. */
+    public static final String JMS_USER = "sb-test-jms";
+    public static final String JMS_PASSWORD = "sb-test-jms-password-0123456789";
 
     public final FakeOpenAi fake;
     public final App app;
@@ -69,6 +73,8 @@ public final class Gateway implements AutoCloseable {
             env.put("OPENAI_BASE_URL", fake.baseUrl());
             env.put("OPENAI_API_KEY", PROVIDER_KEY);
             env.put("SWITCHBOARD_ADMIN_TOKEN", ADMIN_TOKEN);
+            env.put("SWITCHBOARD_JMS_USER", JMS_USER);
+            env.put("SWITCHBOARD_JMS_PASSWORD", JMS_PASSWORD);
             env.put("SWITCHBOARD_ALLOW_ANONYMOUS", "true"); // agent keys are tested where a test turns this off
             env.putAll(extraEnv);
             App app = App.start(Settings.fromEnv(env));
@@ -81,6 +87,11 @@ public final class Gateway implements AutoCloseable {
 
     public String baseUrl() {
         return "http://127.0.0.1:" + app.port() + "/v1";
+    }
+
+    /** A TCP client of the embedded broker, as an agent in another process has it: with the broker's credentials. */
+    public ActiveMQConnectionFactory jmsConnectionFactory() {
+        return new ActiveMQConnectionFactory("tcp://127.0.0.1:" + jmsPort, JMS_USER, JMS_PASSWORD);
     }
 
     public String managementUrl() {

@@ -1,0 +1,108 @@
+package dev.switchboard.catalog;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Whether a caller without an agent key is served: one policy, decided from the catalog in force at each request
+ * (not from how the gateway started), so a key added through the API closes the door at once and deleting the
+ * last agent opens nothing.
+ * <ul>
+ *   <li>{@code SWITCHBOARD_ALLOW_ANONYMOUS=true} or {@code false}: that, always.</li>
+ *   <li>Unset, and no provider has a real key (the simulator, or keyless local servers only): everyone.</li>
+ *   <li>Unset, and some provider has a key: only callers on this machine, so the README's first curl works while
+ *       nobody on the network spends the keys. "This machine" is a loopback TCP peer, or a JMS client (the embedded
+ *       broker listens on loopback only); {@code SWITCHBOARD_ANONYMOUS_TRUSTED=none} trusts no one.</li>
+ * </ul>
+ */
+public final class AnonymousAccess {
+    private static final Logger LOG = LoggerFactory.getLogger("switchboard");
+    public static final String ALLOW_ENV = "SWITCHBOARD_ALLOW_ANONYMOUS";
+    public static final String TRUSTED_ENV = "SWITCHBOARD_ANONYMOUS_TRUSTED";
+
+    /** Which callers count as "on this machine" when a real key is at stake. */
+    public enum Trusted {
+        /** Loopback TCP peers and JMS clients of the loopback-only broker (the default). */
+        LOOPBACK,
+        /** No one: every unkeyed caller is treated as remote (tests use it to play a caller from the network). */
+        NONE
+    }
+
+    /** The effective policy. */
+    public enum Allowed {
+        YES, LOCAL_ONLY, NO;
+
+        /** The value shown in /health: yes, loopback-only, no. */
+        public String label() {
+            return this == LOCAL_ONLY ? "loopback-only" : name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** What is allowed now and why, in words an operator can act on. */
+    public record Policy(Allowed allowed, String reason) {
+        public boolean admits(boolean localCaller) {
+            return allowed == Allowed.YES || allowed == Allowed.LOCAL_ONLY && localCaller;
+        }
+    }
+
+    private final Boolean configured;
+    private final Trusted trusted;
+    private final Supplier<Catalog> catalog;
+
+    /** {@code configured} is {@code SWITCHBOARD_ALLOW_ANONYMOUS}, null when unset. */
+    public AnonymousAccess(Boolean configured, Trusted trusted, Supplier<Catalog> catalog) {
+        this.configured = configured;
+        this.trusted = trusted;
+        this.catalog = catalog;
+    }
+
+    /** The policy for the catalog in force now. */
+    public Policy current() {
+        return decide(catalog.get());
+    }
+
+    /** Whether an unkeyed caller is served now; {@code localCaller} says whether it connected from this machine. */
+    public boolean admits(boolean localCaller) {
+        return current().admits(localCaller);
+    }
+
+    /** Logs the policy at start. */
+    public void logCurrent() {
+        Policy p = current();
+        LOG.info("Callers without an agent key: {} ({})", p.allowed().label(), p.reason());
+    }
+
+    /** Logs a change of the effective policy caused by a catalog change (a key added, rotated, a provider removed). */
+    public void logChange(Catalog before, Catalog after) {
+        Policy was = decide(before);
+        Policy now = decide(after);
+        if (!was.equals(now)) {
+            LOG.warn("Callers without an agent key: now {} ({}), was {}", now.allowed().label(), now.reason(), was.allowed().label());
+        }
+    }
+
+    Policy decide(Catalog c) {
+        if (configured != null) {
+            return configured ? new Policy(Allowed.YES, ALLOW_ENV + "=true")
+                    : new Policy(Allowed.NO, ALLOW_ENV + "=false: agents only");
+        }
+        List<String> keyed = keyedProviders(c);
+        if (keyed.isEmpty()) {
+            return new Policy(Allowed.YES, "no provider has a real key, nothing to spend");
+        }
+        String why = "provider key(s) configured for " + String.join(", ", keyed);
+        return trusted == Trusted.NONE
+                ? new Policy(Allowed.NO, why + "; " + TRUSTED_ENV + "=none trusts no address")
+                : new Policy(Allowed.LOCAL_ONLY, why + "; served to callers on this machine only, " + ALLOW_ENV + "=true|false overrides");
+    }
+
+    /** Providers that would call with a real key: enabled, not the simulator, with a key (from the environment or the API). */
+    private static List<String> keyedProviders(Catalog c) {
+        return c.providers().stream()
+                .filter(p -> p.enabled() && p.apiKey() != null && !ProviderSpec.SIMULATOR.equals(p.id()))
+                .map(ProviderSpec::id).sorted().toList();
+    }
+}
