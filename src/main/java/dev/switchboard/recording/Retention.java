@@ -5,14 +5,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
-import java.util.List;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.jdbc.JdbcConstants;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Forgets old usage: raw rows after {@code SWITCHBOARD_RETENTION_DAYS}, rollups (hourly and daily) after
+ * Forgets old usage: raw rows after {@code SWITCHBOARD_RETENTION_DAYS}, rollups (hourly, daily, weekly) after
  * {@link #ROLLUP_MONTHS} whole months (the current month and the 13 before it, so a month compares with the
  * same month a year earlier). Budgets and month-to-date figures read the rollups, so they survive the raw
  * rows' retention. Run daily by a Camel timer; {@link #run} takes the time so tests can move it.
@@ -47,7 +46,7 @@ public final class Retention {
                 .atStartOfDay().toInstant(ZoneOffset.UTC);
         int raw = delete("DELETE FROM usage_record WHERE created_at < :?cutoff", rawCutoff);
         int rollups = 0;
-        for (String table : List.of(UsageRollups.HOURLY, UsageRollups.DAILY)) {
+        for (String table : UsageRollups.TABLES) {
             rollups += delete("DELETE FROM " + table + " WHERE period_start < :?cutoff", rollupCutoff);
         }
         LOG.info("Retention: {} usage row(s) before {} and {} rollup row(s) before {} deleted", raw, rawCutoff, rollups, rollupCutoff);

@@ -4,8 +4,11 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.time.DayOfWeek;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import java.time.temporal.TemporalAdjusters;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,15 +17,19 @@ import java.util.Objects;
 import javax.sql.DataSource;
 
 /**
- * The rollup tables kept up to date by the usage writer: {@code usage_hourly} and {@code usage_daily} (UTC
- * hours and days), the same sums per period and dimensions. Rows written are summed in memory, then added to
- * both tables in one transaction; sums wait here until the database took them, so a row is counted once even
- * when the database goes away between the row and its sums. Reports read the daily table whenever the
- * period is whole days, the hourly one otherwise. Not thread safe: only the writer's thread uses it.
+ * The rollup tables kept up to date by the usage writer: {@code usage_hourly}, {@code usage_daily} and
+ * {@code usage_weekly} (UTC hours, days and ISO weeks from Monday), the same sums per period and dimensions.
+ * Rows written are summed in memory, then added to all three in one transaction; sums wait here until the
+ * database took them, so a row is counted once even when the database goes away between the row and its sums.
+ * Reports read the coarsest table whose periods tile the query's range. Not thread safe: only the writer's
+ * thread uses it.
  */
 public final class UsageRollups {
     public static final String HOURLY = "usage_hourly";
     public static final String DAILY = "usage_daily";
+    public static final String WEEKLY = "usage_weekly";
+    /** Finest first. */
+    public static final List<String> TABLES = List.of(HOURLY, DAILY, WEEKLY);
     /** The dimensions of a rollup row; a missing value is stored as '' (key columns cannot be null). */
     public static final List<String> KEYS = List.of("period_start", "agent", "model", "provider", "task_type", "rule_name", "entry", "status");
     private static final List<String> KEY_TYPES = List.of("TIMESTAMP", "VARCHAR(256)", "VARCHAR(256)", "VARCHAR(64)", "VARCHAR(32)",
@@ -37,6 +44,7 @@ public final class UsageRollups {
 
     private final Map<Key, Sums> hourly = new LinkedHashMap<>();
     private final Map<Key, Sums> daily = new LinkedHashMap<>();
+    private final Map<Key, Sums> weekly = new LinkedHashMap<>();
     private final SqlDialect dialect;
 
     public UsageRollups(SqlDialect dialect) {
@@ -59,9 +67,9 @@ public final class UsageRollups {
         return all;
     }
 
-    /** Both tables, created if missing. */
+    /** The tables, created if missing. */
     static List<String> ddl() {
-        return List.of(ddl(HOURLY), ddl(DAILY));
+        return TABLES.stream().map(UsageRollups::ddl).toList();
     }
 
     private static String ddl(String table) {
@@ -79,7 +87,7 @@ public final class UsageRollups {
      * each statement does nothing once its table has a row, so they run at every start. Same sums as {@link #add}.
      */
     static List<String> backfill(SqlDialect dialect) {
-        return List.of(backfill(dialect, HOURLY, "hour"), backfill(dialect, DAILY, "day"));
+        return List.of(backfill(dialect, HOURLY, "hour"), backfill(dialect, DAILY, "day"), backfill(dialect, WEEKLY, "week"));
     }
 
     private static String backfill(SqlDialect dialect, String table, String unit) {
@@ -120,8 +128,15 @@ public final class UsageRollups {
     /** Counts a row the database has just taken. */
     public void add(UsageRecord r) {
         Sums row = Sums.of(r);
-        hourly.computeIfAbsent(Key.of(r, ChronoUnit.HOURS), k -> new Sums()).add(row);
-        daily.computeIfAbsent(Key.of(r, ChronoUnit.DAYS), k -> new Sums()).add(row);
+        hourly.computeIfAbsent(Key.of(r, r.createdAt().truncatedTo(ChronoUnit.HOURS)), k -> new Sums()).add(row);
+        daily.computeIfAbsent(Key.of(r, r.createdAt().truncatedTo(ChronoUnit.DAYS)), k -> new Sums()).add(row);
+        weekly.computeIfAbsent(Key.of(r, weekStart(r.createdAt())), k -> new Sums()).add(row);
+    }
+
+    /** Monday 00:00 UTC of the ISO week of an instant. */
+    public static Instant weekStart(Instant t) {
+        return t.atZone(ZoneOffset.UTC).toLocalDate().with(TemporalAdjusters.previousOrSame(DayOfWeek.MONDAY)).atStartOfDay()
+                .toInstant(ZoneOffset.UTC);
     }
 
     public boolean isEmpty() {
@@ -129,7 +144,7 @@ public final class UsageRollups {
     }
 
     /**
-     * Adds the sums to both tables in one transaction: one prepared upsert per rollup row, sent as a JDBC batch.
+     * Adds the sums to the tables in one transaction: one prepared upsert per rollup row, sent as a JDBC batch.
      * Plain JDBC rather than camel-jdbc, which has neither batches of one statement nor transactions; a
      * statement of many rows' parameters instead costs HSQLDB's parser time quadratic in its length. A
      * failure rolls back and keeps every sum for the next try.
@@ -143,6 +158,7 @@ public final class UsageRollups {
             try {
                 upsert(c, HOURLY, hourly);
                 upsert(c, DAILY, daily);
+                upsert(c, WEEKLY, weekly);
                 c.commit();
             } catch (SQLException e) {
                 c.rollback();
@@ -153,6 +169,7 @@ public final class UsageRollups {
         }
         hourly.clear();
         daily.clear();
+        weekly.clear();
     }
 
     private void upsert(Connection c, String table, Map<Key, Sums> sums) throws SQLException {
@@ -181,14 +198,14 @@ public final class UsageRollups {
             Objects.requireNonNull(period);
         }
 
-        static Key of(UsageRecord r, ChronoUnit grain) {
+        static Key of(UsageRecord r, Instant period) {
             List<String> values = java.util.Arrays.asList(r.caller(), r.model(), r.provider(), r.taskType(), r.rule(), r.entry());
             List<String> texts = new ArrayList<>(values.size());
             for (int i = 0; i < values.size(); i++) {
                 String v = values.get(i) == null ? "" : values.get(i);
                 texts.add(v.length() <= KEY_WIDTHS[i + 1] ? v : v.substring(0, KEY_WIDTHS[i + 1]));
             }
-            return new Key(r.createdAt().truncatedTo(grain), texts, r.status());
+            return new Key(period, texts, r.status());
         }
 
         void bind(PreparedStatement s) throws SQLException {

@@ -25,7 +25,7 @@ public final class UsageSchema {
         all.add("CREATE INDEX IF NOT EXISTS usage_record_model_time ON usage_record (model, created_at)");
         all.add("CREATE INDEX IF NOT EXISTS usage_record_provider_time ON usage_record (provider, created_at)");
         all.addAll(UsageRollups.ddl());
-        for (String table : List.of(UsageRollups.HOURLY, UsageRollups.DAILY)) {
+        for (String table : UsageRollups.TABLES) {
             all.add("CREATE INDEX IF NOT EXISTS " + table + "_agent ON " + table + " (agent, period_start)");
             all.add("CREATE INDEX IF NOT EXISTS " + table + "_model ON " + table + " (model, period_start)");
         }

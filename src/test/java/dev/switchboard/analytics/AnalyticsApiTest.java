@@ -91,6 +91,22 @@ class AnalyticsApiTest {
     }
 
     @Test
+    void should_answer_whole_weeks_from_the_weekly_rollups() throws Exception {
+        Instant firstMonday = dev.switchboard.recording.UsageRollups.weekStart(start).plus(Duration.ofDays(7));
+        Instant lastMonday = dev.switchboard.recording.UsageRollups.weekStart(end);
+        List<UsageRecord> inWeeks = history.stream().filter(r -> !r.createdAt().isBefore(firstMonday) && r.createdAt().isBefore(lastMonday)).toList();
+        JsonNode weeks = report("usage", "bucket=week&groupBy=model&limit=1000&from=" + firstMonday + "&to=" + lastMonday);
+        Map<String, long[]> expected = usageBy(inWeeks, r -> week(r.createdAt()) + "|" + (r.model() == null ? "" : r.model()));
+        assertEquals(expected.size(), weeks.path("data").size());
+        for (JsonNode row : weeks.path("data")) {
+            String key = row.path("bucket").asText() + "|" + (row.path("model").isNull() ? "" : row.path("model").asText());
+            assertUsage(expected.get(key), row, key);
+        }
+        JsonNode total = report("costs", "bucket=none&from=" + firstMonday + "&to=" + lastMonday);
+        assertEquals(inWeeks.stream().mapToDouble(UsageRecord::costUsd).sum(), total.at("/data/0/costUsd").asDouble(), 0.0);
+    }
+
+    @Test
     void should_filter_by_model_and_status_class_and_bucket_by_week() throws Exception {
         JsonNode body = report("usage", "bucket=week&groupBy=taskType,entry&model=gpt-4o&status=5xx&limit=1000");
         List<UsageRecord> matching = history.stream().filter(r -> "gpt-4o".equals(r.model()) && r.status() >= 500).toList();

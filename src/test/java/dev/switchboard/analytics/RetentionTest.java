@@ -62,6 +62,7 @@ class RetentionTest {
                 .mapToDouble(UsageRecord::costUsd).sum();
         List<List<Object>> rollupsBefore;
         List<List<Object>> dailyBefore;
+        long weeklyBefore;
         try (Gateway gw = Gateway.start(env)) {
             HttpResponse<String> agent = gw.send(HttpRequest.newBuilder(URI.create(gw.managementUrl() + "/admin/api/agents"))
                     .header("Content-Type", "application/json")
@@ -70,23 +71,23 @@ class RetentionTest {
             rows.forEach(gw.app.usageWriter()::submit);
             Await.until("the rows written", Duration.ofSeconds(60), () -> gw.app.usageWriter().pending(), p -> p == 0);
             try (Connection c = DriverManager.getConnection(dbUrl, "SA", "")) {
-                for (String rollup : List.of(UsageRollups.HOURLY, UsageRollups.DAILY)) {
-                    assertEquals(table(c, RAW_AGGREGATES), table(c, ROLLUP_AGGREGATES.formatted(rollup)), rollup + " == raw aggregates");
-                }
+                assertRollupsMatchRawRows(c);
                 rollupsBefore = table(c, "SELECT * FROM usage_hourly ORDER BY " + String.join(", ", UsageRollups.KEYS));
                 dailyBefore = table(c, "SELECT * FROM usage_daily ORDER BY " + String.join(", ", UsageRollups.KEYS));
+                weeklyBefore = count(c, "SELECT COUNT(*) FROM usage_weekly");
 
                 Instant rawCutoff = now.minus(Duration.ofDays(1));
                 Instant rollupCutoff = YearMonth.now(ZoneOffset.UTC).minusMonths(Retention.ROLLUP_MONTHS).atDay(1).atStartOfDay()
                         .toInstant(ZoneOffset.UTC);
                 long oldRaw = rows.stream().filter(r -> r.createdAt().isBefore(rawCutoff)).count();
-                long oldRollups = before(rollupsBefore, rollupCutoff).size() + before(dailyBefore, rollupCutoff).size();
+                long oldRollups = before(rollupsBefore, rollupCutoff).size() + before(dailyBefore, rollupCutoff).size()
+                        + count(c, "SELECT COUNT(*) FROM usage_weekly WHERE period_start < TIMESTAMP '" + java.sql.Timestamp.from(rollupCutoff) + "'");
                 assertTrue(oldRollups > 0 && oldRaw > 0);
                 Retention.Deleted deleted = gw.app.retention().run(now);
                 assertEquals(new Retention.Deleted((int) oldRaw, (int) oldRollups), deleted);
                 assertEquals(rows.size() - oldRaw, count(c, "SELECT COUNT(*) FROM usage_record"));
-                assertEquals(rollupsBefore.size() + dailyBefore.size() - oldRollups,
-                        count(c, "SELECT COUNT(*) FROM usage_hourly") + count(c, "SELECT COUNT(*) FROM usage_daily"));
+                assertEquals(rollupsBefore.size() + dailyBefore.size() + weeklyBefore - oldRollups, count(c, "SELECT COUNT(*) FROM usage_hourly")
+                        + count(c, "SELECT COUNT(*) FROM usage_daily") + count(c, "SELECT COUNT(*) FROM usage_weekly"));
             }
         }
         try (Gateway gw = Gateway.start(env)) {
@@ -98,12 +99,20 @@ class RetentionTest {
         try (Connection c = DriverManager.getConnection(dbUrl, "SA", ""); Statement s = c.createStatement()) {
             s.execute("DELETE FROM usage_hourly");
             s.execute("DELETE FROM usage_daily");
+            s.execute("DELETE FROM usage_weekly");
             s.execute("SHUTDOWN");
         }
         try (Gateway gw = Gateway.start(env); Connection c = DriverManager.getConnection(dbUrl, "SA", "")) {
             // whole hours and days whose raw rows all survived are rebuilt exactly as the writer had summed them
             assertRebuilt(c, UsageRollups.HOURLY, rollupsBefore, rebuiltFrom);
             assertRebuilt(c, UsageRollups.DAILY, dailyBefore, now.truncatedTo(ChronoUnit.DAYS));
+            assertRollupsMatchRawRows(c);
+        }
+    }
+
+    private static void assertRollupsMatchRawRows(Connection c) throws SQLException {
+        for (String rollup : UsageRollups.TABLES) {
+            assertEquals(table(c, RAW_AGGREGATES), table(c, ROLLUP_AGGREGATES.formatted(rollup)), rollup + " == raw aggregates");
         }
     }
 

@@ -56,20 +56,23 @@ public final class AnalyticsBenchmark {
         Instant end = Instant.now().truncatedTo(ChronoUnit.HOURS);
         String rollupRows = load(data, requests, end);
         try (Gateway gw = Gateway.start(Map.of("SWITCHBOARD_DATA", data.toString(), "SWITCHBOARD_RETENTION_DAYS", "400"))) {
-            // ranges of whole days, as a dashboard asks them (the daily rollups), and one of hours (the hourly ones)
+            // ranges of whole weeks and days, as a dashboard asks them (weekly and daily rollups), and of hours
             Instant today = end.truncatedTo(ChronoUnit.DAYS);
             Instant month = today.minus(Duration.ofDays(30));
             Instant all = today.minus(SPAN).plus(Duration.ofDays(1));
+            Instant thisWeek = UsageRollups.weekStart(end);
+            Instant weeks = thisWeek.minus(Duration.ofDays(7 * 12));
             String[][] queries = {
                     {"usage", "bucket=day&groupBy=agent&from=" + month + "&to=" + today + "&limit=1000"},
-                    {"usage", "bucket=week&groupBy=model,provider&from=" + all + "&to=" + today},
+                    {"usage", "bucket=week&groupBy=model,provider&from=" + weeks + "&to=" + thisWeek},
                     {"usage", "bucket=hour&agent=agent-3&from=" + end.minus(Duration.ofDays(7)) + "&to=" + end + "&limit=1000"},
                     {"latency", "bucket=hour&groupBy=model&from=" + end.minus(Duration.ofDays(2)) + "&to=" + end + "&limit=1000"},
                     {"usage", "bucket=day&groupBy=taskType,status&model=gpt-4o&from=" + all + "&to=" + today + "&limit=1000"},
                     {"latency", "bucket=none&groupBy=model&from=" + month + "&to=" + today},
                     {"latency", "bucket=day&groupBy=provider&from=" + all + "&to=" + today + "&limit=1000"},
                     {"costs", "bucket=none&groupBy=agent&from=" + month + "&to=" + today},
-                    {"costs", "bucket=week&groupBy=provider&from=" + all + "&to=" + today + "&format=csv"},
+                    {"costs", "bucket=week&groupBy=provider&from=" + weeks + "&to=" + thisWeek + "&format=csv"},
+                    {"costs", "bucket=none&groupBy=agent,model&from=" + weeks + "&to=" + thisWeek + "&limit=1000"},
             };
             System.out.printf("%,d requests -> %s rollup rows%n", requests, rollupRows);
             System.out.printf("%-8s %-80s %8s %8s%n", "report", "query", "median", "max");
@@ -100,10 +103,10 @@ public final class AnalyticsBenchmark {
         }
         System.out.printf("loaded in %d s%n", (System.nanoTime() - t0) / 1_000_000_000);
         String rows;
-        try (var c = db.getConnection(); var s = c.createStatement();
-             var r = s.executeQuery("SELECT (SELECT COUNT(*) FROM usage_hourly), (SELECT COUNT(*) FROM usage_daily) FROM (VALUES(0))")) {
+        try (var c = db.getConnection(); var s = c.createStatement(); var r = s.executeQuery("SELECT (SELECT COUNT(*) FROM usage_hourly), "
+                + "(SELECT COUNT(*) FROM usage_daily), (SELECT COUNT(*) FROM usage_weekly) FROM (VALUES(0))")) {
             r.next();
-            rows = String.format("%,d hourly and %,d daily", r.getLong(1), r.getLong(2));
+            rows = String.format("%,d hourly, %,d daily and %,d weekly", r.getLong(1), r.getLong(2), r.getLong(3));
         } catch (java.sql.SQLException e) {
             throw new IllegalStateException(e);
         }
