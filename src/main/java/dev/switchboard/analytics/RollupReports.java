@@ -146,7 +146,7 @@ final class RollupReports {
         }
     }
 
-    static long number(Object v) {
+    private static long number(Object v) {
         return v == null ? 0 : ((Number) v).longValue();
     }
 
@@ -155,7 +155,7 @@ final class RollupReports {
     }
 
     /** prompt_tokens → promptTokens. */
-    static String camel(String column) {
+    private static String camel(String column) {
         StringBuilder s = new StringBuilder();
         boolean up = false;
         for (char c : column.toCharArray()) {

@@ -104,9 +104,6 @@ final class RollupSql {
         if (value instanceof Timestamp t) {
             return t.toInstant().toString();
         }
-        if (value instanceof java.time.LocalDateTime l) {
-            return l.atZone(java.time.ZoneId.systemDefault()).toInstant().toString();
-        }
         return value == null ? null : value.toString();
     }
 }
