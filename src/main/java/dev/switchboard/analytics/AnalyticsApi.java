@@ -56,7 +56,7 @@ public final class AnalyticsApi {
         } catch (GatewayError e) {
             send(ctx, e.status(), "application/json", Json.bytes(ErrorBodies.openAi(e.getMessage(), e.type(), e.param(), e.code())));
         } catch (RuntimeException e) {
-            LOG.warn("Analytics {} failed: {}", report, e.getMessage());
+            LOG.warn("Analytics {} failed", report, e);
             send(ctx, 503, "application/json", Json.bytes(ErrorBodies.openAi("The usage database is unavailable or failed the query; "
                     + "try again shortly", "service_unavailable", null, "database_unavailable")));
         }

@@ -20,14 +20,18 @@ import java.util.regex.Pattern;
 /**
  * The validated parameters of one analytics call. Everything a caller sends is checked here and refused with a
  * 400 naming the parameter: unknown parameters, dates that do not parse, {@code from} after {@code to}, ranges
- * over {@link #MAX_RANGE}, unknown {@code groupBy} names, out-of-range paging. The period is whole UTC hours
- * (the rollups' grain): {@code from} is cut down to its hour and {@code to} rounded up, and answers say so.
+ * over {@link #MAX_RANGE}, hour buckets over more than {@link #MAX_HOURLY_RANGE}, unknown {@code groupBy} names,
+ * out-of-range paging. The period is whole UTC hours (the rollups' grain): {@code from} is cut down to its hour
+ * and {@code to} rounded up; a period longer than {@link #MAX_HOURLY_RANGE} is widened to whole UTC days the same
+ * way, so it is read from the daily (or weekly) rollups. Answers say which period they cover.
  */
 record AnalyticsQuery(Instant from, Instant to, Bucket bucket, Map<Dimension, String> filters, List<Dimension> groupBy,
                       int limit, int offset, boolean csv) {
 
     static final Duration MAX_RANGE = Duration.ofDays(400);
     static final Duration DEFAULT_RANGE = Duration.ofDays(7);
+    /** Longest period read from the hourly rollups: a month of hours is about what a chart can show. */
+    static final Duration MAX_HOURLY_RANGE = Duration.ofDays(31);
     static final int DEFAULT_LIMIT = 100;
     static final int MAX_LIMIT = 1000;
     static final int MAX_OFFSET = 100_000;
@@ -46,7 +50,7 @@ record AnalyticsQuery(Instant from, Instant to, Bucket bucket, Map<Dimension, St
                         + " and the filters " + Dimension.names());
             }
         }
-        Instant to = ceilHour(instant(params, "to", now));
+        Instant to = ceil(instant(params, "to", now), ChronoUnit.HOURS);
         Instant from = instant(params, "from", to.minus(DEFAULT_RANGE)).truncatedTo(ChronoUnit.HOURS);
         if (from.isAfter(to)) {
             throw GatewayError.badRequest("from", "'from' (" + from + ") is after 'to' (" + to + ")");
@@ -54,7 +58,16 @@ record AnalyticsQuery(Instant from, Instant to, Bucket bucket, Map<Dimension, St
         if (Duration.between(from, to).compareTo(MAX_RANGE) > 0) {
             throw GatewayError.badRequest("from", "The period may span at most " + MAX_RANGE.toDays() + " days; got " + from + " to " + to);
         }
-        return new AnalyticsQuery(from, to, bucket(one(params, "bucket")), filters(params), groupBy(params),
+        Bucket bucket = bucket(one(params, "bucket"));
+        if (Duration.between(from, to).compareTo(MAX_HOURLY_RANGE) > 0) {
+            if (bucket == Bucket.HOUR) {
+                throw GatewayError.badRequest("bucket", "Hour buckets cover at most " + MAX_HOURLY_RANGE.toDays()
+                        + " days; use bucket=day or week for " + from + " to " + to);
+            }
+            from = from.truncatedTo(ChronoUnit.DAYS);
+            to = ceil(to, ChronoUnit.DAYS);
+        }
+        return new AnalyticsQuery(from, to, bucket, filters(params), groupBy(params),
                 integer(params, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT), integer(params, "offset", 0, 0, MAX_OFFSET), csv(one(params, "format")));
     }
 
@@ -79,9 +92,9 @@ record AnalyticsQuery(Instant from, Instant to, Bucket bucket, Map<Dimension, St
         }
     }
 
-    private static Instant ceilHour(Instant t) {
-        Instant hour = t.truncatedTo(ChronoUnit.HOURS);
-        return hour.equals(t) ? t : hour.plus(1, ChronoUnit.HOURS);
+    private static Instant ceil(Instant t, ChronoUnit unit) {
+        Instant floor = t.truncatedTo(unit);
+        return floor.equals(t) ? t : floor.plus(1, unit);
     }
 
     private static Bucket bucket(String v) {

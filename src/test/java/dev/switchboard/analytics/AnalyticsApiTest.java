@@ -50,7 +50,7 @@ class AnalyticsApiTest {
     static void load() {
         // Raw rows of the whole history stay: the fallbacks report reads them (retention has its own test).
         gw = Gateway.start(Map.of("SWITCHBOARD_RETENTION_DAYS", "90"));
-        end = Instant.now().truncatedTo(ChronoUnit.HOURS);
+        end = Instant.now().truncatedTo(ChronoUnit.DAYS); // requests made by the tests come after the history
         start = end.minus(SPAN);
         history = UsageHistory.generate(ROWS, end, SPAN, 42, "hist-");
         history.forEach(gw.app.usageWriter()::submit);
@@ -77,16 +77,16 @@ class AnalyticsApiTest {
         assertFalse(body.path("hasMore").asBoolean());
         assertEquals(start.toString(), body.path("from").asText());
 
-        // whole UTC days are answered from the daily rollups: same figures
-        Instant firstDay = start.truncatedTo(ChronoUnit.DAYS).plus(Duration.ofDays(1));
-        Instant lastDay = end.truncatedTo(ChronoUnit.DAYS);
-        JsonNode days = report("usage", "bucket=day&groupBy=agent&limit=1000&from=" + firstDay + "&to=" + lastDay);
-        Map<String, long[]> inDays = usageBy(history.stream().filter(r -> !r.createdAt().isBefore(firstDay) && r.createdAt().isBefore(lastDay)).toList(),
+        // a period of whole hours, not days, is answered from the hourly rollups: same figures
+        Instant from = start.plus(Duration.ofHours(5));
+        Instant to = from.plus(Duration.ofDays(10));
+        JsonNode hours = report("usage", "bucket=day&groupBy=agent&limit=1000&from=" + from + "&to=" + to);
+        Map<String, long[]> inHours = usageBy(history.stream().filter(r -> !r.createdAt().isBefore(from) && r.createdAt().isBefore(to)).toList(),
                 r -> day(r.createdAt()) + "|" + r.caller());
-        assertEquals(inDays.size(), days.path("data").size());
-        for (JsonNode row : days.path("data")) {
+        assertEquals(inHours.size(), hours.path("data").size());
+        for (JsonNode row : hours.path("data")) {
             String key = row.path("bucket").asText() + "|" + row.path("agent").asText();
-            assertUsage(inDays.get(key), row, key);
+            assertUsage(inHours.get(key), row, key);
         }
     }
 
@@ -132,14 +132,16 @@ class AnalyticsApiTest {
 
     @Test
     void should_page_through_hourly_buckets() throws Exception {
-        List<String> hours = new ArrayList<>(usageBy(history, r -> r.createdAt().truncatedTo(ChronoUnit.HOURS).toString()).keySet());
-        JsonNode body = report("usage", "bucket=hour&limit=50&offset=100");
+        Instant from = end.minus(Duration.ofDays(20));
+        List<String> hours = new ArrayList<>(usageBy(history.stream().filter(r -> !r.createdAt().isBefore(from)).toList(),
+                r -> r.createdAt().truncatedTo(ChronoUnit.HOURS).toString()).keySet());
+        JsonNode body = report("usage", "bucket=hour&limit=50&offset=100&from=" + from + "&to=" + end);
         assertEquals(50, body.path("data").size());
         for (int i = 0; i < 50; i++) {
             assertEquals(hours.get(100 + i), body.path("data").get(i).path("bucket").asText());
         }
         assertTrue(body.path("hasMore").asBoolean());
-        JsonNode last = report("usage", "bucket=hour&limit=50&offset=" + (hours.size() - 10));
+        JsonNode last = report("usage", "bucket=hour&limit=50&offset=" + (hours.size() - 10) + "&from=" + from + "&to=" + end);
         assertEquals(10, last.path("data").size());
         assertFalse(last.path("hasMore").asBoolean());
     }
@@ -245,6 +247,7 @@ class AnalyticsApiTest {
                 {"usage", "groupBy=agent,colour", "groupBy"},
                 {"usage", "from=2026-03-01&to=2026-02-01", "from"},
                 {"usage", "from=2024-01-01&to=2026-01-01", "from"},
+                {"usage", "bucket=hour&from=2026-01-01&to=2026-03-01", "bucket"},
                 {"latency", "limit=0", "limit"},
                 {"costs", "limit=1001", "limit"},
                 {"usage", "offset=-1", "offset"},
