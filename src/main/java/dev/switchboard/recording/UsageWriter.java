@@ -128,8 +128,8 @@ public final class UsageWriter implements AutoCloseable {
                 if (!batch.isEmpty()) {
                     write(batch);
                 }
-                inFlight = 0;
                 rollup.flush(dataSource());
+                inFlight = 0; // after the sums: a row is pending until the reports count it too
                 if (!healthy) {
                     LOG.info("Usage database is back; pending rows written");
                 }
