@@ -26,6 +26,7 @@ import dev.switchboard.recording.BudgetLedger;
 import dev.switchboard.recording.RequestMetrics;
 import dev.switchboard.recording.Retention;
 import dev.switchboard.recording.SqlDialect;
+import dev.switchboard.recording.UsageRollups;
 import dev.switchboard.recording.UsageSchema;
 import dev.switchboard.recording.UsageWriter;
 import dev.switchboard.resilience.BreakerRegistry;
@@ -119,7 +120,8 @@ public final class App implements AutoCloseable {
 
         database = new Database(s.dbUrl(), s.dbUser(), s.dbPassword());
         database.execute(UsageWriter.ddl());
-        UsageSchema.ddl(SqlDialect.of(s.dbUrl())).forEach(database::execute);
+        UsageSchema.ddl().forEach(database::execute);
+        UsageRollups.backfill(database, SqlDialect.of(s.dbUrl()));
         ManagementServer.ddl().forEach(database::execute);
         resources.add(database::shutdown);
         LOG.info("Database: {} ready (usage records)", redactUrl(s.dbUrl()));

@@ -83,11 +83,26 @@ public final class UsageRollups {
     }
 
     /**
-     * Builds the rollups of a database that has usage rows but none yet (one written before rollups existed);
-     * each statement does nothing once its table has a row, so they run at every start. Same sums as {@link #add}.
+     * Builds the rollups of a database that has usage rows but no rollups yet (one written before rollups
+     * existed), at start: a table that has any row is left alone. Same sums as {@link #add}. The emptiness is
+     * checked first on its own: as a NOT EXISTS inside the INSERT, HSQLDB re-reads the rollup table for every
+     * raw row.
      */
-    static List<String> backfill(SqlDialect dialect) {
-        return List.of(backfill(dialect, HOURLY, "hour"), backfill(dialect, DAILY, "day"), backfill(dialect, WEEKLY, "week"));
+    public static void backfill(DataSource database, SqlDialect dialect) {
+        Map<String, String> units = Map.of(HOURLY, "hour", DAILY, "day", WEEKLY, "week");
+        try (Connection c = database.getConnection(); java.sql.Statement s = c.createStatement()) {
+            for (String table : TABLES) {
+                boolean empty;
+                try (java.sql.ResultSet r = s.executeQuery("SELECT 1 FROM " + table + " LIMIT 1")) {
+                    empty = !r.next();
+                }
+                if (empty) {
+                    s.executeUpdate(backfill(dialect, table, units.get(table)));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("database refused to build the usage rollups: " + e.getMessage(), e);
+        }
     }
 
     private static String backfill(SqlDialect dialect, String table, String unit) {
@@ -113,7 +128,7 @@ public final class UsageRollups {
         List<String> select = new ArrayList<>(keys);
         select.addAll(sums);
         return "INSERT INTO " + table + " (" + String.join(", ", columns) + ") SELECT " + String.join(", ", select)
-                + " FROM usage_record WHERE NOT EXISTS (SELECT 1 FROM " + table + ") GROUP BY " + String.join(", ", keys);
+                + " FROM usage_record GROUP BY " + String.join(", ", keys);
     }
 
     private static String count(String condition) {

@@ -13,7 +13,7 @@ public final class UsageSchema {
     private UsageSchema() {
     }
 
-    public static List<String> ddl(SqlDialect dialect) {
+    public static List<String> ddl() {
         List<String> all = new ArrayList<>();
         for (String column : List.of("cached_tokens INT DEFAULT 0", "reasoning_tokens INT DEFAULT 0", "task_type VARCHAR(32)",
                 "chain_id VARCHAR(256)", "fallback_count INT DEFAULT 0", "planned_cost_usd DOUBLE PRECISION")) {
@@ -29,7 +29,6 @@ public final class UsageSchema {
             all.add("CREATE INDEX IF NOT EXISTS " + table + "_agent ON " + table + " (agent, period_start)");
             all.add("CREATE INDEX IF NOT EXISTS " + table + "_model ON " + table + " (model, period_start)");
         }
-        all.addAll(UsageRollups.backfill(dialect));
         return all;
     }
 }
