@@ -51,10 +51,8 @@ class ManagementAccessTest {
         return gw.send(b.build());
     }
 
-    private String token(String role) throws Exception {
-        HttpResponse<String> r = call("POST", "/admin/api/tokens", Gateway.ADMIN_TOKEN, "{\"name\":\"" + role + "-user\",\"role\":\"" + role + "\"}");
-        assertEquals(201, r.statusCode(), r.body());
-        return Gateway.MAPPER.readTree(r.body()).path("token").asText();
+    private String token(String role) {
+        return gw.createToken(role + "-user", role);
     }
 
     @Test

@@ -1,19 +1,13 @@
 package dev.switchboard.limits;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import dev.switchboard.fakes.FakeServer;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -30,7 +24,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>anything else: "ok"</li>
  * </ul>
  */
-final class LimitsProvider implements AutoCloseable {
+final class LimitsProvider extends FakeServer {
     static final String HOLD = "hold";
     static final String HUGE = "huge";
     static final String FIREHOSE = "firehose";
@@ -39,42 +33,24 @@ final class LimitsProvider implements AutoCloseable {
     static final int FIREHOSE_EVENTS = 1024;
     static final int FIREHOSE_EVENT_CHARS = 64 * 1024;
     private static final long HOLD_LIMIT_SECONDS = 60;
-    private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final HttpServer server;
-    private final ExecutorService executor;
     private final CountDownLatch released = new CountDownLatch(1);
     private final AtomicInteger holding = new AtomicInteger();
     private final AtomicLong firehoseBytes = new AtomicLong();
     /** When the write in progress began (nanoTime), or 0 between writes. */
     private volatile long writingSince;
 
-    private LimitsProvider(HttpServer server, ExecutorService executor) {
-        this.server = server;
-        this.executor = executor;
+    private LimitsProvider() {
+        super("limits-provider-", "the limits provider");
     }
 
     static LimitsProvider start() {
-        ExecutorService executor = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "limits-provider");
-            t.setDaemon(true);
-            return t;
-        });
-        try {
-            HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 0);
-            LimitsProvider provider = new LimitsProvider(server, executor);
-            server.createContext("/", provider::handle);
-            server.setExecutor(executor);
-            server.start();
-            return provider;
-        } catch (IOException e) {
-            executor.shutdownNow();
-            throw new UncheckedIOException("cannot start the limits provider", e);
-        }
+        return serve(new LimitsProvider());
     }
 
-    String baseUrl() {
-        return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
+    @Override
+    public String baseUrl() {
+        return origin() + "/v1";
     }
 
     int holding() {
@@ -94,35 +70,37 @@ final class LimitsProvider implements AutoCloseable {
         return since == 0 ? 0 : TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since);
     }
 
-    private void handle(HttpExchange ex) throws IOException {
-        try (ex) {
-            JsonNode request = JSON.readTree(ex.getRequestBody().readAllBytes());
-            JsonNode messages = request.path("messages");
-            String prompt = messages.path(messages.size() - 1).path("content").asText("");
-            String model = request.path("model").asText();
-            switch (prompt) {
-                case HOLD -> {
-                    holding.incrementAndGet();
-                    try {
-                        released.await(HOLD_LIMIT_SECONDS, TimeUnit.SECONDS);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    } finally {
-                        holding.decrementAndGet();
-                    }
-                    answer(ex, model, "ok", 0);
+    @Override
+    protected String modelOf(String method, String path, String body) {
+        return jsonModel(body);
+    }
+
+    @Override
+    protected void dispatch(HttpExchange ex, Recorded rec) throws IOException {
+        JsonNode request = JSON.readTree(rec.body());
+        JsonNode messages = request.path("messages");
+        String prompt = messages.path(messages.size() - 1).path("content").asText("");
+        String model = request.path("model").asText();
+        switch (prompt) {
+            case HOLD -> {
+                holding.incrementAndGet();
+                try {
+                    released.await(HOLD_LIMIT_SECONDS, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } finally {
+                    holding.decrementAndGet();
                 }
-                case HUGE -> answer(ex, model, "ok", HUGE_BYTES);
-                case FIREHOSE -> firehose(ex, model);
-                default -> answer(ex, model, "ok", 0);
+                answer(ex, model, "ok", 0);
             }
-        } catch (IOException e) {
-            // the gateway went away; nothing left to answer
+            case HUGE -> answer(ex, model, "ok", HUGE_BYTES);
+            case FIREHOSE -> firehose(ex, model);
+            default -> answer(ex, model, "ok", 0);
         }
     }
 
     /** A chat completion with {@code paddingBytes} of extra fields a client ignores. */
-    private static void answer(HttpExchange ex, String model, String content, int paddingBytes) throws IOException {
+    private void answer(HttpExchange ex, String model, String content, int paddingBytes) throws IOException {
         ObjectNode body = JSON.createObjectNode().put("id", "chatcmpl-limits").put("object", "chat.completion")
                 .put("created", 0).put("model", model);
         ObjectNode choice = body.putArray("choices").addObject().put("index", 0).put("finish_reason", "stop");
@@ -133,15 +111,11 @@ final class LimitsProvider implements AutoCloseable {
         for (int i = 0; i < paddingBytes / PADDING_PIECE_CHARS; i++) {
             padding.add(piece);
         }
-        byte[] bytes = JSON.writeValueAsBytes(body);
-        ex.getResponseHeaders().set("Content-Type", "application/json");
-        ex.sendResponseHeaders(200, bytes.length);
-        ex.getResponseBody().write(bytes);
+        sendJson(ex, 200, body);
     }
 
     private void firehose(HttpExchange ex, String model) throws IOException {
-        ex.getResponseHeaders().set("Content-Type", "text/event-stream");
-        ex.sendResponseHeaders(200, 0);
+        startStream(ex, "text/event-stream");
         OutputStream out = ex.getResponseBody();
         String piece = "x".repeat(FIREHOSE_EVENT_CHARS);
         for (int i = 0; i < FIREHOSE_EVENTS; i++) {
@@ -165,10 +139,10 @@ final class LimitsProvider implements AutoCloseable {
         firehoseBytes.addAndGet(bytes.length);
     }
 
+    /** Lets the held requests go, then stops the server. */
     @Override
     public void close() {
         released.countDown();
-        server.stop(0);
-        executor.shutdownNow();
+        super.close();
     }
 }
