@@ -270,10 +270,7 @@ class AnalyticsApiTest {
 
     @Test
     void should_let_a_viewer_read_and_nobody_without_a_token() throws Exception {
-        HttpResponse<String> created = gw.send(HttpRequest.newBuilder(URI.create(gw.managementUrl() + "/admin/api/tokens"))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"dashboard\",\"role\":\"viewer\"}")).build());
-        String viewer = Gateway.MAPPER.readTree(created.body()).path("token").asText();
+        String viewer = gw.createToken("dashboard", "viewer");
         HttpResponse<String> asViewer = gw.send(HttpRequest.newBuilder(URI.create(gw.managementUrl() + "/admin/api/analytics/costs?bucket=none"))
                 .header("Authorization", "Bearer " + viewer).GET().build());
         assertEquals(200, asViewer.statusCode(), asViewer.body());
@@ -310,9 +307,7 @@ class AnalyticsApiTest {
 
     @Test
     void should_count_cost_and_tokens_per_agent_with_only_known_agents_as_labels() throws Exception {
-        HttpResponse<String> created = gw.send(HttpRequest.newBuilder(URI.create(gw.managementUrl() + "/admin/api/agents"))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"id\":\"metered\",\"dailyBudgetUsd\":2}")).build());
+        HttpResponse<String> created = gw.admin("POST", "/admin/api/agents", "{\"id\":\"metered\",\"dailyBudgetUsd\":2}");
         assertEquals(201, created.statusCode(), created.body());
         String key = Gateway.MAPPER.readTree(created.body()).path("key").asText();
         assertEquals(200, gw.postChat(Gateway.chatBody("gpt-4o-mini", "hello"), "Authorization", "Bearer " + key).statusCode());

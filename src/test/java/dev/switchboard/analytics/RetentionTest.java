@@ -8,8 +8,6 @@ import dev.switchboard.recording.Retention;
 import dev.switchboard.recording.UsageRecord;
 import dev.switchboard.support.Await;
 import dev.switchboard.support.Gateway;
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,9 +62,7 @@ class RetentionTest {
         List<List<Object>> dailyBefore;
         long weeklyBefore;
         try (Gateway gw = Gateway.start(env)) {
-            HttpResponse<String> agent = gw.send(HttpRequest.newBuilder(URI.create(gw.managementUrl() + "/admin/api/agents"))
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"id\":\"alpha\",\"monthlyBudgetUsd\":" + MONTHLY_BUDGET + "}")).build());
+            HttpResponse<String> agent = gw.admin("POST", "/admin/api/agents", "{\"id\":\"alpha\",\"monthlyBudgetUsd\":" + MONTHLY_BUDGET + "}");
             assertEquals(201, agent.statusCode(), agent.body());
             rows.forEach(gw.app.usageWriter()::submit);
             Await.until("the rows written", Duration.ofSeconds(60), () -> gw.app.usageWriter().pending(), p -> p == 0);
