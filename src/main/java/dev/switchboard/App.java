@@ -1,6 +1,7 @@
 package dev.switchboard;
 
 import dev.switchboard.admin.ManagementServer;
+import dev.switchboard.analytics.AnalyticsApi;
 import dev.switchboard.boot.Database;
 import dev.switchboard.boot.Drain;
 import dev.switchboard.boot.EmbeddedBroker;
@@ -21,8 +22,13 @@ import dev.switchboard.pipeline.Admission;
 import dev.switchboard.pipeline.PipelineRoutes;
 import dev.switchboard.providers.Adapters;
 import dev.switchboard.admin.AlertSink;
+import dev.switchboard.recording.BudgetGauges;
 import dev.switchboard.recording.BudgetLedger;
 import dev.switchboard.recording.RequestMetrics;
+import dev.switchboard.recording.Retention;
+import dev.switchboard.recording.SqlDialect;
+import dev.switchboard.recording.UsageRollups;
+import dev.switchboard.recording.UsageSchema;
 import dev.switchboard.recording.UsageWriter;
 import dev.switchboard.resilience.BreakerRegistry;
 import dev.switchboard.resilience.ModelHealth;
@@ -81,6 +87,7 @@ public final class App implements AutoCloseable {
     private EmbeddedBroker broker;
     private Database database;
     private CatalogHolder catalog;
+    private Retention retention;
 
     public static void main(String[] args) {
         try {
@@ -113,6 +120,8 @@ public final class App implements AutoCloseable {
 
         database = new Database(s.dbUrl(), s.dbUser(), s.dbPassword());
         database.execute(UsageWriter.ddl());
+        UsageSchema.ddl().forEach(database::execute);
+        UsageRollups.backfill(database, SqlDialect.of(s.dbUrl()));
         ManagementServer.ddl().forEach(database::execute);
         resources.add(database::shutdown);
         LOG.info("Database: {} ready (usage records)", redactUrl(s.dbUrl()));
@@ -182,7 +191,10 @@ public final class App implements AutoCloseable {
         ShutdownGate gate = new ShutdownGate();
         camel.getRegistry().bind(PlatformHttpConstants.PLATFORM_HTTP_ENGINE_NAME, engine);
 
-        writer = new UsageWriter(camel.createProducerTemplate(), DATA_SOURCE, metrics, UsageWriter.DEFAULT_QUEUE_CAPACITY);
+        writer = new UsageWriter(camel.createProducerTemplate(), DATA_SOURCE, SqlDialect.of(s.dbUrl()), metrics,
+                UsageWriter.DEFAULT_QUEUE_CAPACITY);
+        retention = new Retention(camel.createProducerTemplate(), DATA_SOURCE, s.retentionDays());
+        camel.addRoutes(retentionRoute(retention));
         ModelHealth health = new ModelHealth(java.time.Clock.systemUTC(), s.trackedModels());
         Agents agents = new Agents();
         AnonymousAccess anonymous = new AnonymousAccess(s.allowAnonymous(), s.anonymousTrusted(), catalog);
@@ -192,7 +204,8 @@ public final class App implements AutoCloseable {
         BudgetLedger ledger = new BudgetLedger(java.time.Clock.systemUTC(), s.budgetAlertPercents(),
                 new AlertSink(alertProducer, DATA_SOURCE, s.env().get("SWITCHBOARD_ALERT_WEBHOOK")));
         PipelineRoutes pipeline = new PipelineRoutes(catalog::get, rules, adapters, breakers, health,
-                writer, new RequestMetrics(metrics, name -> catalog.get().model(name).isPresent()), s.rulesPollMillis(),
+                writer, new RequestMetrics(metrics, name -> catalog.get().model(name).isPresent(),
+                name -> agents.byId(name).isPresent()), s.rulesPollMillis(),
                 s.probeInterval(), agents, anonymous, ledger);
         camel.addRoutes(pipeline);
         Admission admission = pipeline.admission(s.limits(), metrics);
@@ -211,6 +224,9 @@ public final class App implements AutoCloseable {
         LOG.info("Pipeline: {} routes started ({} model routes, each behind its own circuit breaker)", camel.getRoutes().size(),
                 camel.getRoutes().stream().filter(r -> r.getRouteId().startsWith("model-")).count());
         restoreSpend(ledger, camel.createProducerTemplate());
+        BudgetGauges budgetGauges = new BudgetGauges(metrics, ledger, () -> agents.all().stream()
+                .map(a -> new BudgetGauges.Budget(a.id(), a.dailyBudgetUsd(), a.monthlyBudgetUsd())).toList());
+        vertx.setPeriodic(0, BudgetGauges.REFRESH.toMillis(), id -> budgetGauges.refresh());
         writer.start();
         resources.add(camel::stop);
         // Closed before Camel: the writer inserts through camel-jdbc, so its last flush needs Camel running.
@@ -222,6 +238,7 @@ public final class App implements AutoCloseable {
                 SecretBox.open(s.env().get(SecretBox.MASTER_KEY_ENV), SecretBox.defaultKeyFile(s.dataDir())), agents,
                 document -> catalogLoader.parse(document, s.simulatorMode(), simulatorUrl, "catalog"), CatalogLoader.sourceText(s.catalogFile()))
                 .ruleTester(pipeline.ruleTester(camel))
+                .analytics(new AnalyticsApi(camel.createProducerTemplate(), DATA_SOURCE, SqlDialect.of(s.dbUrl()), java.time.Clock.systemUTC()))
                 .anonymousAccess(anonymous)
                 .frontDoors(frontDoors::list)
                 .limits(s.limits())
@@ -237,15 +254,29 @@ public final class App implements AutoCloseable {
         LOG.info("Switchboard ready in {} ms. OpenAI base URL: http://{}:{}/v1", ms, host, port());
     }
 
-    /** Budgets hold across restarts: this day's and month's spend per caller, from the usage rows. */
+    /** Deletes old usage once a day, the first time a minute after start. */
+    private static org.apache.camel.builder.RouteBuilder retentionRoute(Retention retention) {
+        return new org.apache.camel.builder.RouteBuilder() {
+            @Override
+            public void configure() {
+                from("timer:usage-retention?delay=60000&period=" + Retention.PERIOD.toMillis()).routeId("usage-retention")
+                        .process(exchange -> retention.run(java.time.Instant.now()));
+            }
+        };
+    }
+
+    /**
+     * Budgets hold across restarts: this day's and month's spend per caller, from the daily rollups (UTC days,
+     * as budgets are), which outlive the raw rows' retention.
+     */
     private static void restoreSpend(BudgetLedger ledger, ProducerTemplate jdbc) {
         java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
         java.util.Map<String, double[]> spend = new java.util.HashMap<>();
-        String[] since = {today + " 00:00:00", today.withDayOfMonth(1) + " 00:00:00"};
+        java.time.LocalDate[] since = {today, today.withDayOfMonth(1)};
         for (int i = 0; i < 2; i++) {
-            List<?> rows = jdbc.requestBody("jdbc:" + DATA_SOURCE + "?outputType=SelectList",
-                    "SELECT caller, SUM(cost_usd) AS spent FROM usage_record WHERE created_at >= TIMESTAMP '"
-                            + since[i] + "' GROUP BY caller", List.class);
+            List<?> rows = jdbc.requestBodyAndHeader("jdbc:" + DATA_SOURCE + "?outputType=SelectList&useHeadersAsParameters=true",
+                    "SELECT agent AS caller, SUM(cost_usd) AS spent FROM usage_daily WHERE period_start >= :?since GROUP BY agent",
+                    "since", java.sql.Timestamp.from(since[i].atStartOfDay(java.time.ZoneOffset.UTC).toInstant()), List.class);
             for (Object o : rows) {
                 java.util.Map<?, ?> row = (java.util.Map<?, ?>) o;
                 Object caller = row.get("CALLER") != null ? row.get("CALLER") : row.get("caller");
@@ -305,6 +336,11 @@ public final class App implements AutoCloseable {
 
     public UsageWriter usageWriter() {
         return writer;
+    }
+
+    /** The retention job, for tests that run it at a time of their choosing. */
+    public Retention retention() {
+        return retention;
     }
 
     public CamelContext camel() {

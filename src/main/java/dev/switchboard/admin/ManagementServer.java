@@ -79,6 +79,7 @@ public final class ManagementServer implements AutoCloseable {
     };
     private Supplier<ObjectNode> frontDoors;
     private HttpServer server;
+    private dev.switchboard.analytics.AnalyticsApi analytics;
     /** The management plane's blocking work (authentication included) runs on threads of its own, never the data plane's. */
     private static final String WORKER_POOL = "switchboard-management";
     private static final int WORKER_THREADS = 8;
@@ -119,6 +120,12 @@ public final class ManagementServer implements AutoCloseable {
         all.add(AlertSink.ddl());
         all.add(ConfigStore.ddl());
         return all;
+    }
+
+    /** The analytics reports under /admin/api/analytics (any role may read them). */
+    public ManagementServer analytics(dev.switchboard.analytics.AnalyticsApi api) {
+        this.analytics = api;
+        return this;
     }
 
     /** Runs the rules on a sample request without calling a provider (wired by the pipeline). */
@@ -247,6 +254,9 @@ public final class ManagementServer implements AutoCloseable {
                 () -> resources.delete(ctx.pathParam("section"), ctx.pathParam("id"), ctx.get(PRINCIPAL), ctx.request().getParam("comment"))), false);
         router.get("/admin/api/routes").handler(ctx -> json(ctx, 200, frontDoors.get()));
         router.get("/admin/api/alerts").blockingHandler(ctx -> page(ctx, "budget_alert"), false);
+        if (analytics != null) {
+            analytics.register(router);
+        }
         router.route().last().handler(ctx -> json(ctx, 404, ErrorBodies.openAi(
                 "No management endpoint " + ctx.request().method() + " " + ctx.request().path()
                         + "; see /health, /metrics, /admin/api/rules, /admin/api/providers, /admin/api/usage",

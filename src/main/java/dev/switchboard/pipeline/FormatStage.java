@@ -345,6 +345,7 @@ final class FormatStage {
             throw GatewayError.badRequest("x-switchboard-task-type", "x-switchboard-task-type must be one of "
                     + LlmRequest.TASK_TYPES.stream().sorted().toList() + ", got '" + taskType + "'");
         }
+        ctx.taskType = taskType;
         String tier = userTier(in, ctx.agent);
         Set<String> tags = CallerInput.tags(in, "x-switchboard-tags", "switchboardTags");
         ctx.tags.addAll(tags);
