@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import org.apache.camel.Exchange;
 
 /**
@@ -28,6 +29,15 @@ import org.apache.camel.Exchange;
  * caller named if the catalog has it (or {@code provider/model-id} on an enabled provider), else the default.
  */
 final class RouteStage {
+    /**
+     * What the id of an ad-hoc {@code provider/model-id} may be: segments of letters, digits and {@code . _ : @ -},
+     * each starting with a letter or digit, joined by {@code /} ({@code ft:gpt-4o-mini:org::id},
+     * {@code hf.co/user/model:Q4_K_M}). Some providers take the id in the URL path (Gemini's
+     * {@code /models/{id}:generateContent}) of a call that carries the gateway's key, so no {@code ..} segment,
+     * query, fragment, escape or space of a caller may steer that call to another path.
+     */
+    private static final Pattern AD_HOC_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:@-]*(/[A-Za-z0-9][A-Za-z0-9._:@-]*)*");
+
     private final Supplier<Catalog> catalog;
     private final RulesHolder rules;
     private final HealthView health;
@@ -255,12 +265,17 @@ final class RouteStage {
         if (slash > 0) {
             ProviderSpec provider = cat.provider(name.substring(0, slash)).orElse(null);
             if (provider != null) {
+                String upstreamId = name.substring(slash + 1);
+                if (!AD_HOC_ID.matcher(upstreamId).matches()) {
+                    throw GatewayError.badRequest("model", "'" + name + "' is not a model id this gateway calls: after '"
+                            + provider.id() + "/' use letters, digits and . _ : @ - in segments separated by '/', each starting "
+                            + "with a letter or digit");
+                }
                 ProviderSpec serving = !provider.enabled() && cat.simulatorMode() ? cat.provider(ProviderSpec.SIMULATOR).orElseThrow() : provider;
                 if (!serving.enabled()) {
                     throw GatewayError.modelNotFound("Provider '" + provider.id() + "' is not enabled (" + provider.disabledReason()
                             + "), so '" + name + "' cannot be called");
                 }
-                String upstreamId = name.substring(slash + 1);
                 return new Target(name, null, serving, upstreamId, PipelineRoutes.adHocModelKey(serving.id(), upstreamId));
             }
         }
