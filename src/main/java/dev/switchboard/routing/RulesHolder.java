@@ -102,6 +102,8 @@ public final class RulesHolder {
         return named.find() ? named.group(1) : "(a rule's conditions)";
     }
 
+    /** A rule file's name, as written and read through the API: a plain name in the rules folder, ending in .drl. */
+    private static final java.util.regex.Pattern RULE_FILE_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,100}\\.drl");
     /** How Drools names the rule of a failing condition: {@code ... in [Rule "name" in file]}. */
     private static final java.util.regex.Pattern RULE_IN_MESSAGE = java.util.regex.Pattern.compile("[Rr]ule \"([^\"]+)\"");
 
@@ -168,7 +170,7 @@ public final class RulesHolder {
      * with its file:line errors and not written, and the serving rules stay as they are.
      */
     public synchronized List<RuleError> replace(String fileName, String content) {
-        if (!fileName.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,100}\\.drl")) {
+        if (!RULE_FILE_NAME.matcher(fileName).matches()) {
             return List.of(new RuleError(fileName, 0, "a rule file name is letters, digits, '-', '_' or '.' and ends in .drl"));
         }
         Map<String, byte[]> sources = new TreeMap<>();
@@ -200,6 +202,9 @@ public final class RulesHolder {
 
     /** The text of one rule file, if it exists. */
     public java.util.Optional<String> read(String fileName) {
+        if (!RULE_FILE_NAME.matcher(fileName).matches()) {
+            return java.util.Optional.empty(); // never a path: no NUL, no folder of its own, nothing outside the rules
+        }
         Path file = folder.resolve(fileName).normalize();
         if (!file.getParent().equals(folder.normalize()) || !Files.isRegularFile(file)) {
             return java.util.Optional.empty();
