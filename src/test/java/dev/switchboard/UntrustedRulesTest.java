@@ -68,6 +68,24 @@ class UntrustedRulesTest {
             end
             """.formatted(JOIN_RULE_NAME, ELEVEN, ELEVEN, ELEVEN);
 
+    private static final String GROWING_RULE_NAME = "Grows a string past what Java can hold";
+    /** 16 characters, then 256, then 65,536, then 2^32: past a string's limit, an OutOfMemoryError at once (no memory taken). */
+    private static final String GROWING_RULE = HEADER + """
+            rule "%s"
+                salience 1000
+                activation-group "route"
+            when
+                LlmRequest(agentId == "grower")
+            then
+                decision.route("gpt-4o");
+                String s = "aaaaaaaaaaaaaaaa";
+                s = s.replace("a", s);
+                s = s.replace("a", s);
+                s = s.replace("a", s);
+                decision.tag(s);
+            end
+            """.formatted(GROWING_RULE_NAME);
+
     private Gateway gw;
 
     @BeforeAll
@@ -132,6 +150,20 @@ class UntrustedRulesTest {
             assertTrue(failure.path("error").asText().contains("cut off"), failure.toString());
         } finally {
             Files.deleteIfExists(gw.rulesDir.resolve("joiner.drl"));
+        }
+    }
+
+    @Test
+    void should_route_as_if_unmatched_when_a_rule_runs_out_of_memory() throws Exception {
+        assertEquals(200, putRule("grower.drl", GROWING_RULE).statusCode());
+        try {
+            HttpResponse<String> r = gw.postChat(Gateway.chatBody("gpt-4o-mini", "hi"), "x-switchboard-agent", "grower");
+            assertEquals(200, r.statusCode(), "once a 500 for every request the rule matched: " + r.body());
+            assertEquals("gpt-4o-mini", r.headers().firstValue("x-switchboard-model").orElse(""));
+            JsonNode failure = failureOf(GROWING_RULE_NAME);
+            assertTrue(failure.path("error").asText().contains("OutOfMemoryError"), failure.toString());
+        } finally {
+            Files.deleteIfExists(gw.rulesDir.resolve("grower.drl"));
         }
     }
 

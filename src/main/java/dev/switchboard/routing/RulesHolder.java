@@ -84,7 +84,9 @@ public final class RulesHolder {
         try {
             session.execute((Iterable<?>) facts); // each element a fact (execute(Object) would insert the list itself)
             return decision;
-        } catch (RuntimeException | StackOverflowError | LinkageError e) {
+        } catch (RuntimeException | StackOverflowError | OutOfMemoryError | LinkageError e) {
+            // An OutOfMemoryError here is the action's own (a string grown past Java's limit in three lines): what it
+            // held is garbage once the evaluation is dropped, so it fails that rule, not the request.
             failures.record(blame(guard, e), describe(e));
             return new Decision();
         }
