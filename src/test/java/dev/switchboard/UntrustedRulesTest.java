@@ -86,6 +86,17 @@ class UntrustedRulesTest {
             end
             """.formatted(GROWING_RULE_NAME);
 
+    private static final String SETTER_RULE_NAME = "Sets a parameter to the decision itself";
+    private static final String SETTER_RULE = HEADER + """
+            rule "%s"
+                salience 1000
+            when
+                LlmRequest(agentId == "setter")
+            then
+                decision.set("temperature", decision);
+            end
+            """.formatted(SETTER_RULE_NAME);
+
     private Gateway gw;
 
     @BeforeAll
@@ -164,6 +175,23 @@ class UntrustedRulesTest {
             assertTrue(failure.path("error").asText().contains("OutOfMemoryError"), failure.toString());
         } finally {
             Files.deleteIfExists(gw.rulesDir.resolve("grower.drl"));
+        }
+    }
+
+    @Test
+    void should_route_as_if_unmatched_when_a_rule_sets_a_parameter_no_request_can_hold() throws Exception {
+        assertEquals(200, putRule("setter.drl", SETTER_RULE).statusCode());
+        try {
+            HttpResponse<String> r = gw.postChat(Gateway.chatBody("gpt-4o-mini", "hi"), "x-switchboard-agent", "setter");
+            assertEquals(200, r.statusCode(), "once a 500 for every request the rule matched: " + r.body());
+            HttpResponse<String> tried = gw.send(HttpRequest.newBuilder(URI.create(gw.managementUrl() + "/admin/api/rules/test"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"agent\":\"setter\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+                    .build());
+            assertEquals(200, tried.statusCode(), "trying the rule on a sample was a 500 too: " + tried.body());
+            JsonNode failure = failureOf(SETTER_RULE_NAME);
+            assertTrue(failure.path("error").asText().contains("plain value"), failure.toString());
+        } finally {
+            Files.deleteIfExists(gw.rulesDir.resolve("setter.drl"));
         }
     }
 
