@@ -97,6 +97,18 @@ class UntrustedRulesTest {
             end
             """.formatted(SETTER_RULE_NAME);
 
+    /** A line break in the rule's name (DRL unescapes it), and a non-ASCII letter. */
+    private static final String BREAKING_RULE = HEADER + """
+            rule "Breaks\\nthe héader"
+                salience 1000
+                activation-group "route"
+            when
+                LlmRequest(agentId == "breaker")
+            then
+                decision.route("gpt-4o");
+            end
+            """;
+
     private Gateway gw;
 
     @BeforeAll
@@ -192,6 +204,19 @@ class UntrustedRulesTest {
             assertTrue(failure.path("error").asText().contains("plain value"), failure.toString());
         } finally {
             Files.deleteIfExists(gw.rulesDir.resolve("setter.drl"));
+        }
+    }
+
+    @Test
+    void should_name_any_rule_in_a_header_that_http_can_carry() throws Exception {
+        assertEquals(200, putRule("breaker.drl", BREAKING_RULE).statusCode());
+        try {
+            HttpResponse<String> r = gw.postChat(Gateway.chatBody("gpt-4o-mini", "hi"), "x-switchboard-agent", "breaker");
+            assertEquals(200, r.statusCode(), "once a 500 for every request the rule routed: " + r.body());
+            assertEquals("gpt-4o", r.headers().firstValue("x-switchboard-model").orElse(""));
+            assertEquals("Breaks%0Athe h%C3%A9ader", r.headers().firstValue("x-switchboard-rule").orElse(""));
+        } finally {
+            Files.deleteIfExists(gw.rulesDir.resolve("breaker.drl"));
         }
     }
 
