@@ -95,6 +95,12 @@ class UntrustedRulesTest {
             then
                 decision.set("temperature", decision);
             end
+            rule "Tags with nothing"
+            when
+                LlmRequest(agentId == "tagger")
+            then
+                decision.tag(null);
+            end
             """.formatted(SETTER_RULE_NAME);
 
     /** A line break in the rule's name (DRL unescapes it), and a non-ASCII letter. */
@@ -191,17 +197,20 @@ class UntrustedRulesTest {
     }
 
     @Test
-    void should_route_as_if_unmatched_when_a_rule_sets_a_parameter_no_request_can_hold() throws Exception {
+    void should_route_as_if_unmatched_when_a_rule_sets_a_parameter_or_tag_no_request_can_hold() throws Exception {
         assertEquals(200, putRule("setter.drl", SETTER_RULE).statusCode());
         try {
-            HttpResponse<String> r = gw.postChat(Gateway.chatBody("gpt-4o-mini", "hi"), "x-switchboard-agent", "setter");
-            assertEquals(200, r.statusCode(), "once a 500 for every request the rule matched: " + r.body());
+            for (String agent : new String[] {"setter", "tagger"}) {
+                HttpResponse<String> r = gw.postChat(Gateway.chatBody("gpt-4o-mini", "hi"), "x-switchboard-agent", agent);
+                assertEquals(200, r.statusCode(), "once a 500 for every request the rule matched: " + r.body());
+            }
             HttpResponse<String> tried = gw.send(HttpRequest.newBuilder(URI.create(gw.managementUrl() + "/admin/api/rules/test"))
                     .POST(HttpRequest.BodyPublishers.ofString("{\"agent\":\"setter\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
                     .build());
             assertEquals(200, tried.statusCode(), "trying the rule on a sample was a 500 too: " + tried.body());
             JsonNode failure = failureOf(SETTER_RULE_NAME);
             assertTrue(failure.path("error").asText().contains("plain value"), failure.toString());
+            assertTrue(failureOf("Tags with nothing").path("error").asText().contains("got null"), rules().toString());
         } finally {
             Files.deleteIfExists(gw.rulesDir.resolve("setter.drl"));
         }

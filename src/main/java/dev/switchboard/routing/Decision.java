@@ -64,8 +64,11 @@ public final class Decision {
         this.rule = currentRule;
     }
 
-    /** Label the request in its usage record. */
+    /** Label the request in its usage record; a null label fails the rule here rather than every request it matches. */
     public void tag(String label) {
+        if (label == null) {
+            throw new IllegalArgumentException("decision.tag(...) takes a label, got null");
+        }
         tags.add(label);
     }
 
