@@ -77,10 +77,24 @@ final class RouteStage {
     }
 
     void chat(Exchange exchange) {
+        route(exchange, true);
+    }
+
+    /**
+     * What the rules and the catalog decide for a sample ("try a rule"), without taking from the caller's rate limit
+     * or holding its budget: a viewer's dry run must not spend what an agent's real requests need.
+     */
+    void tryChat(Exchange exchange) {
+        route(exchange, false);
+    }
+
+    private void route(Exchange exchange, boolean spends) {
         RequestContext ctx = exchange.getVariable(RequestContext.VARIABLE, RequestContext.class);
         Catalog cat = catalog.get();
         LlmRequest facts = asCatalogNames(exchange.getVariable("facts", LlmRequest.class), cat);
-        checkCallerLimit(ctx, cat, TokenEstimate.withAnswer(ctx.estimatedPromptTokens, ctx.request.body()));
+        if (spends) {
+            checkCallerLimit(ctx, cat, TokenEstimate.withAnswer(ctx.estimatedPromptTokens, ctx.request.body()));
+        }
         Decision decision = rules.decide(facts, health::providerStatuses);
         ctx.rule = decision.rule();
         ctx.tags.addAll(decision.tags());
@@ -147,7 +161,9 @@ final class RouteStage {
             }
             ctx.chain = able;
         }
-        budget.reserve(ctx, cat, () -> BudgetGuard.chat(ctx));
+        if (spends) {
+            budget.reserve(ctx, cat, () -> BudgetGuard.chat(ctx));
+        }
     }
 
     /**

@@ -38,7 +38,7 @@ final class RuleTester implements Function<JsonNode, ObjectNode> {
         exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
         exchange.getMessage().setBody(Json.bytes(request));
         format.tryChat(exchange, agent == null || agent.isNull() ? null : agent.asText());
-        route.chat(exchange);
+        route.tryChat(exchange);
         RequestContext ctx = exchange.getVariable(RequestContext.VARIABLE, RequestContext.class);
         ObjectNode answer = JsonNodeFactory.instance.objectNode();
         answer.put("model", ctx.chain.isEmpty() ? null : ctx.chain.get(0).name());

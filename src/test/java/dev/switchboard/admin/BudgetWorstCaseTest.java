@@ -162,6 +162,20 @@ class BudgetWorstCaseTest {
     }
 
     @Test
+    void should_hold_nothing_of_an_agents_budget_when_a_viewer_tries_a_rule_for_it() {
+        String key = agent("{\"id\":\"tried\",\"dailyBudgetUsd\":" + SMALL_BUDGET_USD + "}");
+        String viewer = gw.createToken("budget-viewer", "viewer");
+        String sample = "{\"agent\":\"tried\",\"model\":\"gpt-4o-mini\",\"max_tokens\":1000,\"messages\":" + HI + "}";
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<String> tried = gw.send(HttpRequest.newBuilder(URI.create(gw.managementUrl() + "/admin/api/rules/test"))
+                    .header("Authorization", "Bearer " + viewer).POST(HttpRequest.BodyPublishers.ofString(sample)).build());
+            assertEquals(200, tried.statusCode(), "a dry run, every time: " + tried.body());
+        }
+        HttpResponse<String> real = chat(key, "{\"model\":\"gpt-4o-mini\",\"max_tokens\":1000,\"messages\":" + HI + "}");
+        assertEquals(200, real.statusCode(), "the tries held none of the budget (each once held $0.0006 of $0.001 for good): " + real.body());
+    }
+
+    @Test
     void should_count_the_agents_system_prompt_in_the_worst_case() {
         String key = agent("{\"id\":\"prompted\",\"dailyBudgetUsd\":" + SMALL_BUDGET_USD + ",\"systemPrompt\":\"" + "y".repeat(20_000) + "\"}");
         assertRefused(chat(key, "{\"model\":\"gpt-4o-mini\",\"max_tokens\":1000,\"messages\":" + HI + "}"),
