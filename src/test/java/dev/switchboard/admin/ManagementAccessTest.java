@@ -86,6 +86,18 @@ class ManagementAccessTest {
     }
 
     @Test
+    void should_answer_400_for_a_sample_whose_tags_are_not_strings() throws Exception {
+        String viewer = token("viewer");
+        HttpResponse<String> r = call("POST", "/admin/api/rules/test", viewer,
+                "{\"tags\":[1,{\"a\":1},null],\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertEquals(400, r.statusCode(), "once a 500: " + r.body());
+        assertEquals("tags", Gateway.MAPPER.readTree(r.body()).at("/error/param").asText(), r.body());
+        HttpResponse<String> fine = call("POST", "/admin/api/rules/test", viewer,
+                "{\"tags\":[\"a\",\"b\"],\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertEquals(200, fine.statusCode(), fine.body());
+    }
+
+    @Test
     void should_let_an_editor_change_rules_compiled_first_versioned_and_audited() throws Exception {
         String editor = token("editor");
         int before = Gateway.MAPPER.readTree(call("GET", "/admin/api/rules", editor, null).body()).path("generation").asInt();
