@@ -115,6 +115,27 @@ class UntrustedRulesTest {
             end
             """;
 
+    private static final String MISROUTING_RULE_NAME = "Routes to a model the catalog lacks";
+    private static final String MISCHAINING_RULE_NAME = "Routes along a chain the catalog lacks";
+    private static final String MISROUTING_RULES = HEADER + """
+            rule "%s"
+                salience 1000
+                activation-group "route"
+            when
+                LlmRequest(agentId == "misrouter")
+            then
+                decision.route("no-such-model");
+            end
+            rule "%s"
+                salience 1000
+                activation-group "route"
+            when
+                LlmRequest(agentId == "mischainer")
+            then
+                decision.route("gpt-4o", "no-such-chain");
+            end
+            """.formatted(MISROUTING_RULE_NAME, MISCHAINING_RULE_NAME);
+
     private Gateway gw;
 
     @BeforeAll
@@ -226,6 +247,23 @@ class UntrustedRulesTest {
             assertEquals("Breaks%0Athe h%C3%A9ader", r.headers().firstValue("x-switchboard-rule").orElse(""));
         } finally {
             Files.deleteIfExists(gw.rulesDir.resolve("breaker.drl"));
+        }
+    }
+
+    @Test
+    void should_route_as_if_unmatched_when_a_rule_names_a_model_or_chain_the_catalog_lacks() throws Exception {
+        // The bundled rules under one's own catalog: a caller's x-switchboard-task-type: math once gave a 500.
+        assertEquals(200, putRule("misrouter.drl", MISROUTING_RULES).statusCode());
+        try {
+            for (String agent : new String[] {"misrouter", "mischainer"}) {
+                HttpResponse<String> r = gw.postChat(Gateway.chatBody("gpt-4o-mini", "hi"), "x-switchboard-agent", agent);
+                assertEquals(200, r.statusCode(), agent + ": once a 500 for every request the rule matched: " + r.body());
+                assertEquals("gpt-4o-mini", r.headers().firstValue("x-switchboard-model").orElse(""), agent);
+            }
+            assertTrue(failureOf(MISROUTING_RULE_NAME).path("error").asText().contains("no-such-model"), rules().toString());
+            assertTrue(failureOf(MISCHAINING_RULE_NAME).path("error").asText().contains("no-such-chain"), rules().toString());
+        } finally {
+            Files.deleteIfExists(gw.rulesDir.resolve("misrouter.drl"));
         }
     }
 

@@ -95,7 +95,7 @@ final class RouteStage {
         if (spends) {
             checkCallerLimit(ctx, cat, TokenEstimate.withAnswer(ctx.estimatedPromptTokens, ctx.request.body()));
         }
-        Decision decision = rules.decide(facts, health::providerStatuses);
+        Decision decision = followable(rules.decide(facts, health::providerStatuses), cat);
         ctx.rule = decision.rule();
         ctx.tags.addAll(decision.tags());
         if (decision.rejection() != null) {
@@ -129,10 +129,6 @@ final class RouteStage {
         String name;
         if (decision.model() != null) {
             name = decision.model();
-            if (cat.model(name).isEmpty() && !isQualified(name, cat)) {
-                throw new GatewayError(500, "server_error", "rules_error", null,
-                        "Rule '" + decision.rule() + "' routes to unknown model '" + name + "'; fix the rule or add the model to the catalog");
-            }
         } else if (ctx.requestedModel != null && !ctx.requestedModel.isEmpty()) {
             name = ctx.requestedModel;
         } else if (agent != null && agent.primaryModel() != null) {
@@ -144,8 +140,7 @@ final class RouteStage {
         String chainName = decision.chain() != null ? decision.chain() : agent != null && decision.model() == null ? agent.chain() : null;
         if (chainName != null) {
             chain = cat.chain(chainName).orElseThrow(() -> new GatewayError(500, "server_error", "rules_error", null,
-                    (decision.chain() != null ? "Rule '" + decision.rule() + "'" : "Agent '" + ctx.caller + "'")
-                            + " names unknown or inactive chain '" + chainName + "'; chains in the catalog: "
+                    "Agent '" + ctx.caller + "' names unknown or inactive chain '" + chainName + "'; chains in the catalog: "
                             + cat.chains().keySet())).startingWith(name);
         } else {
             chain = cat.implicitChain(name);
@@ -164,6 +159,23 @@ final class RouteStage {
         if (spends) {
             budget.reserve(ctx, cat, () -> BudgetGuard.chat(ctx));
         }
+    }
+
+    /**
+     * A rule that routes to a model or chain the catalog lacks (one deleted since, or a sample rule under one's own
+     * catalog) fails like a rule that throws: reported at {@code /admin/api/rules}, and the request goes on as if no
+     * rule had matched, instead of a 500 for every request it matches (which a caller's headers could pick).
+     */
+    private Decision followable(Decision decision, Catalog cat) {
+        String model = decision.model();
+        String chain = decision.chain();
+        String missing = model != null && cat.model(model).isEmpty() && !isQualified(model, cat) ? "model '" + model + "'"
+                : chain != null && cat.chain(chain).isEmpty() ? "chain '" + chain + "'" : null;
+        if (missing == null) {
+            return decision;
+        }
+        rules.reportFailure(decision.rule(), "routes to " + missing + ", which the catalog does not have (or not active)");
+        return new Decision();
     }
 
     /**

@@ -132,6 +132,11 @@ public final class RulesHolder {
         return failures.list();
     }
 
+    /** A rule whose decision the gateway could not follow (a model it routes to is missing): reported as a failure. */
+    public void reportFailure(String rule, String error) {
+        failures.record(rule, error);
+    }
+
     /** Rebuilds when the folder changed since the last build; returns true when a new generation is serving. */
     public synchronized boolean reloadIfChanged() {
         String now = fingerprint();
