@@ -88,7 +88,9 @@ public final class RulesHolder {
         try {
             session.execute((Iterable<?>) facts); // each element a fact (execute(Object) would insert the list itself)
             return decision;
-        } catch (RuntimeException | StackOverflowError | LinkageError e) {
+        } catch (RuntimeException | StackOverflowError | OutOfMemoryError | LinkageError e) {
+            // An OutOfMemoryError here is the action's own (a string grown past Java's limit in three lines): what it
+            // held is garbage once the evaluation is dropped, so it fails that rule, not the request.
             failures.record(blame(guard, e), describe(e));
             return new Decision();
         }
@@ -106,6 +108,8 @@ public final class RulesHolder {
         return named.find() ? named.group(1) : "(a rule's conditions)";
     }
 
+    /** A rule file's name, as written and read through the API: a plain name in the rules folder, ending in .drl. */
+    private static final java.util.regex.Pattern RULE_FILE_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,100}\\.drl(\\.csv)?");
     /** How Drools names the rule of a failing condition: {@code ... in [Rule "name" in file]}. */
     private static final java.util.regex.Pattern RULE_IN_MESSAGE = java.util.regex.Pattern.compile("[Rr]ule \"([^\"]+)\"");
 
@@ -130,6 +134,11 @@ public final class RulesHolder {
     /** Rules that failed while evaluating requests since the serving generation was installed. */
     public java.util.List<RuleFailures.Failure> failures() {
         return failures.list();
+    }
+
+    /** A rule whose decision the gateway could not follow (a model it routes to is missing): reported as a failure. */
+    public void reportFailure(String rule, String error) {
+        failures.record(rule, error);
     }
 
     /** Rebuilds when the folder changed since the last build; returns true when a new generation is serving. */
@@ -226,7 +235,7 @@ public final class RulesHolder {
      * with its file:line errors and not written, and the serving rules stay as they are.
      */
     public synchronized List<RuleError> replace(String fileName, String content, String author, String comment) {
-        if (!fileName.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,100}\\.drl(\\.csv)?")) {
+        if (!RULE_FILE_NAME.matcher(fileName).matches()) {
             return List.of(new RuleError(fileName, 0, "a rule file name is letters, digits, '-', '_' or '.' and ends in .drl (or .drl.csv)"));
         }
         Map<String, byte[]> sources = readSources();
@@ -251,6 +260,9 @@ public final class RulesHolder {
 
     /** The text of one rule file, if it exists. */
     public java.util.Optional<String> read(String fileName) {
+        if (!RULE_FILE_NAME.matcher(fileName).matches()) {
+            return java.util.Optional.empty(); // never a path: no NUL, no folder of its own, nothing outside the rules
+        }
         Path file = folder.resolve(fileName).normalize();
         if (!file.getParent().equals(folder.normalize()) || !Files.isRegularFile(file)) {
             return java.util.Optional.empty();

@@ -74,6 +74,30 @@ class ManagementAccessTest {
     }
 
     @Test
+    void should_answer_404_for_a_rule_file_name_that_is_not_a_rule_file() throws Exception {
+        // Once a 500 with a stack trace: NUL reached the file system, and "rules/../x" has no parent folder.
+        String viewer = token("viewer");
+        for (String file : new String[] {"x%00.drl", "..%2Fpom.xml", "%2e%2e%2f%2e%2e%2fpom.xml", ".%2Frouting.drl"}) {
+            HttpResponse<String> r = call("GET", "/admin/api/rules/" + file, viewer, null);
+            assertEquals(404, r.statusCode(), file + ": " + r.body());
+            assertEquals("file", Gateway.MAPPER.readTree(r.body()).at("/error/param").asText(), file + ": " + r.body());
+        }
+        assertEquals(200, call("GET", "/admin/api/rules/routing.drl", viewer, null).statusCode());
+    }
+
+    @Test
+    void should_answer_400_for_a_sample_whose_tags_are_not_strings() throws Exception {
+        String viewer = token("viewer");
+        HttpResponse<String> r = call("POST", "/admin/api/rules/test", viewer,
+                "{\"tags\":[1,{\"a\":1},null],\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertEquals(400, r.statusCode(), "once a 500: " + r.body());
+        assertEquals("tags", Gateway.MAPPER.readTree(r.body()).at("/error/param").asText(), r.body());
+        HttpResponse<String> fine = call("POST", "/admin/api/rules/test", viewer,
+                "{\"tags\":[\"a\",\"b\"],\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertEquals(200, fine.statusCode(), fine.body());
+    }
+
+    @Test
     void should_let_an_editor_change_rules_compiled_first_versioned_and_audited() throws Exception {
         String editor = token("editor");
         int before = Gateway.MAPPER.readTree(call("GET", "/admin/api/rules", editor, null).body()).path("generation").asInt();
