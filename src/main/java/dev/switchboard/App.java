@@ -1,6 +1,7 @@
 package dev.switchboard;
 
 import dev.switchboard.admin.ManagementServer;
+import dev.switchboard.analytics.AnalyticsApi;
 import dev.switchboard.boot.Database;
 import dev.switchboard.boot.Drain;
 import dev.switchboard.boot.EmbeddedBroker;
@@ -14,6 +15,7 @@ import dev.switchboard.catalog.SecretBox;
 import dev.switchboard.catalog.CatalogLoader;
 import dev.switchboard.catalog.CatalogLoader.SimulatorMode;
 import dev.switchboard.catalog.ProviderSpec;
+import dev.switchboard.frontdoor.FrontDoors;
 import dev.switchboard.pipeline.FrontDoorErrors;
 import dev.switchboard.boot.DataPlaneServer;
 import dev.switchboard.pipeline.Admission;
@@ -21,8 +23,13 @@ import dev.switchboard.pipeline.PipelineRoutes;
 import dev.switchboard.providers.Adapters;
 import dev.switchboard.quality.QualityEvaluation;
 import dev.switchboard.admin.AlertSink;
+import dev.switchboard.recording.BudgetGauges;
 import dev.switchboard.recording.BudgetLedger;
 import dev.switchboard.recording.RequestMetrics;
+import dev.switchboard.recording.Retention;
+import dev.switchboard.recording.SqlDialect;
+import dev.switchboard.recording.UsageRollups;
+import dev.switchboard.recording.UsageSchema;
 import dev.switchboard.recording.UsageWriter;
 import dev.switchboard.resilience.BreakerRegistry;
 import dev.switchboard.resilience.ModelHealth;
@@ -35,13 +42,11 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.http.HttpComponent;
@@ -52,7 +57,6 @@ import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServer;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServerConfiguration;
 import org.apache.camel.impl.DefaultCamelContext;
-import org.apache.camel.support.PluginHelper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jms.connection.CachingConnectionFactory;
@@ -65,6 +69,8 @@ import org.springframework.jms.connection.CachingConnectionFactory;
 public final class App implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger("switchboard");
     public static final String DATA_SOURCE = "usageDb";
+    /** The data folder (SWITCHBOARD_DATA) as a Camel property placeholder for route files. */
+    public static final String DATA_PROPERTY = "switchboard.data";
     private static final long MAX_BODY_BYTES = 32L * 1024 * 1024;
     /**
      * What Camel's own stop still waits for in-flight exchanges: by then the drain has waited out the grace
@@ -82,6 +88,7 @@ public final class App implements AutoCloseable {
     private EmbeddedBroker broker;
     private Database database;
     private CatalogHolder catalog;
+    private Retention retention;
 
     public static void main(String[] args) {
         try {
@@ -114,6 +121,8 @@ public final class App implements AutoCloseable {
 
         database = new Database(s.dbUrl(), s.dbUser(), s.dbPassword());
         database.execute(UsageWriter.ddl());
+        UsageSchema.ddl().forEach(database::execute);
+        UsageRollups.backfill(database, SqlDialect.of(s.dbUrl()));
         ManagementServer.ddl().forEach(database::execute);
         QualityEvaluation.ddl().forEach(database::execute);
         resources.add(database::shutdown);
@@ -156,6 +165,8 @@ public final class App implements AutoCloseable {
         camel.getInflightRepository().setInflightBrowseEnabled(true);
         camel.getShutdownStrategy().setTimeout(CAMEL_STOP_TIMEOUT_SECONDS);
         camel.getPropertiesComponent().setLocation("classpath:switchboard.properties");
+        // Route files name folders under the data folder (a file-drop inbox) as {{switchboard.data}}.
+        camel.getPropertiesComponent().addInitialProperty(DATA_PROPERTY, s.dataDir().toAbsolutePath().toString());
         camel.getRegistry().bind(DATA_SOURCE, database);
         camel.getRegistry().bind("vertx", vertx);
         camel.getRegistry().bind("metricsRegistry", metrics);
@@ -182,7 +193,10 @@ public final class App implements AutoCloseable {
         ShutdownGate gate = new ShutdownGate();
         camel.getRegistry().bind(PlatformHttpConstants.PLATFORM_HTTP_ENGINE_NAME, engine);
 
-        writer = new UsageWriter(camel.createProducerTemplate(), DATA_SOURCE, metrics, UsageWriter.DEFAULT_QUEUE_CAPACITY);
+        writer = new UsageWriter(camel.createProducerTemplate(), DATA_SOURCE, SqlDialect.of(s.dbUrl()), metrics,
+                UsageWriter.DEFAULT_QUEUE_CAPACITY);
+        retention = new Retention(camel.createProducerTemplate(), DATA_SOURCE, s.retentionDays());
+        camel.addRoutes(retentionRoute(retention));
         ModelHealth health = new ModelHealth(java.time.Clock.systemUTC(), s.trackedModels());
         Agents agents = new Agents();
         AnonymousAccess anonymous = new AnonymousAccess(s.allowAnonymous(), s.anonymousTrusted(), catalog);
@@ -195,7 +209,8 @@ public final class App implements AutoCloseable {
                 s.qualityRefresh());
         rules.modelStats(quality.scores()::modelStats);
         PipelineRoutes pipeline = new PipelineRoutes(catalog::get, rules, adapters, breakers, health,
-                writer, new RequestMetrics(metrics, name -> catalog.get().model(name).isPresent()), s.rulesPollMillis(),
+                writer, new RequestMetrics(metrics, name -> catalog.get().model(name).isPresent(),
+                name -> agents.byId(name).isPresent()), s.rulesPollMillis(),
                 s.probeInterval(), agents, anonymous, ledger, quality);
         camel.addRoutes(pipeline);
         Admission admission = pipeline.admission(s.limits(), metrics);
@@ -206,12 +221,17 @@ public final class App implements AutoCloseable {
                 s.limits().requestReadTimeout().toSeconds());
         pipeline.addModelRoutes(camel);
         catalog.onChange((before, after) -> pipeline.addModelRoutes(camel, after));
-        loadFrontDoors(camel, s.routesDir());
+        FrontDoors frontDoors = new FrontDoors(camel, s.routesDir(), PipelineRoutes.ENTRIES);
+        frontDoors.reloadIfChanged();
+        camel.addRoutes(frontDoors.watcher(s.rulesPollMillis()));
         camel.start();
         FrontDoorErrors.install(camel.getRegistry().findSingleByType(VertxPlatformHttpRouter.class));
         LOG.info("Pipeline: {} routes started ({} model routes, each behind its own circuit breaker)", camel.getRoutes().size(),
                 camel.getRoutes().stream().filter(r -> r.getRouteId().startsWith("model-")).count());
         restoreSpend(ledger, camel.createProducerTemplate());
+        BudgetGauges budgetGauges = new BudgetGauges(metrics, ledger, () -> agents.all().stream()
+                .map(a -> new BudgetGauges.Budget(a.id(), a.dailyBudgetUsd(), a.monthlyBudgetUsd())).toList());
+        vertx.setPeriodic(0, BudgetGauges.REFRESH.toMillis(), id -> budgetGauges.refresh());
         writer.start();
         resources.add(camel::stop);
         // Closed before Camel: the writer inserts through camel-jdbc, so its last flush needs Camel running.
@@ -225,7 +245,9 @@ public final class App implements AutoCloseable {
                 SecretBox.open(s.env().get(SecretBox.MASTER_KEY_ENV), SecretBox.defaultKeyFile(s.dataDir())), agents,
                 document -> catalogLoader.parse(document, s.simulatorMode(), simulatorUrl, "catalog"), CatalogLoader.sourceText(s.catalogFile()))
                 .ruleTester(pipeline.ruleTester(camel))
+                .analytics(new AnalyticsApi(camel.createProducerTemplate(), DATA_SOURCE, SqlDialect.of(s.dbUrl()), java.time.Clock.systemUTC()))
                 .anonymousAccess(anonymous)
+                .frontDoors(frontDoors::list)
                 .limits(s.limits())
                 .saturation(admission::saturation)
                 .quality(quality)
@@ -240,15 +262,29 @@ public final class App implements AutoCloseable {
         LOG.info("Switchboard ready in {} ms. OpenAI base URL: http://{}:{}/v1", ms, host, port());
     }
 
-    /** Budgets hold across restarts: this day's and month's spend per caller, from the usage rows. */
+    /** Deletes old usage once a day, the first time a minute after start. */
+    private static org.apache.camel.builder.RouteBuilder retentionRoute(Retention retention) {
+        return new org.apache.camel.builder.RouteBuilder() {
+            @Override
+            public void configure() {
+                from("timer:usage-retention?delay=60000&period=" + Retention.PERIOD.toMillis()).routeId("usage-retention")
+                        .process(exchange -> retention.run(java.time.Instant.now()));
+            }
+        };
+    }
+
+    /**
+     * Budgets hold across restarts: this day's and month's spend per caller, from the daily rollups (UTC days,
+     * as budgets are), which outlive the raw rows' retention.
+     */
     private static void restoreSpend(BudgetLedger ledger, ProducerTemplate jdbc) {
         java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
         java.util.Map<String, double[]> spend = new java.util.HashMap<>();
-        String[] since = {today + " 00:00:00", today.withDayOfMonth(1) + " 00:00:00"};
+        java.time.LocalDate[] since = {today, today.withDayOfMonth(1)};
         for (int i = 0; i < 2; i++) {
-            List<?> rows = jdbc.requestBody("jdbc:" + DATA_SOURCE + "?outputType=SelectList",
-                    "SELECT caller, SUM(cost_usd) AS spent FROM usage_record WHERE created_at >= TIMESTAMP '"
-                            + since[i] + "' GROUP BY caller", List.class);
+            List<?> rows = jdbc.requestBodyAndHeader("jdbc:" + DATA_SOURCE + "?outputType=SelectList&useHeadersAsParameters=true",
+                    "SELECT agent AS caller, SUM(cost_usd) AS spent FROM usage_daily WHERE period_start >= :?since GROUP BY agent",
+                    "since", java.sql.Timestamp.from(since[i].atStartOfDay(java.time.ZoneOffset.UTC).toInstant()), List.class);
             for (Object o : rows) {
                 java.util.Map<?, ?> row = (java.util.Map<?, ?>) o;
                 Object caller = row.get("CALLER") != null ? row.get("CALLER") : row.get("caller");
@@ -259,23 +295,6 @@ public final class App implements AutoCloseable {
             }
         }
         spend.forEach((agent, s) -> ledger.restore(agent, s[0], s[1]));
-    }
-
-    private static void loadFrontDoors(CamelContext camel, Path routesDir) throws Exception {
-        if (!Files.isDirectory(routesDir)) {
-            LOG.warn("Routes: no folder {}; no front door is open (add routes/http.yaml)", routesDir.toAbsolutePath());
-            return;
-        }
-        List<Path> files;
-        try (Stream<Path> list = Files.list(routesDir)) {
-            files = list.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml")).sorted().toList();
-        }
-        for (Path file : files) {
-            PluginHelper.getRoutesLoader(camel).loadRoutes(
-                    PluginHelper.getResourceLoader(camel).resolveResource("file:" + file.toAbsolutePath()));
-        }
-        LOG.info("Routes: {} front door file(s) from {}: {}", files.size(), routesDir,
-                files.stream().map(p -> p.getFileName().toString()).toList());
     }
 
     private static void logProviders(Catalog cat) {
@@ -325,6 +344,11 @@ public final class App implements AutoCloseable {
 
     public UsageWriter usageWriter() {
         return writer;
+    }
+
+    /** The retention job, for tests that run it at a time of their choosing. */
+    public Retention retention() {
+        return retention;
     }
 
     public CamelContext camel() {

@@ -122,6 +122,11 @@ public record Settings(
     /** Below this the scores' queries would run back to back. */
     private static final int MIN_QUALITY_REFRESH_MS = 100;
 
+    /** Days raw usage rows are kept ({@code SWITCHBOARD_RETENTION_DAYS}); hourly rollups are kept 13 months. */
+    public int retentionDays() {
+        return integer(env, "SWITCHBOARD_RETENTION_DAYS", dev.switchboard.recording.Retention.DEFAULT_RAW_DAYS);
+    }
+
     private static String get(Map<String, String> env, String name, String fallback) {
         String v = env.get(name);
         return v == null || v.isBlank() ? fallback : v.trim();

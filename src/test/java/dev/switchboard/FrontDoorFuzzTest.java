@@ -97,7 +97,7 @@ class FrontDoorFuzzTest {
     void start() {
         System.out.println("FrontDoorFuzzTest seed " + seed + " (replay with -Dswitchboard.fuzz.seed=" + seed + ")");
         // The bundled catalog with the bundled rules, as a new user runs them: every model the sample rules name
-        // exists (the test catalog lacks some, and a rule naming a missing model or chain is a 500 rules_error).
+        // exists (the test catalog lacks some, and a rule naming a missing model or chain routes as if unmatched).
         gateway = Gateway.start(Map.of("SWITCHBOARD_CATALOG", "src/main/resources/default-catalog.yaml"));
     }
 

@@ -124,7 +124,7 @@ class OneCallerCannotStopRecordingTest {
 
     private static UsageRecord row(String caller) {
         return new UsageRecord("req-" + UUID.randomUUID(), Instant.now(), "http", "chat", caller, "gpt-4o-mini", "gpt-4o-mini",
-                "openai", "default", List.of(), 1, 1, 2, 0, 5, -1, 200, "ok", null, false, List.of());
+                "openai", "default", List.of(), 1, 1, 2, 0, 5, -1, 200, "ok", null, false, List.of(), 0, 0, "chat", null, 0);
     }
 
     /** One chat request with one extra header, answered 200; returns its request id. */

@@ -65,6 +65,7 @@ public final class ManagementServer implements AutoCloseable {
     private final AgentStore agentStore;
     private final ConfigStore config;
     private final CatalogResources resources;
+    private final RuleHistory ruleHistory;
     /** Another instance's committed catalog version is served within this long. */
     private static final long CONFIG_POLL_MS = 1000;
     /** Admin calls carry small JSON (or one DRL file); bytes. */
@@ -77,7 +78,9 @@ public final class ManagementServer implements AutoCloseable {
         throw new IllegalStateException("no rule tester wired");
     };
     private dev.switchboard.quality.QualityEvaluation quality;
+    private Supplier<ObjectNode> frontDoors;
     private HttpServer server;
+    private dev.switchboard.analytics.AnalyticsApi analytics;
     /** The management plane's blocking work (authentication included) runs on threads of its own, never the data plane's. */
     private static final String WORKER_POOL = "switchboard-management";
     private static final int WORKER_THREADS = 8;
@@ -102,13 +105,16 @@ public final class ManagementServer implements AutoCloseable {
         this.access = new AccessControl(producer, dataSourceName, adminToken);
         this.audit = new AuditLog(producer, dataSourceName);
         this.agentStore = new AgentStore(producer, dataSourceName, agents, catalog);
-        this.config = new ConfigStore(producer, dataSourceName, catalog, compileCatalog, seedCatalog, registrar::withRotatedKeys);
+        this.config = new ConfigStore(producer, dataSourceName, catalog, compileCatalog, seedCatalog, registrar::withRotatedKeys,
+                new CatalogUsers(agents, rules.folder()));
         this.resources = new CatalogResources(config);
+        this.ruleHistory = new RuleHistory(producer, dataSourceName, audit);
     }
 
     /** Tables of the management plane; created at start like the usage table. */
     public static List<String> ddl() {
         List<String> all = new java.util.ArrayList<>(AuditLog.ddl());
+        all.addAll(RuleHistory.ddl());
         all.addAll(AccessControl.ddl());
         all.addAll(ProviderRegistrar.ddl());
         all.addAll(AgentStore.ddl());
@@ -123,6 +129,12 @@ public final class ManagementServer implements AutoCloseable {
         return this;
     }
 
+    /** The analytics reports under /admin/api/analytics (any role may read them). */
+    public ManagementServer analytics(dev.switchboard.analytics.AnalyticsApi api) {
+        this.analytics = api;
+        return this;
+    }
+
     /** Runs the rules on a sample request without calling a provider (wired by the pipeline). */
     public ManagementServer ruleTester(java.util.function.Function<JsonNode, ObjectNode> tester) {
         this.ruleTester = tester;
@@ -132,6 +144,12 @@ public final class ManagementServer implements AutoCloseable {
     /** The anonymous-access policy of the data plane, shown in /health. */
     public ManagementServer anonymousAccess(AnonymousAccess policy) {
         this.anonymous = policy;
+        return this;
+    }
+
+    /** The front doors of routes/*.yaml with their state, counters and last refusal ({@code GET /admin/api/routes}). */
+    public ManagementServer frontDoors(Supplier<ObjectNode> listing) {
+        this.frontDoors = listing;
         return this;
     }
 
@@ -149,10 +167,12 @@ public final class ManagementServer implements AutoCloseable {
 
     public ManagementServer start(String host, int port) {
         java.util.Objects.requireNonNull(anonymous, "anonymous access policy not wired");
+        java.util.Objects.requireNonNull(frontDoors, "front doors not wired");
         access.bootstrap();
         config.start();
         registrar.restore();
         agentStore.load();
+        rules.onChange(ruleHistory);
         Router router = Router.router(vertx);
         ConnectionGuard guard = new ConnectionGuard(vertx, java.util.Objects.requireNonNull(limits, "limits(...) before start"));
         router.route().order(Integer.MIN_VALUE).handler(guard);
@@ -165,7 +185,19 @@ public final class ManagementServer implements AutoCloseable {
         router.route("/admin/api/*").handler(bodyReader(JSON_BODY_LIMIT_BYTES));
         router.errorHandler(413, ctx -> refuseUnread(ctx, 413, ErrorBodies.openAi("The request body is over the limit of "
                 + bodyLimit(ctx) + " bytes for " + ctx.request().path(), "invalid_request_error", null, "body_too_large")));
-        router.get("/admin/api/rules").handler(ctx -> json(ctx, 200, rulesStatus()));
+        router.get("/admin/api/rules").blockingHandler(ctx -> json(ctx, 200, rulesStatus()), false); // parses DRL once per generation
+        // Before /rules/:file, which would take "versions" for a file name.
+        router.get("/admin/api/rules/versions").blockingHandler(this::ruleVersions, false);
+        router.get("/admin/api/rules-versions").blockingHandler(this::ruleVersions, false); // the older path, still answered
+        router.get("/admin/api/rules/versions/:n/diff").blockingHandler(ctx -> configCall(ctx, null, () -> {
+            ctx.response().putHeader("Content-Type", "text/plain; charset=utf-8").end(ruleHistory.diff(intPath(ctx)));
+            return null;
+        }), false);
+        router.post("/admin/api/rules/versions/:n/rollback").handler(requires(Role.EDITOR)).blockingHandler(this::rollbackRule, false);
+        router.post("/admin/api/rules/:file/:rule/enabled").handler(requires(Role.EDITOR)).blockingHandler(ctx -> editRule(ctx, "rules.enabled",
+                "enabled", JsonNode::isBoolean, (p, v) -> rules.setEnabled(ctx.pathParam("file"), ctx.pathParam("rule"), v.asBoolean(), p.name(), comment(ctx))), false);
+        router.post("/admin/api/rules/:file/:rule/salience").handler(requires(Role.EDITOR)).blockingHandler(ctx -> editRule(ctx, "rules.salience",
+                "salience", JsonNode::canConvertToInt, (p, v) -> rules.setSalience(ctx.pathParam("file"), ctx.pathParam("rule"), v.asInt(), p.name(), comment(ctx))), false);
         router.get("/admin/api/rules/:file").handler(this::readRule);
         router.put("/admin/api/rules/:file").handler(requires(Role.EDITOR)).blockingHandler(this::writeRule, false);
         router.post("/admin/api/rules/test").blockingHandler(this::testRule, false);
@@ -185,7 +217,7 @@ public final class ManagementServer implements AutoCloseable {
             // The audit row of a change says what changed (a diff of the agent) and why (?comment=...).
             String before = agentStore.get(ctx.pathParam("id")).toPrettyString();
             ObjectNode after = agentStore.update(ctx.pathParam("id"), body(ctx));
-            ctx.put(CHANGE, ConfigStore.LineDiff.unified(before, after.toPrettyString()));
+            ctx.put(CHANGE, TextDiff.unified("agent.json", before, after.toPrettyString()));
             return after;
         }, 200), false);
         router.delete("/admin/api/agents/:id").handler(requires(Role.EDITOR)).blockingHandler(ctx -> agentCall(ctx, "agents.delete",
@@ -230,8 +262,11 @@ public final class ManagementServer implements AutoCloseable {
                 () -> resources.put(ctx.pathParam("section"), ctx.pathParam("id"), body(ctx), ctx.get(PRINCIPAL), ctx.request().getParam("comment"))), false);
         router.delete("/admin/api/catalog/:section/:id").handler(requires(Role.EDITOR)).blockingHandler(ctx -> configCall(ctx, "catalog.delete",
                 () -> resources.delete(ctx.pathParam("section"), ctx.pathParam("id"), ctx.get(PRINCIPAL), ctx.request().getParam("comment"))), false);
+        router.get("/admin/api/routes").handler(ctx -> json(ctx, 200, frontDoors.get()));
         router.get("/admin/api/alerts").blockingHandler(ctx -> page(ctx, "budget_alert"), false);
-        router.get("/admin/api/rules-versions").blockingHandler(ctx -> page(ctx, "rule_version"), false);
+        if (analytics != null) {
+            analytics.register(router);
+        }
         router.route().last().handler(ctx -> json(ctx, 404, ErrorBodies.openAi(
                 "No management endpoint " + ctx.request().method() + " " + ctx.request().path()
                         + "; see /health, /metrics, /admin/api/rules, /admin/api/providers, /admin/api/usage",
@@ -431,24 +466,89 @@ public final class ManagementServer implements AutoCloseable {
         String raw = ctx.body().asString();
         JsonNode json = raw == null ? null : Json.parseOrNull(raw.getBytes(StandardCharsets.UTF_8));
         String content = json != null && json.path("content").isTextual() ? json.get("content").asText() : raw;
-        String comment = json != null ? json.path("comment").asText(null) : null;
+        String comment = json != null && json.path("comment").isTextual() ? json.get("comment").asText() : ctx.request().getParam("comment");
         if (content == null || content.isBlank()) {
             json(ctx, 400, ErrorBodies.openAi("Send the DRL text (or {\"content\": \"...\", \"comment\": \"...\"})",
                     "invalid_request_error", "content", null));
             return;
         }
-        List<RuleError> errors = rules.replace(file, content);
+        saveRule(ctx, "rules.put", file, content, comment);
+    }
+
+    /** Writes a rule file through the rules (compiled with the others first, versioned by the history), audited. */
+    private void saveRule(RoutingContext ctx, String action, String file, String content, String comment) {
+        AccessControl.Principal p = ctx.get(PRINCIPAL);
+        List<RuleError> errors = rules.replace(file, content, p.name(), comment);
         if (!errors.isEmpty()) {
-            audit.record(p.name(), p.role().name(), "rules.put", file, "refused", errors.get(0).toString());
+            audit.record(p.name(), p.role().name(), action, file, "refused", errors.get(0).toString());
             ObjectNode body = ErrorBodies.openAi("Rule file refused, nothing written: " + errors.get(0), "invalid_request_error", "content", "rules_invalid");
             ArrayNode list = body.putArray("errors");
-            errors.forEach(e -> list.addObject().put("file", e.file()).put("line", e.line()).put("message", e.message()).put("text", e.toString()));
+            errors.forEach(e -> list.addObject().put("file", e.file()).put("line", e.line()).put("sheet", e.sheet()).put("cell", e.cell())
+                    .put("message", e.message()).put("text", e.toString()));
             json(ctx, 400, body);
             return;
         }
-        audit.ruleVersion(file, content, p.name(), comment);
-        audit.record(p.name(), p.role().name(), "rules.put", file, "ok", comment);
+        audit.record(p.name(), p.role().name(), action, file, "ok", comment);
         json(ctx, 200, JsonNodeFactory.instance.objectNode().put("file", file).put("generation", rules.generation().number()));
+    }
+
+    private static String comment(RoutingContext ctx) {
+        JsonNode given = body(ctx).path("comment");
+        return given.isTextual() ? given.asText() : ctx.request().getParam("comment");
+    }
+
+    /**
+     * One attribute of one rule changed as an edit of its file: {@code field} of the JSON body, checked by {@code valid};
+     * an unknown rule is 404, a refused edit 400 with the compiler's errors. Audited either way.
+     */
+    private void editRule(RoutingContext ctx, String action, String field, java.util.function.Predicate<JsonNode> valid,
+                          java.util.function.BiFunction<AccessControl.Principal, JsonNode, List<RuleError>> edit) {
+        AccessControl.Principal p = ctx.get(PRINCIPAL);
+        String file = ctx.pathParam("file");
+        String rule = ctx.pathParam("rule");
+        JsonNode value = body(ctx).path(field);
+        if (!valid.test(value)) {
+            json(ctx, 400, ErrorBodies.openAi("Send {\"" + field + "\": " + (field.equals("enabled") ? "true|false" : "a whole number")
+                    + ", \"comment\"?: \"why\"}", "invalid_request_error", field, null));
+            return;
+        }
+        if (rules.outline().stream().noneMatch(r -> r.name().equals(rule) && r.file().equals(rules.folder().resolve(file).toString()))) {
+            json(ctx, 404, ErrorBodies.openAi("No rule '" + rule + "' in '" + file + "'; GET /admin/api/rules lists them",
+                    "invalid_request_error", "rule", "not_found"));
+            return;
+        }
+        List<RuleError> errors = edit.apply(p, value);
+        if (!errors.isEmpty()) {
+            audit.record(p.name(), p.role().name(), action, file + " / " + rule, "refused", errors.get(0).toString());
+            json(ctx, 400, ErrorBodies.openAi("Change refused, nothing written: " + errors.get(0), "invalid_request_error", field, "rules_invalid"));
+            return;
+        }
+        audit.record(p.name(), p.role().name(), action, file + " / " + rule, "ok", field + " = " + value + (comment(ctx) == null ? "" : "; why: " + comment(ctx)));
+        json(ctx, 200, JsonNodeFactory.instance.objectNode().put("file", file).put("rule", rule).set(field, value));
+    }
+
+    private void ruleVersions(RoutingContext ctx) {
+        int limit = intParam(ctx, "limit", 50);
+        int offset = intParam(ctx, "offset", 0);
+        if (limit < 1 || limit > MAX_PAGE || offset < 0) {
+            json(ctx, 400, ErrorBodies.openAi("limit must be 1.." + MAX_PAGE + " and offset at least 0", "invalid_request_error", "limit", null));
+            return;
+        }
+        json(ctx, 200, ruleHistory.list(ctx.request().getParam("file"), limit, offset));
+    }
+
+    /** Writes a version's text back as a new version (compiled first like any edit). */
+    private void rollbackRule(RoutingContext ctx) {
+        AccessControl.Principal p = ctx.get(PRINCIPAL);
+        try {
+            int version = intPath(ctx);
+            RuleHistory.Restore restore = ruleHistory.restore(version);
+            String why = ctx.request().getParam("comment");
+            saveRule(ctx, "rules.rollback", restore.file(), restore.content(), "rollback to version " + version + (why == null ? "" : ": " + why));
+        } catch (GatewayError e) {
+            audit.record(p.name(), p.role().name(), "rules.rollback", ctx.pathParam("n"), "refused", e.getMessage());
+            json(ctx, e.status(), ErrorBodies.openAi(e.getMessage(), e.type(), e.param(), e.code()));
+        }
     }
 
     private void testRule(RoutingContext ctx) {
@@ -554,8 +654,11 @@ public final class ManagementServer implements AutoCloseable {
         body.put("lastAttempt", rules.lastAttempt() == null ? null : rules.lastAttempt().toString());
         ArrayNode errors = body.putArray("lastErrors");
         for (RuleError e : rules.lastErrors()) {
-            errors.addObject().put("file", e.file()).put("line", e.line()).put("message", e.message()).put("text", e.toString());
+            errors.addObject().put("file", e.file()).put("line", e.line()).put("sheet", e.sheet()).put("cell", e.cell())
+                    .put("message", e.message()).put("text", e.toString());
         }
+        ArrayNode list = body.putArray("rules");
+        rules.outline().forEach(r -> list.add(Json.MAPPER.valueToTree(r)));
         ArrayNode failed = body.putArray("evaluationErrors");
         for (var f : rules.failures()) {
             failed.addObject().put("rule", f.rule()).put("error", f.error()).put("count", f.count()).put("lastAt", f.lastAt().toString());

@@ -6,8 +6,8 @@ import dev.switchboard.quality.QualityEvaluation;
 import org.apache.camel.Exchange;
 
 /**
- * Feedback: an agent rates one of its own answers ({@code POST /v1/feedback}, or a JMS message with
- * {@code switchboardOperation=feedback}). Only callers with an agent key can: a rating must be attributable.
+ * Feedback: an agent rates one of its own answers ({@code POST /v1/feedback}, or a JMS message on
+ * the queue {@code switchboard.feedback}). Only callers with an agent key can: a rating must be attributable.
  */
 final class FeedbackStage {
     static final String STORED = "sbFeedbackStored";

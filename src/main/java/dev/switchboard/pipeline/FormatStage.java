@@ -232,7 +232,7 @@ final class FormatStage {
             ctx.agent = agent;
             return;
         }
-        if (!anonymous.admits(localCaller(in, ctx))) {
+        if (!anonymous.admits(localCaller(in))) {
             // The policy's reason (which providers have keys) is for the operator's /health, not for an unknown caller.
             throw new GatewayError(401, "invalid_request_error", "missing_agent_key", null,
                     "This gateway answers agents only from where you call: send 'Authorization: Bearer sk-sb-...' with your agent's "
@@ -250,12 +250,14 @@ final class FormatStage {
     }
 
     /**
-     * Whether the caller is on this machine: a JMS client (the embedded broker accepts loopback connections only), or
-     * an HTTP caller whose TCP peer is a loopback address. The peer is the connection's own address as Vert.x saw it,
-     * never a header a caller can write (a forged header of that name is a string, not a socket address).
+     * Whether the caller is on this machine: a JMS client (the embedded broker accepts loopback connections only), a
+     * file dropped into a folder of this machine, or an HTTP caller whose TCP peer is a loopback address. The peer is
+     * the connection's own address as Vert.x saw it, never a header a caller can write (a forged header of that name
+     * is a string, not a socket address). The transport decides, not the {@code entry} name a route file chooses.
      */
-    private static boolean localCaller(Message in, RequestContext ctx) {
-        if ("jms".equals(ctx.entry)) {
+    private static boolean localCaller(Message in) {
+        org.apache.camel.Endpoint from = in.getExchange().getFromEndpoint();
+        if (from instanceof org.apache.camel.component.jms.JmsEndpoint || from instanceof org.apache.camel.component.file.FileEndpoint) {
             return true;
         }
         if (!(in.getHeader(VertxPlatformHttpConstants.REMOTE_ADDRESS) instanceof SocketAddress peer) || peer.hostAddress() == null) {

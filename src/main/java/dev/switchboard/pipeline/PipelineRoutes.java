@@ -31,6 +31,9 @@ import org.apache.camel.spi.InflightRepository;
 public final class PipelineRoutes extends RouteBuilder {
     static final String TEMPLATE = "call-model";
     static final String AD_HOC_TEMPLATE = "call-ad-hoc-model";
+    /** The entries a front door (routes/*.yaml) hands its requests to; documented in routes/README.md. */
+    public static final java.util.Set<String> ENTRIES = java.util.Set.of("direct:chat", "direct:messages", "direct:embeddings", "direct:models",
+            "direct:feedback");
     private static final String UPSTREAM = "http://upstream?throwExceptionOnFailure=false&disableStreamCache=true&followRedirects=false"
             + "&connectTimeout={{connectTimeout}}&responseTimeout={{firstByteTimeout}}&soTimeout={{firstByteTimeout}}";
 

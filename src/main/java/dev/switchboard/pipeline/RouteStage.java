@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import org.apache.camel.Exchange;
 
 /**
@@ -28,6 +29,15 @@ import org.apache.camel.Exchange;
  * caller named if the catalog has it (or {@code provider/model-id} on an enabled provider), else the default.
  */
 final class RouteStage {
+    /**
+     * What the id of an ad-hoc {@code provider/model-id} may be: segments of letters, digits and {@code . _ : @ -},
+     * each starting with a letter or digit, joined by {@code /} ({@code ft:gpt-4o-mini:org::id},
+     * {@code hf.co/user/model:Q4_K_M}). Some providers take the id in the URL path (Gemini's
+     * {@code /models/{id}:generateContent}) of a call that carries the gateway's key, so no {@code ..} segment,
+     * query, fragment, escape or space of a caller may steer that call to another path.
+     */
+    private static final Pattern AD_HOC_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:@-]*(/[A-Za-z0-9][A-Za-z0-9._:@-]*)*");
+
     private final Supplier<Catalog> catalog;
     private final RulesHolder rules;
     private final HealthView health;
@@ -67,11 +77,25 @@ final class RouteStage {
     }
 
     void chat(Exchange exchange) {
+        route(exchange, true);
+    }
+
+    /**
+     * What the rules and the catalog decide for a sample ("try a rule"), without taking from the caller's rate limit
+     * or holding its budget: a viewer's dry run must not spend what an agent's real requests need.
+     */
+    void tryChat(Exchange exchange) {
+        route(exchange, false);
+    }
+
+    private void route(Exchange exchange, boolean spends) {
         RequestContext ctx = exchange.getVariable(RequestContext.VARIABLE, RequestContext.class);
         Catalog cat = catalog.get();
         LlmRequest facts = asCatalogNames(exchange.getVariable("facts", LlmRequest.class), cat);
-        checkCallerLimit(ctx, cat, TokenEstimate.withAnswer(ctx.estimatedPromptTokens, ctx.request.body()));
-        Decision decision = rules.decide(facts, health::providerStatuses);
+        if (spends) {
+            checkCallerLimit(ctx, cat, TokenEstimate.withAnswer(ctx.estimatedPromptTokens, ctx.request.body()));
+        }
+        Decision decision = followable(rules.decide(facts, health::providerStatuses), cat);
         ctx.rule = decision.rule();
         ctx.tags.addAll(decision.tags());
         if (decision.rejection() != null) {
@@ -105,10 +129,6 @@ final class RouteStage {
         String name;
         if (decision.model() != null) {
             name = decision.model();
-            if (cat.model(name).isEmpty() && !isQualified(name, cat)) {
-                throw new GatewayError(500, "server_error", "rules_error", null,
-                        "Rule '" + decision.rule() + "' routes to unknown model '" + name + "'; fix the rule or add the model to the catalog");
-            }
         } else if (ctx.requestedModel != null && !ctx.requestedModel.isEmpty()) {
             name = ctx.requestedModel;
         } else if (agent != null && agent.primaryModel() != null) {
@@ -120,8 +140,7 @@ final class RouteStage {
         String chainName = decision.chain() != null ? decision.chain() : agent != null && decision.model() == null ? agent.chain() : null;
         if (chainName != null) {
             chain = cat.chain(chainName).orElseThrow(() -> new GatewayError(500, "server_error", "rules_error", null,
-                    (decision.chain() != null ? "Rule '" + decision.rule() + "'" : "Agent '" + ctx.caller + "'")
-                            + " names unknown or inactive chain '" + chainName + "'; chains in the catalog: "
+                    "Agent '" + ctx.caller + "' names unknown or inactive chain '" + chainName + "'; chains in the catalog: "
                             + cat.chains().keySet())).startingWith(name);
         } else {
             chain = cat.implicitChain(name);
@@ -137,7 +156,26 @@ final class RouteStage {
             }
             ctx.chain = able;
         }
-        budget.reserve(ctx, cat, () -> BudgetGuard.chat(ctx));
+        if (spends) {
+            budget.reserve(ctx, cat, () -> BudgetGuard.chat(ctx));
+        }
+    }
+
+    /**
+     * A rule that routes to a model or chain the catalog lacks (one deleted since, or a sample rule under one's own
+     * catalog) fails like a rule that throws: reported at {@code /admin/api/rules}, and the request goes on as if no
+     * rule had matched, instead of a 500 for every request it matches (which a caller's headers could pick).
+     */
+    private Decision followable(Decision decision, Catalog cat) {
+        String model = decision.model();
+        String chain = decision.chain();
+        String missing = model != null && cat.model(model).isEmpty() && !isQualified(model, cat) ? "model '" + model + "'"
+                : chain != null && cat.chain(chain).isEmpty() ? "chain '" + chain + "'" : null;
+        if (missing == null) {
+            return decision;
+        }
+        rules.reportFailure(decision.rule(), "routes to " + missing + ", which the catalog does not have (or not active)");
+        return new Decision();
     }
 
     /**
@@ -255,12 +293,17 @@ final class RouteStage {
         if (slash > 0) {
             ProviderSpec provider = cat.provider(name.substring(0, slash)).orElse(null);
             if (provider != null) {
+                String upstreamId = name.substring(slash + 1);
+                if (!AD_HOC_ID.matcher(upstreamId).matches()) {
+                    throw GatewayError.badRequest("model", "'" + name + "' is not a model id this gateway calls: after '"
+                            + provider.id() + "/' use letters, digits and . _ : @ - in segments separated by '/', each starting "
+                            + "with a letter or digit");
+                }
                 ProviderSpec serving = !provider.enabled() && cat.simulatorMode() ? cat.provider(ProviderSpec.SIMULATOR).orElseThrow() : provider;
                 if (!serving.enabled()) {
                     throw GatewayError.modelNotFound("Provider '" + provider.id() + "' is not enabled (" + provider.disabledReason()
                             + "), so '" + name + "' cannot be called");
                 }
-                String upstreamId = name.substring(slash + 1);
                 return new Target(name, null, serving, upstreamId, PipelineRoutes.adHocModelKey(serving.id(), upstreamId));
             }
         }

@@ -212,11 +212,10 @@ class FeedbackTest {
         assertEquals("missing_agent_key", anonymous.at("/error/code").asText(), anonymous.toString());
     }
 
-    /** Sends feedback on the request queue with switchboardOperation=feedback (and the key, if any); the reply's text. */
+    /** Sends feedback on the queue switchboard.feedback (with the key, if any); the reply's text. */
     private String jmsFeedback(String key, String body) throws Exception {
-        Message reply = gw.jms().request(session -> {
+        Message reply = gw.jms().request("switchboard.feedback", session -> {
             TextMessage message = session.createTextMessage(body);
-            message.setStringProperty("switchboardOperation", "feedback");
             if (key != null) {
                 message.setStringProperty("Authorization", "Bearer " + key);
             }

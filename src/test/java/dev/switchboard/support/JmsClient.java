@@ -57,13 +57,18 @@ public final class JmsClient implements AutoCloseable {
      * reply queue as its JMSReplyTo, and waits for the one reply: null when none came within {@code timeoutMillis}.
      */
     public Message request(MessageMaker maker, long timeoutMillis) throws JMSException {
+        return request(REQUEST_QUEUE, maker, timeoutMillis);
+    }
+
+    /** The same on another queue of the gateway (e.g. {@code switchboard.feedback}). */
+    public Message request(String queue, MessageMaker maker, long timeoutMillis) throws JMSException {
         Session session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
         try {
             TemporaryQueue replyTo = session.createTemporaryQueue();
             MessageConsumer consumer = session.createConsumer(replyTo);
             Message message = maker.make(session);
             message.setJMSReplyTo(replyTo);
-            session.createProducer(session.createQueue(REQUEST_QUEUE)).send(message);
+            session.createProducer(session.createQueue(queue)).send(message);
             return consumer.receive(timeoutMillis);
         } finally {
             session.close();
