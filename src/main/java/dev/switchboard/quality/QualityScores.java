@@ -131,8 +131,10 @@ public final class QualityScores {
     }
 
     /**
-     * Per model, from the raw usage rows of the window. When the hourly rollups (issue 10, analytics) carry per-model
-     * latency buckets, cost, tokens and failures, read them here instead: the same figures at a fraction of the cost.
+     * Per model, from the raw usage rows of the window. To switch to the rollups: read {@code usage_daily}
+     * ({@code recording.UsageRollups}: requests, errors, cost_usd, token sums and the {@code latency_b*} histogram of
+     * {@code recording.LatencyBuckets}) grouped by model and task_type: the same figures per task type, at a fraction of
+     * the cost, with p95 interpolated in its bucket instead of exact.
      * Until then a model's "requests" are the rows it served or, failed ones, was asked for; errors are those answered
      * with a status of 500 or more.
      */
