@@ -70,7 +70,8 @@ final class RouteStage {
         RequestContext ctx = exchange.getVariable(RequestContext.VARIABLE, RequestContext.class);
         Catalog cat = catalog.get();
         LlmRequest facts = asCatalogNames(exchange.getVariable("facts", LlmRequest.class), cat);
-        checkCallerLimit(ctx, cat, TokenEstimate.withAnswer(ctx.estimatedPromptTokens, ctx.request.body()));
+        checkCallerLimit(ctx, cat, TokenEstimate.withAnswer(ctx.promptTokens.forName(ctx.request, nameBeforeRules(ctx, cat), cat),
+                ctx.request.body()));
         Decision decision = rules.decide(facts, health::providerStatuses);
         ctx.rule = decision.rule();
         ctx.tags.addAll(decision.tags());
@@ -138,6 +139,14 @@ final class RouteStage {
             ctx.chain = able;
         }
         budget.reserve(ctx, cat, () -> BudgetGuard.chat(ctx));
+    }
+
+    /** The model a request reaches unless a rule says otherwise: its tokens count against the caller's limit. */
+    private static String nameBeforeRules(RequestContext ctx, Catalog cat) {
+        if (ctx.requestedModel != null && !ctx.requestedModel.isEmpty()) {
+            return ctx.requestedModel;
+        }
+        return ctx.agent != null && ctx.agent.primaryModel() != null ? ctx.agent.primaryModel() : cat.defaultChatModel();
     }
 
     /**

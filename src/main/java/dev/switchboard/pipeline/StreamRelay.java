@@ -101,7 +101,7 @@ final class StreamRelay extends InputStream {
      * estimated, so the row and the budget still carry the cost.
      */
     private void estimateUsage() {
-        int prompt = Math.max(ctx.usage.promptTokens(), (int) Math.min(Integer.MAX_VALUE, TokenEstimate.prompt(ctx.request)));
+        int prompt = Math.max(ctx.usage.promptTokens(), (int) Math.min(Integer.MAX_VALUE, ctx.promptTokens.served(ctx)));
         ctx.usage = Usage.of(prompt, (int) Math.min(Integer.MAX_VALUE, TokenEstimate.ofChars(relayedChars)));
     }
 
