@@ -45,21 +45,26 @@ public class TokenCounterBenchmark {
 
     private ObjectNode body;
     private ObjectNode unseen;
+    private int turns;
     private long salt;
 
     @Setup
     public void build() {
-        body = conversation(TARGET_TOKENS, 0);
+        turns = 0;
+        while (TokenCounter.chatPrompt(conversation(turns, -1), TokenCounter.Scheme.O200K_BASE) < TARGET_TOKENS) {
+            turns++;
+        }
+        body = conversation(turns, 0);
     }
 
-    /** A conversation no count has seen: built before each call, outside the measured time. */
+    /** A conversation no count has seen (never counted while built): made before each call, outside the measured time. */
     @Setup(Level.Invocation)
     public void buildUnseen() {
-        unseen = conversation(TARGET_TOKENS, ++salt);
+        unseen = conversation(turns, ++salt);
     }
 
-    /** A conversation of about {@code tokens} o200k_base tokens, each turn's text different from the others. */
-    static ObjectNode conversation(int tokens, long salt) {
+    /** A conversation of {@code turns} turns after the tool call, each turn's text different from the others. */
+    static ObjectNode conversation(int turns, long salt) {
         ObjectNode body = Json.MAPPER.createObjectNode();
         body.putArray("tools").addObject().put("type", "function").putObject("function").put("name", "lookup_order")
                 .put("description", "Finds an order by its number").putObject("parameters").put("type", "object")
@@ -67,10 +72,10 @@ public class TokenCounterBenchmark {
         ArrayNode messages = body.putArray("messages");
         messages.addObject().put("role", "system").put("content", "You are a helpful support agent. " + PROSE);
         ObjectNode call = messages.addObject().put("role", "assistant");
-        call.putArray("tool_calls").addObject().put("id", "call_1").put("type", "function").putObject("function")
+        call.putArray("tool_calls").addObject().put("id", "call_" + salt).put("type", "function").putObject("function")
                 .put("name", "lookup_order").put("arguments", "{\"number\":\"A-1042\"}");
         messages.addObject().put("role", "tool").put("tool_call_id", "call_1").put("content", "{\"status\":\"shipped\"}");
-        for (int turn = 0; TokenCounter.chatPrompt(body, TokenCounter.Scheme.O200K_BASE) < tokens; turn++) {
+        for (int turn = 0; turn < turns; turn++) {
             String text = "Turn " + turn + " of " + salt + ": " + (turn % 2 == 0 ? PROSE.repeat(2) : CODE.repeat(2)).replace("i", "i" + turn);
             messages.addObject().put("role", turn % 2 == 0 ? "user" : "assistant").put("content", text);
         }
