@@ -111,6 +111,28 @@ class ResponseCacheTest {
     }
 
     @Test
+    void should_keep_a_streamed_answer_for_the_next_request_streamed_or_not() throws IOException {
+        String key = agent("stream-first", "true");
+        String text = unique();
+        HttpResponse<String> streamed = post(key, chat(text, ",\"stream\":true"));
+        assertEquals(200, streamed.statusCode(), streamed.body());
+        assertEquals("miss", cacheHeader(streamed));
+        StringBuilder relayed = new StringBuilder();
+        for (String line : streamed.body().split("\n")) {
+            if (line.startsWith("data: {")) {
+                relayed.append(read(line.substring(6)).at("/choices/0/delta/content").asText(""));
+            }
+        }
+        assertTrue(relayed.length() > 0, streamed.body());
+        HttpResponse<String> json = post(key, chat(text, ""));
+        assertEquals("hit", cacheHeader(json), json.body());
+        assertEquals(relayed.toString(), read(json.body()).at("/choices/0/message/content").asText());
+        assertEquals("stop", read(json.body()).at("/choices/0/finish_reason").asText(), json.body());
+        assertEquals("hit", cacheHeader(post(key, chat(text, ",\"stream\":true"))));
+        assertEquals(1, upstreamCalls(text));
+    }
+
+    @Test
     void should_answer_the_anthropic_door_from_the_cache_in_its_format() {
         String key = agent("claude-caller", "true");
         String body = "{\"model\":\"gpt-4o-mini\",\"max_tokens\":50,\"messages\":[{\"role\":\"user\",\"content\":\"" + unique() + "\"}]}";

@@ -84,7 +84,10 @@ final class CacheStage {
      * a stand-in for the one asked for, and a filtered one says nothing, so neither is kept.
      */
     void store(Exchange exchange, RequestContext ctx, ChatResponse response) {
-        Pending pending = exchange.getVariable(PENDING, Pending.class);
+        store(exchange.getVariable(PENDING, Pending.class), ctx, response);
+    }
+
+    private void store(Pending pending, RequestContext ctx, ChatResponse response) {
         if (pending == null || !pending.routedModel().equals(ctx.servedModelName) || "content_filter".equals(response.finishReason())) {
             return;
         }
@@ -93,6 +96,12 @@ final class CacheStage {
         int weight = Json.bytes(response.body()).length + pending.key().length();
         answers.put(pending.key(), new Entry(response, ctx.servedModelName, ctx.servedModel, ctx.servedProvider,
                 billed ? price.cost(response.usage()) : 0, pending.ttl(), weight));
+    }
+
+    /** Where a streamed answer goes once whole: {@link #store}, or nowhere (null) when this request's answer is not kept. */
+    java.util.function.Consumer<ChatResponse> keeper(Exchange exchange, RequestContext ctx) {
+        Pending pending = exchange.getVariable(PENDING, Pending.class);
+        return pending == null ? null : response -> store(pending, ctx, response);
     }
 
     /** The tag of a hit's usage row: what the call it replaced cost. */

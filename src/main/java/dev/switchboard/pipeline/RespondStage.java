@@ -44,7 +44,7 @@ final class RespondStage {
             m.setHeader("Cache-Control", "no-cache");
             StreamSink sink = exchange.getVariable(StreamSink.VARIABLE, StreamSink.class);
             record.relaying(ctx);
-            m.setBody(new StreamRelay(streaming, sink, ctx, record));
+            m.setBody(new StreamRelay(streaming, sink, ctx, record, cache.keeper(exchange, ctx)));
             return;
         }
         ChatResponse response = (ChatResponse) answer;
