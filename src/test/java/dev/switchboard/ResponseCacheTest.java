@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.support.Await;
 import dev.switchboard.support.Gateway;
 import java.io.IOException;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -16,7 +18,7 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * The exact response cache over HTTP: an agent that opts in gets an identical request's stored answer without a
  * provider call (counted at the fake), in JSON, as a replayed stream and at the Anthropic door; any change of the
- * request misses; the bypass headers, the temperature rule and the scopes hold; a hit's usage row costs nothing
+ * request misses; answers expire; the bypass headers, the temperature rule and the scopes hold; a hit's usage row costs nothing
  * and names what it saved.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -72,6 +74,16 @@ class ResponseCacheTest {
         }
         assertEquals(variants.length, upstreamCalls(text));
         assertEquals("hit", cacheHeader(post(key, chat(text, ",\"max_tokens\":21"))), "each variant was stored under its own key");
+    }
+
+    @Test
+    void should_forget_an_answer_after_its_time_to_live() {
+        String key = agent("short-lived", "{\"ttlSeconds\":1}");
+        String body = chat(unique(), "");
+        assertEquals("miss", cacheHeader(post(key, body)));
+        assertEquals("hit", cacheHeader(post(key, body)));
+        Await.until("the answer to expire", Duration.ofSeconds(5), () -> cacheHeader(post(key, body)), "miss"::equals);
+        assertEquals(2, upstreamCalls(body), "asked again once the answer had expired");
     }
 
     @Test
