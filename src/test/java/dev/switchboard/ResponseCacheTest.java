@@ -77,6 +77,23 @@ class ResponseCacheTest {
     }
 
     @Test
+    void should_charge_a_hit_nothing_against_the_budget() {
+        // Room for one call (its cost, then its worst case of under 60 prompt and 7 answer tokens held again): a hit
+        // charged like a call would leave no room for the next request's reservation.
+        double budget = ANSWER_USD + (60 * 0.15 + 7 * 0.60) / 1e6;
+        String key = agent("frugal-cached", "true", ",\"dailyBudgetUsd\":" + budget);
+        String body = chat(unique(), ",\"max_tokens\":7");
+        assertEquals("miss", cacheHeader(post(key, body)));
+        for (int i = 0; i < 4; i++) {
+            HttpResponse<String> hit = post(key, body);
+            assertEquals(200, hit.statusCode(), "hit " + i + ": " + hit.body());
+            assertEquals("hit", cacheHeader(hit));
+        }
+        HttpResponse<String> fresh = post(key, chat(unique(), ",\"max_tokens\":7"));
+        assertEquals(200, fresh.statusCode(), "the hits left the budget as the first call did: " + fresh.body());
+    }
+
+    @Test
     void should_forget_an_answer_after_its_time_to_live() {
         String key = agent("short-lived", "{\"ttlSeconds\":1}");
         String body = chat(unique(), "");
@@ -228,7 +245,11 @@ class ResponseCacheTest {
     }
 
     private String agent(String id, String cache) {
-        HttpResponse<String> created = gw.admin("POST", "/admin/api/agents", "{\"id\":\"" + id + "\",\"cache\":" + cache + "}");
+        return agent(id, cache, "");
+    }
+
+    private String agent(String id, String cache, String more) {
+        HttpResponse<String> created = gw.admin("POST", "/admin/api/agents", "{\"id\":\"" + id + "\",\"cache\":" + cache + more + "}");
         assertEquals(201, created.statusCode(), created.body());
         return read(created.body()).path("key").asText();
     }
