@@ -26,7 +26,7 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  * definition, turns of prose and code, a tool call and its result. {@code resent}: the conversation as a chat
  * sends it again with its next turn (its earlier turns remembered); {@code firstSight}: every text new.
  * Not a test: surefire skips {@code bench}.
- * Run it (about 40 s) as the README's "Benchmarks" paragraph says, with {@code dev.switchboard.bench.TokenCounterBenchmark}.
+ * Run it (about two minutes) as the README's "Benchmarks" paragraph says, with {@code dev.switchboard.bench.TokenCounterBenchmark}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
