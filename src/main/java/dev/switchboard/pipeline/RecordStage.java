@@ -88,13 +88,17 @@ final class RecordStage {
         checkAnswer(ctx);
     }
 
-    /** A chat answer that reached the caller whole is checked; a stream too long to keep is recorded as not checked. */
+    /**
+     * A chat answer that reached the caller whole is checked, a cache hit too (callers got it under the model's name);
+     * a stream too long to keep is recorded as not checked.
+     */
     private void checkAnswer(RequestContext ctx) {
-        if (!"chat".equals(ctx.operation) || ctx.status != 200 || !"ok".equals(ctx.outcome) || ctx.request == null
-                || !ctx.stream && ctx.answer == null) {
+        boolean whole = "ok".equals(ctx.outcome) || "cache_hit".equals(ctx.outcome);
+        if (!"chat".equals(ctx.operation) || ctx.status != 200 || !whole || ctx.request == null || !ctx.stream && ctx.answer == null) {
             return;
         }
-        ChatResponse answer = ctx.stream ? ctx.transcript.response(ctx.usage) : ctx.answer;
+        // A relayed stream is in its transcript; a whole answer, or a replayed one from the cache, is kept as it is.
+        ChatResponse answer = ctx.answer != null ? ctx.answer : ctx.transcript.response(ctx.usage);
         quality.answered(new AnsweredRequest(ctx.requestId, ctx.createdAt, ctx.agent == null ? null : ctx.agent.id(), ctx.caller,
                 ctx.servedModelName, ctx.taskType, ctx.request, answer));
     }

@@ -93,7 +93,8 @@ final class RouteStage {
         Catalog cat = catalog.get();
         LlmRequest facts = asCatalogNames(exchange.getVariable("facts", LlmRequest.class), cat);
         if (spends) {
-            checkCallerLimit(ctx, cat, TokenEstimate.withAnswer(ctx.estimatedPromptTokens, ctx.request.body()));
+            checkCallerLimit(ctx, cat, TokenEstimate.withAnswer(ctx.promptTokens.forName(ctx.request, nameBeforeRules(ctx, cat), cat),
+                    ctx.request.body()));
         }
         Decision decision = followable(rules.decide(facts, health::providerStatuses), cat);
         ctx.rule = decision.rule();
@@ -176,6 +177,14 @@ final class RouteStage {
         }
         rules.reportFailure(decision.rule(), "routes to " + missing + ", which the catalog does not have (or not active)");
         return new Decision();
+    }
+
+    /** The model a request reaches unless a rule says otherwise: its tokens count against the caller's limit. */
+    private static String nameBeforeRules(RequestContext ctx, Catalog cat) {
+        if (ctx.requestedModel != null && !ctx.requestedModel.isEmpty()) {
+            return ctx.requestedModel;
+        }
+        return ctx.agent != null && ctx.agent.primaryModel() != null ? ctx.agent.primaryModel() : cat.defaultChatModel();
     }
 
     /**

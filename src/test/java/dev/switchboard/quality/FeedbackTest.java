@@ -104,6 +104,24 @@ class FeedbackTest {
     }
 
     @Test
+    void should_check_and_take_feedback_on_an_answer_replayed_from_the_cache() throws Exception {
+        HttpResponse<String> agent = gw.admin("POST", "/admin/api/agents", "{\"id\":\"cached\",\"cache\":true}");
+        assertEquals(201, agent.statusCode(), agent.body());
+        String key = json(agent.body()).path("key").asText();
+        String body = "{\"model\":\"gpt-4o-mini\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"cached question\"}]}";
+        gw.postChat(body, "Authorization", "Bearer " + key);
+
+        HttpResponse<String> hit = gw.postChat(body, "Authorization", "Bearer " + key);
+
+        assertEquals("hit", hit.headers().firstValue("x-switchboard-cache").orElse(""), hit.body());
+        String id = hit.headers().firstValue("x-switchboard-request-id").orElseThrow();
+        assertEquals(201, gw.post("/feedback", "{\"request_id\":\"" + id + "\",\"score\":1}", "Authorization", "Bearer " + key).statusCode());
+        JsonNode checks = json(Await.until("the cache hit's checks", Gateway.TIMEOUT,
+                () -> gw.get(gw.managementUrl() + "/admin/api/analytics/quality/requests/" + id), r -> r.statusCode() == 200).body());
+        assertEquals(0, checks.path("flags").size(), "the replayed answer is whole, not empty: " + checks);
+    }
+
+    @Test
     void should_normalise_stars_to_the_thumbs_scale() throws Exception {
         JsonNode four = json(feedback(alice, "{\"request_id\":\"" + answerFor(alice) + "\",\"score\":4}").body());
         assertEquals(0.5, four.path("score").asDouble(), four.toString());
