@@ -134,6 +134,7 @@ public final class App implements AutoCloseable {
         logProviders(catalog.get());
 
         rules = new RulesHolder(s.rulesDir());
+        rules.checkLiterals((file, text) -> dev.switchboard.routing.RuleTargets.check(file, text, catalog.get()));
         rules.reload();
 
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);

@@ -16,10 +16,13 @@ import dev.switchboard.pipeline.RequestContext.Target;
 import dev.switchboard.providers.Json;
 import dev.switchboard.routing.Decision;
 import dev.switchboard.routing.LlmRequest;
+import dev.switchboard.routing.RuleTargets;
 import dev.switchboard.routing.RulesHolder;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.apache.camel.Exchange;
 
@@ -71,7 +74,7 @@ final class RouteStage {
         LlmRequest facts = exchange.getVariable("facts", LlmRequest.class);
         Catalog cat = catalog.get();
         checkCallerLimit(ctx, cat, TokenEstimate.withAnswer(ctx.estimatedPromptTokens, ctx.request.body()));
-        Decision decision = rules.decide(facts, health::providerStatuses);
+        Decision decision = servableDecision(facts, cat);
         ctx.rule = decision.rule();
         ctx.tags.addAll(decision.tags());
         if (decision.rejection() != null) {
@@ -139,6 +142,27 @@ final class RouteStage {
         }
         budget.reserve(ctx, cat, () -> BudgetGuard.chat(ctx));
     }
+
+    /**
+     * The rules' decision, without the rules that name a model, chain or template the catalog has lost since they
+     * were compiled: each such rule is counted as failed (GET /admin/api/rules) and the request routed as if it had
+     * not matched, instead of every request it matches failing.
+     */
+    Decision servableDecision(LlmRequest facts, Catalog cat) {
+        Decision decision = rules.decide(facts, health::providerStatuses);
+        Set<String> skipped = new HashSet<>();
+        for (var bad = RuleTargets.unusable(decision, cat); bad.isPresent() && bad.get().rule() != null
+                && skipped.size() < MAX_SKIPPED_RULES;
+             bad = RuleTargets.unusable(decision, cat)) {
+            rules.reportFailure(bad.get().rule(), bad.get().why());
+            skipped.add(bad.get().rule());
+            decision = rules.decide(facts, health::providerStatuses, Set.copyOf(skipped));
+        }
+        return decision;
+    }
+
+    /** Rules skipped for one request at most: each costs an evaluation; past it the catalog check below answers. */
+    private static final int MAX_SKIPPED_RULES = 8;
 
     void embeddings(Exchange exchange) {
         RequestContext ctx = exchange.getVariable(RequestContext.VARIABLE, RequestContext.class);

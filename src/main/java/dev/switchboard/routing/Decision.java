@@ -19,6 +19,8 @@ public final class Decision {
     private String currentRule;
     private Verdict verdict = Verdict.CHAIN_DECIDES;
     private final Map<String, Object> params = new LinkedHashMap<>();
+    /** The rule that set each parameter: a template the catalog lost is blamed on it. */
+    private final Map<String, String> paramRules = new LinkedHashMap<>();
     private final List<String> tags = new ArrayList<>();
 
     /** Send the request to {@code model}, falling back along the model's own fallback list. */
@@ -36,6 +38,7 @@ public final class Decision {
     /** Set a request parameter ({@code "temperature"}, {@code "max_tokens"}...), overriding the caller's. */
     public void set(String param, Object value) {
         params.put(param, value);
+        paramRules.put(param, currentRule);
     }
 
     /** Refuse the request with this reason (the caller gets 403 with it). */
@@ -75,5 +78,7 @@ public final class Decision {
     public String rule() { return rule; }
     public String rejection() { return rejection; }
     public Map<String, Object> params() { return Collections.unmodifiableMap(params); }
+    /** The rule that set {@code param}, if a rule did. */
+    public String paramRule(String param) { return paramRules.get(param); }
     public List<String> tags() { return Collections.unmodifiableList(tags); }
 }

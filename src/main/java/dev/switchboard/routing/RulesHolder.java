@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiFunction;
 import java.util.stream.Stream;
 import org.kie.api.KieBase;
 import org.kie.api.KieServices;
@@ -16,6 +17,7 @@ import org.kie.api.builder.KieBuilder;
 import org.kie.api.builder.KieFileSystem;
 import org.kie.api.builder.Message;
 import org.kie.api.builder.ReleaseId;
+import org.kie.api.runtime.KieSession;
 import org.kie.api.runtime.StatelessKieSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +39,10 @@ public final class RulesHolder {
     private volatile Instant lastAttempt;
     private volatile String fingerprint = "";
     private int builds;
+    /** The extra check of each new or changed file (the catalog names it spells out); none until wired. */
+    private volatile BiFunction<String, String, List<RuleError>> literalCheck = (file, text) -> List.of();
+    /** The sources of the serving generation: an unchanged file is not checked against the catalog again. */
+    private volatile Map<String, byte[]> servingSources = Map.of();
 
     public RulesHolder(Path folder) {
         this.folder = folder;
@@ -44,6 +50,16 @@ public final class RulesHolder {
 
     /** One compiled set of rules; {@code usesProviderStatus} says whether any rule matches provider health. */
     public record Generation(int number, KieBase kieBase, List<String> files, Instant builtAt, boolean usesProviderStatus) {
+    }
+
+    /**
+     * Adds a check to every new or changed file before it compiles ({@link RuleTargets}: the models and chains it
+     * names exist). Files that serve unchanged are not refused for it: the catalog may have lost a model since, and
+     * that is handled per request ({@link RuleTargets#unusable}); at the
+     * first load the findings are logged and the rules serve, so a gateway never starts without rules for it.
+     */
+    public void checkLiterals(BiFunction<String, String, List<RuleError>> check) {
+        this.literalCheck = check;
     }
 
     /** Evaluates the current rules for one request. */
@@ -65,6 +81,38 @@ public final class RulesHolder {
         facts.add(request);
         facts.addAll(providers);
         return decide(facts);
+    }
+
+    /** Counts a rule as failed for a request (its decision could not be served), as if it had thrown. */
+    public void reportFailure(String rule, String why) {
+        failures.record(rule, why);
+    }
+
+    /** Evaluates as if the {@code skipped} rules did not exist (they name what the catalog no longer has). */
+    public Decision decide(LlmRequest request, java.util.function.Supplier<java.util.List<ProviderStatus>> providerStatuses,
+                           java.util.Set<String> skipped) {
+        Generation generation = current.get();
+        if (generation == null) {
+            return new Decision();
+        }
+        KieSession session = generation.kieBase().newKieSession();
+        Decision decision = new Decision();
+        session.setGlobal("decision", decision);
+        EvaluationGuard guard = new EvaluationGuard(decision);
+        session.addEventListener(guard);
+        try {
+            session.insert(request);
+            if (generation.usesProviderStatus()) {
+                providerStatuses.get().forEach(session::insert);
+            }
+            session.fireAllRules(match -> !skipped.contains(match.getRule().getName()));
+            return decision;
+        } catch (RuntimeException | StackOverflowError | LinkageError e) {
+            failures.record(blame(guard, e), describe(e));
+            return new Decision();
+        } finally {
+            session.dispose();
+        }
     }
 
     /**
@@ -218,6 +266,9 @@ public final class RulesHolder {
         List<RuleError> refused = new ArrayList<>();
         sources.forEach((name, bytes) -> refused.addAll(
                 RuleSandbox.check(displayPath(KIE_PATH + name), new String(bytes, java.nio.charset.StandardCharsets.UTF_8))));
+        if (refused.isEmpty()) {
+            refused.addAll(unknownTargets(sources));
+        }
         if (!refused.isEmpty()) {
             return new Compiled(null, List.copyOf(refused)); // a refused file never reaches Drools
         }
@@ -255,6 +306,21 @@ public final class RulesHolder {
         return new Compiled(kieBase, List.copyOf(errors));
     }
 
+    /** What the literal check finds in new or changed files; at the first load it is only logged (see checkLiterals). */
+    private List<RuleError> unknownTargets(Map<String, byte[]> sources) {
+        List<RuleError> found = new ArrayList<>();
+        sources.forEach((name, bytes) -> {
+            if (!java.util.Arrays.equals(bytes, servingSources.get(name))) {
+                found.addAll(literalCheck.apply(displayPath(KIE_PATH + name), new String(bytes, java.nio.charset.StandardCharsets.UTF_8)));
+            }
+        });
+        if (current.get() == null) {
+            found.forEach(e -> LOG.warn("Rules: {}; requests this rule matches are routed as if it had not matched", e));
+            return List.of();
+        }
+        return found;
+    }
+
     private void install(KieBase kieBase, Map<String, byte[]> sources) {
         List<String> names = sources.keySet().stream().map(f -> displayPath(KIE_PATH + f)).toList();
         // Provider health facts are built and inserted per request only when some rule can match them.
@@ -263,6 +329,7 @@ public final class RulesHolder {
         Generation previous = current.get();
         Generation next = new Generation(previous == null ? 1 : previous.number() + 1, kieBase, names, Instant.now(), usesStatus);
         current.set(next);
+        servingSources = Map.copyOf(sources);
         failures.clear();
         lastErrors = List.of();
         LOG.info("Rules: generation {} serving {} file(s) from {}", next.number(), names.size(), folder);
