@@ -19,6 +19,8 @@ import dev.switchboard.catalog.ProviderSpec;
 import dev.switchboard.providers.Json;
 import dev.switchboard.recording.UsageWriter;
 import dev.switchboard.resilience.BreakerRegistry;
+import dev.switchboard.routing.RuleBuilder;
+import dev.switchboard.routing.RuleDraft;
 import dev.switchboard.routing.RuleError;
 import dev.switchboard.routing.RulesHolder;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -147,6 +149,7 @@ public final class ManagementServer implements AutoCloseable {
         router.get("/admin/api/rules/:file").handler(this::readRule);
         router.put("/admin/api/rules/:file").handler(requires(Role.EDITOR)).blockingHandler(this::writeRule, false);
         router.post("/admin/api/rules/test").blockingHandler(this::testRule, false);
+        router.post("/admin/api/rules/builder").handler(requires(Role.EDITOR)).blockingHandler(this::buildRule, false);
         router.get("/admin/api/providers").handler(ctx -> json(ctx, 200, providers()));
         router.get("/admin/api/providers/status").handler(ctx -> json(ctx, 200, providerStatus.get()));
         router.get("/admin/api/usage").blockingHandler(this::usage, false);
@@ -362,7 +365,6 @@ public final class ManagementServer implements AutoCloseable {
 
     /** PUT a rule file: compiled with the others first; a broken one is refused with file:line and not written. */
     private void writeRule(RoutingContext ctx) {
-        AccessControl.Principal p = ctx.get(PRINCIPAL);
         String file = ctx.pathParam("file");
         String raw = ctx.body().asString();
         JsonNode json = raw == null ? null : Json.parseOrNull(raw.getBytes(StandardCharsets.UTF_8));
@@ -373,18 +375,53 @@ public final class ManagementServer implements AutoCloseable {
                     "invalid_request_error", "content", null));
             return;
         }
+        saveRule(ctx, "rules.put", file, content, comment).ifPresent(saved -> json(ctx, 200, saved));
+    }
+
+    /**
+     * Saves one rule file the one way every edit takes: compiled with the others first (a broken one is answered
+     * 400 with file:line and not written), then versioned and audited. Empty when refused (already answered).
+     */
+    private java.util.Optional<ObjectNode> saveRule(RoutingContext ctx, String action, String file, String content, String comment) {
+        AccessControl.Principal p = ctx.get(PRINCIPAL);
         List<RuleError> errors = rules.replace(file, content);
         if (!errors.isEmpty()) {
-            audit.record(p.name(), p.role().name(), "rules.put", file, "refused", errors.get(0).toString());
-            ObjectNode body = ErrorBodies.openAi("Rule file refused, nothing written: " + errors.get(0), "invalid_request_error", "content", "rules_invalid");
-            ArrayNode list = body.putArray("errors");
-            errors.forEach(e -> list.addObject().put("file", e.file()).put("line", e.line()).put("message", e.message()).put("text", e.toString()));
-            json(ctx, 400, body);
-            return;
+            audit.record(p.name(), p.role().name(), action, file, "refused", errors.get(0).toString());
+            json(ctx, 400, ruleErrors("Rule file refused, nothing written: ", errors));
+            return java.util.Optional.empty();
         }
         audit.ruleVersion(file, content, p.name(), comment);
-        audit.record(p.name(), p.role().name(), "rules.put", file, "ok", comment);
-        json(ctx, 200, JsonNodeFactory.instance.objectNode().put("file", file).put("generation", rules.generation().number()));
+        audit.record(p.name(), p.role().name(), action, file, "ok", comment);
+        return java.util.Optional.of(JsonNodeFactory.instance.objectNode().put("file", file).put("generation", rules.generation().number()));
+    }
+
+    /** A 400 body listing a rule file's errors with file:line. */
+    private static ObjectNode ruleErrors(String prefix, List<RuleError> errors) {
+        ObjectNode body = ErrorBodies.openAi(prefix + errors.get(0), "invalid_request_error", "content", "rules_invalid");
+        ArrayNode list = body.putArray("errors");
+        errors.forEach(e -> list.addObject().put("file", e.file()).put("line", e.line()).put("message", e.message()).put("text", e.toString()));
+        return body;
+    }
+
+    /**
+     * A rule given as data, written as DRL into its file (default builder.drl) through the same path as a PUT of
+     * the file; {@code ?dryRun=true} answers the DRL without saving.
+     */
+    private void buildRule(RoutingContext ctx) {
+        try {
+            RuleDraft draft = RuleBuilder.read(body(ctx), catalog.get());
+            String content = draft.into(rules.read(draft.file()).orElse(null));
+            ObjectNode answer = JsonNodeFactory.instance.objectNode().put("file", draft.file()).put("rule", draft.name())
+                    .put("drl", draft.drl()).put("content", content);
+            if (Boolean.parseBoolean(ctx.request().getParam("dryRun"))) {
+                json(ctx, 200, answer.put("dryRun", true));
+                return;
+            }
+            saveRule(ctx, "rules.builder", draft.file(), content, draft.comment())
+                    .ifPresent(saved -> json(ctx, 200, answer.put("generation", saved.path("generation").asInt())));
+        } catch (GatewayError e) {
+            json(ctx, e.status(), ErrorBodies.openAi(e.getMessage(), e.type(), e.param(), e.code()));
+        }
     }
 
     private void testRule(RoutingContext ctx) {

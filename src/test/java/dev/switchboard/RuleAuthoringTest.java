@@ -1,0 +1,232 @@
+package dev.switchboard;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.support.Gateway;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Authoring rules as data and checking them against the catalog: the builder writes DRL that compiles and routes,
+ * refuses what it cannot write with the part named; a hand-written rule naming a model the catalog lacks is refused
+ * at PUT with file:line; and a decision naming a model that does not exist routes as if its rule had not matched.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RuleAuthoringTest {
+    private static final String HEADER = """
+            package rules
+
+            import dev.switchboard.routing.LlmRequest
+
+            global dev.switchboard.routing.Decision decision
+
+            """;
+
+    private Gateway gateway;
+
+    @BeforeAll
+    void start() {
+        gateway = Gateway.start();
+    }
+
+    @AfterAll
+    void stop() {
+        if (gateway != null) {
+            gateway.close();
+        }
+    }
+
+    @Test
+    void should_write_a_builder_rule_as_drl_that_compiles_and_routes() {
+        String name = "Builder: VIP premium callers get gpt-4o";
+        HttpResponse<String> built = admin("POST", "/admin/api/rules/builder", """
+                {"name": "%s", "file": "vip",
+                 "conditions": [{"fact": "LlmRequest", "field": "tags", "op": "contains", "value": "vip"},
+                                {"fact": "LlmRequest", "field": "userTier", "op": "in", "value": ["premium", "enterprise"]}],
+                 "model": "gpt-4o", "parameters": {"temperature": 0.3}, "tags": ["builder-vip"],
+                 "priority": 900, "active": true, "comment": "VIP callers get the strong model"}""".formatted(name));
+        assertEquals(200, built.statusCode(), built.body());
+        JsonNode answer = json(built.body());
+        assertEquals("vip.drl", answer.path("file").asText(), built.body());
+        assertTrue(answer.path("generation").asInt() > 0, built.body());
+
+        String drl = json(admin("GET", "/admin/api/rules/vip.drl", null).body()).path("content").asText();
+        assertTrue(drl.contains("""
+                // VIP callers get the strong model
+                rule "%s"
+                    salience 900
+                    activation-group "route"
+                when
+                    LlmRequest(tags contains "vip", userTier in ("premium", "enterprise"))
+                then
+                    decision.route("gpt-4o");
+                    decision.set("temperature", 0.3);
+                    decision.tag("builder-vip");
+                end
+                """.formatted(name)), drl);
+
+        HttpResponse<String> routed = gateway.postChat(Gateway.chatBody("gpt-4o-mini", "hello"),
+                "x-switchboard-tags", "vip", "x-switchboard-user-tier", "premium");
+        assertEquals(200, routed.statusCode(), routed.body());
+        assertEquals(name, routed.headers().firstValue("x-switchboard-rule").orElse(null));
+        assertEquals("gpt-4o", routed.headers().firstValue("x-switchboard-model").orElse(null));
+        HttpResponse<String> other = gateway.postChat(Gateway.chatBody("gpt-4o-mini", "hello"), "x-switchboard-tags", "vip");
+        assertEquals("gpt-4o-mini", other.headers().firstValue("x-switchboard-model").orElse(null), "a standard-tier caller is not matched");
+
+        // Posting a rule of the same name replaces it in its file.
+        HttpResponse<String> again = admin("POST", "/admin/api/rules/builder", """
+                {"name": "%s", "file": "vip.drl", "conditions": [{"fact": "LlmRequest", "field": "tags", "op": "contains", "value": "vip"}],
+                 "model": "gpt-4o", "priority": 900, "active": false}""".formatted(name));
+        assertEquals(200, again.statusCode(), again.body());
+        String replaced = json(again.body()).path("content").asText();
+        String start = "rule \"" + name + "\"";
+        assertEquals(replaced.indexOf(start), replaced.lastIndexOf(start), "the rule is there once: " + replaced);
+        assertTrue(replaced.contains("enabled false"), replaced);
+        HttpResponse<String> inactive = gateway.postChat(Gateway.chatBody("gpt-4o-mini", "hello"),
+                "x-switchboard-tags", "vip", "x-switchboard-user-tier", "premium");
+        assertEquals("gpt-4o-mini", inactive.headers().firstValue("x-switchboard-model").orElse(null), "an inactive rule does not route");
+    }
+
+    @Test
+    void should_refuse_a_builder_rule_naming_the_part_that_is_wrong() {
+        String[][] cases = {
+                {"model", "{\"name\": \"r\", \"model\": \"gpt-5x\"}", "gpt-5x"},
+                {"chain", "{\"name\": \"r\", \"model\": \"gpt-4o\", \"chain\": \"no-such-chain\"}", "no-such-chain"},
+                {"parameters.template", "{\"name\": \"r\", \"model\": \"gpt-4o\", \"parameters\": {\"template\": \"nope\"}}", "nope"},
+                {"conditions[1].field", "{\"name\": \"r\", \"model\": \"gpt-4o\", \"conditions\": [{\"fact\": \"LlmRequest\", "
+                        + "\"field\": \"taskType\", \"op\": \"==\", \"value\": \"code\"}, {\"fact\": \"LlmRequest\", \"field\": \"colour\", "
+                        + "\"op\": \"==\", \"value\": \"red\"}]}", "colour"},
+                {"conditions[0].fact", "{\"name\": \"r\", \"model\": \"gpt-4o\", \"conditions\": [{\"fact\": \"System\", \"field\": \"x\", "
+                        + "\"op\": \"==\", \"value\": 1}]}", "System"},
+                {"conditions[0].op", "{\"name\": \"r\", \"model\": \"gpt-4o\", \"conditions\": [{\"fact\": \"LlmRequest\", \"field\": "
+                        + "\"stream\", \"op\": \">\", \"value\": true}]}", ">"},
+                {"conditions[0].value", "{\"name\": \"r\", \"model\": \"gpt-4o\", \"conditions\": [{\"fact\": \"LlmRequest\", \"field\": "
+                        + "\"estimatedTokens\", \"op\": \">\", \"value\": \"lots\"}]}", "whole number"},
+                {"conditions[0].value[1]", "{\"name\": \"r\", \"model\": \"gpt-4o\", \"conditions\": [{\"fact\": \"LlmRequest\", \"field\": "
+                        + "\"taskType\", \"op\": \"in\", \"value\": [\"code\", \"cooking\"]}]}", "cooking"},
+                {"conditions[0].value", "{\"name\": \"r\", \"model\": \"gpt-4o\", \"conditions\": [{\"fact\": \"LlmRequest\", \"field\": "
+                        + "\"agentId\", \"op\": \"==\", \"value\": \"a\\\"); System.exit(1); (\\\"\\n\"}]}", "U+000A"},
+                {"conditions[0].value", "{\"name\": \"r\", \"model\": \"gpt-4o\", \"conditions\": [{\"fact\": \"LlmRequest\", \"field\": "
+                        + "\"agentId\", \"op\": \"==\", \"value\": \"a\\\\u0022\"}]}", "\\u"},
+                {"name", "{\"name\": \"say \\\"hi\\\"\", \"model\": \"gpt-4o\"}", "name"},
+                {"priority", "{\"name\": \"r\", \"model\": \"gpt-4o\", \"priority\": \"high\"}", "priority"},
+                {"salience", "{\"name\": \"r\", \"model\": \"gpt-4o\", \"salience\": 5}", "salience"},
+        };
+        for (String[] c : cases) {
+            HttpResponse<String> r = admin("POST", "/admin/api/rules/builder", c[1]);
+            assertEquals(400, r.statusCode(), c[1] + " -> " + r.body());
+            JsonNode error = json(r.body()).path("error");
+            assertEquals(c[0], error.path("param").asText(), r.body());
+            assertTrue(error.path("message").asText().contains(c[2]), "the message says what is wrong: " + r.body());
+        }
+        assertFalse(admin("GET", "/admin/api/rules/builder.drl", null).body().contains("rule \\\"r\\\""), "nothing refused is written");
+    }
+
+    @Test
+    void should_escape_quotes_and_backslashes_in_values_so_they_match_exactly() {
+        String agent = "qa \"quoted\" \\ agent";
+        ObjectNode rule = Gateway.MAPPER.createObjectNode().put("name", "Builder: the quoted agent").put("model", "gpt-4o").put("priority", 800);
+        rule.putArray("conditions").addObject().put("fact", "LlmRequest").put("field", "agentId").put("op", "==").put("value", agent);
+        HttpResponse<String> dry = admin("POST", "/admin/api/rules/builder?dryRun=true", rule.toString());
+        assertEquals(200, dry.statusCode(), dry.body());
+        assertTrue(json(dry.body()).path("drl").asText().contains("LlmRequest(agentId == \"qa \\\"quoted\\\" \\\\ agent\")"), dry.body());
+        assertFalse(Files.exists(gateway.rulesDir.resolve("builder.drl")), "a dry run writes nothing");
+
+        assertEquals(200, admin("POST", "/admin/api/rules/builder", rule.toString()).statusCode());
+        ObjectNode sample = Gateway.MAPPER.createObjectNode().put("agent", agent);
+        sample.putArray("messages").addObject().put("role", "user").put("content", "hi");
+        JsonNode decision = json(admin("POST", "/admin/api/rules/test", sample.toString()).body());
+        assertEquals("Builder: the quoted agent", decision.path("rule").asText(), decision.toString());
+        assertEquals("gpt-4o", decision.path("model").asText(), decision.toString());
+    }
+
+    @Test
+    void should_refuse_a_hand_written_rule_naming_an_unknown_model_with_file_and_line() {
+        String typo = HEADER + """
+                rule "Typo in the model"
+                    activation-group "route"
+                when
+                    LlmRequest(agentId == "typo-agent")
+                then
+                    decision.route("gpt-5x", "rescue");
+                end
+                """;
+        HttpResponse<String> put = admin("PUT", "/admin/api/rules/typo.drl", typo);
+        assertEquals(400, put.statusCode(), put.body());
+        String message = json(put.body()).path("error").path("message").asText();
+        assertTrue(message.contains("typo.drl:12"), "file:line of the route call: " + message);
+        assertTrue(message.contains("model 'gpt-5x' is not in the catalog; known: ["), message);
+        assertTrue(message.contains("gpt-4o-mini"), "the known models are listed: " + message);
+        assertFalse(Files.exists(gateway.rulesDir.resolve("typo.drl")), "a refused file is not written");
+
+        HttpResponse<String> badChain = admin("PUT", "/admin/api/rules/typo.drl", typo.replace("gpt-5x", "gpt-4o").replace("rescue", "resuce"));
+        assertEquals(400, badChain.statusCode(), badChain.body());
+        assertTrue(badChain.body().contains("chain 'resuce' is not in the catalog"), badChain.body());
+    }
+
+    @Test
+    void should_route_as_if_a_rule_had_not_matched_when_its_model_does_not_exist() {
+        // The model is computed, so only the decision can be checked: the rule below it in the group routes instead.
+        String computed = HEADER + """
+                rule "Routes to a model named after the agent"
+                    salience 500
+                    activation-group "route"
+                when
+                    LlmRequest(agentId == "ghost-model", $agent : agentId)
+                then
+                    decision.route($agent);
+                end
+
+                rule "Ghost agents otherwise go to gpt-4o"
+                    salience 400
+                    activation-group "route"
+                when
+                    LlmRequest(agentId == "ghost-model")
+                then
+                    decision.route("gpt-4o");
+                end
+                """;
+        HttpResponse<String> put = admin("PUT", "/admin/api/rules/ghost.drl", computed);
+        assertEquals(200, put.statusCode(), put.body());
+
+        for (int i = 0; i < 2; i++) {
+            HttpResponse<String> r = gateway.postChat(Gateway.chatBody("gpt-4o-mini", "hi"), "x-switchboard-agent", "ghost-model");
+            assertEquals(200, r.statusCode(), r.body());
+            assertEquals("Ghost agents otherwise go to gpt-4o", r.headers().firstValue("x-switchboard-rule").orElse(null));
+            assertEquals("gpt-4o", r.headers().firstValue("x-switchboard-model").orElse(null));
+        }
+        JsonNode rules = json(admin("GET", "/admin/api/rules", null).body());
+        JsonNode failed = null;
+        for (JsonNode f : rules.path("evaluationErrors")) {
+            failed = f.path("rule").asText().equals("Routes to a model named after the agent") ? f : failed;
+        }
+        assertTrue(failed != null && failed.path("count").asInt() >= 2, "the rule is reported with a count: " + rules);
+        assertTrue(failed.path("error").asText().contains("model 'ghost-model' is not in the catalog"), rules.toString());
+    }
+
+    private HttpResponse<String> admin(String method, String path, String body) {
+        return gateway.send(HttpRequest.newBuilder(URI.create(gateway.managementUrl() + path)).timeout(Gateway.TIMEOUT)
+                .header("Content-Type", "application/json")
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build());
+    }
+
+    static JsonNode json(String body) {
+        try {
+            return Gateway.MAPPER.readTree(body);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
