@@ -211,6 +211,7 @@ public final class App implements AutoCloseable {
                 SecretBox.open(s.env().get(SecretBox.MASTER_KEY_ENV), SecretBox.defaultKeyFile(s.dataDir())), agents,
                 document -> catalogLoader.parse(document, s.simulatorMode(), simulatorUrl, "catalog"), CatalogLoader.sourceText(s.catalogFile()))
                 .ruleTester(pipeline.ruleTester(camel))
+                .ruleReplay(pipeline.ruleReplay())
                 .anonymousAccess(anonymous)
                 .start(s.managementHost(), s.managementPort());
         resources.add(management);

@@ -216,6 +216,122 @@ class RuleAuthoringTest {
         assertTrue(failed.path("error").asText().contains("model 'ghost-model' is not in the catalog"), rules.toString());
     }
 
+    @Test
+    void should_answer_the_live_and_the_draft_decision_side_by_side() {
+        String ruleText = HEADER + """
+                rule "Draft: the draft agent goes to gpt-4o"
+                    salience 700
+                    activation-group "route"
+                when
+                    LlmRequest(agentId == "draft-agent")
+                then
+                    decision.route("gpt-4o");
+                end
+                """;
+        ObjectNode byFile = sample("draft-agent");
+        byFile.putObject("draft").put("file", "draft.drl").put("text", ruleText);
+        ObjectNode byRule = sample("draft-agent");
+        byRule.set("draftRule", json("""
+                {"name": "Draft: the draft agent goes to gpt-4o", "file": "draft", "priority": 700, "model": "gpt-4o",
+                 "conditions": [{"fact": "LlmRequest", "field": "agentId", "op": "==", "value": "draft-agent"}]}"""));
+        for (ObjectNode body : new ObjectNode[] {byFile, byRule}) {
+            HttpResponse<String> r = admin("POST", "/admin/api/rules/test", body.toString());
+            assertEquals(200, r.statusCode(), r.body());
+            JsonNode both = json(r.body());
+            assertEquals("gpt-4o-mini", both.path("live").path("model").asText(), r.body());
+            assertTrue(both.path("live").path("rule").isNull(), r.body());
+            assertEquals("gpt-4o", both.path("draft").path("model").asText(), r.body());
+            assertEquals("Draft: the draft agent goes to gpt-4o", both.path("draft").path("rule").asText(), r.body());
+            assertTrue(both.path("changed").asBoolean(), r.body());
+        }
+        assertEquals(404, admin("GET", "/admin/api/rules/draft.drl", null).statusCode(), "a draft is never saved");
+        HttpResponse<String> served = gateway.postChat(Gateway.chatBody("gpt-4o-mini", "hi"), "x-switchboard-agent", "draft-agent");
+        assertEquals("gpt-4o-mini", served.headers().firstValue("x-switchboard-model").orElse(null), "nor served");
+
+        ObjectNode broken = sample("draft-agent");
+        broken.putObject("draft").put("file", "draft.drl").put("text", ruleText.replace("decision.route(\"gpt-4o\");", "decision.route(\"gpt-5x\");"));
+        HttpResponse<String> refused = admin("POST", "/admin/api/rules/test", broken.toString());
+        assertEquals(400, refused.statusCode(), refused.body());
+        assertTrue(json(refused.body()).path("error").path("message").asText().contains("draft.drl:13"), refused.body());
+        ObjectNode badRule = sample("draft-agent");
+        badRule.set("draftRule", json("{\"name\": \"r\", \"model\": \"gpt-4o\", \"conditions\": [{\"field\": \"nope\", \"op\": \"==\", \"value\": 1}]}"));
+        HttpResponse<String> badPart = admin("POST", "/admin/api/rules/test", badRule.toString());
+        assertEquals(400, badPart.statusCode(), badPart.body());
+        assertEquals("draftRule.conditions[0].field", json(badPart.body()).path("error").path("param").asText(), badPart.body());
+    }
+
+    @Test
+    void should_replay_recorded_requests_through_a_draft_and_count_what_changes() {
+        java.util.List<String> ids = new java.util.ArrayList<>();
+        String[] agents = {"replay-agent", "replay-other", "replay-agent", "replay-other", "replay-agent"};
+        for (String agent : agents) {
+            HttpResponse<String> r = gateway.postChat(Gateway.chatBody("gpt-4o-mini", "hi"), "x-switchboard-agent", agent);
+            assertEquals(200, r.statusCode(), r.body());
+            ids.add(r.headers().firstValue("x-switchboard-request-id").orElseThrow());
+        }
+        double expectedDifference = 0;
+        for (int i = 0; i < ids.size(); i++) {
+            JsonNode row = gateway.usageRow(ids.get(i));
+            if (agents[i].equals("replay-agent")) {
+                // gpt-4o costs 2.50 / 10.00 per million tokens, gpt-4o-mini 0.15 / 0.60 (test catalog)
+                expectedDifference += (row.path("prompt_tokens").asInt() * (2.50 - 0.15) + row.path("completion_tokens").asInt() * (10.00 - 0.60)) / 1e6;
+            }
+        }
+        assertTrue(expectedDifference > 0, "the rows carry tokens");
+
+        HttpResponse<String> r = admin("POST", "/admin/api/rules/replay", """
+                {"last": 5, "draftRule": {"name": "Replay agent goes to gpt-4o", "file": "replay-draft", "model": "gpt-4o", "priority": 700,
+                 "conditions": [{"fact": "LlmRequest", "field": "agentId", "op": "==", "value": "replay-agent"}]}}""");
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode replay = json(r.body());
+        assertEquals(5, replay.path("replayed").asInt(), r.body());
+        assertEquals(3, replay.path("changed").asInt(), r.body());
+        assertEquals(json("{\"gpt-4o-mini -> gpt-4o\": 3}"), replay.path("moves"), r.body());
+        assertEquals(json("{\"gpt-4o-mini\": 5}"), replay.path("live").path("models"), r.body());
+        assertEquals(json("{\"gpt-4o\": 3, \"gpt-4o-mini\": 2}"), replay.path("draft").path("models"), r.body());
+        assertEquals(expectedDifference, replay.path("costDifferenceUsd").asDouble(), 1e-12, r.body());
+        assertEquals(404, admin("GET", "/admin/api/rules/replay-draft.drl", null).statusCode(), "a replayed draft is never saved");
+
+        HttpResponse<String> tooMany = admin("POST", "/admin/api/rules/replay", "{\"last\": 10001, \"draft\": {\"file\": \"x.drl\", \"text\": \"\"}}");
+        assertEquals(400, tooMany.statusCode(), tooMany.body());
+        assertEquals("last", json(tooMany.body()).path("error").path("param").asText(), tooMany.body());
+    }
+
+    @Test
+    void should_build_and_try_the_worked_example_of_the_rules_readme() throws IOException {
+        String readme = Files.readString(java.nio.file.Path.of("rules/README.md"));
+        int example = readme.indexOf("<!-- worked example: checked by RuleAuthoringTest -->");
+        assertTrue(example >= 0, "the README has its worked example");
+        String rule = block(readme, readme.indexOf("```json", example));
+        String drl = block(readme, readme.indexOf("```\n", readme.indexOf("```\n", readme.indexOf("```json", example)) + 4));
+
+        HttpResponse<String> dry = admin("POST", "/admin/api/rules/builder?dryRun=true", rule);
+        assertEquals(200, dry.statusCode(), dry.body());
+        assertEquals(drl, json(dry.body()).path("drl").asText(), "the README shows the DRL the builder writes");
+        assertEquals("translations.drl", json(dry.body()).path("file").asText(), dry.body());
+
+        ObjectNode tried = Gateway.MAPPER.createObjectNode().put("taskType", "translation");
+        tried.putArray("messages").addObject().put("role", "user").put("content", "Bonjour");
+        tried.set("draftRule", json(rule));
+        JsonNode both = json(admin("POST", "/admin/api/rules/test", tried.toString()).body());
+        assertEquals("gpt-4o-mini", both.path("live").path("model").asText(), both.toString());
+        assertEquals("gpt-4o", both.path("draft").path("model").asText(), both.toString());
+        assertEquals("Translations go to gpt-4o", both.path("draft").path("rule").asText(), both.toString());
+        assertEquals(0.1, both.path("draft").path("parameters").path("temperature").asDouble(), both.toString());
+    }
+
+    /** The text of the fenced block opening at {@code fence}. */
+    private static String block(String text, int fence) {
+        int start = text.indexOf('\n', fence) + 1;
+        return text.substring(start, text.indexOf("```", start));
+    }
+
+    private static ObjectNode sample(String agent) {
+        ObjectNode sample = Gateway.MAPPER.createObjectNode().put("agent", agent);
+        sample.putArray("messages").addObject().put("role", "user").put("content", "hi");
+        return sample;
+    }
+
     private HttpResponse<String> admin(String method, String path, String body) {
         return gateway.send(HttpRequest.newBuilder(URI.create(gateway.managementUrl() + path)).timeout(Gateway.TIMEOUT)
                 .header("Content-Type", "application/json")

@@ -70,8 +70,11 @@ public final class ManagementServer implements AutoCloseable {
     private static final long IMPORT_BODY_LIMIT_BYTES = 2_000_000;
     private static final String IMPORT_PATH = "/admin/api/config/import";
     private AnonymousAccess anonymous;
-    private java.util.function.Function<JsonNode, ObjectNode> ruleTester = body -> {
+    private java.util.function.BiFunction<JsonNode, RulesHolder, ObjectNode> ruleTester = (body, rules) -> {
         throw new IllegalStateException("no rule tester wired");
+    };
+    private java.util.function.BiFunction<List<Map<String, Object>>, RulesHolder, ObjectNode> ruleReplay = (rows, rules) -> {
+        throw new IllegalStateException("no rule replay wired");
     };
     private HttpServer server;
 
@@ -109,8 +112,14 @@ public final class ManagementServer implements AutoCloseable {
     }
 
     /** Runs the rules on a sample request without calling a provider (wired by the pipeline). */
-    public ManagementServer ruleTester(java.util.function.Function<JsonNode, ObjectNode> tester) {
+    public ManagementServer ruleTester(java.util.function.BiFunction<JsonNode, RulesHolder, ObjectNode> tester) {
         this.ruleTester = tester;
+        return this;
+    }
+
+    /** Replays recorded requests through the serving rules and a draft's (wired by the pipeline). */
+    public ManagementServer ruleReplay(java.util.function.BiFunction<List<Map<String, Object>>, RulesHolder, ObjectNode> replay) {
+        this.ruleReplay = replay;
         return this;
     }
 
@@ -149,6 +158,7 @@ public final class ManagementServer implements AutoCloseable {
         router.get("/admin/api/rules/:file").handler(this::readRule);
         router.put("/admin/api/rules/:file").handler(requires(Role.EDITOR)).blockingHandler(this::writeRule, false);
         router.post("/admin/api/rules/test").blockingHandler(this::testRule, false);
+        router.post("/admin/api/rules/replay").blockingHandler(this::replayRules, false);
         router.post("/admin/api/rules/builder").handler(requires(Role.EDITOR)).blockingHandler(this::buildRule, false);
         router.get("/admin/api/providers").handler(ctx -> json(ctx, 200, providers()));
         router.get("/admin/api/providers/status").handler(ctx -> json(ctx, 200, providerStatus.get()));
@@ -432,7 +442,43 @@ public final class ManagementServer implements AutoCloseable {
             return;
         }
         try {
-            json(ctx, 200, ruleTester.apply(body));
+            ObjectNode sample = (ObjectNode) body.deepCopy();
+            java.util.Optional<RulesHolder> draft = RuleDrafts.compile(sample, rules, catalog.get());
+            ObjectNode live = ruleTester.apply(sample, rules);
+            if (draft.isEmpty()) {
+                json(ctx, 200, live);
+                return;
+            }
+            ObjectNode drafted = ruleTester.apply(sample, draft.get());
+            ObjectNode both = JsonNodeFactory.instance.objectNode();
+            both.set("live", live);
+            both.set("draft", drafted);
+            json(ctx, 200, both.put("changed", !live.equals(drafted)));
+        } catch (RuleDrafts.Refused e) {
+            json(ctx, 400, ruleErrors("The draft does not compile: ", e.errors()));
+        } catch (GatewayError e) {
+            json(ctx, e.status(), ErrorBodies.openAi(e.getMessage(), e.type(), e.param(), e.code()));
+        }
+    }
+
+    /** Replays the last N recorded chat requests through the serving rules and a draft's; reports what would change. */
+    private void replayRules(RoutingContext ctx) {
+        try {
+            JsonNode body = body(ctx);
+            ObjectNode request = body.isObject() ? (ObjectNode) body.deepCopy() : JsonNodeFactory.instance.objectNode();
+            int last = RuleDrafts.last(request);
+            RulesHolder draft = RuleDrafts.compile(request, rules, catalog.get()).orElseThrow(() -> GatewayError.badRequest("draft",
+                    "Send the draft to replay: \"draft\": {\"file\", \"text\"} or \"draftRule\": {a builder rule}"));
+            List<Map<String, Object>> rows;
+            try {
+                rows = RuleDrafts.recentChats(producer, dataSourceName, last);
+            } catch (RuntimeException e) {
+                json(ctx, 503, ErrorBodies.openAi("The usage database is unavailable", "service_unavailable", null, "database_unavailable"));
+                return;
+            }
+            json(ctx, 200, ruleReplay.apply(rows, draft).put("last", last));
+        } catch (RuleDrafts.Refused e) {
+            json(ctx, 400, ruleErrors("The draft does not compile: ", e.errors()));
         } catch (GatewayError e) {
             json(ctx, e.status(), ErrorBodies.openAi(e.getMessage(), e.type(), e.param(), e.code()));
         }

@@ -40,12 +40,22 @@ final class RouteStage {
 
     RouteStage(Supplier<Catalog> catalog, RulesHolder rules, HealthView health, RateLimiters limiters, LoadBalancer balancer,
                BudgetLedger ledger) {
-        this.budget = new BudgetGuard(ledger);
+        this(catalog, rules, health, limiters, balancer, new BudgetGuard(ledger));
+    }
+
+    private RouteStage(Supplier<Catalog> catalog, RulesHolder rules, HealthView health, RateLimiters limiters, LoadBalancer balancer,
+                       BudgetGuard budget) {
+        this.budget = budget;
         this.catalog = catalog;
         this.rules = rules;
         this.health = health;
         this.limiters = limiters;
         this.balancer = balancer;
+    }
+
+    /** This stage with other rules (a draft being tried), everything else shared. */
+    RouteStage with(RulesHolder other) {
+        return new RouteStage(catalog, other, health, limiters, balancer, budget);
     }
 
     /**
@@ -105,19 +115,10 @@ final class RouteStage {
             JsonNode value = Json.MAPPER.valueToTree(p.getValue());
             ctx.request = ctx.request.withParam(p.getKey(), value);
         }
-        String name;
-        if (decision.model() != null) {
-            name = decision.model();
-            if (cat.model(name).isEmpty() && !isQualified(name, cat)) {
-                throw new GatewayError(500, "server_error", "rules_error", null,
-                        "Rule '" + decision.rule() + "' routes to unknown model '" + name + "'; fix the rule or add the model to the catalog");
-            }
-        } else if (ctx.requestedModel != null && !ctx.requestedModel.isEmpty()) {
-            name = ctx.requestedModel;
-        } else if (agent != null && agent.primaryModel() != null) {
-            name = agent.primaryModel();
-        } else {
-            name = cat.defaultChatModel();
+        String name = decision.model() != null ? decision.model() : unroutedModel(ctx.requestedModel, agent, cat);
+        if (decision.model() != null && cat.model(name).isEmpty() && !isQualified(name, cat)) {
+            throw new GatewayError(500, "server_error", "rules_error", null,
+                    "Rule '" + decision.rule() + "' routes to unknown model '" + name + "'; fix the rule or add the model to the catalog");
         }
         ChainSpec chain;
         String chainName = decision.chain() != null ? decision.chain() : agent != null && decision.model() == null ? agent.chain() : null;
@@ -159,6 +160,14 @@ final class RouteStage {
             decision = rules.decide(facts, health::providerStatuses, Set.copyOf(skipped));
         }
         return decision;
+    }
+
+    /** The model when no rule routes: the caller's, else the agent's primary model, else the catalog's default. */
+    static String unroutedModel(String requested, AgentSpec agent, Catalog cat) {
+        if (requested != null && !requested.isEmpty()) {
+            return requested;
+        }
+        return agent != null && agent.primaryModel() != null ? agent.primaryModel() : cat.defaultChatModel();
     }
 
     /** Rules skipped for one request at most: each costs an evaluation; past it the catalog check below answers. */

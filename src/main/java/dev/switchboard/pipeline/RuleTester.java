@@ -6,16 +6,18 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.pipeline.RequestContext.Target;
 import dev.switchboard.providers.Json;
-import java.util.function.Function;
+import dev.switchboard.routing.RulesHolder;
+import java.util.function.BiFunction;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.support.DefaultExchange;
 
 /**
  * "Try a rule on a sample request": the format and route stages run on the sample exactly as on a real
- * request, and the decision comes back (model, chain, parameters, the rule that fired), no provider called.
+ * request, and the decision comes back (model, chain, parameters, the rule that fired), no provider called. The
+ * rules may be a draft's ({@link RulesHolder#candidate}), to compare with the serving ones.
  */
-final class RuleTester implements Function<JsonNode, ObjectNode> {
+final class RuleTester implements BiFunction<JsonNode, RulesHolder, ObjectNode> {
     private final CamelContext camel;
     private final FormatStage format;
     private final RouteStage route;
@@ -26,8 +28,9 @@ final class RuleTester implements Function<JsonNode, ObjectNode> {
         this.route = route;
     }
 
+    /** The decision on {@code sample} by {@code rules}: the serving ones, or a draft's. */
     @Override
-    public ObjectNode apply(JsonNode sample) {
+    public ObjectNode apply(JsonNode sample, RulesHolder rules) {
         ObjectNode request = sample.deepCopy();
         Exchange exchange = new DefaultExchange(camel);
         exchange.setVariable("entry", "rule-test");
@@ -38,7 +41,7 @@ final class RuleTester implements Function<JsonNode, ObjectNode> {
         exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
         exchange.getMessage().setBody(Json.bytes(request));
         format.chat(exchange);
-        route.chat(exchange);
+        route.with(rules).chat(exchange);
         RequestContext ctx = exchange.getVariable(RequestContext.VARIABLE, RequestContext.class);
         ObjectNode answer = JsonNodeFactory.instance.objectNode();
         answer.put("model", ctx.chain.isEmpty() ? null : ctx.chain.get(0).name());

@@ -216,18 +216,10 @@ public final class RulesHolder {
      * with its file:line errors and not written, and the serving rules stay as they are.
      */
     public synchronized List<RuleError> replace(String fileName, String content) {
-        if (!fileName.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,100}\\.drl")) {
-            return List.of(new RuleError(fileName, 0, "a rule file name is letters, digits, '-', '_' or '.' and ends in .drl"));
+        if (!fileName.matches(FILE_NAME)) {
+            return List.of(new RuleError(fileName, 0, FILE_NAME_RULE));
         }
-        Map<String, byte[]> sources = new TreeMap<>();
-        for (Path file : ruleFiles()) {
-            try {
-                sources.put(file.getFileName().toString(), Files.readAllBytes(file));
-            } catch (IOException ignored) {
-                // vanished meanwhile: not part of the candidate set
-            }
-        }
-        sources.put(fileName, content.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        Map<String, byte[]> sources = sourcesWith(fileName, content);
         Compiled compiled = compile(sources);
         if (!compiled.errors().isEmpty()) {
             return compiled.errors();
@@ -244,6 +236,45 @@ public final class RulesHolder {
         install(compiled.kieBase(), sources);
         fingerprint = fingerprint(); // the watcher must not rebuild what was just installed
         return List.of();
+    }
+
+    private static final String FILE_NAME = "[A-Za-z0-9][A-Za-z0-9_.-]{0,100}\\.drl";
+    private static final String FILE_NAME_RULE = "a rule file name is letters, digits, '-', '_' or '.' and ends in .drl";
+
+    /** The files on disk with one replaced (or added). */
+    private Map<String, byte[]> sourcesWith(String fileName, String content) {
+        Map<String, byte[]> sources = new TreeMap<>();
+        for (Path file : ruleFiles()) {
+            try {
+                sources.put(file.getFileName().toString(), Files.readAllBytes(file));
+            } catch (IOException ignored) {
+                // vanished meanwhile: not part of the candidate set
+            }
+        }
+        sources.put(fileName, content.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return sources;
+    }
+
+    /** A draft: the rules as they would be with one file replaced, or why they would not compile. */
+    public record Candidate(RulesHolder rules, List<RuleError> errors) {
+    }
+
+    /**
+     * Compiles the files on disk with one replaced by a draft, through the same checks as a save, into rules of
+     * their own that are never installed here nor written: to try a change before making it.
+     */
+    public synchronized Candidate candidate(String fileName, String content) {
+        if (!fileName.matches(FILE_NAME)) {
+            return new Candidate(null, List.of(new RuleError(fileName, 0, FILE_NAME_RULE)));
+        }
+        Map<String, byte[]> sources = sourcesWith(fileName, content);
+        Compiled compiled = compile(sources);
+        if (!compiled.errors().isEmpty()) {
+            return new Candidate(null, compiled.errors());
+        }
+        RulesHolder draft = new RulesHolder(folder);
+        draft.current.set(nextGeneration(compiled.kieBase(), sources)); // the generation it would be
+        return new Candidate(draft, List.of());
     }
 
     /** The text of one rule file, if it exists. */
@@ -322,17 +353,21 @@ public final class RulesHolder {
     }
 
     private void install(KieBase kieBase, Map<String, byte[]> sources) {
+        Generation next = nextGeneration(kieBase, sources);
+        current.set(next);
+        servingSources = Map.copyOf(sources);
+        failures.clear();
+        lastErrors = List.of();
+        LOG.info("Rules: generation {} serving {} file(s) from {}", next.number(), next.files().size(), folder);
+    }
+
+    private Generation nextGeneration(KieBase kieBase, Map<String, byte[]> sources) {
         List<String> names = sources.keySet().stream().map(f -> displayPath(KIE_PATH + f)).toList();
         // Provider health facts are built and inserted per request only when some rule can match them.
         boolean usesStatus = sources.values().stream()
                 .anyMatch(b -> new String(b, java.nio.charset.StandardCharsets.UTF_8).contains("ProviderStatus"));
         Generation previous = current.get();
-        Generation next = new Generation(previous == null ? 1 : previous.number() + 1, kieBase, names, Instant.now(), usesStatus);
-        current.set(next);
-        servingSources = Map.copyOf(sources);
-        failures.clear();
-        lastErrors = List.of();
-        LOG.info("Rules: generation {} serving {} file(s) from {}", next.number(), names.size(), folder);
+        return new Generation(previous == null ? 1 : previous.number() + 1, kieBase, names, Instant.now(), usesStatus);
     }
 
     public Generation generation() {
