@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.support.Await;
 import dev.switchboard.support.Gateway;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,6 +14,7 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -153,7 +155,7 @@ class RuleAuthoringTest {
     }
 
     @Test
-    void should_refuse_a_hand_written_rule_naming_an_unknown_model_with_file_and_line() {
+    void should_refuse_a_hand_written_rule_naming_an_unknown_model_with_file_and_line() throws IOException {
         String typo = HEADER + """
                 rule "Typo in the model"
                     activation-group "route"
@@ -174,6 +176,22 @@ class RuleAuthoringTest {
         HttpResponse<String> badChain = admin("PUT", "/admin/api/rules/typo.drl", typo.replace("gpt-5x", "gpt-4o").replace("rescue", "resuce"));
         assertEquals(400, badChain.statusCode(), badChain.body());
         assertTrue(badChain.body().contains("chain 'resuce' is not in the catalog"), badChain.body());
+
+        // The same file saved on disk is refused by the hot reload, with file and line at GET /admin/api/rules.
+        Path onDisk = gateway.rulesDir.resolve("typo.drl");
+        try {
+            Files.writeString(onDisk, typo);
+            JsonNode refused = Await.until("typo.drl refused", Gateway.TIMEOUT, () -> json(admin("GET", "/admin/api/rules", null).body()),
+                    r -> r.path("lastErrors").toString().contains("typo.drl"));
+            JsonNode error = refused.path("lastErrors").get(0);
+            assertEquals(onDisk.toString(), error.path("file").asText(), refused.toString());
+            assertEquals(12, error.path("line").asInt(), refused.toString());
+            assertTrue(error.path("message").asText().contains("model 'gpt-5x' is not in the catalog"), refused.toString());
+        } finally {
+            Files.deleteIfExists(onDisk);
+        }
+        Await.until("typo.drl gone", Gateway.TIMEOUT, () -> json(admin("GET", "/admin/api/rules", null).body()),
+                r -> r.path("lastErrors").isEmpty());
     }
 
     @Test
@@ -299,7 +317,7 @@ class RuleAuthoringTest {
 
     @Test
     void should_build_and_try_the_worked_example_of_the_rules_readme() throws IOException {
-        String readme = Files.readString(java.nio.file.Path.of("rules/README.md"));
+        String readme = Files.readString(Path.of("rules/README.md"));
         int example = readme.indexOf("<!-- worked example: checked by RuleAuthoringTest -->");
         assertTrue(example >= 0, "the README has its worked example");
         String rule = block(readme, readme.indexOf("```json", example));

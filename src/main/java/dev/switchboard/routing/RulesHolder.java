@@ -337,11 +337,11 @@ public final class RulesHolder {
         return new Compiled(kieBase, List.copyOf(errors));
     }
 
-    /** What the literal check finds in new or changed files; at the first load it is only logged (see checkLiterals). */
+    /** What the literal check finds in new or changed DRL files; at the first load it is only logged (see checkLiterals). */
     private List<RuleError> unknownTargets(Map<String, byte[]> sources) {
         List<RuleError> found = new ArrayList<>();
         sources.forEach((name, bytes) -> {
-            if (!java.util.Arrays.equals(bytes, servingSources.get(name))) {
+            if (name.endsWith(".drl") && !java.util.Arrays.equals(bytes, servingSources.get(name))) {
                 found.addAll(literalCheck.apply(displayPath(KIE_PATH + name), new String(bytes, java.nio.charset.StandardCharsets.UTF_8)));
             }
         });

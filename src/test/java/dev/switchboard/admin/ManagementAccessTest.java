@@ -114,7 +114,7 @@ class ManagementAccessTest {
                 {"GET", "/admin/api/providers"}, {"GET", "/admin/api/providers/status"}, {"GET", "/admin/api/agents"},
                 {"GET", "/admin/api/config/export"}, {"GET", "/admin/api/config/versions"}, {"GET", "/admin/api/alerts"},
                 {"GET", "/admin/api/rules-versions"}};
-        String[][] writes = {{"PUT", "/admin/api/rules/x.drl"}, {"POST", "/admin/api/providers"}, {"PUT", "/admin/api/providers/openai/key"},
+        String[][] writes = {{"PUT", "/admin/api/rules/x.drl"}, {"POST", "/admin/api/rules/builder"}, {"POST", "/admin/api/providers"}, {"PUT", "/admin/api/providers/openai/key"},
                 {"POST", "/admin/api/agents"}, {"PUT", "/admin/api/agents/a"}, {"POST", "/admin/api/agents/a/key"},
                 {"DELETE", "/admin/api/agents/a/key"}, {"POST", "/admin/api/config/import"}, {"POST", "/admin/api/config/versions/1/rollback"},
                 {"POST", "/admin/api/tokens"}, {"GET", "/admin/api/audit"}};
