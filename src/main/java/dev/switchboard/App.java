@@ -14,6 +14,7 @@ import dev.switchboard.catalog.SecretBox;
 import dev.switchboard.catalog.CatalogLoader;
 import dev.switchboard.catalog.CatalogLoader.SimulatorMode;
 import dev.switchboard.catalog.ProviderSpec;
+import dev.switchboard.pipeline.FrontDoorErrors;
 import dev.switchboard.pipeline.PipelineRoutes;
 import dev.switchboard.providers.Adapters;
 import dev.switchboard.admin.AlertSink;
@@ -45,6 +46,7 @@ import org.apache.camel.component.jms.JmsComponent;
 import io.vertx.core.impl.ContextInternal;
 import org.apache.camel.component.platform.http.PlatformHttpConstants;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpEngine;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServer;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServerConfiguration;
 import org.apache.camel.impl.DefaultCamelContext;
@@ -197,6 +199,7 @@ public final class App implements AutoCloseable {
         catalog.onChange((before, after) -> pipeline.addModelRoutes(camel, after));
         loadFrontDoors(camel, s.routesDir());
         camel.start();
+        FrontDoorErrors.install(camel.getRegistry().findSingleByType(VertxPlatformHttpRouter.class));
         LOG.info("Pipeline: {} routes started ({} model routes, each behind its own circuit breaker)", camel.getRoutes().size(),
                 camel.getRoutes().stream().filter(r -> r.getRouteId().startsWith("model-")).count());
         restoreSpend(ledger, camel.createProducerTemplate());

@@ -9,6 +9,7 @@ import dev.switchboard.catalog.AgentSpec;
 import dev.switchboard.catalog.Agents;
 import dev.switchboard.catalog.Catalog;
 import dev.switchboard.providers.Json;
+import dev.switchboard.routing.LlmRequest;
 import java.security.SecureRandom;
 import java.sql.Timestamp;
 import java.time.Instant;
@@ -41,14 +42,16 @@ final class AgentStore {
         this.catalog = catalog;
     }
 
-    static String ddl() {
-        return """
+    static List<String> ddl() {
+        return List.of("""
                 CREATE TABLE IF NOT EXISTS agent (
                   id VARCHAR(64) PRIMARY KEY, name VARCHAR(256), primary_model VARCHAR(256), chain VARCHAR(128),
                   parameters VARCHAR(16000), system_prompt VARCHAR(32000), active BOOLEAN NOT NULL,
                   key_hash VARCHAR(64), key_prefix VARCHAR(32), daily_budget_usd DOUBLE PRECISION DEFAULT 0,
                   context_strategy VARCHAR(32), capabilities VARCHAR(512),
-                  monthly_budget_usd DOUBLE PRECISION DEFAULT 0, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL)""";
+                  monthly_budget_usd DOUBLE PRECISION DEFAULT 0, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL)""",
+                // Databases made before agents had a tier: their agents read as the default tier.
+                "ALTER TABLE agent ADD COLUMN IF NOT EXISTS user_tier VARCHAR(16)");
     }
 
     void load() {
@@ -60,7 +63,8 @@ final class AgentStore {
                     params instanceof ObjectNode p ? p : JsonNodeFactory.instance.objectNode(), Rows.text(row, "system_prompt"),
                     Boolean.parseBoolean(Rows.text(row, "active")), Rows.text(row, "key_hash"), Rows.text(row, "key_prefix"),
                     num(row, "daily_budget_usd"), num(row, "monthly_budget_usd"), Rows.text(row, "context_strategy"),
-                    Rows.text(row, "capabilities") == null || Rows.text(row, "capabilities").isBlank() ? List.of() : List.of(Rows.text(row, "capabilities").split(","))));
+                    Rows.text(row, "capabilities") == null || Rows.text(row, "capabilities").isBlank() ? List.of() : List.of(Rows.text(row, "capabilities").split(",")),
+                    Rows.text(row, "user_tier")));
         }
         agents.replaceAll(all);
     }
@@ -78,13 +82,14 @@ final class AgentStore {
         String key = newKey();
         AgentSpec agent = new AgentSpec(id, draft.name(), draft.primaryModel(), draft.chain(), draft.parameters(), draft.systemPrompt(),
                 draft.active(), Agents.hash(key), key.substring(0, 10), draft.dailyBudgetUsd(), draft.monthlyBudgetUsd(),
-                draft.contextStrategy(), draft.capabilities());
+                draft.contextStrategy(), draft.capabilities(), draft.userTier());
         Map<String, Object> p = params(agent);
         p.put("created", Timestamp.from(Instant.now()));
         producer.sendBodyAndHeaders(jdbc + "?useHeadersAsParameters=true",
                 "INSERT INTO agent (id, name, primary_model, chain, parameters, system_prompt, active, key_hash, key_prefix, "
-                        + "daily_budget_usd, monthly_budget_usd, context_strategy, capabilities, created_at, updated_at) VALUES (:?id, :?name, "
-                        + ":?model, :?chain, :?params, :?prompt, :?active, :?hash, :?prefix, :?daily, :?monthly, :?context, :?caps, :?created, :?created)", p);
+                        + "daily_budget_usd, monthly_budget_usd, context_strategy, capabilities, user_tier, created_at, updated_at) VALUES (:?id, :?name, "
+                        + ":?model, :?chain, :?params, :?prompt, :?active, :?hash, :?prefix, :?daily, :?monthly, :?context, :?caps, :?tier, "
+                        + ":?created, :?created)", p);
         load();
         ObjectNode answer = json(agent);
         answer.put("key", key).put("note", "shown once: only its hash is kept");
@@ -100,7 +105,7 @@ final class AgentStore {
         producer.sendBodyAndHeaders(jdbc + "?useHeadersAsParameters=true",
                 "UPDATE agent SET name = :?name, primary_model = :?model, chain = :?chain, parameters = :?params, system_prompt = :?prompt, "
                         + "active = :?active, daily_budget_usd = :?daily, monthly_budget_usd = :?monthly, context_strategy = :?context, "
-                        + "capabilities = :?caps, updated_at = :?updated WHERE id = :?id", p);
+                        + "capabilities = :?caps, user_tier = :?tier, updated_at = :?updated WHERE id = :?id", p);
         load();
         return json(agents.byId(id).orElseThrow());
     }
@@ -179,9 +184,16 @@ final class AgentStore {
         } else if (current != null) {
             caps.addAll(current.capabilities());
         }
+        String tier = text(body, "userTier", current == null ? AgentSpec.DEFAULT_USER_TIER : current.userTier());
+        tier = tier == null ? null : tier.toLowerCase(java.util.Locale.ROOT);
+        if (tier != null && !LlmRequest.USER_TIERS.contains(tier)) {
+            throw GatewayError.badRequest("userTier", "userTier must be one of " + LlmRequest.USER_TIERS.stream().sorted().toList()
+                    + " (what rules see as the agent's userTier), got '" + tier + "'");
+        }
         return new AgentSpec(id, text(body, "name", current == null ? id : current.name()), model, chain, params,
                 text(body, "systemPrompt", current == null ? null : current.systemPrompt()), active,
-                current == null ? null : current.keyHash(), current == null ? null : current.keyPrefix(), daily, monthly, context, caps);
+                current == null ? null : current.keyHash(), current == null ? null : current.keyPrefix(), daily, monthly, context, caps,
+                tier);
     }
 
     private static Map<String, Object> params(AgentSpec a) {
@@ -199,6 +211,7 @@ final class AgentStore {
         p.put("monthly", a.monthlyBudgetUsd());
         p.put("context", a.contextStrategy());
         p.put("caps", String.join(",", a.capabilities()));
+        p.put("tier", a.userTier());
         return p;
     }
 
@@ -209,7 +222,7 @@ final class AgentStore {
         o.put("systemPrompt", a.systemPrompt()).put("active", a.active())
                 .put("key", a.keyPrefix() == null ? null : a.keyPrefix() + "...").put("hasKey", a.keyHash() != null)
                 .put("dailyBudgetUsd", a.dailyBudgetUsd()).put("monthlyBudgetUsd", a.monthlyBudgetUsd())
-                .put("contextStrategy", a.contextStrategy());
+                .put("contextStrategy", a.contextStrategy()).put("userTier", a.userTier());
         ArrayNode caps = o.putArray("capabilities");
         a.capabilities().forEach(caps::add);
         return o;

@@ -105,7 +105,7 @@ public final class ManagementServer implements AutoCloseable {
         List<String> all = new java.util.ArrayList<>(AuditLog.ddl());
         all.addAll(AccessControl.ddl());
         all.addAll(ProviderRegistrar.ddl());
-        all.add(AgentStore.ddl());
+        all.addAll(AgentStore.ddl());
         all.add(AlertSink.ddl());
         all.add(ConfigStore.ddl());
         return all;

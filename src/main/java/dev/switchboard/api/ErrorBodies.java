@@ -29,7 +29,7 @@ public final class ErrorBodies {
 
     static String anthropicTypeForStatus(int status) {
         return switch (status) {
-            case 400, 415, 422 -> "invalid_request_error";
+            case 400, 405, 415, 422 -> "invalid_request_error";
             case 401 -> "authentication_error";
             case 403 -> "permission_error";
             case 404 -> "not_found_error";

@@ -13,9 +13,15 @@ public record AgentSpec(String id, String name, String primaryModel, String chai
                         /** "full" (the whole conversation) or "recent:N" (system prompt and the last N messages). */
                         String contextStrategy,
                         /** Capabilities every model serving this agent must have (e.g. tools, vision). */
-                        java.util.List<String> capabilities) {
+                        java.util.List<String> capabilities,
+                        /** The {@code userTier} rules see for this agent's requests; its callers cannot claim another. */
+                        String userTier) {
+
+    /** An agent's tier unless its operator sets one: the tier callers had when they did not say. */
+    public static final String DEFAULT_USER_TIER = "standard";
 
     public AgentSpec {
+        userTier = userTier == null || userTier.isBlank() ? DEFAULT_USER_TIER : userTier;
         capabilities = capabilities == null ? java.util.List.of() : java.util.List.copyOf(capabilities);
         contextStrategy = contextStrategy == null || contextStrategy.isBlank() ? "full" : contextStrategy;
     }

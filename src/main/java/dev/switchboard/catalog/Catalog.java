@@ -40,6 +40,50 @@ public final class Catalog {
         return Optional.ofNullable(id == null ? null : models.get(id));
     }
 
+    /**
+     * The catalog model an ad-hoc {@code provider/model-id} is: the one served on that provider under that id
+     * ({@code openai/gpt-4o}), or under the id it is a dated snapshot of ({@code openai/gpt-4o-2024-08-06},
+     * {@code xai/grok-4-0709}); the longest such id wins. Empty for other names.
+     */
+    public Optional<ModelSpec> modelServing(String qualifiedName) {
+        int slash = qualifiedName == null ? -1 : qualifiedName.indexOf('/');
+        if (slash <= 0) {
+            return Optional.empty();
+        }
+        String provider = qualifiedName.substring(0, slash);
+        String name = qualifiedName.substring(slash + 1);
+        ModelSpec found = null;
+        int foundLength = -1;
+        for (ModelSpec model : models.values()) {
+            for (Deployment d : model.deployments()) {
+                String id = d.upstreamId();
+                if (d.provider().equals(provider) && id != null && id.length() > foundLength
+                        && (name.equals(id) || name.startsWith(id + "-") && isDateStamp(name.substring(id.length() + 1)))) {
+                    found = model;
+                    foundLength = id.length();
+                }
+            }
+        }
+        return Optional.ofNullable(found);
+    }
+
+    /** Digits and dashes with at least four digits: how providers date a snapshot (2024-08-06, 20250805, 0709). */
+    private static boolean isDateStamp(String s) {
+        int digits = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c >= '0' && c <= '9') {
+                digits++;
+            } else if (c != '-') {
+                return false;
+            }
+        }
+        return digits >= MIN_DATE_STAMP_DIGITS;
+    }
+
+    /** A snapshot suffix shorter than this ("-5" of claude-sonnet-4-5) is a version, not a date. */
+    private static final int MIN_DATE_STAMP_DIGITS = 4;
+
     public Optional<ProviderSpec> provider(String id) {
         if (simulator != null && ProviderSpec.SIMULATOR.equals(id)) {
             return Optional.of(simulator);

@@ -15,9 +15,9 @@ import dev.switchboard.routing.LlmRequest;
 import io.netty.util.NetUtil;
 import io.vertx.core.net.SocketAddress;
 import java.net.InetAddress;
+import dev.switchboard.routing.PromptFeatures;
 import java.util.Locale;
 import java.util.Set;
-import java.util.regex.Pattern;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpConstants;
@@ -36,12 +36,9 @@ final class FormatStage {
         this.anonymous = anonymous;
     }
 
+    private static final String AGENT_HEADER = "x-switchboard-agent";
+    private static final String TIER_HEADER = "x-switchboard-user-tier";
     private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool", "function");
-    private static final Pattern CODE = Pattern.compile(
-            "```|\\b(def|class|function|import|return|public|private|const|let|var|#include|SELECT|FROM)\\b[^\\n]*[({;:=]");
-    private static final Pattern MATH = Pattern.compile(
-            "\\d+\\s*[-+*/^=]\\s*\\d+|\\\\(frac|sum|int|sqrt)|\\b(integral|derivative|equation|solve for|theorem|prove)\\b",
-            Pattern.CASE_INSENSITIVE);
 
     /** Starts the request's context; every later stage, and the error path, reads it. */
     static RequestContext begin(Exchange exchange, String operation) {
@@ -60,6 +57,21 @@ final class FormatStage {
 
     void chat(Exchange exchange) {
         RequestContext ctx = begin(exchange, "chat");
+        caller(exchange.getMessage(), ctx);
+        validateChat(exchange, ctx, parse(exchange, ctx));
+    }
+
+    /**
+     * "Try a rule" ({@link RuleTester}): the sample speaks for the caller it names, an agent as if with its key
+     * (its tier and defaults apply), any other name as a caller without a key. Whoever may try rules may look
+     * at any agent's routing; nothing is sent to a provider.
+     */
+    void tryChat(Exchange exchange, String callerName) {
+        RequestContext ctx = begin(exchange, "chat");
+        if (callerName != null) {
+            ctx.caller = callerName;
+            ctx.agent = agents.byId(callerName).orElse(null);
+        }
         validateChat(exchange, ctx, parse(exchange, ctx));
     }
 
@@ -70,6 +82,7 @@ final class FormatStage {
     void messages(Exchange exchange) {
         RequestContext ctx = begin(exchange, "chat");
         ctx.frontDoor = RequestContext.FrontDoor.ANTHROPIC;
+        caller(exchange.getMessage(), ctx);
         ObjectNode body = parse(exchange, ctx);
         if (!body.path("model").isTextual() || body.get("model").asText().isBlank()) {
             throw GatewayError.badRequest("model", "model: Field required (a model id string)");
@@ -98,7 +111,7 @@ final class FormatStage {
         if (model != null && !model.isNull() && !model.isTextual()) {
             throw GatewayError.badRequest("model", "'model' must be a string");
         }
-        ctx.requestedModel = model == null || model.isNull() ? null : model.asText();
+        ctx.requestedModel = model == null || model.isNull() ? null : CallerInput.model(model.asText());
         validateMessages(body);
         range(body, "temperature", 0, 2);
         range(body, "top_p", 0, 1);
@@ -137,12 +150,13 @@ final class FormatStage {
 
     void embeddings(Exchange exchange) {
         RequestContext ctx = begin(exchange, "embeddings");
+        caller(exchange.getMessage(), ctx);
         ObjectNode body = parse(exchange, ctx);
         JsonNode model = body.get("model");
         if (model != null && !model.isNull() && !model.isTextual()) {
             throw GatewayError.badRequest("model", "'model' must be a string");
         }
-        ctx.requestedModel = model == null || model.isNull() ? null : model.asText();
+        ctx.requestedModel = model == null || model.isNull() ? null : CallerInput.model(model.asText());
         JsonNode input = body.get("input");
         boolean valid = input != null && (input.isTextual() && !input.asText().isEmpty()
                 || input.isArray() && !input.isEmpty());
@@ -150,7 +164,6 @@ final class FormatStage {
             throw GatewayError.badRequest("input", "'input' is required: a non-empty string or array of strings");
         }
         exchange.setVariable("embeddingsBody", body);
-        caller(exchange.getMessage(), ctx);
     }
 
     void models(Exchange exchange) {
@@ -159,7 +172,6 @@ final class FormatStage {
 
     private ObjectNode parse(Exchange exchange, RequestContext ctx) {
         Message in = exchange.getMessage();
-        caller(in, ctx);
         String contentType = in.getHeader(Exchange.CONTENT_TYPE, String.class);
         if (contentType != null && !contentType.toLowerCase(Locale.ROOT).contains("json")) {
             throw new GatewayError(415, "invalid_request_error", "unsupported_media_type", null,
@@ -186,8 +198,10 @@ final class FormatStage {
 
     /**
      * Who is calling: an agent key ({@code Authorization: Bearer sk-sb-...}, or {@code x-api-key} from Anthropic
-     * SDKs) names the agent; an unknown or revoked key is refused 401, an inactive agent 403. Without an agent
-     * key the caller is anonymous (or what {@code x-switchboard-agent} says), if this gateway allows that.
+     * SDKs) names the agent; an unknown or revoked key is refused 401, an inactive agent 403, and
+     * {@code x-switchboard-agent} may repeat the agent's id but not name another (403). Without an agent key the
+     * caller is anonymous, or what {@code x-switchboard-agent} says unless that is an agent's id (403: an agent's
+     * rules, limits and budget are reached with its key only), if this gateway allows callers without a key.
      */
     private void caller(Message in, RequestContext ctx) {
         String key = bearer(in);
@@ -197,6 +211,11 @@ final class FormatStage {
             if (!agent.active()) {
                 throw new GatewayError(403, "permission_error", "agent_inactive", null,
                         "Agent '" + agent.id() + "' is inactive; ask your operator to activate it");
+            }
+            String claimed = CallerInput.header(in, CallerInput.MAX_AGENT_CHARS, AGENT_HEADER, "switchboardAgent");
+            if (claimed != null && !claimed.equals(agent.id())) {
+                throw identityFromKey(AGENT_HEADER, "Your key is agent '" + agent.id() + "'s; " + AGENT_HEADER
+                        + " cannot name another caller (got '" + claimed + "'). Leave the header out");
             }
             ctx.caller = agent.id();
             ctx.agent = agent;
@@ -208,7 +227,12 @@ final class FormatStage {
                     "This gateway answers agents only from where you call: send 'Authorization: Bearer sk-sb-...' with your agent's "
                             + "key; an operator makes one with POST /admin/api/agents on the management port");
         }
-        String agent = header(in, "x-switchboard-agent", "switchboardAgent");
+        String agent = CallerInput.header(in, CallerInput.MAX_AGENT_CHARS, AGENT_HEADER, "switchboardAgent");
+        if (agent != null && agents.byId(agent).isPresent()) {
+            throw new GatewayError(403, "permission_error", "agent_key_required", AGENT_HEADER, "'" + agent
+                    + "' is an agent with its own key: send 'Authorization: Bearer sk-sb-...' to call as it; "
+                    + "a request without its key cannot speak for it");
+        }
         if (agent != null) {
             ctx.caller = agent;
         }
@@ -228,6 +252,10 @@ final class FormatStage {
         }
         InetAddress ip = NetUtil.createInetAddressFromIpAddressString(peer.hostAddress()); // a literal: no name lookup
         return ip != null && ip.isLoopbackAddress();
+    }
+
+    private static GatewayError identityFromKey(String param, String message) {
+        return new GatewayError(403, "permission_error", "identity_from_key", param, message);
     }
 
     private static String bearer(Message in) {
@@ -308,20 +336,14 @@ final class FormatStage {
 
     private static LlmRequest facts(Exchange exchange, RequestContext ctx, ObjectNode body) {
         Message in = exchange.getMessage();
-        String taskType = header(in, "x-switchboard-task-type", "switchboardTaskType");
-        String tier = header(in, "x-switchboard-user-tier", "switchboardUserTier");
-        String tagHeader = header(in, "x-switchboard-tags", "switchboardTags");
+        String taskType = CallerInput.header(in, CallerInput.MAX_WORD_CHARS, "x-switchboard-task-type", "switchboardTaskType");
         taskType = taskType == null ? "chat" : taskType.toLowerCase(Locale.ROOT);
-        tier = tier == null ? "standard" : tier.toLowerCase(Locale.ROOT);
         if (!LlmRequest.TASK_TYPES.contains(taskType)) {
             throw GatewayError.badRequest("x-switchboard-task-type", "x-switchboard-task-type must be one of "
                     + LlmRequest.TASK_TYPES.stream().sorted().toList() + ", got '" + taskType + "'");
         }
-        if (!LlmRequest.USER_TIERS.contains(tier)) {
-            throw GatewayError.badRequest("x-switchboard-user-tier", "x-switchboard-user-tier must be one of "
-                    + LlmRequest.USER_TIERS.stream().sorted().toList() + ", got '" + tier + "'");
-        }
-        Set<String> tags = tagHeader == null ? Set.of() : Set.of(tagHeader.split("\\s*,\\s*"));
+        String tier = userTier(in, ctx.agent);
+        Set<String> tags = CallerInput.tags(in, "x-switchboard-tags", "switchboardTags");
         ctx.tags.addAll(tags);
         StringBuilder text = new StringBuilder();
         boolean images = false;
@@ -345,19 +367,31 @@ final class FormatStage {
         }
         int length = text.length();
         return new LlmRequest(ctx.requestedModel == null ? "" : ctx.requestedModel, ctx.caller, taskType, tier, length,
-                (length + 3) / 4, CODE.matcher(text).find(), MATH.matcher(text).find(),
+                (length + 3) / 4, PromptFeatures.containsCode(text), PromptFeatures.containsMath(text),
                 body.path("tools").isArray() && !body.get("tools").isEmpty(), images,
                 body.path("stream").asBoolean(false), tags, java.util.Map.of());
     }
 
-    private static String header(Message in, String... names) {
-        for (String name : names) {
-            String v = in.getHeader(name, String.class);
-            if (v != null && !v.isBlank()) {
-                return v.trim();
-            }
+    /**
+     * The tier rules see. A keyed caller's is its agent's ({@code userTier}, set by the operator): the header may
+     * repeat it, not change it. A caller without a key has what it says, else {@link LlmRequest#UNKEYED_USER_TIER}:
+     * leaving the header out must not get past a rule meant for free users.
+     */
+    private static String userTier(Message in, AgentSpec agent) {
+        String said = CallerInput.header(in, CallerInput.MAX_WORD_CHARS, TIER_HEADER, "switchboardUserTier");
+        String tier = said == null ? null : said.toLowerCase(Locale.ROOT);
+        if (tier != null && !LlmRequest.USER_TIERS.contains(tier)) {
+            throw GatewayError.badRequest(TIER_HEADER, TIER_HEADER + " must be one of "
+                    + LlmRequest.USER_TIERS.stream().sorted().toList() + ", got '" + tier + "'");
         }
-        return null;
+        if (agent == null) {
+            return tier == null ? LlmRequest.UNKEYED_USER_TIER : tier;
+        }
+        if (tier != null && !tier.equals(agent.userTier())) {
+            throw identityFromKey(TIER_HEADER, "Agent '" + agent.id() + "' has user tier '" + agent.userTier()
+                    + "', set by its operator; " + TIER_HEADER + " cannot change it (got '" + tier + "'). Leave the header out");
+        }
+        return agent.userTier();
     }
 
     private static String fmt(double d) {

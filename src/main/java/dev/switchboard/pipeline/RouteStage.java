@@ -81,8 +81,8 @@ final class RouteStage {
 
     void chat(Exchange exchange) {
         RequestContext ctx = exchange.getVariable(RequestContext.VARIABLE, RequestContext.class);
-        LlmRequest facts = exchange.getVariable("facts", LlmRequest.class);
         Catalog cat = catalog.get();
+        LlmRequest facts = exchange.getVariable("facts", LlmRequest.class);
         checkCallerLimit(ctx, cat, TokenEstimate.withAnswer(ctx.estimatedPromptTokens, ctx.request.body()));
         Decision decision = servableDecision(facts, cat);
         ctx.rule = decision.rule();
@@ -149,7 +149,8 @@ final class RouteStage {
      * were compiled: each such rule is counted as failed (GET /admin/api/rules) and the request routed as if it had
      * not matched, instead of every request it matches failing.
      */
-    Decision servableDecision(LlmRequest facts, Catalog cat) {
+    Decision servableDecision(LlmRequest request, Catalog cat) {
+        LlmRequest facts = asCatalogNames(request, cat);
         Decision decision = rules.decide(facts, health::providerStatuses);
         Set<String> skipped = new HashSet<>();
         for (var bad = RuleTargets.unusable(decision, cat); bad.isPresent() && bad.get().rule() != null
@@ -172,6 +173,17 @@ final class RouteStage {
 
     /** Rules skipped for one request at most: each costs an evaluation; past it the catalog check below answers. */
     private static final int MAX_SKIPPED_RULES = 8;
+
+    /**
+     * Rules name catalog models, so an ad-hoc id of one ({@code openai/gpt-4o}) reads as that model: "Free users
+     * never reach premium models" holds however the caller spells a premium model.
+     */
+    private static LlmRequest asCatalogNames(LlmRequest facts, Catalog cat) {
+        if (cat.model(facts.getModel()).isPresent()) {
+            return facts;
+        }
+        return cat.modelServing(facts.getModel()).map(m -> facts.withModel(m.id())).orElse(facts);
+    }
 
     void embeddings(Exchange exchange) {
         RequestContext ctx = exchange.getVariable(RequestContext.VARIABLE, RequestContext.class);

@@ -34,13 +34,13 @@ final class RuleTester implements BiFunction<JsonNode, RulesHolder, ObjectNode> 
         ObjectNode request = sample.deepCopy();
         Exchange exchange = new DefaultExchange(camel);
         exchange.setVariable("entry", "rule-test");
-        header(exchange, request, "agent", "x-switchboard-agent");
+        JsonNode agent = request.remove("agent");
         header(exchange, request, "taskType", "x-switchboard-task-type");
         header(exchange, request, "userTier", "x-switchboard-user-tier");
         header(exchange, request, "tags", "x-switchboard-tags");
         exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
         exchange.getMessage().setBody(Json.bytes(request));
-        format.chat(exchange);
+        format.tryChat(exchange, agent == null || agent.isNull() ? null : agent.asText());
         route.with(rules).chat(exchange);
         RequestContext ctx = exchange.getVariable(RequestContext.VARIABLE, RequestContext.class);
         ObjectNode answer = JsonNodeFactory.instance.objectNode();

@@ -21,6 +21,8 @@ public final class MetricNames {
     public static final String RECORDING_QUEUE = "switchboard.recording.queue";
     /** Usage rows dropped because the queue was full (the database was away too long). */
     public static final String RECORDING_DROPPED = "switchboard.recording.dropped";
+    /** Usage rows the database refused for their content (logged with the request id and set aside). */
+    public static final String RECORDING_REJECTED = "switchboard.recording.rejected";
     /** Usage rows written. */
     public static final String RECORDING_WRITTEN = "switchboard.recording.written";
 

@@ -8,6 +8,7 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -21,7 +22,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Writes usage rows off the response path: {@link #submit} only queues, one background thread inserts in
  * batches through camel-jdbc. When the database is away, the batch waits and is retried with backoff, so a
- * request is never slowed or failed by recording and no row is lost while the queue has room.
+ * request is never slowed or failed by recording and no row is lost while the queue has room. A row the
+ * database refuses for what it holds (too long, invalid characters) is a different thing: it is logged with its
+ * request id, counted and set aside, and the rows around it are written.
  */
 public final class UsageWriter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(UsageWriter.class);
@@ -32,6 +35,10 @@ public final class UsageWriter implements AutoCloseable {
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(2);
     /** How long the last flush may go without writing a row before the shutdown goes on without it. */
     private static final Duration FLUSH_STALL = Duration.ofSeconds(10);
+    /** Column widths (characters) of what callers choose; the front door refuses longer values, see {@link #ddl()}. */
+    public static final int CALLER_CHARS = 256;
+    public static final int MODEL_CHARS = 256;
+    public static final int TAGS_CHARS = 1000;
     static final List<String> COLUMNS = List.of("request_id", "created_at", "entry", "operation", "caller",
             "requested_model", "model", "provider", "rule_name", "attempts", "attempt_count", "prompt_tokens",
             "completion_tokens", "total_tokens", "cost_usd", "latency_ms", "ttft_ms", "status", "outcome", "error",
@@ -43,6 +50,7 @@ public final class UsageWriter implements AutoCloseable {
     private final ObjectMapper json = new ObjectMapper();
     private final Counter dropped;
     private final Counter written;
+    private final Counter rejected;
     private final Thread thread;
     private volatile boolean running = true;
     private volatile boolean healthy = true;
@@ -55,6 +63,7 @@ public final class UsageWriter implements AutoCloseable {
         this.jdbcUri = "jdbc:" + dataSourceName + "?useHeadersAsParameters=true";
         this.dropped = Counter.builder(MetricNames.RECORDING_DROPPED).register(registry);
         this.written = Counter.builder(MetricNames.RECORDING_WRITTEN).register(registry);
+        this.rejected = Counter.builder(MetricNames.RECORDING_REJECTED).register(registry);
         Gauge.builder(MetricNames.RECORDING_QUEUE, queue, BlockingQueue::size).register(registry);
         this.thread = new Thread(this::run, "usage-writer");
         this.thread.setDaemon(true);
@@ -66,12 +75,12 @@ public final class UsageWriter implements AutoCloseable {
                 CREATE TABLE IF NOT EXISTS usage_record (
                   request_id VARCHAR(64) PRIMARY KEY,
                   created_at TIMESTAMP NOT NULL,
-                  entry VARCHAR(64), operation VARCHAR(32), caller VARCHAR(256),
-                  requested_model VARCHAR(256), model VARCHAR(256), provider VARCHAR(64), rule_name VARCHAR(512),
+                  entry VARCHAR(64), operation VARCHAR(32), caller VARCHAR(%d),
+                  requested_model VARCHAR(%d), model VARCHAR(%d), provider VARCHAR(64), rule_name VARCHAR(512),
                   attempts VARCHAR(8000), attempt_count INT,
                   prompt_tokens INT, completion_tokens INT, total_tokens INT, cost_usd DOUBLE PRECISION,
                   latency_ms BIGINT, ttft_ms BIGINT, status INT, outcome VARCHAR(64), error VARCHAR(2000),
-                  stream BOOLEAN, tags VARCHAR(1000))""";
+                  stream BOOLEAN, tags VARCHAR(%d))""".formatted(CALLER_CHARS, MODEL_CHARS, MODEL_CHARS, TAGS_CHARS);
     }
 
     public void start() {
@@ -112,8 +121,6 @@ public final class UsageWriter implements AutoCloseable {
                     inFlight = batch.size();
                 }
                 write(batch);
-                written.increment(batch.size());
-                batch.clear();
                 inFlight = 0;
                 if (!healthy) {
                     LOG.info("Usage database is back; pending rows written");
@@ -125,7 +132,7 @@ public final class UsageWriter implements AutoCloseable {
                 return;
             } catch (RuntimeException e) {
                 if (healthy) {
-                    LOG.warn("Usage database unavailable ({}); {} row(s) kept and retried", rootMessage(e), batch.size() + queue.size());
+                    LOG.warn("Usage database unavailable ({}); {} row(s) kept and retried", SqlFailure.rootMessage(e), batch.size() + queue.size());
                 }
                 healthy = false;
                 if (!running) {
@@ -138,20 +145,43 @@ public final class UsageWriter implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes the batch and empties it. A row the database refuses for its content is set aside; an outage
+     * throws, leaving the rows not yet written in the batch to be retried.
+     */
     private void write(List<UsageRecord> batch) {
         try {
             insert(batch);
+            written.increment(batch.size());
+            batch.clear();
         } catch (CamelExecutionException e) {
-            if (!isDuplicateKey(e) || batch.size() == 1) {
-                if (isDuplicateKey(e)) {
-                    return; // written by an earlier try whose answer was lost
-                }
+            if (!SqlFailure.isRefusedContent(e)) {
                 throw e;
             }
-            // Part of this batch reached the database before a failure: write what is missing one by one.
-            for (UsageRecord r : batch) {
-                write(List.of(r));
+            // One row's content (or a row an earlier try already wrote) fails the whole INSERT: go row by row so
+            // only that row is held back, and keep the batch to what is still unwritten should the database go away.
+            for (Iterator<UsageRecord> rows = batch.iterator(); rows.hasNext(); ) {
+                writeOne(rows.next());
+                rows.remove();
+                inFlight = batch.size();
             }
+        }
+    }
+
+    private void writeOne(UsageRecord row) {
+        try {
+            insert(List.of(row));
+            written.increment();
+        } catch (CamelExecutionException e) {
+            if (SqlFailure.isDuplicateKey(e)) {
+                return; // written by an earlier try whose answer was lost
+            }
+            if (!SqlFailure.isRefusedContent(e)) {
+                throw e;
+            }
+            rejected.increment();
+            LOG.error("Usage row of request {} refused by the database for its content and set aside ({}); other rows go on",
+                    row.requestId(), SqlFailure.rootMessage(e));
         }
     }
 
@@ -179,10 +209,10 @@ public final class UsageWriter implements AutoCloseable {
             attempts = "[]";
         }
         return java.util.Arrays.asList(r.requestId(), Timestamp.from(r.createdAt()), r.entry(), r.operation(), r.caller(),
-                truncate(r.requestedModel(), 256), truncate(r.model(), 256), r.provider(), truncate(r.rule(), 512),
+                truncate(r.requestedModel(), MODEL_CHARS), truncate(r.model(), MODEL_CHARS), r.provider(), truncate(r.rule(), 512),
                 truncate(attempts, 8000), r.attempts().size(), r.promptTokens(), r.completionTokens(), r.totalTokens(),
                 r.costUsd(), r.latencyMs(), r.ttftMs(), r.status(), r.outcome(), truncate(r.error(), 2000), r.stream(),
-                truncate(String.join(",", r.tags()), 1000));
+                truncate(String.join(",", r.tags()), TAGS_CHARS));
     }
 
     /**
@@ -202,24 +232,6 @@ public final class UsageWriter implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    private static boolean isDuplicateKey(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.sql.SQLIntegrityConstraintViolationException
-                    || (t instanceof java.sql.SQLException s && "23505".equals(s.getSQLState()))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t.getClass().getSimpleName() + ": " + t.getMessage();
     }
 
     private static String truncate(String s, int max) {

@@ -13,6 +13,8 @@ public final class LlmRequest {
             "chat", "code", "math", "reasoning", "summarization", "translation", "extraction", "classification", "creative", "search");
     /** Values {@code userTier} may take. */
     public static final Set<String> USER_TIERS = Set.of("free", "standard", "premium", "enterprise");
+    /** The tier of a caller without an agent key that does not say one: the least, so no rule for free users is skipped. */
+    public static final String UNKEYED_USER_TIER = "free";
 
     private final String model;
     private final String agentId;
@@ -46,13 +48,20 @@ public final class LlmRequest {
         this.metadata = Map.copyOf(metadata);
     }
 
-    /** The model the caller asked for (may be empty). */
+    /**
+     * The model the caller asked for, as the catalog names it: {@code openai/gpt-4o} (or a dated snapshot such as
+     * {@code openai/gpt-4o-2024-08-06}) reads {@code gpt-4o} when the catalog serves gpt-4o on openai, so a rule on
+     * catalog names holds however the caller spells the model. Empty when the caller named none.
+     */
     public String getModel() { return model; }
-    /** Who is calling: the agent id, or "anonymous". */
+    /** Who is calling: the agent whose key came with the request, else what the caller says, else "anonymous". */
     public String getAgentId() { return agentId; }
     /** What the caller says the task is: one of {@link #TASK_TYPES}, "chat" when unsaid. */
     public String getTaskType() { return taskType; }
-    /** The caller's tier: one of {@link #USER_TIERS}, "standard" when unsaid. */
+    /**
+     * The caller's tier, one of {@link #USER_TIERS}: an agent's is set on the agent ("standard" unless its operator
+     * says); a caller without a key says it in a header, {@link #UNKEYED_USER_TIER} when it does not.
+     */
     public String getUserTier() { return userTier; }
     /** Characters of text across all messages. */
     public int getContentLength() { return contentLength; }
@@ -65,6 +74,12 @@ public final class LlmRequest {
     public boolean isStream() { return stream; }
     public Set<String> getTags() { return tags; }
     public Map<String, String> getMetadata() { return metadata; }
+
+    /** The same request, with the model read as {@code model}. */
+    public LlmRequest withModel(String model) {
+        return new LlmRequest(model, agentId, taskType, userTier, contentLength, estimatedTokens, containsCode, containsMath,
+                hasTools, hasImages, stream, tags, metadata);
+    }
 
     @Override
     public String toString() {

@@ -32,7 +32,8 @@ class SimulatorModeTest {
 
     @Test
     void should_answer_every_model_from_the_simulator_at_no_cost() throws Exception {
-        HttpResponse<String> r = gw.postChat(Gateway.chatBody("gpt-4o", "hello there"));
+        // A caller without a key is "free" unless it says otherwise, and the sample rules keep free users off gpt-4o.
+        HttpResponse<String> r = gw.postChat(Gateway.chatBody("gpt-4o", "hello there"), "x-switchboard-user-tier", "standard");
         assertEquals(200, r.statusCode(), r.body());
         assertEquals("simulator", r.headers().firstValue("x-switchboard-provider").orElse(""));
         assertTrue(Gateway.MAPPER.readTree(r.body()).at("/choices/0/message/content").asText().contains("hello there"));
