@@ -55,8 +55,8 @@ public final class RulesHolder {
     /**
      * Adds a check to every new or changed file before it compiles ({@link RuleTargets}: the models and chains it
      * names exist). Files that serve unchanged are not refused for it: the catalog may have lost a model since, and
-     * that is handled per request ({@link RuleTargets#unusable}); at the
-     * first load the findings are logged and the rules serve, so a gateway never starts without rules for it.
+     * that is handled per request ({@link RuleTargets#unusable}); at the first load the findings are logged and the
+     * rules serve, so a gateway never starts without rules for it.
      */
     public void checkLiterals(BiFunction<String, String, List<RuleError>> check) {
         this.literalCheck = check;
@@ -74,13 +74,19 @@ public final class RulesHolder {
 
     /** Evaluates the current rules for one request, with facts about the providers beside it. */
     public Decision decide(LlmRequest request, java.util.function.Supplier<java.util.List<ProviderStatus>> providerStatuses) {
+        return decide(request, providerStatuses, java.util.Set.of());
+    }
+
+    /** As {@link #decide(LlmRequest, java.util.function.Supplier)}, as if the {@code skipped} rules did not exist. */
+    public Decision decide(LlmRequest request, java.util.function.Supplier<java.util.List<ProviderStatus>> providerStatuses,
+                           java.util.Set<String> skipped) {
         Generation generation = current.get();
         java.util.List<ProviderStatus> providers = generation != null && generation.usesProviderStatus()
                 ? providerStatuses.get() : java.util.List.of();
         java.util.List<Object> facts = new java.util.ArrayList<>(providers.size() + 1);
         facts.add(request);
         facts.addAll(providers);
-        return decide(facts);
+        return decide(facts, skipped);
     }
 
     /** Counts a rule as failed for a request (its decision could not be served), as if it had thrown. */
@@ -88,53 +94,48 @@ public final class RulesHolder {
         failures.record(rule, why);
     }
 
-    /** Evaluates as if the {@code skipped} rules did not exist (they name what the catalog no longer has). */
-    public Decision decide(LlmRequest request, java.util.function.Supplier<java.util.List<ProviderStatus>> providerStatuses,
-                           java.util.Set<String> skipped) {
-        Generation generation = current.get();
-        if (generation == null) {
-            return new Decision();
-        }
-        KieSession session = generation.kieBase().newKieSession();
-        Decision decision = new Decision();
-        session.setGlobal("decision", decision);
-        EvaluationGuard guard = new EvaluationGuard(decision);
-        session.addEventListener(guard);
-        try {
-            session.insert(request);
-            if (generation.usesProviderStatus()) {
-                providerStatuses.get().forEach(session::insert);
-            }
-            session.fireAllRules(match -> !skipped.contains(match.getRule().getName()));
-            return decision;
-        } catch (RuntimeException | StackOverflowError | LinkageError e) {
-            failures.record(blame(guard, e), describe(e));
-            return new Decision();
-        } finally {
-            session.dispose();
-        }
+    private Decision decide(java.util.List<?> facts) {
+        return decide(facts, java.util.Set.of());
     }
 
     /**
      * A rule that throws or goes past the {@link EvaluationGuard}'s limits is cut off and counted, and the request
      * goes on as if no rule had matched: one broken rule must not fail every request.
      */
-    private Decision decide(java.util.List<?> facts) {
+    private Decision decide(java.util.List<?> facts, java.util.Set<String> skipped) {
         Decision decision = new Decision();
         Generation generation = current.get();
         if (generation == null) {
             return decision;
         }
-        StatelessKieSession session = generation.kieBase().newStatelessKieSession();
-        session.setGlobal("decision", decision);
         EvaluationGuard guard = new EvaluationGuard(decision);
-        session.addEventListener(guard);
         try {
-            session.execute((Iterable<?>) facts); // each element a fact (execute(Object) would insert the list itself)
+            fire(generation.kieBase(), facts, decision, guard, skipped);
             return decision;
         } catch (RuntimeException | StackOverflowError | LinkageError e) {
             failures.record(blame(guard, e), describe(e));
             return new Decision();
+        }
+    }
+
+    /** A stateless session, unless rules are skipped: only a stateful one takes an agenda filter. */
+    private static void fire(KieBase kieBase, java.util.List<?> facts, Decision decision, EvaluationGuard guard,
+                             java.util.Set<String> skipped) {
+        if (skipped.isEmpty()) {
+            StatelessKieSession session = kieBase.newStatelessKieSession();
+            session.setGlobal("decision", decision);
+            session.addEventListener(guard);
+            session.execute((Iterable<?>) facts); // each element a fact (execute(Object) would insert the list itself)
+            return;
+        }
+        KieSession session = kieBase.newKieSession();
+        try {
+            session.setGlobal("decision", decision);
+            session.addEventListener(guard);
+            facts.forEach(session::insert);
+            session.fireAllRules(match -> !skipped.contains(match.getRule().getName()));
+        } finally {
+            session.dispose();
         }
     }
 
