@@ -158,7 +158,7 @@ public final class ManagementServer implements AutoCloseable {
         router.get("/admin/api/rules/:file").handler(this::readRule);
         router.put("/admin/api/rules/:file").handler(requires(Role.EDITOR)).blockingHandler(this::writeRule, false);
         router.post("/admin/api/rules/test").blockingHandler(this::testRule, false);
-        router.post("/admin/api/rules/replay").blockingHandler(this::replayRules, false);
+        router.post("/admin/api/rules/replay").handler(requires(Role.EDITOR)).blockingHandler(this::replayRules, false);
         router.post("/admin/api/rules/builder").handler(requires(Role.EDITOR)).blockingHandler(this::buildRule, false);
         router.get("/admin/api/providers").handler(ctx -> json(ctx, 200, providers()));
         router.get("/admin/api/providers/status").handler(ctx -> json(ctx, 200, providerStatus.get()));
@@ -302,14 +302,19 @@ public final class ManagementServer implements AutoCloseable {
                 ctx.next();
                 return;
             }
-            vertx.executeBlocking(() -> {
-                audit.record(p.name(), p.role().name(), ctx.request().method().name(), ctx.request().path(), "denied", "needs " + role);
-                return null;
-            }, false);
-            json(ctx, 403, ErrorBodies.openAi("Role " + p.role().name().toLowerCase(java.util.Locale.ROOT) + " cannot "
-                    + ctx.request().method() + " " + ctx.request().path() + "; it needs " + role.name().toLowerCase(java.util.Locale.ROOT),
-                    "permission_error", null, "forbidden"));
+            deny(ctx, p, role);
         };
+    }
+
+    /** Answers 403 for a call that needs {@code role}, and audits it. */
+    private void deny(RoutingContext ctx, AccessControl.Principal p, Role role) {
+        vertx.executeBlocking(() -> {
+            audit.record(p.name(), p.role().name(), ctx.request().method().name(), ctx.request().path(), "denied", "needs " + role);
+            return null;
+        }, false);
+        json(ctx, 403, ErrorBodies.openAi("Role " + p.role().name().toLowerCase(java.util.Locale.ROOT) + " cannot "
+                + ctx.request().method() + " " + ctx.request().path() + "; it needs " + role.name().toLowerCase(java.util.Locale.ROOT),
+                "permission_error", null, "forbidden"));
     }
 
     /** Runs an agent operation, answering its errors in OpenAI's shape and auditing writes (never the key). */
@@ -439,6 +444,11 @@ public final class ManagementServer implements AutoCloseable {
         if (body == null || !body.isObject()) {
             json(ctx, 400, ErrorBodies.openAi("Send a sample chat request: {\"messages\": [...], \"model\"?, \"agent\"?, \"taskType\"?, "
                     + "\"userTier\"?, \"tags\"?}", "invalid_request_error", null, "invalid_json"));
+            return;
+        }
+        AccessControl.Principal p = ctx.get(PRINCIPAL);
+        if ((body.has("draft") || body.has("draftRule")) && !p.role().allows(Role.EDITOR)) {
+            deny(ctx, p, Role.EDITOR); // a draft is rule code run in the gateway: as much a write as saving it
             return;
         }
         try {
