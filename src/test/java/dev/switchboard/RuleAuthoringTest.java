@@ -152,6 +152,13 @@ class RuleAuthoringTest {
         JsonNode decision = json(admin("POST", "/admin/api/rules/test", sample.toString()).body());
         assertEquals("Builder: the quoted agent", decision.path("rule").asText(), decision.toString());
         assertEquals("gpt-4o", decision.path("model").asText(), decision.toString());
+
+        HttpResponse<String> piece = admin("POST", "/admin/api/rules/builder", """
+                {"name": "Builder: agents with a piece of text", "file": "pieces", "model": "gpt-4o", "priority": 790,
+                 "conditions": [{"fact": "LlmRequest", "field": "agentId", "op": "contains", "value": "piece-of"}]}""");
+        assertEquals(200, piece.statusCode(), "'contains' on a text field compiles: " + piece.body());
+        JsonNode byPiece = json(admin("POST", "/admin/api/rules/test", sample("a-piece-of-agent").toString()).body());
+        assertEquals("Builder: agents with a piece of text", byPiece.path("rule").asText(), byPiece.toString());
     }
 
     @Test
