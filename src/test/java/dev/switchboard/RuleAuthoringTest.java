@@ -122,6 +122,8 @@ class RuleAuthoringTest {
                         + "\"agentId\", \"op\": \"==\", \"value\": \"a\\\"); System.exit(1); (\\\"\\n\"}]}", "U+000A"},
                 {"conditions[0].value", "{\"name\": \"r\", \"model\": \"gpt-4o\", \"conditions\": [{\"fact\": \"LlmRequest\", \"field\": "
                         + "\"agentId\", \"op\": \"==\", \"value\": \"a\\\\u0022\"}]}", "\\u"},
+                {"conditions[0].value", "{\"name\": \"r\", \"model\": \"gpt-4o\", \"conditions\": [{\"fact\": \"ProviderStatus\", \"field\": "
+                        + "\"provider\", \"op\": \"==\", \"value\": \"opnai\"}]}", "opnai"},
                 {"name", "{\"name\": \"say \\\"hi\\\"\", \"model\": \"gpt-4o\"}", "name"},
                 {"priority", "{\"name\": \"r\", \"model\": \"gpt-4o\", \"priority\": \"high\"}", "priority"},
                 {"salience", "{\"name\": \"r\", \"model\": \"gpt-4o\", \"salience\": 5}", "salience"},
@@ -159,6 +161,16 @@ class RuleAuthoringTest {
         assertEquals(200, piece.statusCode(), "'contains' on a text field compiles: " + piece.body());
         JsonNode byPiece = json(admin("POST", "/admin/api/rules/test", sample("a-piece-of-agent").toString()).body());
         assertEquals("Builder: agents with a piece of text", byPiece.path("rule").asText(), byPiece.toString());
+
+        HttpResponse<String> status = admin("POST", "/admin/api/rules/builder", """
+                {"name": "Builder: status agents while openai is healthy", "file": "status", "model": "gpt-4o", "priority": 780,
+                 "conditions": [{"fact": "LlmRequest", "field": "agentId", "op": "==", "value": "status-agent"},
+                                {"fact": "ProviderStatus", "field": "provider", "op": "==", "value": "openai"},
+                                {"fact": "ProviderStatus", "field": "healthy", "op": "==", "value": true}]}""");
+        assertEquals(200, status.statusCode(), status.body());
+        assertTrue(json(status.body()).path("content").asText().contains("import dev.switchboard.routing.ProviderStatus"), status.body());
+        JsonNode byStatus = json(admin("POST", "/admin/api/rules/test", sample("status-agent").toString()).body());
+        assertEquals("Builder: status agents while openai is healthy", byStatus.path("rule").asText(), byStatus.toString());
     }
 
     @Test

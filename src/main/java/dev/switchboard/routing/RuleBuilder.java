@@ -32,6 +32,7 @@ public final class RuleBuilder {
     /** Fields whose values are a closed set: a value outside it would never match, so it is a typo. */
     private static final Map<String, Set<String>> CLOSED_VALUES = Map.of(
             "LlmRequest.taskType", LlmRequest.TASK_TYPES, "LlmRequest.userTier", LlmRequest.USER_TIERS);
+    private static final String PROVIDER_FIELD = "ProviderStatus.provider";
     /** Sizes a readable rule stays within. */
     private static final int MAX_CONDITIONS = 20;
     private static final int MAX_LIST = 100;
@@ -64,7 +65,7 @@ public final class RuleBuilder {
         if (chain != null) {
             inCatalog(Kind.CHAIN, chain, "chain", catalog);
         }
-        return new RuleDraft(name, file(body), conditions(body.get("conditions")), model, chain, parameters(body.get("parameters"), catalog),
+        return new RuleDraft(name, file(body), conditions(body.get("conditions"), catalog), model, chain, parameters(body.get("parameters"), catalog),
                 tags(body.get("tags")), priority(body.get("priority")), active(body.get("active")),
                 optional(body, "comment") ? null : comment(body.get("comment")));
     }
@@ -85,7 +86,7 @@ public final class RuleBuilder {
         return file;
     }
 
-    private static List<RuleDraft.Condition> conditions(JsonNode list) {
+    private static List<RuleDraft.Condition> conditions(JsonNode list, Catalog catalog) {
         if (list == null || list.isNull()) {
             return List.of();
         }
@@ -94,12 +95,12 @@ public final class RuleBuilder {
         }
         List<RuleDraft.Condition> out = new ArrayList<>();
         for (int i = 0; i < list.size(); i++) {
-            out.add(condition(list.get(i), "conditions[" + i + "]"));
+            out.add(condition(list.get(i), "conditions[" + i + "]", catalog));
         }
         return out;
     }
 
-    private static RuleDraft.Condition condition(JsonNode c, String at) {
+    private static RuleDraft.Condition condition(JsonNode c, String at, Catalog catalog) {
         if (!c.isObject()) {
             throw GatewayError.badRequest(at, "A condition is {\"fact\", \"field\", \"op\", \"value\"}");
         }
@@ -119,7 +120,7 @@ public final class RuleBuilder {
                     + new java.util.TreeSet<>(ops));
         }
         JsonNode value = c.get("value");
-        Set<String> closed = CLOSED_VALUES.get(fact + "." + field);
+        Set<String> closed = closedValues(fact + "." + field, catalog);
         if (op.equals("in")) {
             if (value == null || !value.isArray() || value.isEmpty() || value.size() > MAX_LIST) {
                 throw GatewayError.badRequest(at + ".value", "'in' takes a list of 1 to " + MAX_LIST + " values");
@@ -131,6 +132,12 @@ public final class RuleBuilder {
             checkValue(value, fieldType == Type.TEXT_SET ? Type.TEXT : fieldType, closed, at + ".value");
         }
         return new RuleDraft.Condition(fact, field, op, value);
+    }
+
+    /** The values a field can take, when they are a closed set: a provider is one of the catalog's. */
+    private static Set<String> closedValues(String field, Catalog catalog) {
+        return field.equals(PROVIDER_FIELD) ? catalog.providers().stream().map(p -> p.id()).collect(java.util.stream.Collectors.toSet())
+                : CLOSED_VALUES.get(field);
     }
 
     private static Set<String> operators(Type type) {
