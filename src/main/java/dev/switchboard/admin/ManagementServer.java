@@ -390,24 +390,29 @@ public final class ManagementServer implements AutoCloseable {
                     "invalid_request_error", "content", null));
             return;
         }
-        saveRule(ctx, "rules.put", file, content, comment).ifPresent(saved -> json(ctx, 200, saved));
+        saveRule(ctx, "rules.put", file, content, comment);
+    }
+
+    private void saveRule(RoutingContext ctx, String action, String file, String content, String comment) {
+        saveRule(ctx, action, file, content, comment, JsonNodeFactory.instance.objectNode());
     }
 
     /**
      * Saves one rule file the one way every edit takes: compiled with the others first (a broken one is answered
-     * 400 with file:line and not written), then versioned and audited. Empty when refused (already answered).
+     * 400 with file:line and not written), then versioned and audited, and answered 200 with {@code answer}, the
+     * file and the generation now serving.
      */
-    private java.util.Optional<ObjectNode> saveRule(RoutingContext ctx, String action, String file, String content, String comment) {
+    private void saveRule(RoutingContext ctx, String action, String file, String content, String comment, ObjectNode answer) {
         AccessControl.Principal p = ctx.get(PRINCIPAL);
         List<RuleError> errors = rules.replace(file, content);
         if (!errors.isEmpty()) {
             audit.record(p.name(), p.role().name(), action, file, "refused", errors.get(0).toString());
             json(ctx, 400, ruleErrors("Rule file refused, nothing written: ", errors));
-            return java.util.Optional.empty();
+            return;
         }
         audit.ruleVersion(file, content, p.name(), comment);
         audit.record(p.name(), p.role().name(), action, file, "ok", comment);
-        return java.util.Optional.of(JsonNodeFactory.instance.objectNode().put("file", file).put("generation", rules.generation().number()));
+        json(ctx, 200, answer.put("file", file).put("generation", rules.generation().number()));
     }
 
     /** A 400 body listing a rule file's errors with file:line. */
@@ -432,8 +437,7 @@ public final class ManagementServer implements AutoCloseable {
                 json(ctx, 200, answer.put("dryRun", true));
                 return;
             }
-            saveRule(ctx, "rules.builder", draft.file(), content, draft.comment())
-                    .ifPresent(saved -> json(ctx, 200, answer.put("generation", saved.path("generation").asInt())));
+            saveRule(ctx, "rules.builder", draft.file(), content, draft.comment(), answer);
         } catch (GatewayError e) {
             json(ctx, e.status(), ErrorBodies.openAi(e.getMessage(), e.type(), e.param(), e.code()));
         }
