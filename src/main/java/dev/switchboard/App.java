@@ -1,6 +1,7 @@
 package dev.switchboard;
 
 import dev.switchboard.admin.ManagementServer;
+import dev.switchboard.analytics.AnalyticsApi;
 import dev.switchboard.boot.Database;
 import dev.switchboard.boot.Drain;
 import dev.switchboard.boot.EmbeddedBroker;
@@ -14,12 +15,20 @@ import dev.switchboard.catalog.SecretBox;
 import dev.switchboard.catalog.CatalogLoader;
 import dev.switchboard.catalog.CatalogLoader.SimulatorMode;
 import dev.switchboard.catalog.ProviderSpec;
+import dev.switchboard.frontdoor.FrontDoors;
 import dev.switchboard.pipeline.FrontDoorErrors;
+import dev.switchboard.boot.DataPlaneServer;
+import dev.switchboard.pipeline.Admission;
 import dev.switchboard.pipeline.PipelineRoutes;
 import dev.switchboard.providers.Adapters;
 import dev.switchboard.admin.AlertSink;
+import dev.switchboard.recording.BudgetGauges;
 import dev.switchboard.recording.BudgetLedger;
 import dev.switchboard.recording.RequestMetrics;
+import dev.switchboard.recording.Retention;
+import dev.switchboard.recording.SqlDialect;
+import dev.switchboard.recording.UsageRollups;
+import dev.switchboard.recording.UsageSchema;
 import dev.switchboard.recording.UsageWriter;
 import dev.switchboard.resilience.BreakerRegistry;
 import dev.switchboard.resilience.ModelHealth;
@@ -32,25 +41,21 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.http.HttpComponent;
 import org.apache.camel.component.jms.JmsComponent;
-import io.vertx.core.impl.ContextInternal;
 import org.apache.camel.component.platform.http.PlatformHttpConstants;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpEngine;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServer;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServerConfiguration;
 import org.apache.camel.impl.DefaultCamelContext;
-import org.apache.camel.support.PluginHelper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jms.connection.CachingConnectionFactory;
@@ -63,6 +68,8 @@ import org.springframework.jms.connection.CachingConnectionFactory;
 public final class App implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger("switchboard");
     public static final String DATA_SOURCE = "usageDb";
+    /** The data folder (SWITCHBOARD_DATA) as a Camel property placeholder for route files. */
+    public static final String DATA_PROPERTY = "switchboard.data";
     private static final long MAX_BODY_BYTES = 32L * 1024 * 1024;
     /**
      * What Camel's own stop still waits for in-flight exchanges: by then the drain has waited out the grace
@@ -80,6 +87,7 @@ public final class App implements AutoCloseable {
     private EmbeddedBroker broker;
     private Database database;
     private CatalogHolder catalog;
+    private Retention retention;
 
     public static void main(String[] args) {
         try {
@@ -112,6 +120,8 @@ public final class App implements AutoCloseable {
 
         database = new Database(s.dbUrl(), s.dbUser(), s.dbPassword());
         database.execute(UsageWriter.ddl());
+        UsageSchema.ddl().forEach(database::execute);
+        UsageRollups.backfill(database, SqlDialect.of(s.dbUrl()));
         ManagementServer.ddl().forEach(database::execute);
         resources.add(database::shutdown);
         LOG.info("Database: {} ready (usage records)", redactUrl(s.dbUrl()));
@@ -154,6 +164,8 @@ public final class App implements AutoCloseable {
         camel.getInflightRepository().setInflightBrowseEnabled(true);
         camel.getShutdownStrategy().setTimeout(CAMEL_STOP_TIMEOUT_SECONDS);
         camel.getPropertiesComponent().setLocation("classpath:switchboard.properties");
+        // Route files name folders under the data folder (a file-drop inbox) as {{switchboard.data}}.
+        camel.getPropertiesComponent().addInitialProperty(DATA_PROPERTY, s.dataDir().toAbsolutePath().toString());
         camel.getRegistry().bind(DATA_SOURCE, database);
         camel.getRegistry().bind("vertx", vertx);
         camel.getRegistry().bind("metricsRegistry", metrics);
@@ -174,15 +186,16 @@ public final class App implements AutoCloseable {
         serverConfig.setBindHost(s.host());
         serverConfig.setBindPort(s.port());
         serverConfig.setMaxBodySize(MAX_BODY_BYTES);
-        VertxPlatformHttpServer server = new VertxPlatformHttpServer(serverConfig);
-        server.setVertx(vertx);
+        DataPlaneServer server = new DataPlaneServer(serverConfig, s.limits(), vertx);
         camel.addService(server, true, true);
         VertxPlatformHttpEngine engine = new VertxPlatformHttpEngine();
         ShutdownGate gate = new ShutdownGate();
-        engine.setHandlers(List.of(gate, App::ownContext));
         camel.getRegistry().bind(PlatformHttpConstants.PLATFORM_HTTP_ENGINE_NAME, engine);
 
-        writer = new UsageWriter(camel.createProducerTemplate(), DATA_SOURCE, metrics, UsageWriter.DEFAULT_QUEUE_CAPACITY);
+        writer = new UsageWriter(camel.createProducerTemplate(), DATA_SOURCE, SqlDialect.of(s.dbUrl()), metrics,
+                UsageWriter.DEFAULT_QUEUE_CAPACITY);
+        retention = new Retention(camel.createProducerTemplate(), DATA_SOURCE, s.retentionDays());
+        camel.addRoutes(retentionRoute(retention));
         ModelHealth health = new ModelHealth(java.time.Clock.systemUTC(), s.trackedModels());
         Agents agents = new Agents();
         AnonymousAccess anonymous = new AnonymousAccess(s.allowAnonymous(), s.anonymousTrusted(), catalog);
@@ -192,17 +205,29 @@ public final class App implements AutoCloseable {
         BudgetLedger ledger = new BudgetLedger(java.time.Clock.systemUTC(), s.budgetAlertPercents(),
                 new AlertSink(alertProducer, DATA_SOURCE, s.env().get("SWITCHBOARD_ALERT_WEBHOOK")));
         PipelineRoutes pipeline = new PipelineRoutes(catalog::get, rules, adapters, breakers, health,
-                writer, new RequestMetrics(metrics, name -> catalog.get().model(name).isPresent()), s.rulesPollMillis(),
+                writer, new RequestMetrics(metrics, name -> catalog.get().model(name).isPresent(),
+                name -> agents.byId(name).isPresent()), s.rulesPollMillis(),
                 s.probeInterval(), agents, anonymous, ledger);
         camel.addRoutes(pipeline);
+        Admission admission = pipeline.admission(s.limits(), metrics);
+        server.frontHandlers(List.of(gate, admission::admit));
+        engine.setHandlers(List.of(admission::dispatch));
+        LOG.info("Limits: {} HTTP requests in flight on {} worker threads (503 beyond), idle connections closed after {} s, "
+                + "request bodies due within {} s", s.limits().maxInFlight(), s.workerThreads(), s.limits().idleTimeout().toSeconds(),
+                s.limits().requestReadTimeout().toSeconds());
         pipeline.addModelRoutes(camel);
         catalog.onChange((before, after) -> pipeline.addModelRoutes(camel, after));
-        loadFrontDoors(camel, s.routesDir());
+        FrontDoors frontDoors = new FrontDoors(camel, s.routesDir(), PipelineRoutes.ENTRIES);
+        frontDoors.reloadIfChanged();
+        camel.addRoutes(frontDoors.watcher(s.rulesPollMillis()));
         camel.start();
         FrontDoorErrors.install(camel.getRegistry().findSingleByType(VertxPlatformHttpRouter.class));
         LOG.info("Pipeline: {} routes started ({} model routes, each behind its own circuit breaker)", camel.getRoutes().size(),
                 camel.getRoutes().stream().filter(r -> r.getRouteId().startsWith("model-")).count());
         restoreSpend(ledger, camel.createProducerTemplate());
+        BudgetGauges budgetGauges = new BudgetGauges(metrics, ledger, () -> agents.all().stream()
+                .map(a -> new BudgetGauges.Budget(a.id(), a.dailyBudgetUsd(), a.monthlyBudgetUsd())).toList());
+        vertx.setPeriodic(0, BudgetGauges.REFRESH.toMillis(), id -> budgetGauges.refresh());
         writer.start();
         resources.add(camel::stop);
         // Closed before Camel: the writer inserts through camel-jdbc, so its last flush needs Camel running.
@@ -215,7 +240,11 @@ public final class App implements AutoCloseable {
                 document -> catalogLoader.parse(document, s.simulatorMode(), simulatorUrl, "catalog"), CatalogLoader.sourceText(s.catalogFile()))
                 .ruleTester(pipeline.ruleTester(camel))
                 .ruleReplay(pipeline.ruleReplay())
+                .analytics(new AnalyticsApi(camel.createProducerTemplate(), DATA_SOURCE, SqlDialect.of(s.dbUrl()), java.time.Clock.systemUTC()))
                 .anonymousAccess(anonymous)
+                .frontDoors(frontDoors::list)
+                .limits(s.limits())
+                .saturation(admission::saturation)
                 .start(s.managementHost(), s.managementPort());
         resources.add(management);
         // Closed first: nothing else stops while requests are still being answered.
@@ -227,27 +256,29 @@ public final class App implements AutoCloseable {
         LOG.info("Switchboard ready in {} ms. OpenAI base URL: http://{}:{}/v1", ms, host, port());
     }
 
-    /**
-     * Runs each request on a context of its own (same event loop). Camel writes a streamed body from blocking
-     * tasks that Vert.x 4 runs one after another per context, duplicated contexts included; on the shared
-     * event-loop context one relaying stream would hold back every other stream of that event loop.
-     */
-    private static void ownContext(io.vertx.ext.web.RoutingContext ctx) {
-        ContextInternal current = (ContextInternal) ctx.vertx().getOrCreateContext();
-        ContextInternal own = ((io.vertx.core.impl.VertxInternal) ctx.vertx())
-                .createEventLoopContext(current.nettyEventLoop(), current.workerPool(), current.classLoader());
-        own.runOnContext(v -> ctx.next());
+    /** Deletes old usage once a day, the first time a minute after start. */
+    private static org.apache.camel.builder.RouteBuilder retentionRoute(Retention retention) {
+        return new org.apache.camel.builder.RouteBuilder() {
+            @Override
+            public void configure() {
+                from("timer:usage-retention?delay=60000&period=" + Retention.PERIOD.toMillis()).routeId("usage-retention")
+                        .process(exchange -> retention.run(java.time.Instant.now()));
+            }
+        };
     }
 
-    /** Budgets hold across restarts: this day's and month's spend per caller, from the usage rows. */
+    /**
+     * Budgets hold across restarts: this day's and month's spend per caller, from the daily rollups (UTC days,
+     * as budgets are), which outlive the raw rows' retention.
+     */
     private static void restoreSpend(BudgetLedger ledger, ProducerTemplate jdbc) {
         java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
         java.util.Map<String, double[]> spend = new java.util.HashMap<>();
-        String[] since = {today + " 00:00:00", today.withDayOfMonth(1) + " 00:00:00"};
+        java.time.LocalDate[] since = {today, today.withDayOfMonth(1)};
         for (int i = 0; i < 2; i++) {
-            List<?> rows = jdbc.requestBody("jdbc:" + DATA_SOURCE + "?outputType=SelectList",
-                    "SELECT caller, SUM(cost_usd) AS spent FROM usage_record WHERE created_at >= TIMESTAMP '"
-                            + since[i] + "' GROUP BY caller", List.class);
+            List<?> rows = jdbc.requestBodyAndHeader("jdbc:" + DATA_SOURCE + "?outputType=SelectList&useHeadersAsParameters=true",
+                    "SELECT agent AS caller, SUM(cost_usd) AS spent FROM usage_daily WHERE period_start >= :?since GROUP BY agent",
+                    "since", java.sql.Timestamp.from(since[i].atStartOfDay(java.time.ZoneOffset.UTC).toInstant()), List.class);
             for (Object o : rows) {
                 java.util.Map<?, ?> row = (java.util.Map<?, ?>) o;
                 Object caller = row.get("CALLER") != null ? row.get("CALLER") : row.get("caller");
@@ -258,23 +289,6 @@ public final class App implements AutoCloseable {
             }
         }
         spend.forEach((agent, s) -> ledger.restore(agent, s[0], s[1]));
-    }
-
-    private static void loadFrontDoors(CamelContext camel, Path routesDir) throws Exception {
-        if (!Files.isDirectory(routesDir)) {
-            LOG.warn("Routes: no folder {}; no front door is open (add routes/http.yaml)", routesDir.toAbsolutePath());
-            return;
-        }
-        List<Path> files;
-        try (Stream<Path> list = Files.list(routesDir)) {
-            files = list.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml")).sorted().toList();
-        }
-        for (Path file : files) {
-            PluginHelper.getRoutesLoader(camel).loadRoutes(
-                    PluginHelper.getResourceLoader(camel).resolveResource("file:" + file.toAbsolutePath()));
-        }
-        LOG.info("Routes: {} front door file(s) from {}: {}", files.size(), routesDir,
-                files.stream().map(p -> p.getFileName().toString()).toList());
     }
 
     private static void logProviders(Catalog cat) {
@@ -324,6 +338,11 @@ public final class App implements AutoCloseable {
 
     public UsageWriter usageWriter() {
         return writer;
+    }
+
+    /** The retention job, for tests that run it at a time of their choosing. */
+    public Retention retention() {
+        return retention;
     }
 
     public CamelContext camel() {

@@ -29,6 +29,8 @@ public record Settings(
         SimulatorMode simulatorMode,
         Simulation simulation,
         int workerThreads,
+        /** In-flight, idle and read limits of the HTTP servers. */
+        dev.switchboard.boot.ServerLimits limits,
         int breakerMinimumCalls,
         int retries,
         Duration breakerOpenWait,
@@ -54,6 +56,7 @@ public record Settings(
     public static Settings fromEnv(Map<String, String> env) {
         Path data = Path.of(get(env, "SWITCHBOARD_DATA", "./data"));
         String catalog = env.get("SWITCHBOARD_CATALOG");
+        int workers = integer(env, "SWITCHBOARD_WORKER_THREADS", DEFAULT_WORKER_THREADS);
         return new Settings(
                 get(env, "SWITCHBOARD_HOST", "0.0.0.0"),
                 integer(env, "SWITCHBOARD_PORT", DEFAULT_PORT),
@@ -74,7 +77,13 @@ public record Settings(
                         rate(env, "SWITCHBOARD_SIMULATOR_429_RATE"),
                         rate(env, "SWITCHBOARD_SIMULATOR_HANG_RATE"),
                         rate(env, "SWITCHBOARD_SIMULATOR_CUT_RATE")),
-                integer(env, "SWITCHBOARD_WORKER_THREADS", DEFAULT_WORKER_THREADS),
+                workers,
+                // Each admitted request holds at most one worker at a time: admitted requests never wait for a thread.
+                new dev.switchboard.boot.ServerLimits(integer(env, "SWITCHBOARD_MAX_IN_FLIGHT", workers),
+                        Duration.ofSeconds(integer(env, "SWITCHBOARD_IDLE_TIMEOUT_SECONDS",
+                                (int) dev.switchboard.boot.ServerLimits.DEFAULT_IDLE_TIMEOUT.toSeconds())),
+                        Duration.ofSeconds(integer(env, "SWITCHBOARD_REQUEST_READ_TIMEOUT_SECONDS",
+                                (int) dev.switchboard.boot.ServerLimits.DEFAULT_REQUEST_READ_TIMEOUT.toSeconds()))),
                 integer(env, "SWITCHBOARD_BREAKER_MIN_CALLS", BreakerRegistry.DEFAULT_MINIMUM_CALLS),
                 integer(env, "SWITCHBOARD_RETRIES", ChainSpec.EXTRA_ATTEMPTS),
                 Duration.ofSeconds(integer(env, "SWITCHBOARD_BREAKER_OPEN_SECONDS", (int) BreakerRegistry.DEFAULT_OPEN_WAIT.toSeconds())),
@@ -98,6 +107,11 @@ public record Settings(
             throw new IllegalArgumentException("SWITCHBOARD_TRACKED_MODELS must be at least 1, got " + n);
         }
         return n;
+    }
+
+    /** Days raw usage rows are kept ({@code SWITCHBOARD_RETENTION_DAYS}); hourly rollups are kept 13 months. */
+    public int retentionDays() {
+        return integer(env, "SWITCHBOARD_RETENTION_DAYS", dev.switchboard.recording.Retention.DEFAULT_RAW_DAYS);
     }
 
     private static String get(Map<String, String> env, String name, String fallback) {

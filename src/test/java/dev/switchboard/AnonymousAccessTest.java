@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.support.Gateway;
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -34,11 +32,6 @@ class AnonymousAccessTest {
         gw.close();
     }
 
-    private HttpResponse<String> admin(String method, String path, String body) {
-        return gw.send(HttpRequest.newBuilder(URI.create(gw.managementUrl() + path)).header("Content-Type", "application/json")
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build());
-    }
-
     private JsonNode anonymousInHealth() throws Exception {
         return Gateway.MAPPER.readTree(gw.get(gw.managementUrl() + "/health").body()).path("anonymous");
     }
@@ -58,7 +51,7 @@ class AnonymousAccessTest {
         assertEquals(200, simulated.statusCode(), simulated.body());
         assertEquals("simulator", simulated.headers().firstValue("x-switchboard-provider").orElse(""));
 
-        HttpResponse<String> key = admin("PUT", "/admin/api/providers/openai/key", "{\"apiKey\":\"sk-real-key-given-through-the-api-0123\"}");
+        HttpResponse<String> key = gw.admin("PUT", "/admin/api/providers/openai/key", "{\"apiKey\":\"sk-real-key-given-through-the-api-0123\"}");
         assertEquals(200, key.statusCode(), key.body());
         JsonNode policy = anonymousInHealth();
         assertEquals("no", policy.path("allowed").asText(), policy.toString());
@@ -67,14 +60,14 @@ class AnonymousAccessTest {
         assertRefused("a real key is at stake");
         assertEquals(0, gw.fake.requests().size(), "nothing reached the provider");
 
-        HttpResponse<String> agent = admin("POST", "/admin/api/agents", "{\"id\":\"only-one\"}");
+        HttpResponse<String> agent = gw.admin("POST", "/admin/api/agents", "{\"id\":\"only-one\"}");
         assertEquals(201, agent.statusCode(), agent.body());
         String agentKey = Gateway.MAPPER.readTree(agent.body()).path("key").asText();
         HttpResponse<String> keyed = gw.postChat(Gateway.chatBody("gpt-4o-mini", "hi"), "Authorization", "Bearer " + agentKey);
         assertEquals(200, keyed.statusCode(), keyed.body());
         assertEquals("openai", keyed.headers().firstValue("x-switchboard-provider").orElse(""), "agents reach the real provider");
 
-        assertEquals(200, admin("DELETE", "/admin/api/agents/only-one", null).statusCode());
+        assertEquals(200, gw.admin("DELETE", "/admin/api/agents/only-one", null).statusCode());
         assertRefused("deleting the last agent opens nothing");
         assertEquals("no", anonymousInHealth().path("allowed").asText());
     }

@@ -100,6 +100,36 @@ class FrontDoorErrorsTest {
     }
 
     @Test
+    void should_answer_headers_over_the_http_limit_431_in_json() {
+        HttpResponse<String> r = gateway.postChat(Gateway.chatBody("gpt-4o-mini", "hi"), "x-switchboard-tags", "a".repeat(10_000));
+
+        assertEquals(431, r.statusCode(), r.body());
+        assertEquals("headers_too_large", openAiError(r).path("code").asText(), r.body());
+    }
+
+    @Test
+    void should_answer_a_request_line_over_the_http_limit_414_in_json() {
+        HttpResponse<String> r = send("GET", "/v1/models?x=" + "a".repeat(5_000), null);
+
+        assertEquals(414, r.statusCode(), r.body());
+        assertEquals("uri_too_long", openAiError(r).path("code").asText(), r.body());
+    }
+
+    @Test
+    void should_refuse_a_max_tokens_that_would_wrap_on_every_door() {
+        String messages = "{\"model\":\"gpt-4o-mini\",\"max_tokens\":18446744073709551617,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+
+        HttpResponse<String> anthropic = send("POST", "/v1/messages", messages);
+        HttpResponse<String> openAi = send("POST", "/v1/chat/completions", messages);
+
+        assertEquals(400, anthropic.statusCode(), "2^64+1 must not wrap to 1: " + anthropic.body());
+        assertTrue(json(anthropic).path("error").path("message").asText().contains("max_tokens"), anthropic.body());
+        assertEquals(400, openAi.statusCode(), openAi.body());
+        assertEquals("max_tokens", openAiError(openAi).path("param").asText(), openAi.body());
+    }
+
+    @Test
     void should_answer_duplicate_tags_without_a_server_error() {
         HttpResponse<String> r = gateway.postChat(Gateway.chatBody("gpt-4o-mini", "hi"), "x-switchboard-tags", "a,a");
 

@@ -9,8 +9,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.support.Await;
 import dev.switchboard.support.Gateway;
+import dev.switchboard.support.JmsClient;
 import jakarta.jms.BytesMessage;
-import jakarta.jms.Connection;
 import jakarta.jms.JMSException;
 import jakarta.jms.Message;
 import jakarta.jms.MessageConsumer;
@@ -35,7 +35,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -93,28 +92,18 @@ class FrontDoorFuzzTest {
     private final Map<String, Integer> covered = new java.util.TreeMap<>();
 
     private Gateway gateway;
-    private ActiveMQConnectionFactory jms;
-    private Connection connection;
 
     @BeforeAll
-    void start() throws JMSException {
+    void start() {
         System.out.println("FrontDoorFuzzTest seed " + seed + " (replay with -Dswitchboard.fuzz.seed=" + seed + ")");
         // The bundled catalog with the bundled rules, as a new user runs them: every model the sample rules name
-        // exists (the test catalog lacks some, and a rule naming a missing model or chain is a 500 rules_error).
+        // exists (the test catalog lacks some, and a rule naming a missing model or chain routes as if unmatched).
         gateway = Gateway.start(Map.of("SWITCHBOARD_CATALOG", "src/main/resources/default-catalog.yaml"));
-        jms = gateway.jmsConnectionFactory();
-        connection = jms.createConnection();
-        connection.start();
     }
 
     @AfterAll
-    void stop() throws JMSException {
-        try {
-            connection.close();
-            jms.close();
-        } finally {
-            gateway.close();
-        }
+    void stop() {
+        gateway.close();
     }
 
     @Test
@@ -123,11 +112,11 @@ class FrontDoorFuzzTest {
         for (int i = 0; i < HTTP_CASES; i++) {
             httpCase(i);
         }
-        Session session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
+        Session session = gateway.jms().connection().createSession(false, Session.AUTO_ACKNOWLEDGE);
         try {
             TemporaryQueue replies = session.createTemporaryQueue();
             MessageConsumer consumer = session.createConsumer(replies);
-            MessageProducer producer = session.createProducer(session.createQueue("switchboard.requests"));
+            MessageProducer producer = session.createProducer(session.createQueue(JmsClient.REQUEST_QUEUE));
             for (int i = 0; i < JMS_CASES; i++) {
                 jmsCase(i, session, producer, consumer, replies);
             }

@@ -10,12 +10,9 @@ import com.sun.net.httpserver.HttpServer;
 import dev.switchboard.resilience.UsageDatabaseServer;
 import dev.switchboard.support.Await;
 import dev.switchboard.support.Gateway;
-import jakarta.jms.Connection;
+import dev.switchboard.support.JmsClient;
 import jakarta.jms.JMSException;
 import jakarta.jms.Message;
-import jakarta.jms.MessageConsumer;
-import jakarta.jms.Session;
-import jakarta.jms.TemporaryQueue;
 import jakarta.jms.TextMessage;
 import java.io.IOException;
 import java.io.InputStream;
@@ -195,16 +192,10 @@ class GracefulShutdownTest {
 
     /** A plain chat request over JMS, as an agent in another process sends it; the request id of its answer. */
     private String chatOverJms() {
-        try (ActiveMQConnectionFactory factory = new ActiveMQConnectionFactory("tcp://127.0.0.1:" + jmsPort, Gateway.JMS_USER,
-                Gateway.JMS_PASSWORD); Connection connection = factory.createConnection()) {
-            connection.start();
-            Session session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
-            TemporaryQueue replyTo = session.createTemporaryQueue();
-            MessageConsumer replies = session.createConsumer(replyTo);
-            TextMessage request = session.createTextMessage(Gateway.chatBody("gpt-4o-mini", "over jms"));
-            request.setJMSReplyTo(replyTo);
-            session.createProducer(session.createQueue("switchboard.requests")).send(request);
-            Message reply = replies.receive(Duration.ofSeconds(GRACE_SECONDS).plus(WAIT).toMillis());
+        try (JmsClient jms = JmsClient.connect(new ActiveMQConnectionFactory("tcp://127.0.0.1:" + jmsPort, Gateway.JMS_USER,
+                Gateway.JMS_PASSWORD))) {
+            Message reply = jms.request(session -> session.createTextMessage(Gateway.chatBody("gpt-4o-mini", "over jms")),
+                    Duration.ofSeconds(GRACE_SECONDS).plus(WAIT).toMillis());
             assertTrue(reply instanceof TextMessage, "the JMS request in flight at SIGTERM is answered: " + reply);
             String body = ((TextMessage) reply).getText();
             assertEquals("Hello from gpt-4o-mini",

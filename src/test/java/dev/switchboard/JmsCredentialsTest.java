@@ -8,12 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.switchboard.boot.JmsCredentials;
 import dev.switchboard.support.Gateway;
-import jakarta.jms.Connection;
+import dev.switchboard.support.JmsClient;
 import jakarta.jms.JMSSecurityException;
 import jakarta.jms.Message;
-import jakarta.jms.MessageConsumer;
-import jakarta.jms.Session;
-import jakarta.jms.TemporaryQueue;
 import jakarta.jms.TextMessage;
 import java.io.StringReader;
 import java.nio.file.Files;
@@ -66,16 +63,9 @@ class JmsCredentialsTest {
     void should_serve_a_client_with_the_generated_credentials_and_refuse_one_without() throws Exception {
         Properties p = credentials();
         String url = "tcp://127.0.0.1:" + gateway.jmsPort;
-        try (ActiveMQConnectionFactory factory = new ActiveMQConnectionFactory(url, p.getProperty("user"), p.getProperty("password"));
-             Connection connection = factory.createConnection()) {
-            connection.start();
-            Session session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
-            TemporaryQueue replyTo = session.createTemporaryQueue();
-            MessageConsumer replies = session.createConsumer(replyTo);
-            TextMessage request = session.createTextMessage(Gateway.chatBody("gpt-4o-mini", "generated credentials"));
-            request.setJMSReplyTo(replyTo);
-            session.createProducer(session.createQueue("switchboard.requests")).send(request);
-            Message reply = replies.receive(RECEIVE_TIMEOUT_MS);
+        try (JmsClient jms = JmsClient.connect(new ActiveMQConnectionFactory(url, p.getProperty("user"), p.getProperty("password")))) {
+            Message reply = jms.request(session -> session.createTextMessage(Gateway.chatBody("gpt-4o-mini", "generated credentials")),
+                    RECEIVE_TIMEOUT_MS);
             assertNotNull(reply, "no reply within " + RECEIVE_TIMEOUT_MS + " ms");
             String body = assertInstanceOf(TextMessage.class, reply).getText();
             assertEquals("Hello from gpt-4o-mini",

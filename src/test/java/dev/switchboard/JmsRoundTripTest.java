@@ -10,15 +10,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.support.Gateway;
-import jakarta.jms.Connection;
 import jakarta.jms.JMSException;
 import jakarta.jms.JMSSecurityException;
 import jakarta.jms.Message;
-import jakarta.jms.MessageConsumer;
-import jakarta.jms.MessageProducer;
-import jakarta.jms.Queue;
-import jakarta.jms.Session;
-import jakarta.jms.TemporaryQueue;
 import jakarta.jms.TextMessage;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -37,12 +31,9 @@ import org.junit.jupiter.api.TestInstance;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class JmsRoundTripTest {
-    private static final String REQUEST_QUEUE = "switchboard.requests";
     private static final long RECEIVE_TIMEOUT_MS = 20_000;
 
     private Gateway gateway;
-    private ActiveMQConnectionFactory factory;
-    private Connection connection;
 
     /** One reply: the JMS message and its body as text. */
     private record Reply(Message message, String body) {
@@ -74,26 +65,14 @@ class JmsRoundTripTest {
     }
 
     @BeforeAll
-    void start() throws JMSException {
+    void start() {
         gateway = Gateway.start();
-        factory = gateway.jmsConnectionFactory();
-        connection = factory.createConnection();
-        connection.start();
     }
 
     @AfterAll
-    void stop() throws JMSException {
-        try {
-            if (connection != null) {
-                connection.close();
-            }
-            if (factory != null) {
-                factory.close();
-            }
-        } finally {
-            if (gateway != null) {
-                gateway.close();
-            }
+    void stop() {
+        if (gateway != null) {
+            gateway.close();
         }
     }
 
@@ -189,25 +168,16 @@ class JmsRoundTripTest {
 
     /** Sends {@code body} as a TextMessage with a temporary reply queue and waits for the one reply. */
     private Reply request(String body, String correlationId) throws JMSException {
-        Session session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
-        try {
-            Queue requests = session.createQueue(REQUEST_QUEUE);
-            TemporaryQueue replyTo = session.createTemporaryQueue();
-            MessageConsumer consumer = session.createConsumer(replyTo);
-            MessageProducer producer = session.createProducer(requests);
+        Message reply = gateway.jms().request(session -> {
             TextMessage message = session.createTextMessage(body);
-            message.setJMSReplyTo(replyTo);
             message.setJMSCorrelationID(correlationId);
-            producer.send(message);
-            Message reply = consumer.receive(RECEIVE_TIMEOUT_MS);
-            if (reply == null) {
-                fail("no reply on the JMSReplyTo queue within " + RECEIVE_TIMEOUT_MS + " ms for request " + correlationId
-                        + " with body " + body);
-            }
-            return new Reply(reply, text(reply));
-        } finally {
-            session.close();
+            return message;
+        }, RECEIVE_TIMEOUT_MS);
+        if (reply == null) {
+            fail("no reply on the JMSReplyTo queue within " + RECEIVE_TIMEOUT_MS + " ms for request " + correlationId
+                    + " with body " + body);
         }
+        return new Reply(reply, text(reply));
     }
 
     /** Every reply, answer or error, is a TextMessage: what a plain JMS client reads with getText(). */

@@ -55,7 +55,7 @@ class LongPromptClassificationTest {
     @ParameterizedTest
     @ValueSource(strings = {"1", "def "})
     void should_let_a_viewer_try_a_rule_on_a_huge_prompt_promptly(String shape) throws Exception {
-        String viewer = viewerToken();
+        String viewer = gw.createToken("viewer-" + System.nanoTime(), "viewer");
         String body = chat(shape.repeat(RULE_TEST_PROMPT_CHARS / shape.length()));
         HttpResponse<String> decision = assertTimeoutPreemptively(HANG_GUARD, () -> gw.send(HttpRequest.newBuilder(
                         URI.create(gw.managementUrl() + "/admin/api/rules/test"))
@@ -63,14 +63,6 @@ class LongPromptClassificationTest {
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build()));
         assertEquals(200, decision.statusCode(), decision.body());
         assertEquals("gpt-4o-mini", Gateway.MAPPER.readTree(decision.body()).path("model").asText());
-    }
-
-    private String viewerToken() throws Exception {
-        HttpResponse<String> r = gw.send(HttpRequest.newBuilder(URI.create(gw.managementUrl() + "/admin/api/tokens"))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"viewer-" + System.nanoTime() + "\",\"role\":\"viewer\"}")).build());
-        assertEquals(201, r.statusCode(), r.body());
-        return Gateway.MAPPER.readTree(r.body()).path("token").asText();
     }
 
     private static String chat(String prompt) {

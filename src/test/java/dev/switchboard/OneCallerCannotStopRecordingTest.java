@@ -9,12 +9,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.recording.UsageRecord;
 import dev.switchboard.support.Await;
 import dev.switchboard.support.Gateway;
-import jakarta.jms.Connection;
 import jakarta.jms.JMSException;
 import jakarta.jms.Message;
-import jakarta.jms.MessageConsumer;
-import jakarta.jms.Session;
-import jakarta.jms.TemporaryQueue;
 import jakarta.jms.TextMessage;
 import java.io.IOException;
 import java.net.http.HttpResponse;
@@ -25,7 +21,6 @@ import java.util.List;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -43,25 +38,15 @@ class OneCallerCannotStopRecordingTest {
     private static final long RECEIVE_TIMEOUT_MS = 20_000;
 
     private Gateway gateway;
-    private ActiveMQConnectionFactory jms;
-    private Connection connection;
 
     @BeforeAll
-    void start() throws JMSException {
+    void start() {
         gateway = Gateway.start();
-        jms = gateway.jmsConnectionFactory();
-        connection = jms.createConnection();
-        connection.start();
     }
 
     @AfterAll
-    void stop() throws JMSException {
-        try {
-            connection.close();
-            jms.close();
-        } finally {
-            gateway.close();
-        }
+    void stop() {
+        gateway.close();
     }
 
     @Test
@@ -139,7 +124,7 @@ class OneCallerCannotStopRecordingTest {
 
     private static UsageRecord row(String caller) {
         return new UsageRecord("req-" + UUID.randomUUID(), Instant.now(), "http", "chat", caller, "gpt-4o-mini", "gpt-4o-mini",
-                "openai", "default", List.of(), 1, 1, 2, 0, 5, -1, 200, "ok", null, false, List.of());
+                "openai", "default", List.of(), 1, 1, 2, 0, 5, -1, 200, "ok", null, false, List.of(), 0, 0, "chat", null, 0);
     }
 
     /** One chat request with one extra header, answered 200; returns its request id. */
@@ -166,23 +151,16 @@ class OneCallerCannotStopRecordingTest {
 
     /** A chat request over JMS with one string property; returns the reply's JSON body. */
     private JsonNode jmsRequest(String property, String value) throws JMSException {
-        Session session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
-        try {
-            TemporaryQueue replyTo = session.createTemporaryQueue();
-            MessageConsumer consumer = session.createConsumer(replyTo);
+        Message reply = gateway.jms().request(session -> {
             TextMessage message = session.createTextMessage(Gateway.chatBody("gpt-4o-mini", "hi"));
-            message.setJMSReplyTo(replyTo);
             message.setJMSCorrelationID("limits-" + UUID.randomUUID());
             message.setStringProperty(property, value);
-            session.createProducer(session.createQueue("switchboard.requests")).send(message);
-            Message reply = consumer.receive(RECEIVE_TIMEOUT_MS);
-            if (reply == null) {
-                fail("no JMS reply within " + RECEIVE_TIMEOUT_MS + " ms");
-            }
-            return json(text(reply));
-        } finally {
-            session.close();
+            return message;
+        }, RECEIVE_TIMEOUT_MS);
+        if (reply == null) {
+            fail("no JMS reply within " + RECEIVE_TIMEOUT_MS + " ms");
         }
+        return json(text(reply));
     }
 
     /** Replies to a text request are TextMessages of UTF-8 JSON (README: "send the same JSON body as a text message"). */

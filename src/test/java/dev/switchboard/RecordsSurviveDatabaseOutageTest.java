@@ -75,6 +75,9 @@ class RecordsSurviveDatabaseOutageTest {
             HttpResponse<String> usage = gateway.get(gateway.managementUrl() + "/admin/api/usage?limit=500");
             assertEquals(503, usage.statusCode(), "reading usage while the database is away: " + usage.body());
             assertEquals("database_unavailable", json(usage.body()).path("error").path("code").asText(), usage.body());
+            HttpResponse<String> analytics = gateway.get(gateway.managementUrl() + "/admin/api/analytics/usage?bucket=none");
+            assertEquals(503, analytics.statusCode(), "analytics while the database is away: " + analytics.body());
+            assertEquals("database_unavailable", json(analytics.body()).path("error").path("code").asText(), analytics.body());
         } finally {
             database.start();
         }
@@ -89,6 +92,10 @@ class RecordsSurviveDatabaseOutageTest {
         }
         JsonNode health = awaitHealth("UP");
         assertEquals(0, health.path("checks").path("database").path("pendingRows").asInt(), health.toString());
+        // the rollups took every row once, those written after the outage included
+        int rows = json(gateway.get(gateway.managementUrl() + "/admin/api/usage?limit=500").body()).path("data").size();
+        JsonNode total = json(gateway.get(gateway.managementUrl() + "/admin/api/analytics/usage?bucket=none").body());
+        assertEquals(rows, total.path("data").path(0).path("requests").asInt(), total.toString());
     }
 
     @Test

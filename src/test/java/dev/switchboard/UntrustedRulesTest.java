@@ -68,6 +68,75 @@ class UntrustedRulesTest {
             end
             """.formatted(JOIN_RULE_NAME, ELEVEN, ELEVEN, ELEVEN);
 
+    private static final String GROWING_RULE_NAME = "Grows a string past what Java can hold";
+    /** 16 characters, then 256, then 65,536, then 2^32: past a string's limit, an OutOfMemoryError at once (no memory taken). */
+    private static final String GROWING_RULE = HEADER + """
+            rule "%s"
+                salience 1000
+                activation-group "route"
+            when
+                LlmRequest(agentId == "grower")
+            then
+                decision.route("gpt-4o");
+                String s = "aaaaaaaaaaaaaaaa";
+                s = s.replace("a", s);
+                s = s.replace("a", s);
+                s = s.replace("a", s);
+                decision.tag(s);
+            end
+            """.formatted(GROWING_RULE_NAME);
+
+    private static final String SETTER_RULE_NAME = "Sets a parameter to the decision itself";
+    private static final String SETTER_RULE = HEADER + """
+            rule "%s"
+                salience 1000
+            when
+                LlmRequest(agentId == "setter")
+            then
+                decision.set("temperature", decision);
+            end
+            rule "Tags with nothing"
+            when
+                LlmRequest(agentId == "tagger")
+            then
+                decision.tag(null);
+            end
+            """.formatted(SETTER_RULE_NAME);
+
+    /** A line break in the rule's name (DRL unescapes it), and a non-ASCII letter. */
+    private static final String BREAKING_RULE = HEADER + """
+            rule "Breaks\\nthe héader"
+                salience 1000
+                activation-group "route"
+            when
+                LlmRequest(agentId == "breaker")
+            then
+                decision.route("gpt-4o");
+            end
+            """;
+
+    private static final String MISROUTING_RULE_NAME = "Routes to a model the catalog lacks";
+    private static final String MISCHAINING_RULE_NAME = "Routes along a chain the catalog lacks";
+    /** Computed names: literal ones are refused when the file compiles (RuleAuthoringTest), these only on the decision. */
+    private static final String MISROUTING_RULES = HEADER + """
+            rule "%s"
+                salience 1000
+                activation-group "route"
+            when
+                LlmRequest(agentId == "misrouter")
+            then
+                decision.route("no-such-" + "model");
+            end
+            rule "%s"
+                salience 1000
+                activation-group "route"
+            when
+                LlmRequest(agentId == "mischainer")
+            then
+                decision.route("gpt-4o", "no-such-" + "chain");
+            end
+            """.formatted(MISROUTING_RULE_NAME, MISCHAINING_RULE_NAME);
+
     private Gateway gw;
 
     @BeforeAll
@@ -132,6 +201,70 @@ class UntrustedRulesTest {
             assertTrue(failure.path("error").asText().contains("cut off"), failure.toString());
         } finally {
             Files.deleteIfExists(gw.rulesDir.resolve("joiner.drl"));
+        }
+    }
+
+    @Test
+    void should_route_as_if_unmatched_when_a_rule_runs_out_of_memory() throws Exception {
+        assertEquals(200, putRule("grower.drl", GROWING_RULE).statusCode());
+        try {
+            HttpResponse<String> r = gw.postChat(Gateway.chatBody("gpt-4o-mini", "hi"), "x-switchboard-agent", "grower");
+            assertEquals(200, r.statusCode(), "once a 500 for every request the rule matched: " + r.body());
+            assertEquals("gpt-4o-mini", r.headers().firstValue("x-switchboard-model").orElse(""));
+            JsonNode failure = failureOf(GROWING_RULE_NAME);
+            assertTrue(failure.path("error").asText().contains("OutOfMemoryError"), failure.toString());
+        } finally {
+            Files.deleteIfExists(gw.rulesDir.resolve("grower.drl"));
+        }
+    }
+
+    @Test
+    void should_route_as_if_unmatched_when_a_rule_sets_a_parameter_or_tag_no_request_can_hold() throws Exception {
+        assertEquals(200, putRule("setter.drl", SETTER_RULE).statusCode());
+        try {
+            for (String agent : new String[] {"setter", "tagger"}) {
+                HttpResponse<String> r = gw.postChat(Gateway.chatBody("gpt-4o-mini", "hi"), "x-switchboard-agent", agent);
+                assertEquals(200, r.statusCode(), "once a 500 for every request the rule matched: " + r.body());
+            }
+            HttpResponse<String> tried = gw.send(HttpRequest.newBuilder(URI.create(gw.managementUrl() + "/admin/api/rules/test"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"agent\":\"setter\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+                    .build());
+            assertEquals(200, tried.statusCode(), "trying the rule on a sample was a 500 too: " + tried.body());
+            JsonNode failure = failureOf(SETTER_RULE_NAME);
+            assertTrue(failure.path("error").asText().contains("plain value"), failure.toString());
+            assertTrue(failureOf("Tags with nothing").path("error").asText().contains("got null"), rules().toString());
+        } finally {
+            Files.deleteIfExists(gw.rulesDir.resolve("setter.drl"));
+        }
+    }
+
+    @Test
+    void should_name_any_rule_in_a_header_that_http_can_carry() throws Exception {
+        assertEquals(200, putRule("breaker.drl", BREAKING_RULE).statusCode());
+        try {
+            HttpResponse<String> r = gw.postChat(Gateway.chatBody("gpt-4o-mini", "hi"), "x-switchboard-agent", "breaker");
+            assertEquals(200, r.statusCode(), "once a 500 for every request the rule routed: " + r.body());
+            assertEquals("gpt-4o", r.headers().firstValue("x-switchboard-model").orElse(""));
+            assertEquals("Breaks%0Athe h%C3%A9ader", r.headers().firstValue("x-switchboard-rule").orElse(""));
+        } finally {
+            Files.deleteIfExists(gw.rulesDir.resolve("breaker.drl"));
+        }
+    }
+
+    @Test
+    void should_route_as_if_unmatched_when_a_rule_names_a_model_or_chain_the_catalog_lacks() throws Exception {
+        // The bundled rules under one's own catalog: a caller's x-switchboard-task-type: math once gave a 500.
+        assertEquals(200, putRule("misrouter.drl", MISROUTING_RULES).statusCode());
+        try {
+            for (String agent : new String[] {"misrouter", "mischainer"}) {
+                HttpResponse<String> r = gw.postChat(Gateway.chatBody("gpt-4o-mini", "hi"), "x-switchboard-agent", agent);
+                assertEquals(200, r.statusCode(), agent + ": once a 500 for every request the rule matched: " + r.body());
+                assertEquals("gpt-4o-mini", r.headers().firstValue("x-switchboard-model").orElse(""), agent);
+            }
+            assertTrue(failureOf(MISROUTING_RULE_NAME).path("error").asText().contains("no-such-model"), rules().toString());
+            assertTrue(failureOf(MISCHAINING_RULE_NAME).path("error").asText().contains("no-such-chain"), rules().toString());
+        } finally {
+            Files.deleteIfExists(gw.rulesDir.resolve("misrouter.drl"));
         }
     }
 

@@ -11,7 +11,6 @@ import dev.switchboard.catalog.ModelSpec;
 import dev.switchboard.catalog.ProviderSpec;
 import java.sql.Timestamp;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,17 +35,22 @@ final class ConfigStore {
     private final Function<String, Catalog> compile;
     private final String seed;
     private final UnaryOperator<Catalog> rotatedKeys;
+    private final CatalogUsers users;
     private volatile int current;
 
-    /** {@code rotatedKeys} puts the keys rotated through the API into a freshly compiled catalog. */
+    /**
+     * {@code rotatedKeys} puts the keys rotated through the API into a freshly compiled catalog; {@code users} refuses a
+     * change that drops a model or chain still named.
+     */
     ConfigStore(ProducerTemplate producer, String dataSourceName, CatalogHolder catalog, Function<String, Catalog> compile, String seed,
-                UnaryOperator<Catalog> rotatedKeys) {
+                UnaryOperator<Catalog> rotatedKeys, CatalogUsers users) {
         this.producer = producer;
         this.jdbc = "jdbc:" + dataSourceName;
         this.catalog = catalog;
         this.compile = compile;
         this.seed = seed;
         this.rotatedKeys = rotatedKeys;
+        this.users = users;
     }
 
     static String ddl() {
@@ -86,10 +90,12 @@ final class ConfigStore {
     }
 
     /**
-     * A new version from a whole document; invalid → 400 with the path of the mistake, a non-admin's change of
+     * A new version from a whole document; invalid → 400 with the path of the mistake, dropping a model or chain
+     * still named → 400 naming its users ({@link CatalogUsers}), a non-admin's change of
      * the providers' keys or base URLs → 403 naming the field ({@link ProviderKeyGuard}); either way nothing applied.
      */
     synchronized ObjectNode apply(String document, AccessControl.Principal who, String comment) {
+        users.requireUnused(document(latestVersion()), document);
         Catalog compiled;
         try {
             compiled = compile.apply(document);
@@ -103,7 +109,7 @@ final class ConfigStore {
         }
         String author = who.name();
         int version = latestVersion() + 1;
-        insert(version, document, author, comment, LineDiff.unified(before, document));
+        insert(version, document, author, comment, TextDiff.unified("catalog.yaml", before, document));
         swapIn(compiled);
         current = version;
         return summary(version, author, comment);
@@ -195,36 +201,5 @@ final class ConfigStore {
 
     private static String str(Object v) {
         return v == null ? null : v.toString();
-    }
-
-    /** A small line diff (longest common subsequence): catalogs are hundreds of lines, not megabytes. */
-    static final class LineDiff {
-        private LineDiff() {
-        }
-
-        static String unified(String before, String after) {
-            String[] a = before == null ? new String[0] : before.split("\n", -1);
-            String[] b = after.split("\n", -1);
-            int[][] lcs = new int[a.length + 1][b.length + 1];
-            for (int i = a.length - 1; i >= 0; i--) {
-                for (int j = b.length - 1; j >= 0; j--) {
-                    lcs[i][j] = a[i].equals(b[j]) ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
-                }
-            }
-            List<String> out = new ArrayList<>();
-            int i = 0;
-            int j = 0;
-            while (i < a.length || j < b.length) {
-                if (i < a.length && j < b.length && a[i].equals(b[j])) {
-                    i++;
-                    j++;
-                } else if (j < b.length && (i == a.length || lcs[i][j + 1] >= lcs[i + 1][j])) {
-                    out.add("+" + b[j++]);
-                } else {
-                    out.add("-" + a[i++]);
-                }
-            }
-            return String.join("\n", out);
-        }
     }
 }

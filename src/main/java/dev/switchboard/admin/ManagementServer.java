@@ -24,6 +24,11 @@ import dev.switchboard.routing.RuleDraft;
 import dev.switchboard.routing.RuleError;
 import dev.switchboard.routing.RulesHolder;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import dev.switchboard.boot.ConnectionGuard;
+import dev.switchboard.boot.ServerLimits;
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
@@ -62,6 +67,7 @@ public final class ManagementServer implements AutoCloseable {
     private final AgentStore agentStore;
     private final ConfigStore config;
     private final CatalogResources resources;
+    private final RuleHistory ruleHistory;
     /** Another instance's committed catalog version is served within this long. */
     private static final long CONFIG_POLL_MS = 1000;
     /** Admin calls carry small JSON (or one DRL file); bytes. */
@@ -76,7 +82,14 @@ public final class ManagementServer implements AutoCloseable {
     private java.util.function.BiFunction<List<Map<String, Object>>, RulesHolder, ObjectNode> ruleReplay = (rows, rules) -> {
         throw new IllegalStateException("no rule replay wired");
     };
+    private Supplier<ObjectNode> frontDoors;
     private HttpServer server;
+    private dev.switchboard.analytics.AnalyticsApi analytics;
+    /** The management plane's blocking work (authentication included) runs on threads of its own, never the data plane's. */
+    private static final String WORKER_POOL = "switchboard-management";
+    private static final int WORKER_THREADS = 8;
+    private ServerLimits limits;
+    private Supplier<ObjectNode> saturation = JsonNodeFactory.instance::objectNode;
 
     public ManagementServer(Vertx vertx, PrometheusMeterRegistry metrics, RulesHolder rules, CatalogHolder catalog,
                             Adapters adapters, BreakerRegistry breakers, UsageWriter writer, ProducerTemplate producer,
@@ -96,19 +109,28 @@ public final class ManagementServer implements AutoCloseable {
         this.access = new AccessControl(producer, dataSourceName, adminToken);
         this.audit = new AuditLog(producer, dataSourceName);
         this.agentStore = new AgentStore(producer, dataSourceName, agents, catalog);
-        this.config = new ConfigStore(producer, dataSourceName, catalog, compileCatalog, seedCatalog, registrar::withRotatedKeys);
+        this.config = new ConfigStore(producer, dataSourceName, catalog, compileCatalog, seedCatalog, registrar::withRotatedKeys,
+                new CatalogUsers(agents, rules.folder()));
         this.resources = new CatalogResources(config);
+        this.ruleHistory = new RuleHistory(producer, dataSourceName, audit);
     }
 
     /** Tables of the management plane; created at start like the usage table. */
     public static List<String> ddl() {
         List<String> all = new java.util.ArrayList<>(AuditLog.ddl());
+        all.addAll(RuleHistory.ddl());
         all.addAll(AccessControl.ddl());
         all.addAll(ProviderRegistrar.ddl());
         all.addAll(AgentStore.ddl());
         all.add(AlertSink.ddl());
         all.add(ConfigStore.ddl());
         return all;
+    }
+
+    /** The analytics reports under /admin/api/analytics (any role may read them). */
+    public ManagementServer analytics(dev.switchboard.analytics.AnalyticsApi api) {
+        this.analytics = api;
+        return this;
     }
 
     /** Runs the rules on a sample request without calling a provider (wired by the pipeline). */
@@ -129,22 +151,35 @@ public final class ManagementServer implements AutoCloseable {
         return this;
     }
 
+    /** The front doors of routes/*.yaml with their state, counters and last refusal ({@code GET /admin/api/routes}). */
+    public ManagementServer frontDoors(Supplier<ObjectNode> listing) {
+        this.frontDoors = listing;
+        return this;
+    }
+
+    /** Idle and read limits of this server, as for the data plane. */
+    public ManagementServer limits(ServerLimits serverLimits) {
+        this.limits = serverLimits;
+        return this;
+    }
+
+    /** The data plane's admission state, reported by {@code /health}. */
+    public ManagementServer saturation(Supplier<ObjectNode> admission) {
+        this.saturation = admission;
+        return this;
+    }
+
     public ManagementServer start(String host, int port) {
         java.util.Objects.requireNonNull(anonymous, "anonymous access policy not wired");
+        java.util.Objects.requireNonNull(frontDoors, "front doors not wired");
         access.bootstrap();
         config.start();
         registrar.restore();
-        vertx.setPeriodic(CONFIG_POLL_MS, id -> vertx.executeBlocking(() -> {
-            try {
-                boolean changed = config.refresh();
-                registrar.refreshRotatedKeys();
-                return changed;
-            } catch (RuntimeException e) {
-                return false; // the database is away; the next poll tries again
-            }
-        }, false));
         agentStore.load();
+        rules.onChange(ruleHistory);
         Router router = Router.router(vertx);
+        ConnectionGuard guard = new ConnectionGuard(vertx, java.util.Objects.requireNonNull(limits, "limits(...) before start"));
+        router.route().order(Integer.MIN_VALUE).handler(guard);
         router.get("/metrics").handler(ctx -> ctx.response()
                 .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
         router.get("/health").handler(this::health);
@@ -154,7 +189,19 @@ public final class ManagementServer implements AutoCloseable {
         router.route("/admin/api/*").handler(bodyReader(JSON_BODY_LIMIT_BYTES));
         router.errorHandler(413, ctx -> refuseUnread(ctx, 413, ErrorBodies.openAi("The request body is over the limit of "
                 + bodyLimit(ctx) + " bytes for " + ctx.request().path(), "invalid_request_error", null, "body_too_large")));
-        router.get("/admin/api/rules").handler(ctx -> json(ctx, 200, rulesStatus()));
+        router.get("/admin/api/rules").blockingHandler(ctx -> json(ctx, 200, rulesStatus()), false); // parses DRL once per generation
+        // Before /rules/:file, which would take "versions" for a file name.
+        router.get("/admin/api/rules/versions").blockingHandler(this::ruleVersions, false);
+        router.get("/admin/api/rules-versions").blockingHandler(this::ruleVersions, false); // the older path, still answered
+        router.get("/admin/api/rules/versions/:n/diff").blockingHandler(ctx -> configCall(ctx, null, () -> {
+            ctx.response().putHeader("Content-Type", "text/plain; charset=utf-8").end(ruleHistory.diff(intPath(ctx)));
+            return null;
+        }), false);
+        router.post("/admin/api/rules/versions/:n/rollback").handler(requires(Role.EDITOR)).blockingHandler(this::rollbackRule, false);
+        router.post("/admin/api/rules/:file/:rule/enabled").handler(requires(Role.EDITOR)).blockingHandler(ctx -> editRule(ctx, "rules.enabled",
+                "enabled", JsonNode::isBoolean, (p, v) -> rules.setEnabled(ctx.pathParam("file"), ctx.pathParam("rule"), v.asBoolean(), p.name(), comment(ctx))), false);
+        router.post("/admin/api/rules/:file/:rule/salience").handler(requires(Role.EDITOR)).blockingHandler(ctx -> editRule(ctx, "rules.salience",
+                "salience", JsonNode::canConvertToInt, (p, v) -> rules.setSalience(ctx.pathParam("file"), ctx.pathParam("rule"), v.asInt(), p.name(), comment(ctx))), false);
         router.get("/admin/api/rules/:file").handler(this::readRule);
         router.put("/admin/api/rules/:file").handler(requires(Role.EDITOR)).blockingHandler(this::writeRule, false);
         router.post("/admin/api/rules/test").blockingHandler(this::testRule, false);
@@ -173,7 +220,7 @@ public final class ManagementServer implements AutoCloseable {
             // The audit row of a change says what changed (a diff of the agent) and why (?comment=...).
             String before = agentStore.get(ctx.pathParam("id")).toPrettyString();
             ObjectNode after = agentStore.update(ctx.pathParam("id"), body(ctx));
-            ctx.put(CHANGE, ConfigStore.LineDiff.unified(before, after.toPrettyString()));
+            ctx.put(CHANGE, TextDiff.unified("agent.json", before, after.toPrettyString()));
             return after;
         }, 200), false);
         router.delete("/admin/api/agents/:id").handler(requires(Role.EDITOR)).blockingHandler(ctx -> agentCall(ctx, "agents.delete",
@@ -218,14 +265,18 @@ public final class ManagementServer implements AutoCloseable {
                 () -> resources.put(ctx.pathParam("section"), ctx.pathParam("id"), body(ctx), ctx.get(PRINCIPAL), ctx.request().getParam("comment"))), false);
         router.delete("/admin/api/catalog/:section/:id").handler(requires(Role.EDITOR)).blockingHandler(ctx -> configCall(ctx, "catalog.delete",
                 () -> resources.delete(ctx.pathParam("section"), ctx.pathParam("id"), ctx.get(PRINCIPAL), ctx.request().getParam("comment"))), false);
+        router.get("/admin/api/routes").handler(ctx -> json(ctx, 200, frontDoors.get()));
         router.get("/admin/api/alerts").blockingHandler(ctx -> page(ctx, "budget_alert"), false);
-        router.get("/admin/api/rules-versions").blockingHandler(ctx -> page(ctx, "rule_version"), false);
+        if (analytics != null) {
+            analytics.register(router);
+        }
         router.route().last().handler(ctx -> json(ctx, 404, ErrorBodies.openAi(
                 "No management endpoint " + ctx.request().method() + " " + ctx.request().path()
                         + "; see /health, /metrics, /admin/api/rules, /admin/api/providers, /admin/api/usage",
                 "invalid_request_error", null, "not_found")));
         try {
-            server = vertx.createHttpServer().requestHandler(router).listen(port, host)
+            vertx.deployVerticle(new Plane(router, guard, host, port),
+                    new DeploymentOptions().setWorkerPoolName(WORKER_POOL).setWorkerPoolSize(WORKER_THREADS))
                     .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("cannot start the management server on " + host + ":" + port + ": " + e.getMessage(), e);
@@ -235,6 +286,44 @@ public final class ManagementServer implements AutoCloseable {
 
     public int port() {
         return server.actualPort();
+    }
+
+    /**
+     * The management plane as a verticle on its own worker pool: the server listens from its context, so every
+     * blocking handler (and the config poll) runs on the pool's threads.
+     */
+    private final class Plane extends AbstractVerticle {
+        private final Router router;
+        private final ConnectionGuard guard;
+        private final String host;
+        private final int port;
+
+        Plane(Router router, ConnectionGuard guard, String host, int port) {
+            this.router = router;
+            this.guard = guard;
+            this.host = host;
+            this.port = port;
+        }
+
+        @Override
+        public void start(Promise<Void> started) {
+            pollConfig();
+            vertx.createHttpServer(ConnectionGuard.serverOptions()).connectionHandler(guard::onConnection).requestHandler(router)
+                    .listen(port, host).onSuccess(listening -> server = listening).<Void>mapEmpty().onComplete(started);
+        }
+    }
+
+    /** Serves another instance's committed catalog version. */
+    private void pollConfig() {
+        vertx.setPeriodic(CONFIG_POLL_MS, id -> vertx.executeBlocking(() -> {
+            try {
+                boolean changed = config.refresh();
+                registrar.refreshRotatedKeys();
+                return changed;
+            } catch (RuntimeException e) {
+                return false; // the database is away; the next poll tries again
+            }
+        }, false));
     }
 
     /** Every /admin/api call needs a token; unknown tokens are refused (and audited). */
@@ -384,7 +473,7 @@ public final class ManagementServer implements AutoCloseable {
         String raw = ctx.body().asString();
         JsonNode json = raw == null ? null : Json.parseOrNull(raw.getBytes(StandardCharsets.UTF_8));
         String content = json != null && json.path("content").isTextual() ? json.get("content").asText() : raw;
-        String comment = json != null ? json.path("comment").asText(null) : null;
+        String comment = json != null && json.path("comment").isTextual() ? json.get("comment").asText() : ctx.request().getParam("comment");
         if (content == null || content.isBlank()) {
             json(ctx, 400, ErrorBodies.openAi("Send the DRL text (or {\"content\": \"...\", \"comment\": \"...\"})",
                     "invalid_request_error", "content", null));
@@ -399,18 +488,17 @@ public final class ManagementServer implements AutoCloseable {
 
     /**
      * Saves one rule file the one way every edit takes: compiled with the others first (a broken one is answered
-     * 400 with file:line and not written), then versioned and audited, and answered 200 with {@code answer}, the
+     * 400 with file:line and not written), versioned by the history, audited, and answered 200 with {@code answer}, the
      * file and the generation now serving.
      */
     private void saveRule(RoutingContext ctx, String action, String file, String content, String comment, ObjectNode answer) {
         AccessControl.Principal p = ctx.get(PRINCIPAL);
-        List<RuleError> errors = rules.replace(file, content);
+        List<RuleError> errors = rules.replace(file, content, p.name(), comment);
         if (!errors.isEmpty()) {
             audit.record(p.name(), p.role().name(), action, file, "refused", errors.get(0).toString());
             json(ctx, 400, ruleErrors("Rule file refused, nothing written: ", errors));
             return;
         }
-        audit.ruleVersion(file, content, p.name(), comment);
         audit.record(p.name(), p.role().name(), action, file, "ok", comment);
         json(ctx, 200, answer.put("file", file).put("generation", rules.generation().number()));
     }
@@ -419,7 +507,8 @@ public final class ManagementServer implements AutoCloseable {
     private static ObjectNode ruleErrors(String prefix, List<RuleError> errors) {
         ObjectNode body = ErrorBodies.openAi(prefix + errors.get(0), "invalid_request_error", "content", "rules_invalid");
         ArrayNode list = body.putArray("errors");
-        errors.forEach(e -> list.addObject().put("file", e.file()).put("line", e.line()).put("message", e.message()).put("text", e.toString()));
+        errors.forEach(e -> list.addObject().put("file", e.file()).put("line", e.line()).put("sheet", e.sheet()).put("cell", e.cell())
+                .put("message", e.message()).put("text", e.toString()));
         return body;
     }
 
@@ -439,6 +528,65 @@ public final class ManagementServer implements AutoCloseable {
             }
             saveRule(ctx, "rules.builder", draft.file(), content, draft.comment(), answer);
         } catch (GatewayError e) {
+            json(ctx, e.status(), ErrorBodies.openAi(e.getMessage(), e.type(), e.param(), e.code()));
+        }
+    }
+
+    private static String comment(RoutingContext ctx) {
+        JsonNode given = body(ctx).path("comment");
+        return given.isTextual() ? given.asText() : ctx.request().getParam("comment");
+    }
+
+    /**
+     * One attribute of one rule changed as an edit of its file: {@code field} of the JSON body, checked by {@code valid};
+     * an unknown rule is 404, a refused edit 400 with the compiler's errors. Audited either way.
+     */
+    private void editRule(RoutingContext ctx, String action, String field, java.util.function.Predicate<JsonNode> valid,
+                          java.util.function.BiFunction<AccessControl.Principal, JsonNode, List<RuleError>> edit) {
+        AccessControl.Principal p = ctx.get(PRINCIPAL);
+        String file = ctx.pathParam("file");
+        String rule = ctx.pathParam("rule");
+        JsonNode value = body(ctx).path(field);
+        if (!valid.test(value)) {
+            json(ctx, 400, ErrorBodies.openAi("Send {\"" + field + "\": " + (field.equals("enabled") ? "true|false" : "a whole number")
+                    + ", \"comment\"?: \"why\"}", "invalid_request_error", field, null));
+            return;
+        }
+        if (rules.outline().stream().noneMatch(r -> r.name().equals(rule) && r.file().equals(rules.folder().resolve(file).toString()))) {
+            json(ctx, 404, ErrorBodies.openAi("No rule '" + rule + "' in '" + file + "'; GET /admin/api/rules lists them",
+                    "invalid_request_error", "rule", "not_found"));
+            return;
+        }
+        List<RuleError> errors = edit.apply(p, value);
+        if (!errors.isEmpty()) {
+            audit.record(p.name(), p.role().name(), action, file + " / " + rule, "refused", errors.get(0).toString());
+            json(ctx, 400, ErrorBodies.openAi("Change refused, nothing written: " + errors.get(0), "invalid_request_error", field, "rules_invalid"));
+            return;
+        }
+        audit.record(p.name(), p.role().name(), action, file + " / " + rule, "ok", field + " = " + value + (comment(ctx) == null ? "" : "; why: " + comment(ctx)));
+        json(ctx, 200, JsonNodeFactory.instance.objectNode().put("file", file).put("rule", rule).set(field, value));
+    }
+
+    private void ruleVersions(RoutingContext ctx) {
+        int limit = intParam(ctx, "limit", 50);
+        int offset = intParam(ctx, "offset", 0);
+        if (limit < 1 || limit > MAX_PAGE || offset < 0) {
+            json(ctx, 400, ErrorBodies.openAi("limit must be 1.." + MAX_PAGE + " and offset at least 0", "invalid_request_error", "limit", null));
+            return;
+        }
+        json(ctx, 200, ruleHistory.list(ctx.request().getParam("file"), limit, offset));
+    }
+
+    /** Writes a version's text back as a new version (compiled first like any edit). */
+    private void rollbackRule(RoutingContext ctx) {
+        AccessControl.Principal p = ctx.get(PRINCIPAL);
+        try {
+            int version = intPath(ctx);
+            RuleHistory.Restore restore = ruleHistory.restore(version);
+            String why = ctx.request().getParam("comment");
+            saveRule(ctx, "rules.rollback", restore.file(), restore.content(), "rollback to version " + version + (why == null ? "" : ": " + why));
+        } catch (GatewayError e) {
+            audit.record(p.name(), p.role().name(), "rules.rollback", ctx.pathParam("n"), "refused", e.getMessage());
             json(ctx, e.status(), ErrorBodies.openAi(e.getMessage(), e.type(), e.param(), e.code()));
         }
     }
@@ -570,6 +718,7 @@ public final class ManagementServer implements AutoCloseable {
                 .put("callableModels", catalog.get().callableModels().size());
         AnonymousAccess.Policy policy = anonymous.current();
         body.putObject("anonymous").put("allowed", policy.allowed().label()).put("reason", policy.reason());
+        checks.set("admission", saturation.get());
         json(ctx, rulesOk && dbOk ? 200 : 503, body);
     }
 
@@ -586,8 +735,11 @@ public final class ManagementServer implements AutoCloseable {
         body.put("lastAttempt", rules.lastAttempt() == null ? null : rules.lastAttempt().toString());
         ArrayNode errors = body.putArray("lastErrors");
         for (RuleError e : rules.lastErrors()) {
-            errors.addObject().put("file", e.file()).put("line", e.line()).put("message", e.message()).put("text", e.toString());
+            errors.addObject().put("file", e.file()).put("line", e.line()).put("sheet", e.sheet()).put("cell", e.cell())
+                    .put("message", e.message()).put("text", e.toString());
         }
+        ArrayNode list = body.putArray("rules");
+        rules.outline().forEach(r -> list.add(Json.MAPPER.valueToTree(r)));
         ArrayNode failed = body.putArray("evaluationErrors");
         for (var f : rules.failures()) {
             failed.addObject().put("rule", f.rule()).put("error", f.error()).put("count", f.count()).put("lastAt", f.lastAt().toString());

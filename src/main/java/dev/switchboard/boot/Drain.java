@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.function.ToIntFunction;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Route;
+import org.apache.camel.component.file.GenericFileEndpoint;
 import org.apache.camel.component.jms.JmsEndpoint;
 import org.apache.camel.support.service.ServiceHelper;
 import org.slf4j.Logger;
@@ -56,9 +57,13 @@ public final class Drain {
         return gate.inFlight() + jms.stream().mapToInt(r -> camel.getInflightRepository().size(r.getRouteId())).sum();
     }
 
-    /** Suspends the consumers of the JMS front doors: messages not taken yet stay on the queue. */
+    /**
+     * Suspends the consumers of the JMS and file-drop front doors: messages not taken yet stay on the queue, files not
+     * taken yet stay in their inbox.
+     */
     private List<Route> stopJmsFrontDoors() {
-        List<Route> jms = camel.getRoutes().stream().filter(r -> r.getEndpoint() instanceof JmsEndpoint).toList();
+        List<Route> jms = camel.getRoutes().stream()
+                .filter(r -> r.getEndpoint() instanceof JmsEndpoint || r.getEndpoint() instanceof GenericFileEndpoint).toList();
         for (Route route : jms) {
             try {
                 ServiceHelper.suspendService(route.getConsumer());

@@ -90,6 +90,7 @@ public final class CatalogLoader {
     }
 
     Catalog build(JsonNode root, SimulatorMode simulatorMode, String simulatorBaseUrl, String source) {
+        CatalogKeys.check(root, source);
         Map<String, ProviderSpec> providers = new LinkedHashMap<>();
         JsonNode providerList = root.path("providers");
         for (int i = 0; i < providerList.size(); i++) {

@@ -40,17 +40,18 @@ final class BudgetGuard {
 
     /**
      * A chat request: its whole prompt (the agent's system prompt and the tools included) and {@code n}
-     * answers of {@code max_completion_tokens}, else {@code max_tokens}, else the model's default, else the
+     * answers of the longer of {@code max_completion_tokens} and {@code max_tokens} (providers differ in which one
+     * they honour: DeepSeek, Perplexity and LM Studio read {@code max_tokens}), else the model's default, else the
      * context window; an answer never longer than the context window.
      */
     static WorstCase chat(RequestContext ctx) {
         JsonNode body = ctx.request.body();
         double prompt = TokenEstimate.prompt(ctx.request);
         double choices = Math.max(1, body.path("n").asDouble(1));
+        double asked = Math.max(positive(body.get("max_completion_tokens")), positive(body.get("max_tokens")));
         return (target, terms) -> {
             JsonNode defaults = target.model() == null ? null : target.model().defaults();
-            double requested = firstPositive(body.get("max_completion_tokens"), body.get("max_tokens"),
-                    defaults == null ? null : defaults.get("max_tokens"));
+            double requested = asked > 0 ? asked : positive(defaults == null ? null : defaults.get("max_tokens"));
             double answer = requested > 0 ? Math.min(requested, terms.contextWindow()) : terms.contextWindow();
             return new Tokens(prompt, choices * answer);
         };
@@ -111,12 +112,10 @@ final class BudgetGuard {
         return (tokens.prompt() * Math.max(price.input(), price.cacheWrite()) + tokens.output() * price.output()) / 1_000_000d;
     }
 
-    /** The first integer above zero among the values (saturating at the largest long); 0 when none. */
-    private static double firstPositive(JsonNode... values) {
-        for (JsonNode v : values) {
-            if (v != null && v.isIntegralNumber() && v.bigIntegerValue().signum() > 0) {
-                return v.canConvertToLong() ? v.asLong() : Long.MAX_VALUE;
-            }
+    /** The value when it is an integer above zero (saturating at the largest long); 0 otherwise. */
+    private static double positive(JsonNode v) {
+        if (v != null && v.isIntegralNumber() && v.bigIntegerValue().signum() > 0) {
+            return v.canConvertToLong() ? v.asLong() : Long.MAX_VALUE;
         }
         return 0;
     }

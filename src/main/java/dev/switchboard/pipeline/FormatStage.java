@@ -47,6 +47,7 @@ final class FormatStage {
             String entry = exchange.getVariable("entry", "http", String.class);
             ctx = new RequestContext(entry, operation);
             exchange.setVariable(RequestContext.VARIABLE, ctx);
+            Admission.holdFor(exchange);
             StreamSink sink = StreamSink.of(exchange);
             if (sink != null) {
                 exchange.setVariable(StreamSink.VARIABLE, sink);
@@ -88,8 +89,8 @@ final class FormatStage {
             throw GatewayError.badRequest("model", "model: Field required (a model id string)");
         }
         JsonNode maxTokens = body.get("max_tokens");
-        if (maxTokens == null || !maxTokens.isIntegralNumber() || maxTokens.asLong() < 1) {
-            throw GatewayError.badRequest("max_tokens", "max_tokens: Field required (an integer of at least 1)");
+        if (maxTokens == null || !maxTokens.isIntegralNumber() || !maxTokens.canConvertToInt() || maxTokens.asInt() < 1) {
+            throw GatewayError.badRequest("max_tokens", "max_tokens: Field required (an integer from 1 to " + Integer.MAX_VALUE + ")");
         }
         JsonNode messages = body.get("messages");
         if (messages == null || !messages.isArray() || messages.isEmpty()) {
@@ -221,7 +222,7 @@ final class FormatStage {
             ctx.agent = agent;
             return;
         }
-        if (!anonymous.admits(localCaller(in, ctx))) {
+        if (!anonymous.admits(localCaller(in))) {
             // The policy's reason (which providers have keys) is for the operator's /health, not for an unknown caller.
             throw new GatewayError(401, "invalid_request_error", "missing_agent_key", null,
                     "This gateway answers agents only from where you call: send 'Authorization: Bearer sk-sb-...' with your agent's "
@@ -239,12 +240,14 @@ final class FormatStage {
     }
 
     /**
-     * Whether the caller is on this machine: a JMS client (the embedded broker accepts loopback connections only), or
-     * an HTTP caller whose TCP peer is a loopback address. The peer is the connection's own address as Vert.x saw it,
-     * never a header a caller can write (a forged header of that name is a string, not a socket address).
+     * Whether the caller is on this machine: a JMS client (the embedded broker accepts loopback connections only), a
+     * file dropped into a folder of this machine, or an HTTP caller whose TCP peer is a loopback address. The peer is
+     * the connection's own address as Vert.x saw it, never a header a caller can write (a forged header of that name
+     * is a string, not a socket address). The transport decides, not the {@code entry} name a route file chooses.
      */
-    private static boolean localCaller(Message in, RequestContext ctx) {
-        if ("jms".equals(ctx.entry)) {
+    private static boolean localCaller(Message in) {
+        org.apache.camel.Endpoint from = in.getExchange().getFromEndpoint();
+        if (from instanceof org.apache.camel.component.jms.JmsEndpoint || from instanceof org.apache.camel.component.file.FileEndpoint) {
             return true;
         }
         if (!(in.getHeader(VertxPlatformHttpConstants.REMOTE_ADDRESS) instanceof SocketAddress peer) || peer.hostAddress() == null) {
@@ -342,6 +345,7 @@ final class FormatStage {
             throw GatewayError.badRequest("x-switchboard-task-type", "x-switchboard-task-type must be one of "
                     + LlmRequest.TASK_TYPES.stream().sorted().toList() + ", got '" + taskType + "'");
         }
+        ctx.taskType = taskType;
         String tier = userTier(in, ctx.agent);
         Set<String> tags = CallerInput.tags(in, "x-switchboard-tags", "switchboardTags");
         ctx.tags.addAll(tags);

@@ -36,6 +36,8 @@ final class ModelCall {
     static final String FILTER_FALLS_BACK = "sbFilterFallsBack";
     /** An upstream error body larger than this is not read further: only its start is classified. */
     private static final int MAX_ERROR_BODY = 64 * 1024;
+    /** A whole (non-stream) answer larger than this fails the attempt instead of filling the heap. */
+    static final int MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 
     private final Adapters adapters;
     private final ModelHealth health;
@@ -139,10 +141,10 @@ final class ModelCall {
                 throw adapter.classify(status, name -> m.getHeader(name, String.class), bytes);
             }
             if (ctx.operation.equals("embeddings")) {
-                exchange.setVariable(ANSWER, adapter.fromEmbeddingsResponse(readAll(body, Integer.MAX_VALUE),
+                exchange.setVariable(ANSWER, adapter.fromEmbeddingsResponse(readAnswer(body),
                         exchange.getVariable("embeddingsBody", ObjectNode.class), target.name()));
             } else if (!ctx.stream) {
-                ChatResponse answer = adapter.fromChatResponse(readAll(body, Integer.MAX_VALUE));
+                ChatResponse answer = adapter.fromChatResponse(readAnswer(body));
                 if ("content_filter".equals(answer.finishReason()) && filterFallsBack(exchange)) {
                     throw new ProviderFailure(FailureClass.CONTENT_FILTER, "the provider filtered the answer");
                 }
@@ -238,16 +240,49 @@ final class ModelCall {
         m.setBody(null);
     }
 
+    /** A successful answer, read whole up to {@link #MAX_ANSWER_BYTES}; one byte more makes it a failed attempt. */
+    private static byte[] readAnswer(InputStream in) {
+        if (in == null) {
+            return new byte[0];
+        }
+        try (in) {
+            byte[] bytes = in.readNBytes(MAX_ANSWER_BYTES + 1);
+            if (bytes.length > MAX_ANSWER_BYTES) {
+                abort(in);
+                throw new ProviderFailure(FailureClass.SERVER_ERROR, "the provider's answer is larger than "
+                        + MAX_ANSWER_BYTES / (1024 * 1024) + " MiB (response too large)");
+            }
+            return bytes;
+        } catch (IOException e) {
+            throw readFailure(e);
+        }
+    }
+
+    /** Drops the connection of an answer read only in part: closing would read the rest of the body first. */
+    private static void abort(InputStream in) throws IOException {
+        if (in instanceof org.apache.hc.core5.http.io.EofSensorInputStream sensor) {
+            sensor.abort();
+        }
+    }
+
     private static byte[] readAll(InputStream in, int max) {
         if (in == null) {
             return new byte[0];
         }
         try (in) {
-            return max == Integer.MAX_VALUE ? in.readAllBytes() : in.readNBytes(max);
-        } catch (java.net.SocketTimeoutException e) {
-            throw new ProviderFailure(dev.switchboard.api.FailureClass.TIMEOUT, "the provider stopped sending its answer (idle timeout)");
+            byte[] bytes = in.readNBytes(max);
+            if (bytes.length == max) {
+                abort(in); // an error body longer than its start is not read to its end
+            }
+            return bytes;
         } catch (IOException e) {
-            throw new ProviderFailure(dev.switchboard.api.FailureClass.SERVER_ERROR, "the provider's answer was cut short: " + e.getMessage());
+            throw readFailure(e);
         }
+    }
+
+    private static ProviderFailure readFailure(IOException e) {
+        return e instanceof java.net.SocketTimeoutException
+                ? new ProviderFailure(FailureClass.TIMEOUT, "the provider stopped sending its answer (idle timeout)")
+                : new ProviderFailure(FailureClass.SERVER_ERROR, "the provider's answer was cut short: " + e.getMessage());
     }
 }

@@ -30,6 +30,8 @@ import org.apache.camel.spi.InflightRepository;
 public final class PipelineRoutes extends RouteBuilder {
     static final String TEMPLATE = "call-model";
     static final String AD_HOC_TEMPLATE = "call-ad-hoc-model";
+    /** The entries a front door (routes/*.yaml) hands its requests to; documented in routes/README.md. */
+    public static final java.util.Set<String> ENTRIES = java.util.Set.of("direct:chat", "direct:messages", "direct:embeddings", "direct:models");
     private static final String UPSTREAM = "http://upstream?throwExceptionOnFailure=false&disableStreamCache=true&followRedirects=false"
             + "&connectTimeout={{connectTimeout}}&responseTimeout={{firstByteTimeout}}&soTimeout={{firstByteTimeout}}";
 
@@ -155,6 +157,11 @@ public final class PipelineRoutes extends RouteBuilder {
             }
         }
         return cut;
+    }
+
+    /** Admission control of the HTTP front doors; what it turns away is recorded like every other request. */
+    public Admission admission(dev.switchboard.boot.ServerLimits limits, io.micrometer.core.instrument.MeterRegistry registry) {
+        return new Admission(limits, registry, record);
     }
 
     public HealthView healthView() {

@@ -50,6 +50,8 @@ public final class RequestContext {
     /** The chain's rules: attempt budget, deadline, which failures move on. */
     ChainSpec chainSpec;
     String rule;
+    /** The caller's task type (x-switchboard-task-type), once the request is read. */
+    String taskType;
     ModelSpec servedModel;
     ProviderSpec servedProvider;
     String servedModelName;
@@ -92,6 +94,21 @@ public final class RequestContext {
         return new UsageRecord(requestId, createdAt, entry, operation, caller, requestedModel, servedModelName,
                 servedProvider == null ? null : servedProvider.id(), rule, attempts, usage.promptTokens(),
                 usage.completionTokens(), usage.totalTokens(), cost, elapsedMillis(),
-                ttftNanos < 0 ? -1 : (ttftNanos - startNanos) / 1_000_000, status, outcome, error, stream, tags);
+                ttftNanos < 0 ? -1 : (ttftNanos - startNanos) / 1_000_000, status, outcome, error, stream, tags,
+                usage.cachedTokens(), usage.reasoningTokens(), taskType, chainSpec == null ? null : chainSpec.id(),
+                plannedCost(billed, cost));
+    }
+
+    /**
+     * What the answer would have cost had the chain's first model served it, at its price. Equal to the actual
+     * cost when the first model served, nothing was billed, or the first model has no known price.
+     */
+    private double plannedCost(boolean billed, double cost) {
+        if (!billed || chain.isEmpty() || chain.get(0).name().equals(servedModelName)) {
+            return cost;
+        }
+        Target first = chain.get(0);
+        dev.switchboard.catalog.Price price = first.model() != null ? first.model().price() : adHocPrices.get(first.name());
+        return price == null ? cost : price.cost(usage);
     }
 }

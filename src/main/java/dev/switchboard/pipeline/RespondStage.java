@@ -11,6 +11,8 @@ import dev.switchboard.catalog.Catalog;
 import dev.switchboard.catalog.ModelSpec;
 import dev.switchboard.providers.Json;
 import dev.switchboard.providers.anthropic.AnthropicMapper;
+import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
 import java.util.function.Supplier;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -134,15 +136,31 @@ final class RespondStage {
         m.removeHeaders("*");
         m.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
         m.setHeader("x-switchboard-request-id", ctx.requestId);
-        m.setHeader("x-switchboard-model", nonNull(ctx.servedModelName));
+        m.setHeader("x-switchboard-model", headerValue(ctx.servedModelName));
         m.setHeader("x-switchboard-provider", ctx.servedProvider == null ? "" : ctx.servedProvider.id());
-        m.setHeader("x-switchboard-rule", nonNull(ctx.rule));
+        m.setHeader("x-switchboard-rule", headerValue(ctx.rule));
         m.setHeader("x-switchboard-attempts", Integer.toString(ctx.attempts.size()));
         m.setHeader("x-switchboard-status", Integer.toString(status));
         ctx.extraHeaders.forEach(m::setHeader);
     }
 
-    private static String nonNull(String s) {
-        return s == null ? "" : s;
+    /**
+     * A name as a header value: printable ASCII as it is, anything else (and {@code %}) percent-encoded as UTF-8. A rule's
+     * name may hold any character ({@code rule "a\\nb"}); a line break in a header failed every response the rule
+     * routed, and other non-ASCII characters came out garbled.
+     */
+    private static String headerValue(String s) {
+        if (s == null) {
+            return "";
+        }
+        StringBuilder out = new StringBuilder(s.length());
+        for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
+            if (b >= ' ' && b < 0x7f && b != '%') {
+                out.append((char) b);
+            } else {
+                out.append('%').append(HexFormat.of().withUpperCase().toHexDigits(b));
+            }
+        }
+        return out.toString();
     }
 }

@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import org.apache.camel.Exchange;
 
 /**
@@ -31,6 +32,15 @@ import org.apache.camel.Exchange;
  * caller named if the catalog has it (or {@code provider/model-id} on an enabled provider), else the default.
  */
 final class RouteStage {
+    /**
+     * What the id of an ad-hoc {@code provider/model-id} may be: segments of letters, digits and {@code . _ : @ -},
+     * each starting with a letter or digit, joined by {@code /} ({@code ft:gpt-4o-mini:org::id},
+     * {@code hf.co/user/model:Q4_K_M}). Some providers take the id in the URL path (Gemini's
+     * {@code /models/{id}:generateContent}) of a call that carries the gateway's key, so no {@code ..} segment,
+     * query, fragment, escape or space of a caller may steer that call to another path.
+     */
+    private static final Pattern AD_HOC_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:@-]*(/[A-Za-z0-9][A-Za-z0-9._:@-]*)*");
+
     private final Supplier<Catalog> catalog;
     private final RulesHolder rules;
     private final HealthView health;
@@ -80,10 +90,24 @@ final class RouteStage {
     }
 
     void chat(Exchange exchange) {
+        route(exchange, true);
+    }
+
+    /**
+     * What the rules and the catalog decide for a sample ("try a rule"), without taking from the caller's rate limit
+     * or holding its budget: a viewer's dry run must not spend what an agent's real requests need.
+     */
+    void tryChat(Exchange exchange) {
+        route(exchange, false);
+    }
+
+    private void route(Exchange exchange, boolean spends) {
         RequestContext ctx = exchange.getVariable(RequestContext.VARIABLE, RequestContext.class);
         Catalog cat = catalog.get();
         LlmRequest facts = exchange.getVariable("facts", LlmRequest.class);
-        checkCallerLimit(ctx, cat, TokenEstimate.withAnswer(ctx.estimatedPromptTokens, ctx.request.body()));
+        if (spends) {
+            checkCallerLimit(ctx, cat, TokenEstimate.withAnswer(ctx.estimatedPromptTokens, ctx.request.body()));
+        }
         Decision decision = servableDecision(facts, cat);
         ctx.rule = decision.rule();
         ctx.tags.addAll(decision.tags());
@@ -116,16 +140,11 @@ final class RouteStage {
             ctx.request = ctx.request.withParam(p.getKey(), value);
         }
         String name = decision.model() != null ? decision.model() : unroutedModel(ctx.requestedModel, agent, cat);
-        if (decision.model() != null && cat.model(name).isEmpty() && !isQualified(name, cat)) {
-            throw new GatewayError(500, "server_error", "rules_error", null,
-                    "Rule '" + decision.rule() + "' routes to unknown model '" + name + "'; fix the rule or add the model to the catalog");
-        }
         ChainSpec chain;
         String chainName = decision.chain() != null ? decision.chain() : agent != null && decision.model() == null ? agent.chain() : null;
         if (chainName != null) {
             chain = cat.chain(chainName).orElseThrow(() -> new GatewayError(500, "server_error", "rules_error", null,
-                    (decision.chain() != null ? "Rule '" + decision.rule() + "'" : "Agent '" + ctx.caller + "'")
-                            + " names unknown or inactive chain '" + chainName + "'; chains in the catalog: "
+                    "Agent '" + ctx.caller + "' names unknown or inactive chain '" + chainName + "'; chains in the catalog: "
                             + cat.chains().keySet())).startingWith(name);
         } else {
             chain = cat.implicitChain(name);
@@ -141,7 +160,9 @@ final class RouteStage {
             }
             ctx.chain = able;
         }
-        budget.reserve(ctx, cat, () -> BudgetGuard.chat(ctx));
+        if (spends) {
+            budget.reserve(ctx, cat, () -> BudgetGuard.chat(ctx));
+        }
     }
 
     /**
@@ -289,12 +310,17 @@ final class RouteStage {
         if (slash > 0) {
             ProviderSpec provider = cat.provider(name.substring(0, slash)).orElse(null);
             if (provider != null) {
+                String upstreamId = name.substring(slash + 1);
+                if (!AD_HOC_ID.matcher(upstreamId).matches()) {
+                    throw GatewayError.badRequest("model", "'" + name + "' is not a model id this gateway calls: after '"
+                            + provider.id() + "/' use letters, digits and . _ : @ - in segments separated by '/', each starting "
+                            + "with a letter or digit");
+                }
                 ProviderSpec serving = !provider.enabled() && cat.simulatorMode() ? cat.provider(ProviderSpec.SIMULATOR).orElseThrow() : provider;
                 if (!serving.enabled()) {
                     throw GatewayError.modelNotFound("Provider '" + provider.id() + "' is not enabled (" + provider.disabledReason()
                             + "), so '" + name + "' cannot be called");
                 }
-                String upstreamId = name.substring(slash + 1);
                 return new Target(name, null, serving, upstreamId, PipelineRoutes.adHocModelKey(serving.id(), upstreamId));
             }
         }
@@ -302,8 +328,4 @@ final class RouteStage {
                 + "you can call; use 'provider/model-id' (e.g. 'openai/" + name + "') for a model the catalog does not list.");
     }
 
-    private static boolean isQualified(String name, Catalog cat) {
-        int slash = name.indexOf('/');
-        return slash > 0 && cat.provider(name.substring(0, slash)).isPresent();
-    }
 }

@@ -4,9 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.api.GatewayError;
 import dev.switchboard.pipeline.RequestContext.Target;
 import dev.switchboard.providers.Json;
 import dev.switchboard.routing.RulesHolder;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.BiFunction;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
@@ -41,7 +44,7 @@ final class RuleTester implements BiFunction<JsonNode, RulesHolder, ObjectNode> 
         exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
         exchange.getMessage().setBody(Json.bytes(request));
         format.tryChat(exchange, agent == null || agent.isNull() ? null : agent.asText());
-        route.with(rules).chat(exchange);
+        route.with(rules).tryChat(exchange);
         RequestContext ctx = exchange.getVariable(RequestContext.VARIABLE, RequestContext.class);
         ObjectNode answer = JsonNodeFactory.instance.objectNode();
         answer.put("model", ctx.chain.isEmpty() ? null : ctx.chain.get(0).name());
@@ -63,9 +66,17 @@ final class RuleTester implements BiFunction<JsonNode, RulesHolder, ObjectNode> 
     /** The caller facts come as fields of the sample (they are headers on a real request). */
     private static void header(Exchange exchange, ObjectNode sample, String field, String header) {
         JsonNode v = sample.remove(field);
-        if (v != null && !v.isNull()) {
-            exchange.getMessage().setHeader(header, v.isArray() ? String.join(",", Json.MAPPER.convertValue(v, String[].class)) : v.asText());
+        if (v == null || v.isNull()) {
+            return;
         }
+        List<String> values = new ArrayList<>();
+        for (JsonNode item : v.isArray() ? v : List.of(v)) {
+            if (!item.isValueNode() || item.isNull()) {
+                throw GatewayError.badRequest(field, "'" + field + "' must be a string (tags: or an array of strings), got " + v);
+            }
+            values.add(item.asText());
+        }
+        exchange.getMessage().setHeader(header, String.join(",", values));
     }
 
 }

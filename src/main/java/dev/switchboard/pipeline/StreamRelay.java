@@ -82,7 +82,10 @@ final class StreamRelay extends InputStream {
             ctx.error = "relay failed: " + e;
             sink.write(encoder.error("server_error", "internal_error", "The stream failed inside the gateway"));
         } finally {
-            if (callerGone) {
+            if (sink.cutOff() != null) { // the gateway let go of a caller that read nothing for too long
+                ctx.outcome = "truncated";
+                ctx.error = sink.cutOff();
+            } else if (callerGone) {
                 ctx.outcome = "client_closed";
             }
             if (ctx.usage.completionTokens() == 0 && (callerGone || relayedChars > 0)) {

@@ -1,7 +1,5 @@
 package dev.switchboard.pipeline;
 
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpServerResponse;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.platform.http.vertx.HttpMessage;
 
@@ -23,32 +21,16 @@ interface StreamSink {
      */
     void onCallerGone(Runnable action);
 
+    /** Why the gateway cut the caller off (it read nothing for too long); null while it has not. */
+    default String cutOff() {
+        return null;
+    }
+
     /** The sink of an HTTP front door served by platform-http, or null for any other entry (JMS...). */
     static StreamSink of(Exchange exchange) {
         if (!(exchange.getIn() instanceof HttpMessage http)) {
             return null;
         }
-        HttpServerResponse response = http.getResponse();
-        return new StreamSink() {
-            @Override
-            public boolean write(String data) {
-                if (response.closed() || response.ended()) {
-                    return false;
-                }
-                response.write(Buffer.buffer(data));
-                return true;
-            }
-
-            @Override
-            public void onCallerGone(Runnable action) {
-                // Vert.x calls this on the event loop when the connection closes while the response is unfinished.
-                if (!response.ended() && !response.closed()) {
-                    response.closeHandler(closed -> action.run());
-                }
-                if (response.closed()) {
-                    action.run();
-                }
-            }
-        };
+        return new HttpStreamSink(http.getResponse(), Admission.callerStallLimit());
     }
 }

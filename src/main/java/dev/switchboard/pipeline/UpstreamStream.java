@@ -18,6 +18,8 @@ import org.apache.hc.core5.http.io.EofSensorInputStream;
  * that ends before the provider's end marker is a cut (SERVER_ERROR). Not thread-safe.
  */
 final class UpstreamStream implements AutoCloseable {
+    /** An event line longer than this breaks the stream rather than growing the heap without end. */
+    static final int MAX_LINE_BYTES = 16 * 1024 * 1024;
     private final InputStream body;
     private final StreamDecoder decoder;
     private final byte[] buffer = new byte[8192];
@@ -94,6 +96,9 @@ final class UpstreamStream implements AutoCloseable {
                 }
             }
             partial.write(buffer, start, end - start);
+            if (partial.size() > MAX_LINE_BYTES) {
+                throw new IOException("an event line is longer than " + MAX_LINE_BYTES / (1024 * 1024) + " MiB");
+            }
             start = 0;
             end = body.read(buffer, 0, buffer.length);
             if (end < 0) {

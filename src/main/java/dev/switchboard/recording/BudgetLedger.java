@@ -54,6 +54,18 @@ public final class BudgetLedger {
         }
     }
 
+    /** What an agent has spent (settled) this UTC day and month. */
+    public record Spent(double dayUsd, double monthUsd) {
+    }
+
+    public Spent spent(String agent) {
+        Account a = account(agent);
+        synchronized (a) {
+            a.roll(clock);
+            return new Spent(a.day, a.month);
+        }
+    }
+
     /** Holds {@code worstCaseUsd} against the agent's budgets, or says which budget it would break. */
     public Object reserve(String agent, double dailyLimit, double monthlyLimit, double worstCaseUsd) {
         if (dailyLimit <= 0 && monthlyLimit <= 0) {

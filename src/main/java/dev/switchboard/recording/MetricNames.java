@@ -15,6 +15,12 @@ public final class MetricNames {
     public static final String TOKENS = "switchboard.tokens";
     /** Cost in US dollars; tag {@code model}. */
     public static final String COST = "switchboard.cost.usd";
+    /** Cost in US dollars per agent; tag {@code agent}: a known agent's id, {@code anonymous} or {@code other}. */
+    public static final String AGENT_COST = "switchboard.agent.cost.usd";
+    /** Tokens per agent; tags {@code agent} (as above), {@code type} (prompt, completion, cached, reasoning). */
+    public static final String AGENT_TOKENS = "switchboard.agent.tokens";
+    /** What is left of an agent's budget this UTC day or month, in US dollars; tags {@code agent}, {@code budget}. */
+    public static final String BUDGET_REMAINING = "switchboard.budget.remaining.usd";
     /** Upstream attempts; tags {@code model}, {@code provider}, {@code outcome}. */
     public static final String ATTEMPTS = "switchboard.attempts";
     /** Usage rows waiting to be written. */
@@ -25,6 +31,12 @@ public final class MetricNames {
     public static final String RECORDING_REJECTED = "switchboard.recording.rejected";
     /** Usage rows written. */
     public static final String RECORDING_WRITTEN = "switchboard.recording.written";
+    /** HTTP data-plane requests being served now (admission control). */
+    public static final String ADMISSION_IN_FLIGHT = "switchboard.admission.in.flight";
+    /** How many HTTP data-plane requests may be served at once ({@code SWITCHBOARD_MAX_IN_FLIGHT}). */
+    public static final String ADMISSION_LIMIT = "switchboard.admission.limit";
+    /** HTTP requests answered 503 at once because the data plane was at its limit. */
+    public static final String ADMISSION_REJECTED = "switchboard.admission.rejected";
 
     private MetricNames() {
     }

@@ -15,14 +15,23 @@ import java.util.function.Predicate;
 public final class RequestMetrics {
     /** The model label of every ad-hoc model of a provider: {@code openai/adhoc}. */
     static final String AD_HOC_SUFFIX = "/adhoc";
+    /** The agent label of callers without an agent key who named no agent. */
+    static final String ANONYMOUS = "anonymous";
+    /** The agent label of every caller that is not a known agent (anonymous callers may name any). */
+    static final String OTHER = "other";
 
     private final MeterRegistry registry;
     private final Predicate<String> listed;
+    private final Predicate<String> knownAgent;
 
-    /** {@code listed} says whether a model name is a catalog id (bounded by the catalog, so fit for a label). */
-    public RequestMetrics(MeterRegistry registry, Predicate<String> listed) {
+    /**
+     * {@code listed} says whether a model name is a catalog id, {@code knownAgent} whether a caller is an agent
+     * the operator made: both bounded sets, so fit for labels.
+     */
+    public RequestMetrics(MeterRegistry registry, Predicate<String> listed, Predicate<String> knownAgent) {
         this.registry = registry;
         this.listed = listed;
+        this.knownAgent = knownAgent;
     }
 
     public void record(UsageRecord r) {
@@ -47,11 +56,26 @@ public final class RequestMetrics {
         if (r.costUsd() > 0) {
             Counter.builder(MetricNames.COST).tags("model", model).register(registry).increment(r.costUsd());
         }
+        perAgent(r);
         for (Attempt a : r.attempts()) {
             Counter.builder(MetricNames.ATTEMPTS)
                     .tags("model", modelLabel(a.model(), tagValue(a.provider())), "provider", tagValue(a.provider()),
                             "outcome", a.outcome())
                     .register(registry).increment();
+        }
+    }
+
+    private void perAgent(UsageRecord r) {
+        String agent = r.caller() == null || r.caller().equals(ANONYMOUS) ? ANONYMOUS : knownAgent.test(r.caller()) ? r.caller() : OTHER;
+        if (r.costUsd() > 0) {
+            Counter.builder(MetricNames.AGENT_COST).tags("agent", agent).register(registry).increment(r.costUsd());
+        }
+        int[] tokens = {r.promptTokens(), r.completionTokens(), r.cachedTokens(), r.reasoningTokens()};
+        String[] types = {"prompt", "completion", "cached", "reasoning"};
+        for (int i = 0; i < tokens.length; i++) {
+            if (tokens[i] > 0) {
+                Counter.builder(MetricNames.AGENT_TOKENS).tags("agent", agent, "type", types[i]).register(registry).increment(tokens[i]);
+            }
         }
     }
 

@@ -42,7 +42,7 @@ public final class UsageWriter implements AutoCloseable {
     static final List<String> COLUMNS = List.of("request_id", "created_at", "entry", "operation", "caller",
             "requested_model", "model", "provider", "rule_name", "attempts", "attempt_count", "prompt_tokens",
             "completion_tokens", "total_tokens", "cost_usd", "latency_ms", "ttft_ms", "status", "outcome", "error",
-            "stream", "tags");
+            "stream", "tags", "cached_tokens", "reasoning_tokens", "task_type", "chain_id", "fallback_count", "planned_cost_usd");
 
     private final BlockingQueue<UsageRecord> queue;
     private final ProducerTemplate producer;
@@ -52,13 +52,18 @@ public final class UsageWriter implements AutoCloseable {
     private final Counter written;
     private final Counter rejected;
     private final Thread thread;
+    /** Sums of the rows written, for the rollup tables; waits there while the database is away. */
+    private final UsageRollups rollup;
+    private final String dataSourceName;
     private volatile boolean running = true;
     private volatile boolean healthy = true;
     /** Rows taken off the queue into the batch being written (or retried). */
     private volatile int inFlight;
 
-    public UsageWriter(ProducerTemplate producer, String dataSourceName, MeterRegistry registry, int capacity) {
+    public UsageWriter(ProducerTemplate producer, String dataSourceName, SqlDialect dialect, MeterRegistry registry, int capacity) {
         this.queue = new ArrayBlockingQueue<>(capacity);
+        this.rollup = new UsageRollups(dialect);
+        this.dataSourceName = dataSourceName;
         this.producer = producer;
         this.jdbcUri = "jdbc:" + dataSourceName + "?useHeadersAsParameters=true";
         this.dropped = Counter.builder(MetricNames.RECORDING_DROPPED).register(registry);
@@ -109,9 +114,9 @@ public final class UsageWriter implements AutoCloseable {
     private void run() {
         List<UsageRecord> batch = new ArrayList<>(MAX_BATCH);
         long backoffMs = 100;
-        while (running || !queue.isEmpty() || !batch.isEmpty()) {
+        while (running || !queue.isEmpty() || !batch.isEmpty() || !rollup.isEmpty()) {
             try {
-                if (batch.isEmpty()) {
+                if (batch.isEmpty() && rollup.isEmpty()) {
                     UsageRecord first = queue.poll(200, TimeUnit.MILLISECONDS);
                     if (first == null) {
                         continue;
@@ -120,8 +125,11 @@ public final class UsageWriter implements AutoCloseable {
                     queue.drainTo(batch, MAX_BATCH - 1);
                     inFlight = batch.size();
                 }
-                write(batch);
-                inFlight = 0;
+                if (!batch.isEmpty()) {
+                    write(batch);
+                }
+                rollup.flush(dataSource());
+                inFlight = 0; // after the sums: a row is pending until the reports count it too
                 if (!healthy) {
                     LOG.info("Usage database is back; pending rows written");
                 }
@@ -152,6 +160,7 @@ public final class UsageWriter implements AutoCloseable {
     private void write(List<UsageRecord> batch) {
         try {
             insert(batch);
+            batch.forEach(rollup::add);
             written.increment(batch.size());
             batch.clear();
         } catch (CamelExecutionException e) {
@@ -171,10 +180,12 @@ public final class UsageWriter implements AutoCloseable {
     private void writeOne(UsageRecord row) {
         try {
             insert(List.of(row));
+            rollup.add(row);
             written.increment();
         } catch (CamelExecutionException e) {
             if (SqlFailure.isDuplicateKey(e)) {
-                return; // written by an earlier try whose answer was lost
+                rollup.add(row); // written by an earlier try whose answer was lost, so its sums were not taken yet
+                return;
             }
             if (!SqlFailure.isRefusedContent(e)) {
                 throw e;
@@ -212,7 +223,16 @@ public final class UsageWriter implements AutoCloseable {
                 truncate(r.requestedModel(), MODEL_CHARS), truncate(r.model(), MODEL_CHARS), r.provider(), truncate(r.rule(), 512),
                 truncate(attempts, 8000), r.attempts().size(), r.promptTokens(), r.completionTokens(), r.totalTokens(),
                 r.costUsd(), r.latencyMs(), r.ttftMs(), r.status(), r.outcome(), truncate(r.error(), 2000), r.stream(),
-                truncate(String.join(",", r.tags()), TAGS_CHARS));
+                truncate(String.join(",", r.tags()), TAGS_CHARS), r.cachedTokens(), r.reasoningTokens(), r.taskType(),
+                truncate(r.chain(), 256), r.fallbacks(), r.plannedCostUsd());
+    }
+
+    private javax.sql.DataSource dataSource() {
+        javax.sql.DataSource ds = producer.getCamelContext().getRegistry().lookupByNameAndType(dataSourceName, javax.sql.DataSource.class);
+        if (ds == null) {
+            throw new IllegalStateException("no data source '" + dataSourceName + "' in the registry");
+        }
+        return ds;
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.switchboard.routing;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,10 +36,29 @@ public final class Decision {
         this.rule = currentRule;
     }
 
-    /** Set a request parameter ({@code "temperature"}, {@code "max_tokens"}...), overriding the caller's. */
+    /**
+     * Set a request parameter ({@code "temperature"}, {@code "max_tokens"}...), overriding the caller's. The value must
+     * be one the request's JSON can hold (a string, number, boolean, null, or a List/Map of them): anything else fails
+     * the rule here, where it is cut off and reported, instead of every request it matches later.
+     */
     public void set(String param, Object value) {
+        if (param == null || !isPlain(value)) {
+            throw new IllegalArgumentException("decision.set(\"" + param + "\", ...) takes a parameter name and a plain value "
+                    + "(string, number, boolean, or a List/Map of them), got " + (value == null ? "null" : value.getClass().getSimpleName()));
+        }
         params.put(param, value);
         paramRules.put(param, currentRule);
+    }
+
+    private static boolean isPlain(Object value) {
+        if (value == null || value instanceof String || value instanceof Number || value instanceof Boolean) {
+            return true;
+        }
+        if (value instanceof Collection<?> list) {
+            return list.stream().allMatch(Decision::isPlain);
+        }
+        return value instanceof Map<?, ?> map && map.keySet().stream().allMatch(String.class::isInstance)
+                && map.values().stream().allMatch(Decision::isPlain);
     }
 
     /** Refuse the request with this reason (the caller gets 403 with it). */
@@ -47,8 +67,11 @@ public final class Decision {
         this.rule = currentRule;
     }
 
-    /** Label the request in its usage record. */
+    /** Label the request in its usage record; a null label fails the rule here rather than every request it matches. */
     public void tag(String label) {
+        if (label == null) {
+            throw new IllegalArgumentException("decision.tag(...) takes a label, got null");
+        }
         tags.add(label);
     }
 

@@ -44,14 +44,16 @@ public final class RuleTargets {
                 rule = tokens.get(i + 1).text();
             } else if (t.is("decision") && at(tokens, i + 1, ".") && at(tokens, i + 3, "(") && i + 4 < tokens.size()) {
                 Token call = tokens.get(i + 2);
+                // An argument is a name only when it is one whole literal ("a" + b is computed: checked per decision).
+                boolean firstWhole = tokens.get(i + 4).string() && (at(tokens, i + 5, ",") || at(tokens, i + 5, ")"));
                 Token first = tokens.get(i + 4);
-                Token second = at(tokens, i + 5, ",") && i + 6 < tokens.size() ? tokens.get(i + 6) : null;
-                if (call.is("route") && first.string()) {
+                Token second = at(tokens, i + 5, ",") && i + 6 < tokens.size() && at(tokens, i + 7, ")") ? tokens.get(i + 6) : null;
+                if (call.is("route") && firstWhole) {
                     out.add(new Named(Kind.MODEL, first.text(), rule, first.line()));
                     if (second != null && second.string()) {
                         out.add(new Named(Kind.CHAIN, second.text(), rule, second.line()));
                     }
-                } else if (call.is("set") && first.string() && first.text().equals(TEMPLATE_PARAM) && second != null && second.string()) {
+                } else if (call.is("set") && firstWhole && first.text().equals(TEMPLATE_PARAM) && second != null && second.string()) {
                     out.add(new Named(Kind.TEMPLATE, second.text(), rule, second.line()));
                 }
             }

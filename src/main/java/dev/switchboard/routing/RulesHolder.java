@@ -41,15 +41,17 @@ public final class RulesHolder {
     private int builds;
     /** The extra check of each new or changed file (the catalog names it spells out); none until wired. */
     private volatile BiFunction<String, String, List<RuleError>> literalCheck = (file, text) -> List.of();
-    /** The sources of the serving generation: an unchanged file is not checked against the catalog again. */
-    private volatile Map<String, byte[]> servingSources = Map.of();
 
     public RulesHolder(Path folder) {
         this.folder = folder;
     }
 
-    /** One compiled set of rules; {@code usesProviderStatus} says whether any rule matches provider health. */
-    public record Generation(int number, KieBase kieBase, List<String> files, Instant builtAt, boolean usesProviderStatus) {
+    /**
+     * One compiled set of rules; {@code usesProviderStatus} says whether any rule matches provider health; {@code drl}
+     * is the DRL text of each file by name (for a decision table, the DRL generated from it).
+     */
+    public record Generation(int number, KieBase kieBase, List<String> files, Instant builtAt, boolean usesProviderStatus,
+                             Map<String, String> drl) {
     }
 
     /**
@@ -112,7 +114,9 @@ public final class RulesHolder {
         try {
             fire(generation.kieBase(), facts, decision, guard, skipped);
             return decision;
-        } catch (RuntimeException | StackOverflowError | LinkageError e) {
+        } catch (RuntimeException | StackOverflowError | OutOfMemoryError | LinkageError e) {
+            // An OutOfMemoryError here is the action's own (a string grown past Java's limit in three lines): what it
+            // held is garbage once the evaluation is dropped, so it fails that rule, not the request.
             failures.record(blame(guard, e), describe(e));
             return new Decision();
         }
@@ -151,6 +155,8 @@ public final class RulesHolder {
         return named.find() ? named.group(1) : "(a rule's conditions)";
     }
 
+    /** A rule file's name, as written and read through the API: a plain name in the rules folder, ending in .drl. */
+    private static final java.util.regex.Pattern RULE_FILE_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,100}\\.drl(\\.csv)?");
     /** How Drools names the rule of a failing condition: {@code ... in [Rule "name" in file]}. */
     private static final java.util.regex.Pattern RULE_IN_MESSAGE = java.util.regex.Pattern.compile("[Rr]ule \"([^\"]+)\"");
 
@@ -191,6 +197,70 @@ public final class RulesHolder {
     public synchronized boolean reload() {
         lastAttempt = Instant.now();
         fingerprint = fingerprint();
+        Map<String, byte[]> sources = readSources();
+        Compiled compiled = compile(sources);
+        if (!compiled.errors().isEmpty()) {
+            lastErrors = compiled.errors();
+            Generation serving = current.get();
+            compiled.errors().forEach(e -> LOG.error("Rules refused: {}", e));
+            LOG.error("Rules: kept generation {} serving; fix the file(s) above and save again",
+                    serving == null ? "none" : serving.number());
+            tell(() -> changes.refused(ON_DISK, compiled.errors()));
+            return false;
+        }
+        install(compiled, sources, ON_DISK, null);
+        return true;
+    }
+
+    /** Who changed a file that was saved straight into the folder (not through the API). */
+    public static final String ON_DISK = "file on disk";
+
+    /** Hears every change that made it into the serving rules, and every refused change of the folder. */
+    public interface ChangeListener {
+        /**
+         * One file as now serving, with who changed it and why: {@code text} is its text (a workbook's generated DRL,
+         * {@code restorable} false), null when the file was removed.
+         */
+        void changed(String file, String text, boolean restorable, String author, String comment);
+
+        /** A change of the folder that did not compile and is not serving. */
+        default void refused(String author, List<RuleError> errors) {
+        }
+    }
+
+    private volatile ChangeListener changes = (file, text, restorable, author, comment) -> { };
+
+    /**
+     * Reports changes from now on, starting with every file serving now: the listener skips what it already has, so
+     * what was edited while the gateway was down becomes a change "on disk".
+     */
+    public synchronized void onChange(ChangeListener listener) {
+        this.changes = listener;
+        Generation serving = current.get();
+        if (serving != null) {
+            installedSources.keySet().forEach(file -> tell(file, serving, ON_DISK, "serving when the gateway started"));
+        }
+    }
+
+    private void tell(String file, Generation serving, String author, String comment) {
+        boolean text = !file.endsWith(DecisionTables.XLSX);
+        String content = text ? new String(installedSources.get(file), java.nio.charset.StandardCharsets.UTF_8) : serving.drl().get(file);
+        tell(() -> changes.changed(file, content, text, author, comment));
+    }
+
+    /** A listener that fails (its database away) loses that record, never the reload: the new rules serve regardless. */
+    private static void tell(Runnable call) {
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            LOG.warn("Rules: a change was not recorded ({}): {}", e.getClass().getSimpleName(), e.getMessage());
+        }
+    }
+
+    /** The bytes of each file of the serving generation: what a change is told against. */
+    private Map<String, byte[]> installedSources = Map.of();
+
+    private Map<String, byte[]> readSources() {
         Map<String, byte[]> sources = new TreeMap<>();
         for (Path file : ruleFiles()) {
             try {
@@ -199,24 +269,14 @@ public final class RulesHolder {
                 // deleted between list and read: the next poll settles it
             }
         }
-        Compiled compiled = compile(sources);
-        if (!compiled.errors().isEmpty()) {
-            lastErrors = compiled.errors();
-            Generation serving = current.get();
-            compiled.errors().forEach(e -> LOG.error("Rules refused: {}", e));
-            LOG.error("Rules: kept generation {} serving; fix the file(s) above and save again",
-                    serving == null ? "none" : serving.number());
-            return false;
-        }
-        install(compiled.kieBase(), sources);
-        return true;
+        return sources;
     }
 
     /**
      * Replaces (or adds) one rule file, but only if the whole set still compiles: a broken file is refused
      * with its file:line errors and not written, and the serving rules stay as they are.
      */
-    public synchronized List<RuleError> replace(String fileName, String content) {
+    public synchronized List<RuleError> replace(String fileName, String content, String author, String comment) {
         if (!fileName.matches(FILE_NAME)) {
             return List.of(new RuleError(fileName, 0, FILE_NAME_RULE));
         }
@@ -234,24 +294,17 @@ public final class RulesHolder {
         } catch (IOException e) {
             return List.of(new RuleError(folder.resolve(fileName).toString(), 0, "cannot write the file: " + e.getMessage()));
         }
-        install(compiled.kieBase(), sources);
+        install(compiled, sources, author, comment);
         fingerprint = fingerprint(); // the watcher must not rebuild what was just installed
         return List.of();
     }
 
-    private static final String FILE_NAME = "[A-Za-z0-9][A-Za-z0-9_.-]{0,100}\\.drl";
-    private static final String FILE_NAME_RULE = "a rule file name is letters, digits, '-', '_' or '.' and ends in .drl";
+    private static final String FILE_NAME = "[A-Za-z0-9][A-Za-z0-9_.-]{0,100}\\.drl(\\.csv)?";
+    private static final String FILE_NAME_RULE = "a rule file name is letters, digits, '-', '_' or '.' and ends in .drl (or .drl.csv)";
 
     /** The files on disk with one replaced (or added). */
     private Map<String, byte[]> sourcesWith(String fileName, String content) {
-        Map<String, byte[]> sources = new TreeMap<>();
-        for (Path file : ruleFiles()) {
-            try {
-                sources.put(file.getFileName().toString(), Files.readAllBytes(file));
-            } catch (IOException ignored) {
-                // vanished meanwhile: not part of the candidate set
-            }
-        }
+        Map<String, byte[]> sources = readSources();
         sources.put(fileName, content.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         return sources;
     }
@@ -274,12 +327,15 @@ public final class RulesHolder {
             return new Candidate(null, compiled.errors());
         }
         RulesHolder draft = new RulesHolder(folder);
-        draft.current.set(nextGeneration(compiled.kieBase(), sources)); // the generation it would be
+        draft.current.set(nextGeneration(compiled, sources)); // the generation it would be
         return new Candidate(draft, List.of());
     }
 
     /** The text of one rule file, if it exists. */
     public java.util.Optional<String> read(String fileName) {
+        if (!RULE_FILE_NAME.matcher(fileName).matches()) {
+            return java.util.Optional.empty(); // never a path: no NUL, no folder of its own, nothing outside the rules
+        }
         Path file = folder.resolve(fileName).normalize();
         if (!file.getParent().equals(folder.normalize()) || !Files.isRegularFile(file)) {
             return java.util.Optional.empty();
@@ -291,18 +347,38 @@ public final class RulesHolder {
         }
     }
 
-    private record Compiled(KieBase kieBase, List<RuleError> errors) {
+    private record Compiled(KieBase kieBase, List<RuleError> errors, Map<String, String> drl) {
     }
 
+    /**
+     * Compiles DRL files and decision tables together. A table is turned into DRL first, so it passes the same
+     * sandbox check as a hand-written file and cannot smuggle code in a cell; its errors are told by sheet and cell.
+     */
     private Compiled compile(Map<String, byte[]> sources) {
+        Map<String, String> drl = new TreeMap<>();
+        Map<String, DecisionTables.Generated> tables = new java.util.HashMap<>();
         List<RuleError> refused = new ArrayList<>();
-        sources.forEach((name, bytes) -> refused.addAll(
-                RuleSandbox.check(displayPath(KIE_PATH + name), new String(bytes, java.nio.charset.StandardCharsets.UTF_8))));
+        sources.forEach((name, bytes) -> {
+            String path = displayPath(KIE_PATH + name);
+            if (!DecisionTables.isTable(name)) {
+                String text = new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
+                drl.put(name, text);
+                refused.addAll(RuleSandbox.check(path, text));
+                return;
+            }
+            DecisionTables.Generated table = DecisionTables.toDrl(path, bytes);
+            refused.addAll(table.errors());
+            if (table.drl() != null) {
+                tables.put(name, table);
+                drl.put(name, table.drl());
+                RuleSandbox.check(path, table.drl()).forEach(e -> refused.add(DecisionTables.locate(e, 0, table)));
+            }
+        });
         if (refused.isEmpty()) {
-            refused.addAll(unknownTargets(sources));
+            refused.addAll(unknownTargets(sources, drl, tables));
         }
         if (!refused.isEmpty()) {
-            return new Compiled(null, List.copyOf(refused)); // a refused file never reaches Drools
+            return new Compiled(null, List.copyOf(refused), drl); // a refused file never reaches Drools
         }
         KieServices ks = KieServices.Factory.get();
         ReleaseId releaseId = ks.newReleaseId("dev.switchboard", "rules", "1.0." + (++builds) + "-" + System.nanoTime());
@@ -317,10 +393,14 @@ public final class RulesHolder {
                         <ksession name="decide" type="stateless" default="true"/>
                       </kbase>
                     </kmodule>""");
-            sources.forEach((name, bytes) -> kfs.write(KIE_PATH + name, bytes));
+            // A table goes in as its generated DRL (name.drl.csv.drl): one compiler, one sandbox, errors mapped back.
+            drl.forEach((name, text) -> kfs.write(KIE_PATH + name + (tables.containsKey(name) ? GENERATED : ""), text));
             KieBuilder builder = ks.newKieBuilder(kfs).buildAll();
             for (Message m : builder.getResults().getMessages(Message.Level.ERROR)) {
-                errors.add(new RuleError(displayPath(m.getPath()), m.getLine(), m.getText().strip()));
+                String name = sourceName(m.getPath());
+                RuleError error = new RuleError(displayPath(name), m.getLine(), m.getText().strip());
+                DecisionTables.Generated table = name == null ? null : tables.get(name);
+                errors.add(table == null ? error : DecisionTables.locate(error, m.getColumn(), table));
             }
             // A syntax error also yields "Parser returned a null Package" for the same file: noise once the real error is listed.
             if (errors.size() > 1) {
@@ -335,15 +415,21 @@ public final class RulesHolder {
         } finally {
             ks.getRepository().removeKieModule(releaseId);
         }
-        return new Compiled(kieBase, List.copyOf(errors));
+        return new Compiled(kieBase, List.copyOf(errors), Map.copyOf(drl));
     }
 
-    /** What the literal check finds in new or changed DRL files; at the first load it is only logged (see checkLiterals). */
-    private List<RuleError> unknownTargets(Map<String, byte[]> sources) {
+    /**
+     * What the literal check finds in new or changed files (a table by its generated DRL, told by sheet and cell); at
+     * the first load it is only logged (see checkLiterals).
+     */
+    private List<RuleError> unknownTargets(Map<String, byte[]> sources, Map<String, String> drl,
+                                           Map<String, DecisionTables.Generated> tables) {
         List<RuleError> found = new ArrayList<>();
-        sources.forEach((name, bytes) -> {
-            if (name.endsWith(".drl") && !java.util.Arrays.equals(bytes, servingSources.get(name))) {
-                found.addAll(literalCheck.apply(displayPath(KIE_PATH + name), new String(bytes, java.nio.charset.StandardCharsets.UTF_8)));
+        drl.forEach((name, text) -> {
+            if (!java.util.Arrays.equals(sources.get(name), installedSources.get(name))) {
+                DecisionTables.Generated table = tables.get(name);
+                literalCheck.apply(displayPath(KIE_PATH + name), text)
+                        .forEach(e -> found.add(table == null ? e : DecisionTables.locate(e, 0, table)));
             }
         });
         if (current.get() == null) {
@@ -353,26 +439,97 @@ public final class RulesHolder {
         return found;
     }
 
-    private void install(KieBase kieBase, Map<String, byte[]> sources) {
-        Generation next = nextGeneration(kieBase, sources);
+    /** The suffix of a decision table's generated DRL in the KieFileSystem. */
+    private static final String GENERATED = ".drl";
+
+    /** The rule file a KIE path names: a table's generated DRL is told as the table. */
+    static String sourceName(String kiePath) {
+        if (kiePath == null) {
+            return null;
+        }
+        String name = Path.of(kiePath).getFileName().toString();
+        String stripped = name.endsWith(GENERATED) ? name.substring(0, name.length() - GENERATED.length()) : name;
+        return DecisionTables.isTable(stripped) ? stripped : name;
+    }
+
+    private void install(Compiled compiled, Map<String, byte[]> sources, String author, String comment) {
+        Generation next = nextGeneration(compiled, sources);
         current.set(next);
-        servingSources = Map.copyOf(sources);
         failures.clear();
         lastErrors = List.of();
         LOG.info("Rules: generation {} serving {} file(s) from {}", next.number(), next.files().size(), folder);
+        tellChanges(next, Map.copyOf(sources), author, comment);
     }
 
-    private Generation nextGeneration(KieBase kieBase, Map<String, byte[]> sources) {
+    /** The generation these compiled sources make: installed, or a draft's (never installed). */
+    private Generation nextGeneration(Compiled compiled, Map<String, byte[]> sources) {
         List<String> names = sources.keySet().stream().map(f -> displayPath(KIE_PATH + f)).toList();
         // Provider health facts are built and inserted per request only when some rule can match them.
-        boolean usesStatus = sources.values().stream()
-                .anyMatch(b -> new String(b, java.nio.charset.StandardCharsets.UTF_8).contains("ProviderStatus"));
+        boolean usesStatus = compiled.drl().values().stream().anyMatch(text -> text.contains("ProviderStatus"));
         Generation previous = current.get();
-        return new Generation(previous == null ? 1 : previous.number() + 1, kieBase, names, Instant.now(), usesStatus);
+        return new Generation(previous == null ? 1 : previous.number() + 1, compiled.kieBase(), names, Instant.now(),
+                usesStatus, compiled.drl());
+    }
+
+    /** Tells the listener each file that is new, different or gone since the previous generation. */
+    private void tellChanges(Generation serving, Map<String, byte[]> sources, String author, String comment) {
+        Map<String, byte[]> before = installedSources;
+        installedSources = sources;
+        sources.forEach((file, bytes) -> {
+            if (!java.util.Arrays.equals(bytes, before.get(file))) {
+                tell(file, serving, author, comment);
+            }
+        });
+        before.keySet().stream().filter(file -> !sources.containsKey(file))
+                .forEach(file -> tell(() -> changes.changed(file, null, !file.endsWith(DecisionTables.XLSX), author, comment)));
     }
 
     public Generation generation() {
         return current.get();
+    }
+
+    /** The serving rules as data (empty before the first generation); worked out once per generation. */
+    public List<RuleOutline> outline() {
+        Generation serving = current.get();
+        if (serving == null) {
+            return List.of();
+        }
+        Outlined known = outlined;
+        if (known == null || known.generation() != serving) {
+            known = new Outlined(serving, RuleOutline.of(serving, name -> name == null ? folder.toString() : displayPath(KIE_PATH + name)));
+            outlined = known;
+        }
+        return known.rules();
+    }
+
+    private record Outlined(Generation generation, List<RuleOutline> rules) {
+    }
+
+    private volatile Outlined outlined;
+
+    /** Enables or disables one rule of a DRL file ({@code enabled false}): an edit with a version like any other. */
+    public List<RuleError> setEnabled(String fileName, String rule, boolean enabled, String author, String comment) {
+        return setAttribute(fileName, rule, RuleOutline.ENABLED, Boolean.toString(enabled), author, comment);
+    }
+
+    /** Sets one rule's priority (salience) in its DRL file: an edit with a version like any other. */
+    public List<RuleError> setSalience(String fileName, String rule, int salience, String author, String comment) {
+        return setAttribute(fileName, rule, RuleOutline.SALIENCE, Integer.toString(salience), author, comment);
+    }
+
+    /**
+     * Sets one attribute of one rule of a DRL file, as an edit of the file that is compiled, versioned and audited
+     * like any other. A decision table's rules are changed in the table.
+     */
+    private synchronized List<RuleError> setAttribute(String fileName, String rule, String attribute, String value, String author, String comment) {
+        if (DecisionTables.isTable(fileName)) {
+            return List.of(new RuleError(fileName, 0, "a decision table's rules are changed in the table: edit its row"));
+        }
+        java.util.Optional<String> edited = read(fileName).flatMap(drl -> RuleOutline.withAttribute(drl, rule, attribute, value));
+        if (edited.isEmpty()) {
+            return List.of(new RuleError(fileName, 0, "no rule \"" + rule + "\" in " + fileName + "; GET /admin/api/rules lists them"));
+        }
+        return replace(fileName, edited.get(), author, comment);
     }
 
     public List<RuleError> lastErrors() {
@@ -392,10 +549,14 @@ public final class RulesHolder {
             return List.of();
         }
         try (Stream<Path> s = Files.list(folder)) {
-            return s.filter(p -> p.getFileName().toString().endsWith(".drl") && Files.isRegularFile(p)).sorted().toList();
+            return s.filter(p -> isRuleFile(p.getFileName().toString()) && Files.isRegularFile(p)).sorted().toList();
         } catch (IOException e) {
             throw new IllegalStateException("cannot list rules folder " + folder + ": " + e.getMessage(), e);
         }
+    }
+
+    private static boolean isRuleFile(String name) {
+        return name.endsWith(".drl") || DecisionTables.isTable(name);
     }
 
     private String fingerprint() {

@@ -34,12 +34,6 @@ class AdminTokensTest {
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build());
     }
 
-    private String create(String name, String role) throws Exception {
-        HttpResponse<String> r = call("POST", "/admin/api/tokens", Gateway.ADMIN_TOKEN, "{\"name\":\"" + name + "\",\"role\":\"" + role + "\"}");
-        assertEquals(201, r.statusCode(), r.body());
-        return Gateway.MAPPER.readTree(r.body()).path("token").asText();
-    }
-
     private JsonNode listed(String name) throws Exception {
         HttpResponse<String> r = call("GET", "/admin/api/tokens", Gateway.ADMIN_TOKEN, null);
         assertEquals(200, r.statusCode(), r.body());
@@ -53,7 +47,7 @@ class AdminTokensTest {
 
     @Test
     void should_list_tokens_without_their_secret_and_refuse_a_revoked_one_at_once() throws Exception {
-        String viewer = create("ci-viewer", "viewer");
+        String viewer = gw.createToken("ci-viewer", "viewer");
         assertEquals(200, call("GET", "/admin/api/rules", viewer, null).statusCode());
 
         String list = call("GET", "/admin/api/tokens", Gateway.ADMIN_TOKEN, null).body();
@@ -85,8 +79,8 @@ class AdminTokensTest {
         HttpResponse<String> reserved = call("POST", "/admin/api/tokens", Gateway.ADMIN_TOKEN, "{\"name\":\"env-admin\",\"role\":\"admin\"}");
         assertEquals(400, reserved.statusCode(), reserved.body());
         assertEquals("name", Gateway.MAPPER.readTree(reserved.body()).at("/error/param").asText());
-        String first = create("deployer", "editor");
-        String second = create("deployer", "editor");
+        String first = gw.createToken("deployer", "editor");
+        String second = gw.createToken("deployer", "editor");
         assertEquals(200, call("DELETE", "/admin/api/tokens/deployer", Gateway.ADMIN_TOKEN, null).statusCode());
         assertEquals(401, call("GET", "/admin/api/rules", first, null).statusCode(), "every live token of the name is revoked");
         assertEquals(401, call("GET", "/admin/api/rules", second, null).statusCode());

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.support.Gateway;
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -30,17 +28,12 @@ class AgentKeysTest {
         gw.close();
     }
 
-    private HttpResponse<String> admin(String method, String path, String body) {
-        return gw.send(HttpRequest.newBuilder(URI.create(gw.managementUrl() + path)).header("Content-Type", "application/json")
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build());
-    }
-
     private String createAgent(String id, String extra) throws Exception {
-        HttpResponse<String> r = admin("POST", "/admin/api/agents", "{\"id\":\"" + id + "\"" + extra + "}");
+        HttpResponse<String> r = gw.admin("POST", "/admin/api/agents", "{\"id\":\"" + id + "\"" + extra + "}");
         assertEquals(201, r.statusCode(), r.body());
         String key = Gateway.MAPPER.readTree(r.body()).path("key").asText();
         assertTrue(key.startsWith("sk-sb-"), key);
-        assertFalse(admin("GET", "/admin/api/agents/" + id, null).body().contains(key), "the key is shown once only");
+        assertFalse(gw.admin("GET", "/admin/api/agents/" + id, null).body().contains(key), "the key is shown once only");
         return key;
     }
 
@@ -65,16 +58,16 @@ class AgentKeysTest {
         assertEquals(401, gw.postChat(Gateway.chatBody("gpt-4o-mini", "hi"), "Authorization", "Bearer sk-sb-unknown").statusCode());
         String key = createAgent("temp", "");
         assertEquals(200, gw.postChat(Gateway.chatBody("gpt-4o-mini", "hi"), "Authorization", "Bearer " + key).statusCode());
-        assertEquals(200, admin("PUT", "/admin/api/agents/temp?comment=paused+for+review", "{\"active\":false}").statusCode());
-        String audit = admin("GET", "/admin/api/audit?limit=50", null).body();
+        assertEquals(200, gw.admin("PUT", "/admin/api/agents/temp?comment=paused+for+review", "{\"active\":false}").statusCode());
+        String audit = gw.admin("GET", "/admin/api/audit?limit=50", null).body();
         assertTrue(audit.contains("why: paused for review") && audit.contains("-  \\\"active\\\" : true") , "who, what and why: " + audit);
         HttpResponse<String> inactive = gw.postChat(Gateway.chatBody("gpt-4o-mini", "hi"), "Authorization", "Bearer " + key);
         assertEquals(403, inactive.statusCode(), inactive.body());
-        assertEquals(200, admin("PUT", "/admin/api/agents/temp", "{\"active\":true}").statusCode());
-        String rotated = Gateway.MAPPER.readTree(admin("POST", "/admin/api/agents/temp/key", null).body()).path("key").asText();
+        assertEquals(200, gw.admin("PUT", "/admin/api/agents/temp", "{\"active\":true}").statusCode());
+        String rotated = Gateway.MAPPER.readTree(gw.admin("POST", "/admin/api/agents/temp/key", null).body()).path("key").asText();
         assertEquals(401, gw.postChat(Gateway.chatBody("gpt-4o-mini", "hi"), "Authorization", "Bearer " + key).statusCode(), "old key stops");
         assertEquals(200, gw.postChat(Gateway.chatBody("gpt-4o-mini", "hi"), "Authorization", "Bearer " + rotated).statusCode());
-        assertEquals(200, admin("DELETE", "/admin/api/agents/temp/key", null).statusCode());
+        assertEquals(200, gw.admin("DELETE", "/admin/api/agents/temp/key", null).statusCode());
         HttpResponse<String> revoked = gw.postChat(Gateway.chatBody("gpt-4o-mini", "hi"), "Authorization", "Bearer " + rotated);
         assertEquals(401, revoked.statusCode());
         assertEquals("invalid_api_key", Gateway.MAPPER.readTree(revoked.body()).at("/error/code").asText());
@@ -103,12 +96,12 @@ class AgentKeysTest {
 
     @Test
     void should_validate_agents() throws Exception {
-        assertEquals("primaryModel", Gateway.MAPPER.readTree(admin("POST", "/admin/api/agents",
+        assertEquals("primaryModel", Gateway.MAPPER.readTree(gw.admin("POST", "/admin/api/agents",
                 "{\"id\":\"bad\",\"primaryModel\":\"no-such-model\"}").body()).at("/error/param").asText());
-        assertEquals("parameters.temperature", Gateway.MAPPER.readTree(admin("POST", "/admin/api/agents",
+        assertEquals("parameters.temperature", Gateway.MAPPER.readTree(gw.admin("POST", "/admin/api/agents",
                 "{\"id\":\"bad2\",\"parameters\":{\"temperature\":7}}").body()).at("/error/param").asText());
-        assertEquals(404, admin("GET", "/admin/api/agents/nobody", null).statusCode());
-        assertEquals("contextStrategy", Gateway.MAPPER.readTree(admin("POST", "/admin/api/agents",
+        assertEquals(404, gw.admin("GET", "/admin/api/agents/nobody", null).statusCode());
+        assertEquals("contextStrategy", Gateway.MAPPER.readTree(gw.admin("POST", "/admin/api/agents",
                 "{\"id\":\"bad3\",\"contextStrategy\":\"most\"}").body()).at("/error/param").asText());
     }
 }

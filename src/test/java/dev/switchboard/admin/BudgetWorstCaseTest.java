@@ -151,6 +151,31 @@ class BudgetWorstCaseTest {
     }
 
     @Test
+    void should_reserve_the_longer_of_max_tokens_and_max_completion_tokens() {
+        // Providers differ in which of the two they honour (DeepSeek, Perplexity and LM Studio read max_tokens): a small
+        // one next to a large one must not make the worst case small.
+        String key = agent("{\"id\":\"two-limits\",\"dailyBudgetUsd\":" + SMALL_BUDGET_USD + "}");
+        assertRefused(chat(key, "{\"model\":\"gpt-4o-mini\",\"max_completion_tokens\":1,\"max_tokens\":8000,\"messages\":" + HI + "}"),
+                "8,000 answer tokens under max_tokens");
+        assertRefused(chat(key, "{\"model\":\"gpt-4o-mini\",\"max_tokens\":1,\"max_completion_tokens\":8000,\"messages\":" + HI + "}"),
+                "8,000 answer tokens under max_completion_tokens");
+    }
+
+    @Test
+    void should_hold_nothing_of_an_agents_budget_when_a_viewer_tries_a_rule_for_it() {
+        String key = agent("{\"id\":\"tried\",\"dailyBudgetUsd\":" + SMALL_BUDGET_USD + "}");
+        String viewer = gw.createToken("budget-viewer", "viewer");
+        String sample = "{\"agent\":\"tried\",\"model\":\"gpt-4o-mini\",\"max_tokens\":1000,\"messages\":" + HI + "}";
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<String> tried = gw.send(HttpRequest.newBuilder(URI.create(gw.managementUrl() + "/admin/api/rules/test"))
+                    .header("Authorization", "Bearer " + viewer).POST(HttpRequest.BodyPublishers.ofString(sample)).build());
+            assertEquals(200, tried.statusCode(), "a dry run, every time: " + tried.body());
+        }
+        HttpResponse<String> real = chat(key, "{\"model\":\"gpt-4o-mini\",\"max_tokens\":1000,\"messages\":" + HI + "}");
+        assertEquals(200, real.statusCode(), "the tries held none of the budget (each once held $0.0006 of $0.001 for good): " + real.body());
+    }
+
+    @Test
     void should_count_the_agents_system_prompt_in_the_worst_case() {
         String key = agent("{\"id\":\"prompted\",\"dailyBudgetUsd\":" + SMALL_BUDGET_USD + ",\"systemPrompt\":\"" + "y".repeat(20_000) + "\"}");
         assertRefused(chat(key, "{\"model\":\"gpt-4o-mini\",\"max_tokens\":1000,\"messages\":" + HI + "}"),

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.support.Gateway;
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -63,12 +61,12 @@ class CallerIdentityTest {
         assertError(claimed, 403, "x-switchboard-user-tier", "identity_from_key");
 
         String standard = createAgent("standard-bot", "");
-        assertEquals("standard", Gateway.MAPPER.readTree(admin("GET", "/admin/api/agents/standard-bot", null).body()).path("userTier").asText(),
+        assertEquals("standard", Gateway.MAPPER.readTree(gw.admin("GET", "/admin/api/agents/standard-bot", null).body()).path("userTier").asText(),
                 "an agent's tier unless its operator sets one");
         HttpResponse<String> r = gw.postChat(Gateway.chatBody("gpt-4o", "hi"), "Authorization", "Bearer " + standard);
         assertEquals(200, r.statusCode(), r.body());
         assertEquals("gpt-4o", header(r, "x-switchboard-model"));
-        assertError(admin("PUT", "/admin/api/agents/standard-bot", "{\"userTier\":\"gold\"}"), 400, "userTier", null);
+        assertError(gw.admin("PUT", "/admin/api/agents/standard-bot", "{\"userTier\":\"gold\"}"), 400, "userTier", null);
     }
 
     @Test
@@ -98,7 +96,7 @@ class CallerIdentityTest {
     @Test
     void should_try_a_rule_as_the_agent_the_sample_names() throws Exception {
         createAgent("tried-bot", ",\"userTier\":\"free\"");
-        HttpResponse<String> r = admin("POST", "/admin/api/rules/test",
+        HttpResponse<String> r = gw.admin("POST", "/admin/api/rules/test",
                 "{\"agent\":\"tried-bot\",\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
         assertEquals(200, r.statusCode(), r.body());
         JsonNode decision = Gateway.MAPPER.readTree(r.body());
@@ -122,14 +120,9 @@ class CallerIdentityTest {
     }
 
     private String createAgent(String id, String extra) throws Exception {
-        HttpResponse<String> r = admin("POST", "/admin/api/agents", "{\"id\":\"" + id + "\"" + extra + "}");
+        HttpResponse<String> r = gw.admin("POST", "/admin/api/agents", "{\"id\":\"" + id + "\"" + extra + "}");
         assertEquals(201, r.statusCode(), r.body());
         return Gateway.MAPPER.readTree(r.body()).path("key").asText();
-    }
-
-    private HttpResponse<String> admin(String method, String path, String body) {
-        return gw.send(HttpRequest.newBuilder(URI.create(gw.managementUrl() + path)).header("Content-Type", "application/json")
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build());
     }
 
     private static String header(HttpResponse<String> r, String name) {

@@ -1,18 +1,12 @@
 package dev.switchboard.admin;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import dev.switchboard.fakes.FakeServer;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -21,48 +15,28 @@ import java.util.concurrent.atomic.AtomicInteger;
  * with no usage totals: a stream a caller can leave in the middle of. It counts the streams whose reader
  * dropped the connection before the end ({@link #cut()}) and those it finished ({@link #finished()}).
  */
-final class DripProvider implements AutoCloseable {
+final class DripProvider extends FakeServer {
     /** Pace of the stream (milliseconds a word). */
     static final long DRIP_MS = 50;
     /** Words of one answer: {@code WORDS * DRIP_MS} = 60 s, far longer than any test waits. */
     static final int WORDS = 1_200;
     static final String WORD = "drip ";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
-    private final HttpServer server;
-    private final ExecutorService executor;
     private final CountDownLatch closing = new CountDownLatch(1);
     private final AtomicInteger cut = new AtomicInteger();
     private final AtomicInteger finished = new AtomicInteger();
 
-    private DripProvider(HttpServer server, ExecutorService executor) {
-        this.server = server;
-        this.executor = executor;
+    private DripProvider() {
+        super("drip-provider-", "the drip provider");
     }
 
     static DripProvider start() {
-        AtomicInteger threads = new AtomicInteger();
-        ExecutorService executor = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "drip-provider-" + threads.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        try {
-            HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 0);
-            DripProvider provider = new DripProvider(server, executor);
-            server.createContext("/", provider::handle);
-            server.setExecutor(executor);
-            server.start();
-            return provider;
-        } catch (IOException e) {
-            executor.shutdownNow();
-            throw new UncheckedIOException("cannot start the drip provider", e);
-        }
+        return serve(new DripProvider());
     }
 
-    String baseUrl() {
-        return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
+    @Override
+    public String baseUrl() {
+        return origin() + "/v1";
     }
 
     /** Streams whose reader (the gateway) closed the connection before the answer ended. */
@@ -75,25 +49,28 @@ final class DripProvider implements AutoCloseable {
         return finished.get();
     }
 
-    private void handle(HttpExchange ex) throws IOException {
-        try (ex) {
-            String model = JSON.readTree(ex.getRequestBody().readAllBytes()).path("model").asText();
-            ex.getResponseHeaders().set("Content-Type", "text/event-stream");
-            ex.sendResponseHeaders(200, 0);
-            OutputStream out = ex.getResponseBody();
-            try {
-                for (int i = 0; i < WORDS; i++) {
-                    word(out, model);
-                    if (closing.await(DRIP_MS, TimeUnit.MILLISECONDS)) {
-                        return; // the test is over
-                    }
+    @Override
+    protected String modelOf(String method, String path, String body) {
+        return jsonModel(body);
+    }
+
+    @Override
+    protected void dispatch(HttpExchange ex, Recorded rec) throws IOException {
+        String model = JSON.readTree(rec.body()).path("model").asText();
+        startStream(ex, "text/event-stream");
+        OutputStream out = ex.getResponseBody();
+        try {
+            for (int i = 0; i < WORDS; i++) {
+                word(out, model);
+                if (closing.await(DRIP_MS, TimeUnit.MILLISECONDS)) {
+                    return; // the test is over
                 }
-                out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
-                out.flush();
-                finished.incrementAndGet();
-            } catch (IOException readerLeft) {
-                cut.incrementAndGet();
             }
+            out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            finished.incrementAndGet();
+        } catch (IOException readerLeft) {
+            cut.incrementAndGet();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -108,10 +85,10 @@ final class DripProvider implements AutoCloseable {
         out.flush();
     }
 
+    /** Ends the streams still dripping, then stops the server. */
     @Override
     public void close() {
         closing.countDown();
-        server.stop(0);
-        executor.shutdownNow();
+        super.close();
     }
 }

@@ -51,10 +51,8 @@ class ManagementAccessTest {
         return gw.send(b.build());
     }
 
-    private String token(String role) throws Exception {
-        HttpResponse<String> r = call("POST", "/admin/api/tokens", Gateway.ADMIN_TOKEN, "{\"name\":\"" + role + "-user\",\"role\":\"" + role + "\"}");
-        assertEquals(201, r.statusCode(), r.body());
-        return Gateway.MAPPER.readTree(r.body()).path("token").asText();
+    private String token(String role) {
+        return gw.createToken(role + "-user", role);
     }
 
     @Test
@@ -73,6 +71,30 @@ class ManagementAccessTest {
         assertEquals(403, put.statusCode(), put.body());
         assertEquals(403, call("POST", "/admin/api/tokens", viewer, "{\"name\":\"x\",\"role\":\"admin\"}").statusCode());
         assertEquals(403, call("GET", "/admin/api/audit", viewer, null).statusCode());
+    }
+
+    @Test
+    void should_answer_404_for_a_rule_file_name_that_is_not_a_rule_file() throws Exception {
+        // Once a 500 with a stack trace: NUL reached the file system, and "rules/../x" has no parent folder.
+        String viewer = token("viewer");
+        for (String file : new String[] {"x%00.drl", "..%2Fpom.xml", "%2e%2e%2f%2e%2e%2fpom.xml", ".%2Frouting.drl"}) {
+            HttpResponse<String> r = call("GET", "/admin/api/rules/" + file, viewer, null);
+            assertEquals(404, r.statusCode(), file + ": " + r.body());
+            assertEquals("file", Gateway.MAPPER.readTree(r.body()).at("/error/param").asText(), file + ": " + r.body());
+        }
+        assertEquals(200, call("GET", "/admin/api/rules/routing.drl", viewer, null).statusCode());
+    }
+
+    @Test
+    void should_answer_400_for_a_sample_whose_tags_are_not_strings() throws Exception {
+        String viewer = token("viewer");
+        HttpResponse<String> r = call("POST", "/admin/api/rules/test", viewer,
+                "{\"tags\":[1,{\"a\":1},null],\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertEquals(400, r.statusCode(), "once a 500: " + r.body());
+        assertEquals("tags", Gateway.MAPPER.readTree(r.body()).at("/error/param").asText(), r.body());
+        HttpResponse<String> fine = call("POST", "/admin/api/rules/test", viewer,
+                "{\"tags\":[\"a\",\"b\"],\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertEquals(200, fine.statusCode(), fine.body());
     }
 
     @Test
@@ -113,11 +135,13 @@ class ManagementAccessTest {
         String[][] reads = {{"GET", "/admin/api/usage"}, {"GET", "/admin/api/rules"}, {"GET", "/admin/api/rules/routing.drl"},
                 {"GET", "/admin/api/providers"}, {"GET", "/admin/api/providers/status"}, {"GET", "/admin/api/agents"},
                 {"GET", "/admin/api/config/export"}, {"GET", "/admin/api/config/versions"}, {"GET", "/admin/api/alerts"},
-                {"GET", "/admin/api/rules-versions"}};
+                {"GET", "/admin/api/rules-versions"}, {"GET", "/admin/api/rules/versions"}};
         String[][] writes = {{"PUT", "/admin/api/rules/x.drl"}, {"POST", "/admin/api/rules/builder"}, {"POST", "/admin/api/rules/replay"}, {"POST", "/admin/api/providers"}, {"PUT", "/admin/api/providers/openai/key"},
                 {"POST", "/admin/api/agents"}, {"PUT", "/admin/api/agents/a"}, {"POST", "/admin/api/agents/a/key"},
                 {"DELETE", "/admin/api/agents/a/key"}, {"POST", "/admin/api/config/import"}, {"POST", "/admin/api/config/versions/1/rollback"},
-                {"POST", "/admin/api/tokens"}, {"GET", "/admin/api/audit"}};
+                {"POST", "/admin/api/tokens"}, {"GET", "/admin/api/audit"}, {"POST", "/admin/api/rules/versions/1/rollback"},
+                {"POST", "/admin/api/rules/routing.drl/Summaries%20are%20kept%20factual/enabled"},
+                {"POST", "/admin/api/rules/routing.drl/Summaries%20are%20kept%20factual/salience"}};
         for (String[] e : reads) {
             assertEquals(401, call(e[0], e[1], null, null).statusCode(), "no token: " + e[1]);
             assertEquals(200, call(e[0], e[1], viewer, null).statusCode(), "viewer reads " + e[1]);

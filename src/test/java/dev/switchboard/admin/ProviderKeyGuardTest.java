@@ -31,9 +31,7 @@ class ProviderKeyGuardTest {
     @BeforeAll
     void start() throws Exception {
         gw = Gateway.start();
-        HttpResponse<String> r = call("POST", "/admin/api/tokens", Gateway.ADMIN_TOKEN, "{\"name\":\"catalog-editor\",\"role\":\"editor\"}");
-        assertEquals(201, r.statusCode(), r.body());
-        editor = Gateway.MAPPER.readTree(r.body()).path("token").asText();
+        editor = gw.createToken("catalog-editor", "editor");
     }
 
     @AfterAll

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.switchboard.fakes.FakeServer.Recorded;
 import dev.switchboard.support.Await;
 import dev.switchboard.support.Gateway;
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
@@ -41,11 +39,6 @@ class RotatedKeyTest {
         gw.close();
     }
 
-    private HttpResponse<String> send(String method, String path, String body) {
-        return gw.send(HttpRequest.newBuilder(URI.create(gw.managementUrl() + path)).header("Content-Type", "application/json")
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build());
-    }
-
     /** The Authorization header the provider received for one chat request made now through {@code gateway}. */
     private static String keySeenByProvider(Gateway gateway) {
         gateway.fake.reset();
@@ -70,23 +63,23 @@ class RotatedKeyTest {
     @Test
     void should_keep_the_rotated_key_across_catalog_writes_imports_and_rollbacks() {
         assertEquals("Bearer " + Gateway.PROVIDER_KEY, keySeenByProvider(), "the environment's key before the rotation");
-        HttpResponse<String> rotated = send("PUT", "/admin/api/providers/openai/key", "{\"apiKey\":\"" + ROTATED + "\"}");
+        HttpResponse<String> rotated = gw.admin("PUT", "/admin/api/providers/openai/key", "{\"apiKey\":\"" + ROTATED + "\"}");
         assertEquals(200, rotated.statusCode(), rotated.body());
         assertEquals("Bearer " + ROTATED, keySeenByProvider());
         Await.until("the other instance serves the rotated key", Gateway.TIMEOUT, () -> keySeenByProvider(other), ("Bearer " + ROTATED)::equals);
 
-        HttpResponse<String> put = send("PUT", "/admin/api/catalog/models/extra",
+        HttpResponse<String> put = gw.admin("PUT", "/admin/api/catalog/models/extra",
                 "{\"provider\":\"openai\",\"contextWindow\":8000,\"price\":{\"input\":1,\"output\":2}}");
         assertEquals(200, put.statusCode(), put.body());
         assertEquals("Bearer " + ROTATED, keySeenByProvider(), "after a catalog write");
         assertEquals("Bearer " + ROTATED, keySeenThroughOtherInstanceAt(2), "on another instance after it polled the write");
 
-        HttpResponse<String> imported = send("POST", "/admin/api/config/import?comment=same+again", send("GET", "/admin/api/config/export", null).body()
+        HttpResponse<String> imported = gw.admin("POST", "/admin/api/config/import?comment=same+again", gw.admin("GET", "/admin/api/config/export", null).body()
                 .replaceAll("(?s)\n# Providers added through the management API.*", ""));
         assertEquals(200, imported.statusCode(), imported.body());
         assertEquals("Bearer " + ROTATED, keySeenByProvider(), "after an import");
 
-        HttpResponse<String> rollback = send("POST", "/admin/api/config/versions/1/rollback", null);
+        HttpResponse<String> rollback = gw.admin("POST", "/admin/api/config/versions/1/rollback", null);
         assertEquals(200, rollback.statusCode(), rollback.body());
         assertEquals("Bearer " + ROTATED, keySeenByProvider(), "after a rollback");
         assertEquals("Bearer " + ROTATED, keySeenThroughOtherInstanceAt(4), "on another instance after it polled the rollback");

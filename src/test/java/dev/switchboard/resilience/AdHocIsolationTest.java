@@ -61,7 +61,7 @@ class AdHocIsolationTest {
         HttpResponse<String> b = gw.postChat(Gateway.chatBody("faulty/model-b", "hi"));
         assertEquals(200, b.statusCode(), b.body());
         assertEquals("faulty/model-b", b.headers().firstValue("x-switchboard-model").orElse(""));
-        assertEquals(1, faulty.calls("model-b"), "model-b was called upstream, not refused locally");
+        assertEquals(1, faulty.countFor("model-b"), "model-b was called upstream, not refused locally");
     }
 
     @Test

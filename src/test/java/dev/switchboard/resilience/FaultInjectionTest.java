@@ -311,7 +311,7 @@ class FaultInjectionTest {
     private int upstreamCalls(Mode mode) {
         return switch (mode.provider) {
             case "openai" -> gw.fake.countFor(mode.upstream);
-            case "faulty" -> faulty.calls(mode.upstream);
+            case "faulty" -> faulty.countFor(mode.upstream);
             default -> -1;
         };
     }
@@ -341,10 +341,10 @@ class FaultInjectionTest {
     @ValueSource(booleans = {false, true})
     @DisplayName("a retry of the last model that succeeds answers the caller")
     void should_answer_once_a_retry_of_the_last_model_succeeds(boolean stream) {
-        int calls = faulty.calls(FaultyProvider.RECOVERS);
+        int calls = faulty.countFor(FaultyProvider.RECOVERS);
         Call call = chat("retry-recovers", "rt-recovers", stream);
         assertEquals(200, call.response.statusCode(), call.describe());
-        assertEquals(2, faulty.calls(FaultyProvider.RECOVERS) - calls, "the provider saw the failed call and the retry");
+        assertEquals(2, faulty.countFor(FaultyProvider.RECOVERS) - calls, "the provider saw the failed call and the retry");
         assertEquals("2", header(call.response, "x-switchboard-attempts"), "the retry is an attempt of the chain, recorded: "
                 + gw.usageRow(call.requestId()));
         String text = stream ? SseTranscript.of(call.response.body()).content()

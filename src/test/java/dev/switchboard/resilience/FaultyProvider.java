@@ -1,22 +1,14 @@
 package dev.switchboard.resilience;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import dev.switchboard.fakes.FakeServer;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A second OpenAI-shaped provider on 127.0.0.1 for the failures FakeOpenAi does not make, chosen by the upstream
@@ -30,97 +22,76 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code faulty-recovers}: 503 the first time a prompt is seen, then a normal answer for the same prompt</li>
  *   <li>any other name: a normal answer "Hello from &lt;model&gt;" (streamed when asked)</li>
  * </ul>
- * Kept in this package on purpose: the shared fakes are being reworked and these failures belong to this suite.
+ * Kept in this package on purpose: these failures belong to this suite; the server itself is a {@link FakeServer},
+ * which counts the chat requests of each model ({@link #countFor}).
  */
-final class FaultyProvider implements AutoCloseable {
+final class FaultyProvider extends FakeServer {
     static final String RATE_LIMIT_WITHOUT_HINT = "faulty-429-bare";
     static final String RATE_LIMIT_EXHAUSTED = "faulty-429-exhausted";
     static final String BAD_GATEWAY = "faulty-502";
     static final String CONTENT_FILTER = "faulty-filter";
     static final String RECOVERS = "faulty-recovers";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
-    private final HttpServer server;
-    private final ExecutorService executor;
-    private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     private final Set<String> promptsSeen = ConcurrentHashMap.newKeySet();
 
-    private FaultyProvider(HttpServer server, ExecutorService executor) {
-        this.server = server;
-        this.executor = executor;
+    private FaultyProvider() {
+        super("faulty-provider-", "the faulty provider");
     }
 
     static FaultyProvider start() {
-        AtomicInteger threads = new AtomicInteger();
-        ExecutorService executor = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "faulty-provider-" + threads.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        try {
-            HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 0);
-            FaultyProvider provider = new FaultyProvider(server, executor);
-            server.createContext("/", provider::handle);
-            server.setExecutor(executor);
-            server.start();
-            return provider;
-        } catch (IOException e) {
-            executor.shutdownNow();
-            throw new UncheckedIOException("cannot start the faulty provider", e);
+        return serve(new FaultyProvider());
+    }
+
+    @Override
+    public String baseUrl() {
+        return origin() + "/v1";
+    }
+
+    /** Only chat requests count for a model. */
+    @Override
+    protected String modelOf(String method, String path, String body) {
+        return isChat(method, path) ? jsonModel(body) : null;
+    }
+
+    private static boolean isChat(String method, String path) {
+        return "POST".equals(method) && "/v1/chat/completions".equals(path);
+    }
+
+    @Override
+    protected void dispatch(HttpExchange ex, Recorded rec) throws IOException {
+        if (!isChat(rec.method(), rec.path())) {
+            sendText(ex, 404, "application/json", error("Invalid URL", "invalid_request_error", null));
+            return;
+        }
+        JsonNode body = JSON.readTree(rec.body());
+        String model = body.path("model").asText("");
+        boolean stream = body.path("stream").asBoolean(false);
+        switch (model) {
+            case RATE_LIMIT_WITHOUT_HINT -> sendText(ex, 429, "application/json",
+                    error("Rate limit reached for requests", "requests", "rate_limit_exceeded"));
+            case RATE_LIMIT_EXHAUSTED -> {
+                ex.getResponseHeaders().set("retry-after", "1");
+                ex.getResponseHeaders().set("x-ratelimit-remaining-requests", "0");
+                ex.getResponseHeaders().set("x-ratelimit-reset-requests", "1s");
+                sendText(ex, 429, "application/json", error("Rate limit reached for requests", "requests", "rate_limit_exceeded"));
+            }
+            case BAD_GATEWAY -> sendText(ex, 502, "text/html", "<html><body><h1>502 Bad Gateway</h1></body></html>");
+            case CONTENT_FILTER -> sendText(ex, 400, "application/json", error("The response was filtered due to the prompt "
+                    + "triggering the content management policy.", "invalid_request_error", "content_filter"));
+            case RECOVERS -> {
+                JsonNode messages = body.path("messages");
+                String prompt = messages.path(messages.size() - 1).toString();
+                if (promptsSeen.add(prompt)) {
+                    sendText(ex, 503, "application/json", error("The engine is currently overloaded", "server_error", null));
+                } else {
+                    answer(ex, model, stream);
+                }
+            }
+            default -> answer(ex, model, stream);
         }
     }
 
-    String baseUrl() {
-        return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
-    }
-
-    /** Chat requests received for this upstream model name. */
-    int calls(String model) {
-        AtomicInteger n = calls.get(model);
-        return n == null ? 0 : n.get();
-    }
-
-    private void handle(HttpExchange ex) throws IOException {
-        try (ex) {
-            byte[] raw = ex.getRequestBody().readAllBytes();
-            if (!"POST".equals(ex.getRequestMethod()) || !"/v1/chat/completions".equals(ex.getRequestURI().getPath())) {
-                send(ex, 404, "application/json", error("Invalid URL", "invalid_request_error", null));
-                return;
-            }
-            JsonNode body = JSON.readTree(raw);
-            String model = body.path("model").asText("");
-            boolean stream = body.path("stream").asBoolean(false);
-            calls.computeIfAbsent(model, k -> new AtomicInteger()).incrementAndGet();
-            switch (model) {
-                case RATE_LIMIT_WITHOUT_HINT -> send(ex, 429, "application/json",
-                        error("Rate limit reached for requests", "requests", "rate_limit_exceeded"));
-                case RATE_LIMIT_EXHAUSTED -> {
-                    ex.getResponseHeaders().set("retry-after", "1");
-                    ex.getResponseHeaders().set("x-ratelimit-remaining-requests", "0");
-                    ex.getResponseHeaders().set("x-ratelimit-reset-requests", "1s");
-                    send(ex, 429, "application/json", error("Rate limit reached for requests", "requests", "rate_limit_exceeded"));
-                }
-                case BAD_GATEWAY -> send(ex, 502, "text/html", "<html><body><h1>502 Bad Gateway</h1></body></html>");
-                case CONTENT_FILTER -> send(ex, 400, "application/json", error("The response was filtered due to the prompt "
-                        + "triggering the content management policy.", "invalid_request_error", "content_filter"));
-                case RECOVERS -> {
-                    JsonNode messages = body.path("messages");
-                    String prompt = messages.path(messages.size() - 1).toString();
-                    if (promptsSeen.add(prompt)) {
-                        send(ex, 503, "application/json", error("The engine is currently overloaded", "server_error", null));
-                    } else {
-                        answer(ex, model, stream);
-                    }
-                }
-                default -> answer(ex, model, stream);
-            }
-        } catch (IOException e) {
-            // the gateway went away (a timeout on its side); nothing left to answer
-        }
-    }
-
-    private static void answer(HttpExchange ex, String model, boolean stream) throws IOException {
+    private void answer(HttpExchange ex, String model, boolean stream) throws IOException {
         String id = "chatcmpl-faulty-" + System.nanoTime();
         if (!stream) {
             ObjectNode resp = JSON.createObjectNode().put("id", id).put("object", "chat.completion").put("created", 1700000000L)
@@ -128,11 +99,10 @@ final class FaultyProvider implements AutoCloseable {
             ObjectNode choice = resp.putArray("choices").addObject().put("index", 0).put("finish_reason", "stop");
             choice.putObject("message").put("role", "assistant").put("content", "Hello from " + model);
             resp.putObject("usage").put("prompt_tokens", 11).put("completion_tokens", 7).put("total_tokens", 18);
-            send(ex, 200, "application/json", resp.toString());
+            sendText(ex, 200, "application/json", resp.toString());
             return;
         }
-        ex.getResponseHeaders().set("Content-Type", "text/event-stream");
-        ex.sendResponseHeaders(200, 0);
+        startStream(ex, "text/event-stream");
         OutputStream out = ex.getResponseBody();
         for (String piece : new String[] {"Hello", " from ", model}) {
             ObjectNode chunk = JSON.createObjectNode().put("id", id).put("object", "chat.completion.chunk")
@@ -155,18 +125,5 @@ final class FaultyProvider implements AutoCloseable {
         ObjectNode root = JSON.createObjectNode();
         root.putObject("error").put("message", message).put("type", type).putNull("param").put("code", code);
         return root.toString();
-    }
-
-    private static void send(HttpExchange ex, int status, String contentType, String text) throws IOException {
-        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("Content-Type", contentType);
-        ex.sendResponseHeaders(status, bytes.length);
-        ex.getResponseBody().write(bytes);
-    }
-
-    @Override
-    public void close() {
-        server.stop(0);
-        executor.shutdownNow();
     }
 }

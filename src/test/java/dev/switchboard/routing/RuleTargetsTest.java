@@ -33,11 +33,12 @@ class RuleTargetsTest {
                     LlmRequest($m : model)
                 then
                     decision.route($m);
+                    decision.route("gpt-" + "5x", "a" + "b");
                     decision.route("o4-mini");
                 end
                 """;
         assertEquals(List.of(new Named(Kind.MODEL, "gpt-4o", "First", 9), new Named(Kind.CHAIN, "quality", "First", 9),
-                new Named(Kind.TEMPLATE, "precise", "First", 10), new Named(Kind.MODEL, "o4-mini", "Second", 18)), RuleTargets.in(drl));
+                new Named(Kind.TEMPLATE, "precise", "First", 10), new Named(Kind.MODEL, "o4-mini", "Second", 19)), RuleTargets.in(drl));
     }
 
     @Test

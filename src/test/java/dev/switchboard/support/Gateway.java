@@ -3,6 +3,7 @@ package dev.switchboard.support;
 import dev.switchboard.App;
 import dev.switchboard.Settings;
 import dev.switchboard.fakes.FakeOpenAi;
+import jakarta.jms.JMSException;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -35,6 +36,8 @@ public final class Gateway implements AutoCloseable {
     public final Path dir;
     public final Path rulesDir;
     public final int jmsPort;
+    /** Connected on first use, closed with the gateway. */
+    private JmsClient jms;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -94,6 +97,14 @@ public final class Gateway implements AutoCloseable {
         return new ActiveMQConnectionFactory("tcp://127.0.0.1:" + jmsPort, JMS_USER, JMS_PASSWORD);
     }
 
+    /** The test class's client of the JMS front door: connected on first use, closed with the gateway. */
+    public synchronized JmsClient jms() throws JMSException {
+        if (jms == null) {
+            jms = JmsClient.connect(this);
+        }
+        return jms;
+    }
+
     public String managementUrl() {
         return "http://127.0.0.1:" + app.managementPort();
     }
@@ -110,6 +121,25 @@ public final class Gateway implements AutoCloseable {
             b.header(headers[i], headers[i + 1]);
         }
         return send(b.build());
+    }
+
+    /** A call to the management API, as the admin (see {@link #send}); {@code json} is the body, none when null. */
+    public HttpResponse<String> admin(String method, String path, String json) {
+        return send(HttpRequest.newBuilder(uri(managementUrl() + path)).header("Content-Type", "application/json")
+                .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json)).build());
+    }
+
+    /** A new management token of {@code role}, created by the admin: its secret (fails unless the API answers 201). */
+    public String createToken(String name, String role) {
+        HttpResponse<String> r = admin("POST", "/admin/api/tokens", "{\"name\":\"" + name + "\",\"role\":\"" + role + "\"}");
+        if (r.statusCode() != 201) {
+            throw new AssertionError("token '" + name + "' not created: " + r.statusCode() + " " + r.body());
+        }
+        try {
+            return MAPPER.readTree(r.body()).path("token").asText();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     public HttpResponse<String> get(String url) {
@@ -176,7 +206,21 @@ public final class Gateway implements AutoCloseable {
 
     @Override
     public void close() {
-        app.close();
-        fake.close();
+        try {
+            closeJms();
+        } finally {
+            app.close();
+            fake.close();
+        }
+    }
+
+    private synchronized void closeJms() {
+        if (jms != null) {
+            try {
+                jms.close();
+            } catch (JMSException e) {
+                throw new IllegalStateException("cannot close the test's JMS client", e);
+            }
+        }
     }
 }

@@ -1,0 +1,67 @@
+package dev.switchboard.recording;
+
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.component.jdbc.JdbcConstants;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Forgets old usage: raw rows after {@code SWITCHBOARD_RETENTION_DAYS}, rollups (hourly, daily, weekly) after
+ * {@link #ROLLUP_MONTHS} whole months (the current month and the 13 before it, so a month compares with the
+ * same month a year earlier). Budgets and month-to-date figures read the rollups, so they survive the raw
+ * rows' retention. Run daily by a Camel timer; {@link #run} takes the time so tests can move it.
+ */
+public final class Retention {
+    private static final Logger LOG = LoggerFactory.getLogger(Retention.class);
+    public static final int DEFAULT_RAW_DAYS = 30;
+    public static final int ROLLUP_MONTHS = 13;
+    /** How often the job runs; once a day keeps at most a day's extra rows. */
+    public static final Duration PERIOD = Duration.ofDays(1);
+
+    private final ProducerTemplate producer;
+    private final String jdbcUri;
+    private final int rawDays;
+
+    public Retention(ProducerTemplate producer, String dataSourceName, int rawDays) {
+        if (rawDays < 1) {
+            throw new IllegalArgumentException("SWITCHBOARD_RETENTION_DAYS must be at least 1, got " + rawDays);
+        }
+        this.producer = producer;
+        this.jdbcUri = "jdbc:" + dataSourceName + "?useHeadersAsParameters=true";
+        this.rawDays = rawDays;
+    }
+
+    /** What one run deleted. */
+    public record Deleted(int rawRows, int rollupRows) {
+    }
+
+    public Deleted run(Instant now) {
+        Instant rawCutoff = now.minus(Duration.ofDays(rawDays));
+        Instant rollupCutoff = YearMonth.from(now.atZone(ZoneOffset.UTC)).minusMonths(ROLLUP_MONTHS).atDay(1)
+                .atStartOfDay().toInstant(ZoneOffset.UTC);
+        int raw = delete("DELETE FROM usage_record WHERE created_at < :?cutoff", rawCutoff);
+        int rollups = 0;
+        for (String table : UsageRollups.TABLES) {
+            rollups += delete("DELETE FROM " + table + " WHERE period_start < :?cutoff", rollupCutoff);
+        }
+        LOG.info("Retention: {} usage row(s) before {} and {} rollup row(s) before {} deleted", raw, rawCutoff, rollups, rollupCutoff);
+        return new Deleted(raw, rollups);
+    }
+
+    private int delete(String sql, Instant cutoff) {
+        org.apache.camel.Exchange done = producer.send(jdbcUri, e -> {
+            e.getMessage().setBody(sql);
+            e.getMessage().setHeader("cutoff", Timestamp.from(cutoff));
+        });
+        if (done.getException() != null) {
+            throw new IllegalStateException("retention: the database refused " + sql + ": " + done.getException().getMessage(), done.getException());
+        }
+        Integer count = done.getMessage().getHeader(JdbcConstants.JDBC_UPDATE_COUNT, Integer.class);
+        return count == null ? 0 : count;
+    }
+}
