@@ -302,7 +302,9 @@ class RuleAuthoringTest {
         java.util.List<String> ids = new java.util.ArrayList<>();
         String[] agents = {"replay-agent", "replay-other", "replay-agent", "replay-other", "replay-agent"};
         for (String agent : agents) {
-            HttpResponse<String> r = gateway.postChat(Gateway.chatBody("gpt-4o-mini", "hi"), "x-switchboard-agent", agent);
+            // The agent's requests are translations: the usage row keeps the task type, and the draft routes by it.
+            HttpResponse<String> r = gateway.postChat(Gateway.chatBody("gpt-4o-mini", "hi"), "x-switchboard-agent", agent,
+                    "x-switchboard-task-type", agent.equals("replay-agent") ? "translation" : "chat");
             assertEquals(200, r.statusCode(), r.body());
             ids.add(r.headers().firstValue("x-switchboard-request-id").orElseThrow());
         }
@@ -317,8 +319,8 @@ class RuleAuthoringTest {
         assertTrue(expectedDifference > 0, "the rows carry tokens");
 
         HttpResponse<String> r = admin("POST", "/admin/api/rules/replay", """
-                {"last": 5, "draftRule": {"name": "Replay agent goes to gpt-4o", "file": "replay-draft", "model": "gpt-4o", "priority": 700,
-                 "conditions": [{"fact": "LlmRequest", "field": "agentId", "op": "==", "value": "replay-agent"}]}}""");
+                {"last": 5, "draftRule": {"name": "Replayed translations go to gpt-4o", "file": "replay-draft", "model": "gpt-4o", "priority": 700,
+                 "conditions": [{"fact": "LlmRequest", "field": "taskType", "op": "==", "value": "translation"}]}}""");
         assertEquals(200, r.statusCode(), r.body());
         JsonNode replay = json(r.body());
         assertEquals(5, replay.path("replayed").asInt(), r.body());

@@ -25,9 +25,8 @@ final class RuleDrafts {
     /** Requests a replay goes back over at most: a few seconds of evaluation. */
     static final int MAX_REPLAY = 10_000;
     static final int DEFAULT_REPLAY = 100;
-    /** The columns a replay rebuilds a request from; task_type only where the table has it. */
-    private static final String COLUMNS = "requested_model, caller, tags, stream, prompt_tokens, completion_tokens";
-    private static final String TASK_TYPE = "task_type";
+    /** The columns a replay rebuilds a request from. */
+    private static final String COLUMNS = "requested_model, caller, tags, stream, prompt_tokens, completion_tokens, task_type";
 
     private RuleDrafts() {
     }
@@ -101,15 +100,7 @@ final class RuleDrafts {
 
     /** The last {@code n} recorded chat requests, newest first, with lower-case column names. */
     static List<Map<String, Object>> recentChats(ProducerTemplate producer, String dataSourceName, int n) {
-        try {
-            return query(producer, dataSourceName, COLUMNS + ", " + TASK_TYPE, n);
-        } catch (RuntimeException e) {
-            return query(producer, dataSourceName, COLUMNS, n); // a table from before task_type was recorded
-        }
-    }
-
-    private static List<Map<String, Object>> query(ProducerTemplate producer, String dataSourceName, String columns, int n) {
-        List<?> rows = producer.requestBody("jdbc:" + dataSourceName + "?outputType=SelectList", "SELECT " + columns
+        List<?> rows = producer.requestBody("jdbc:" + dataSourceName + "?outputType=SelectList", "SELECT " + COLUMNS
                 + " FROM usage_record WHERE operation = 'chat' ORDER BY created_at DESC, request_id DESC LIMIT " + n, List.class);
         List<Map<String, Object>> out = new ArrayList<>(rows.size());
         for (Object row : rows) {

@@ -23,7 +23,7 @@ import java.util.function.Supplier;
  *
  * <p>A usage row keeps the request's model, caller, tags, streaming flag and token counts, not its text, so the facts
  * are rebuilt from those: {@code estimatedTokens} is the recorded prompt tokens (and {@code contentLength} four times
- * that), the task type is the recorded one when the table has {@code task_type} (else {@code chat}), the tier is
+ * that), the task type is the recorded one ({@code chat} for rows from before it was recorded), the tier is
  * {@code standard}, and {@code containsCode}, {@code containsMath}, {@code hasTools}, {@code hasImages} are false. Tags
  * are the recorded ones, rules' own labels included.
  */
