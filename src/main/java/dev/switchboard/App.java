@@ -207,7 +207,7 @@ public final class App implements AutoCloseable {
         PipelineRoutes pipeline = new PipelineRoutes(catalog::get, rules, adapters, breakers, health,
                 writer, new RequestMetrics(metrics, name -> catalog.get().model(name).isPresent(),
                 name -> agents.byId(name).isPresent()), s.rulesPollMillis(),
-                s.probeInterval(), agents, anonymous, ledger);
+                s.probeInterval(), agents, anonymous, ledger, s.cacheMaxBytes());
         camel.addRoutes(pipeline);
         Admission admission = pipeline.admission(s.limits(), metrics);
         server.frontHandlers(List.of(gate, admission::admit));

@@ -119,6 +119,17 @@ public record Settings(
         return v == null || v.isBlank() ? fallback : v.trim();
     }
 
+    /** The response cache's bound ({@code SWITCHBOARD_CACHE_MAX_MB}, mebibytes of stored answers); 0 stores nothing. */
+    public long cacheMaxBytes() {
+        int mb = integer(env, "SWITCHBOARD_CACHE_MAX_MB", DEFAULT_CACHE_MAX_MB);
+        if (mb < 0) {
+            throw new IllegalArgumentException("SWITCHBOARD_CACHE_MAX_MB must be 0 or more, got " + mb);
+        }
+        return (long) mb << 20;
+    }
+
+    private static final int DEFAULT_CACHE_MAX_MB = 64;
+
     private static int integer(Map<String, String> env, String name, int fallback) {
         String v = env.get(name);
         if (v == null || v.isBlank()) {

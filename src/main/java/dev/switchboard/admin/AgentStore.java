@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.api.GatewayError;
 import dev.switchboard.catalog.AgentSpec;
 import dev.switchboard.catalog.Agents;
+import dev.switchboard.catalog.CachePolicy;
 import dev.switchboard.catalog.Catalog;
 import dev.switchboard.providers.Json;
 import dev.switchboard.routing.LlmRequest;
@@ -51,7 +52,9 @@ final class AgentStore {
                   context_strategy VARCHAR(32), capabilities VARCHAR(512),
                   monthly_budget_usd DOUBLE PRECISION DEFAULT 0, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL)""",
                 // Databases made before agents had a tier: their agents read as the default tier.
-                "ALTER TABLE agent ADD COLUMN IF NOT EXISTS user_tier VARCHAR(16)");
+                "ALTER TABLE agent ADD COLUMN IF NOT EXISTS user_tier VARCHAR(16)",
+                // The response cache setting, as the JSON of CachePolicy; null (older databases) is off.
+                "ALTER TABLE agent ADD COLUMN IF NOT EXISTS cache_policy VARCHAR(512)");
     }
 
     void load() {
@@ -64,7 +67,8 @@ final class AgentStore {
                     Boolean.parseBoolean(Rows.text(row, "active")), Rows.text(row, "key_hash"), Rows.text(row, "key_prefix"),
                     num(row, "daily_budget_usd"), num(row, "monthly_budget_usd"), Rows.text(row, "context_strategy"),
                     Rows.text(row, "capabilities") == null || Rows.text(row, "capabilities").isBlank() ? List.of() : List.of(Rows.text(row, "capabilities").split(",")),
-                    Rows.text(row, "user_tier")));
+                    Rows.text(row, "user_tier"), CachePolicy.parse(Json.parseOrNull(Rows.text(row, "cache_policy") == null ? null
+                            : Rows.text(row, "cache_policy").getBytes(java.nio.charset.StandardCharsets.UTF_8)), CachePolicy.OFF)));
         }
         agents.replaceAll(all);
     }
@@ -82,13 +86,13 @@ final class AgentStore {
         String key = newKey();
         AgentSpec agent = new AgentSpec(id, draft.name(), draft.primaryModel(), draft.chain(), draft.parameters(), draft.systemPrompt(),
                 draft.active(), Agents.hash(key), key.substring(0, 10), draft.dailyBudgetUsd(), draft.monthlyBudgetUsd(),
-                draft.contextStrategy(), draft.capabilities(), draft.userTier());
+                draft.contextStrategy(), draft.capabilities(), draft.userTier(), draft.cache());
         Map<String, Object> p = params(agent);
         p.put("created", Timestamp.from(Instant.now()));
         producer.sendBodyAndHeaders(jdbc + "?useHeadersAsParameters=true",
                 "INSERT INTO agent (id, name, primary_model, chain, parameters, system_prompt, active, key_hash, key_prefix, "
-                        + "daily_budget_usd, monthly_budget_usd, context_strategy, capabilities, user_tier, created_at, updated_at) VALUES (:?id, :?name, "
-                        + ":?model, :?chain, :?params, :?prompt, :?active, :?hash, :?prefix, :?daily, :?monthly, :?context, :?caps, :?tier, "
+                        + "daily_budget_usd, monthly_budget_usd, context_strategy, capabilities, user_tier, cache_policy, created_at, updated_at) VALUES (:?id, :?name, "
+                        + ":?model, :?chain, :?params, :?prompt, :?active, :?hash, :?prefix, :?daily, :?monthly, :?context, :?caps, :?tier, :?cache, "
                         + ":?created, :?created)", p);
         load();
         ObjectNode answer = json(agent);
@@ -105,7 +109,7 @@ final class AgentStore {
         producer.sendBodyAndHeaders(jdbc + "?useHeadersAsParameters=true",
                 "UPDATE agent SET name = :?name, primary_model = :?model, chain = :?chain, parameters = :?params, system_prompt = :?prompt, "
                         + "active = :?active, daily_budget_usd = :?daily, monthly_budget_usd = :?monthly, context_strategy = :?context, "
-                        + "capabilities = :?caps, user_tier = :?tier, updated_at = :?updated WHERE id = :?id", p);
+                        + "capabilities = :?caps, user_tier = :?tier, cache_policy = :?cache, updated_at = :?updated WHERE id = :?id", p);
         load();
         return json(agents.byId(id).orElseThrow());
     }
@@ -193,7 +197,7 @@ final class AgentStore {
         return new AgentSpec(id, text(body, "name", current == null ? id : current.name()), model, chain, params,
                 text(body, "systemPrompt", current == null ? null : current.systemPrompt()), active,
                 current == null ? null : current.keyHash(), current == null ? null : current.keyPrefix(), daily, monthly, context, caps,
-                tier);
+                tier, CachePolicy.parse(body.get("cache"), current == null ? CachePolicy.OFF : current.cache()));
     }
 
     private static Map<String, Object> params(AgentSpec a) {
@@ -212,6 +216,7 @@ final class AgentStore {
         p.put("context", a.contextStrategy());
         p.put("caps", String.join(",", a.capabilities()));
         p.put("tier", a.userTier());
+        p.put("cache", a.cache().toJson().toString());
         return p;
     }
 
@@ -223,6 +228,7 @@ final class AgentStore {
                 .put("key", a.keyPrefix() == null ? null : a.keyPrefix() + "...").put("hasKey", a.keyHash() != null)
                 .put("dailyBudgetUsd", a.dailyBudgetUsd()).put("monthlyBudgetUsd", a.monthlyBudgetUsd())
                 .put("contextStrategy", a.contextStrategy()).put("userTier", a.userTier());
+        o.set("cache", a.cache().toJson());
         ArrayNode caps = o.putArray("capabilities");
         a.capabilities().forEach(caps::add);
         return o;

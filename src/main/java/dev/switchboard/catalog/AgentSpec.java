@@ -15,12 +15,23 @@ public record AgentSpec(String id, String name, String primaryModel, String chai
                         /** Capabilities every model serving this agent must have (e.g. tools, vision). */
                         java.util.List<String> capabilities,
                         /** The {@code userTier} rules see for this agent's requests; its callers cannot claim another. */
-                        String userTier) {
+                        String userTier,
+                        /** Whether and how its answers are cached (off unless the operator opts in). */
+                        CachePolicy cache) {
 
     /** An agent's tier unless its operator sets one: the tier callers had when they did not say. */
     public static final String DEFAULT_USER_TIER = "standard";
 
+    /** An agent without a cache setting: off. */
+    public AgentSpec(String id, String name, String primaryModel, String chain, ObjectNode parameters, String systemPrompt,
+                     boolean active, String keyHash, String keyPrefix, double dailyBudgetUsd, double monthlyBudgetUsd,
+                     String contextStrategy, java.util.List<String> capabilities, String userTier) {
+        this(id, name, primaryModel, chain, parameters, systemPrompt, active, keyHash, keyPrefix, dailyBudgetUsd, monthlyBudgetUsd,
+                contextStrategy, capabilities, userTier, CachePolicy.OFF);
+    }
+
     public AgentSpec {
+        cache = cache == null ? CachePolicy.OFF : cache;
         userTier = userTier == null || userTier.isBlank() ? DEFAULT_USER_TIER : userTier;
         capabilities = capabilities == null ? java.util.List.of() : java.util.List.copyOf(capabilities);
         contextStrategy = contextStrategy == null || contextStrategy.isBlank() ? "full" : contextStrategy;

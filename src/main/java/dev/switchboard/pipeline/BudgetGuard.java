@@ -39,17 +39,18 @@ final class BudgetGuard {
     }
 
     /**
-     * A chat request: its whole prompt (the agent's system prompt and the tools included) and {@code n}
+     * A chat request: its whole prompt in the target's tokens (the agent's system prompt and the tools included) and {@code n}
      * answers of the longer of {@code max_completion_tokens} and {@code max_tokens} (providers differ in which one
      * they honour: DeepSeek, Perplexity and LM Studio read {@code max_tokens}), else the model's default, else the
      * context window; an answer never longer than the context window.
      */
     static WorstCase chat(RequestContext ctx) {
-        JsonNode body = ctx.request.body();
-        double prompt = TokenEstimate.prompt(ctx.request);
+        dev.switchboard.api.ChatRequest request = ctx.request;
+        JsonNode body = request.body();
         double choices = Math.max(1, body.path("n").asDouble(1));
         double asked = Math.max(positive(body.get("max_completion_tokens")), positive(body.get("max_tokens")));
         return (target, terms) -> {
+            double prompt = ctx.promptTokens.at(request, target);
             JsonNode defaults = target.model() == null ? null : target.model().defaults();
             double requested = asked > 0 ? asked : positive(defaults == null ? null : defaults.get("max_tokens"));
             double answer = requested > 0 ? Math.min(requested, terms.contextWindow()) : terms.contextWindow();

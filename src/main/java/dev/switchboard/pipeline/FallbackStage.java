@@ -53,7 +53,8 @@ final class FallbackStage {
         if (exhausted != null) {
             return Duration.between(java.time.Instant.now(), exhausted);
         }
-        int tokens = ctx.request == null ? ctx.estimatedPromptTokens : TokenEstimate.withAnswer(ctx.estimatedPromptTokens, ctx.request.body());
+        int tokens = ctx.request == null ? ctx.estimatedPromptTokens
+                : TokenEstimate.withAnswer(ctx.promptTokens.at(ctx.request, target), ctx.request.body());
         RateLimiters.Permit provider = limiters.tryAcquire("provider:" + target.provider().id(), target.provider().rateLimit(), tokens);
         if (!provider.allowed()) {
             return provider.retryAfter();

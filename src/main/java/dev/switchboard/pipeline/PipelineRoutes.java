@@ -22,7 +22,8 @@ import org.apache.camel.spi.InflightRepository;
 
 /**
  * The request pipeline as Camel routes. Front doors (routes/*.yaml) end in {@code direct:chat},
- * {@code direct:embeddings} or {@code direct:models}; each reads as its stages: format → route → fallback
+ * {@code direct:embeddings} or {@code direct:models}; each reads as its stages: format → route → (chat: cache, whose
+ * hit is answered at once) → fallback
  * (which calls {@code direct:model-<id>}, one breaker-guarded route per model from the template
  * {@code call-model}; models the catalog does not list share one route per provider, from {@code call-ad-hoc-model},
  * each guarded by a breaker of its own) → respond → record.
@@ -41,6 +42,7 @@ public final class PipelineRoutes extends RouteBuilder {
     private final RouteStage route;
     private final ModelCall call;
     private final RespondStage respond;
+    private final CacheStage cache;
     private final RecordStage record;
     private final ModelHealth health;
     private final HealthView healthView;
@@ -52,7 +54,7 @@ public final class PipelineRoutes extends RouteBuilder {
     public PipelineRoutes(Supplier<Catalog> catalog, RulesHolder rules, Adapters adapters, BreakerRegistry breakers,
                           ModelHealth health, UsageWriter writer, RequestMetrics metrics, long rulesPollMillis, Duration probeInterval,
                           dev.switchboard.catalog.Agents agents, dev.switchboard.catalog.AnonymousAccess anonymous,
-                          dev.switchboard.recording.BudgetLedger ledger) {
+                          dev.switchboard.recording.BudgetLedger ledger, long cacheMaxBytes) {
         this.catalog = catalog;
         this.format = new FormatStage(agents, anonymous);
         this.breakers = breakers;
@@ -64,7 +66,8 @@ public final class PipelineRoutes extends RouteBuilder {
         this.call = new ModelCall(adapters, health);
         this.probe = new HealthProbe(catalog, adapters, health, probeInterval);
         this.record = new RecordStage(writer, metrics, ledger);
-        this.respond = new RespondStage(catalog, record);
+        this.cache = new CacheStage(cacheMaxBytes);
+        this.respond = new RespondStage(catalog, record, cache);
 
         this.rulesPollMillis = rulesPollMillis;
     }
@@ -78,14 +81,24 @@ public final class PipelineRoutes extends RouteBuilder {
         from("direct:chat").routeId("chat")
                 .process(format::chat).id("format")
                 .process(route::chat).id("route")
-                .process(fallback::walk).id("fallback")
-                .process(respond::chat).id("respond-and-record");
+                .process(cache::lookup).id("cache")
+                .choice()
+                    .when(variable(CacheStage.HIT).isNotNull()).process(respond::cached).id("respond-cached")
+                    .otherwise()
+                        .process(fallback::walk).id("fallback")
+                        .process(respond::chat).id("respond-and-record")
+                .end();
 
         from("direct:messages").routeId("messages")
                 .process(format::messages).id("format-messages")
                 .process(route::chat).id("route-messages")
-                .process(fallback::walk).id("fallback-messages")
-                .process(respond::chat).id("respond-messages");
+                .process(cache::lookup).id("cache-messages")
+                .choice()
+                    .when(variable(CacheStage.HIT).isNotNull()).process(respond::cached).id("respond-cached-messages")
+                    .otherwise()
+                        .process(fallback::walk).id("fallback-messages")
+                        .process(respond::chat).id("respond-messages")
+                .end();
 
         from("direct:embeddings").routeId("embeddings")
                 .process(format::embeddings).id("format-embeddings")

@@ -61,8 +61,10 @@ public final class RequestContext {
     String outcome = "ok";
     String error;
     boolean stream;
-    /** About characters / 4 of the prompt: known before the provider reports the real count. */
+    /** About characters / 4 of the prompt's text, as the rules see it: known before the provider reports the real count. */
     int estimatedPromptTokens;
+    /** The prompt counted in the tokens of each model it may reach: for the limits and the budget. */
+    final PromptTokens promptTokens = new PromptTokens();
 
     RequestContext(String entry, String operation) {
         this.entry = entry;

@@ -27,10 +27,12 @@ final class RespondStage {
     private static final Logger LOG = LoggerFactory.getLogger(RespondStage.class);
     private final Supplier<Catalog> catalog;
     private final RecordStage record;
+    private final CacheStage cache;
 
-    RespondStage(Supplier<Catalog> catalog, RecordStage record) {
+    RespondStage(Supplier<Catalog> catalog, RecordStage record, CacheStage cache) {
         this.catalog = catalog;
         this.record = record;
+        this.cache = cache;
     }
 
     void chat(Exchange exchange) {
@@ -44,16 +46,48 @@ final class RespondStage {
             m.setHeader("Cache-Control", "no-cache");
             StreamSink sink = exchange.getVariable(StreamSink.VARIABLE, StreamSink.class);
             record.relaying(ctx);
-            m.setBody(new StreamRelay(streaming, sink, ctx, record));
+            m.setBody(new StreamRelay(streaming, sink, ctx, record, cache.keeper(exchange, ctx)));
             return;
         }
         ChatResponse response = (ChatResponse) answer;
         ctx.usage = response.usage();
+        cache.store(exchange, ctx, response);
         m.setHeader(Exchange.CONTENT_TYPE, "application/json");
-        m.setBody(Json.bytes(ctx.frontDoor == RequestContext.FrontDoor.ANTHROPIC
-                ? AnthropicMapper.toAnthropicResponse(response.body(), ctx.servedModelName)
-                : response.body()));
+        m.setBody(json(ctx, response));
         record.finish(ctx);
+    }
+
+    /**
+     * A cache hit: the stored answer in the caller's format (a replayed stream when it asked for one), recorded
+     * as {@code cache_hit} at no cost with the cost it saved as a tag; its budget reservation is released.
+     */
+    void cached(Exchange exchange) {
+        RequestContext ctx = exchange.getVariable(RequestContext.VARIABLE, RequestContext.class);
+        CacheStage.Entry hit = exchange.getVariable(CacheStage.HIT, CacheStage.Entry.class);
+        exchange.removeVariable(CacheStage.HIT);
+        ctx.servedModelName = hit.servedModelName();
+        ctx.servedModel = hit.servedModel();
+        ctx.servedProvider = hit.servedProvider();
+        ctx.outcome = "cache_hit";
+        ctx.usage = Usage.NONE;
+        ctx.tags.add(CacheStage.savingTag(hit));
+        Message m = exchange.getMessage();
+        headers(m, ctx, 200);
+        if (ctx.stream) {
+            m.setHeader(Exchange.CONTENT_TYPE, "text/event-stream");
+            m.setHeader("Cache-Control", "no-cache");
+            m.setBody(CachedStream.sse(StreamEncoder.of(ctx), hit.response()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } else {
+            m.setHeader(Exchange.CONTENT_TYPE, "application/json");
+            m.setBody(json(ctx, hit.response()));
+        }
+        record.finish(ctx);
+    }
+
+    private static byte[] json(RequestContext ctx, ChatResponse response) {
+        return Json.bytes(ctx.frontDoor == RequestContext.FrontDoor.ANTHROPIC
+                ? AnthropicMapper.toAnthropicResponse(response.body(), ctx.servedModelName)
+                : response.body());
     }
 
     void embeddings(Exchange exchange) {

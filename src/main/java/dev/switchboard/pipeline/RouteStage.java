@@ -106,7 +106,8 @@ final class RouteStage {
         Catalog cat = catalog.get();
         LlmRequest facts = exchange.getVariable("facts", LlmRequest.class);
         if (spends) {
-            checkCallerLimit(ctx, cat, TokenEstimate.withAnswer(ctx.estimatedPromptTokens, ctx.request.body()));
+            String before = unroutedModel(ctx.requestedModel, ctx.agent, cat);
+            checkCallerLimit(ctx, cat, TokenEstimate.withAnswer(ctx.promptTokens.forName(ctx.request, before, cat), ctx.request.body()));
         }
         Decision decision = servableDecision(facts, cat);
         ctx.rule = decision.rule();
@@ -184,7 +185,10 @@ final class RouteStage {
         return decision;
     }
 
-    /** The model when no rule routes: the caller's, else the agent's primary model, else the catalog's default. */
+    /**
+     * The model when no rule routes: the caller's, else the agent's primary model, else the catalog's default (also
+     * the model whose tokens count against the caller's limit before the rules run).
+     */
     static String unroutedModel(String requested, AgentSpec agent, Catalog cat) {
         if (requested != null && !requested.isEmpty()) {
             return requested;

@@ -4,7 +4,9 @@ import dev.switchboard.api.ChatChunk;
 import dev.switchboard.api.ProviderFailure;
 import dev.switchboard.api.Usage;
 import java.io.InputStream;
+import dev.switchboard.api.ChatResponse;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Forwards a started stream to the caller, event by event, as it arrives. Camel pumps this body from a
@@ -24,8 +26,14 @@ final class StreamRelay extends InputStream {
     private volatile boolean callerGone;
     /** Answer characters the caller has been sent: what it is charged for when the provider's totals never come. */
     private long relayedChars;
+    /** The answer put together for the response cache, when it keeps this request's answer; else null. */
+    private final StreamedAnswer kept;
+    private final Consumer<ChatResponse> keep;
 
-    StreamRelay(ModelCall.StreamingAnswer answer, StreamSink sink, RequestContext ctx, RecordStage record) {
+    /** A relay that hands the complete answer, when the stream ends cleanly, to {@code keep} (null: to nothing). */
+    StreamRelay(ModelCall.StreamingAnswer answer, StreamSink sink, RequestContext ctx, RecordStage record, Consumer<ChatResponse> keep) {
+        this.keep = keep;
+        this.kept = keep == null ? null : new StreamedAnswer();
         this.answer = answer;
         this.sink = sink;
         this.ctx = ctx;
@@ -70,6 +78,7 @@ final class StreamRelay extends InputStream {
                 }
             }
             sink.write(encoder.end(ctx.usage));
+            keepWhole();
         } catch (ProviderFailure failure) {
             if (!callerGone) {
                 ctx.outcome = "truncated";
@@ -101,8 +110,16 @@ final class StreamRelay extends InputStream {
      * estimated, so the row and the budget still carry the cost.
      */
     private void estimateUsage() {
-        int prompt = Math.max(ctx.usage.promptTokens(), (int) Math.min(Integer.MAX_VALUE, TokenEstimate.prompt(ctx.request)));
+        int prompt = Math.max(ctx.usage.promptTokens(), (int) Math.min(Integer.MAX_VALUE, ctx.promptTokens.served(ctx)));
         ctx.usage = Usage.of(prompt, (int) Math.min(Integer.MAX_VALUE, TokenEstimate.ofChars(relayedChars)));
+    }
+
+    /** Hands a stream that ended cleanly, whole, to the response cache. */
+    private void keepWhole() {
+        ChatResponse whole = kept == null || callerGone ? null : kept.response(ctx.usage);
+        if (whole != null) {
+            keep.accept(whole);
+        }
     }
 
     /** Writes the chunks the caller should see; false when the caller has gone. */
@@ -110,6 +127,9 @@ final class StreamRelay extends InputStream {
         for (ChatChunk chunk : chunks) {
             if (chunk.usage() != null) {
                 ctx.usage = chunk.usage();
+            }
+            if (kept != null) {
+                kept.add(chunk);
             }
             String text = encoder.chunk(chunk);
             if (text.isEmpty()) {

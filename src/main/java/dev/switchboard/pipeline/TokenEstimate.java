@@ -2,38 +2,22 @@ package dev.switchboard.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.api.ChatChunk;
-import dev.switchboard.api.ChatRequest;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * Token counts known before (or without) the provider's own: about four characters a token, the same rule
- * as the request facts. Used for what a request may cost before the call, and for what a cut stream has
- * cost when the provider never sent its totals.
+ * Token estimates where no tokenizer applies: about four characters a token, the same rule as the request
+ * facts. Used for embeddings inputs and for the answer of a cut stream whose provider never sent its totals;
+ * chat prompts are counted by {@link dev.switchboard.tokens.TokenCounter} (see {@link PromptTokens}).
  */
 final class TokenEstimate {
     /** Characters per token of English text and code in the providers' tokenizers (roughly). */
     private static final int CHARS_PER_TOKEN = 4;
-    /**
-     * Tokens one image may cost at the providers' default detail: about 1,450 at OpenAI's largest (2048x768,
-     * high detail) and 1,600 at Anthropic's (1.15 megapixels); rounded up. An image is never counted by its
-     * base64 length, which would overstate it a hundredfold.
-     */
-    private static final int IMAGE_TOKENS = 2_500;
+    /** Content parts that are images: their base64 is not text of the prompt or the answer. */
     private static final Set<String> IMAGE_PARTS = Set.of("image_url", "input_image", "image");
 
     private TokenEstimate() {
-    }
-
-    /**
-     * The prompt as the provider receives it: every message (system prompts included, tool calls and their
-     * results), the tool and function definitions, each name and value of their JSON.
-     */
-    static long prompt(ChatRequest request) {
-        JsonNode body = request.body();
-        return ofChars(chars(body.get("messages")) + chars(body.get("tools")) + chars(body.get("functions")))
-                + IMAGE_TOKENS * images(body.get("messages"));
     }
 
     /** The input of an embeddings request: strings by their length, token arrays by their count, nested or not. */
@@ -69,7 +53,7 @@ final class TokenEstimate {
      * The prompt estimate plus the longest answer asked for ({@code max_tokens}), for the token rate limits:
      * saturating at the largest int instead of wrapping negative (which would give tokens back).
      */
-    static int withAnswer(int promptTokens, JsonNode body) {
+    static int withAnswer(long promptTokens, JsonNode body) {
         JsonNode max = body.path("max_tokens");
         long answer = !max.isIntegralNumber() ? 0 : max.canConvertToInt() ? Math.max(0, max.asInt()) : Integer.MAX_VALUE;
         return (int) Math.min(Integer.MAX_VALUE, promptTokens + answer);
@@ -79,7 +63,7 @@ final class TokenEstimate {
         return (chars + CHARS_PER_TOKEN - 1) / CHARS_PER_TOKEN;
     }
 
-    /** Characters of every field name and value, images left out (they are counted by {@link #images}). */
+    /** Characters of every field name and value, images left out. */
     private static long chars(JsonNode node) {
         if (node == null || node.isNull()) {
             return 0;
@@ -102,20 +86,6 @@ final class TokenEstimate {
             }
         }
         return chars;
-    }
-
-    private static long images(JsonNode node) {
-        if (node == null || node.isValueNode()) {
-            return 0;
-        }
-        if (isImage(node)) {
-            return 1;
-        }
-        long images = 0;
-        for (JsonNode child : node) {
-            images += images(child);
-        }
-        return images;
     }
 
     private static boolean isImage(JsonNode node) {

@@ -145,7 +145,7 @@ class BudgetWorstCaseTest {
         String one = "{\"model\":\"gpt-4o-mini\",\"max_tokens\":1000,\"messages\":" + HI + "}";
         assertEquals(200, chat(key, one).statusCode(), "one answer of 1,000 tokens fits");
         assertRefused(chat(key, one.replace("\"max_tokens\"", "\"n\":8,\"max_tokens\"")), "eight answers of 1,000 tokens");
-        String tools = "[{\"type\":\"function\",\"function\":{\"name\":\"lookup\",\"description\":\"" + "x".repeat(20_000) + "\"}}]";
+        String tools = "[{\"type\":\"function\",\"function\":{\"name\":\"lookup\",\"description\":\"" + "hello world ".repeat(2_500) + "\"}}]";
         assertRefused(chat(key, one.replace("\"max_tokens\"", "\"tools\":" + tools + ",\"max_tokens\"")), "5,000 tokens of tools");
         assertRefused(chat(key, "{\"model\":\"gpt-4o-mini\",\"messages\":" + HI + "}"), "an answer as long as the context window");
     }

@@ -1,0 +1,169 @@
+package dev.switchboard.tokens;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.knuddels.jtokkit.Encodings;
+import com.knuddels.jtokkit.api.Encoding;
+import com.knuddels.jtokkit.api.EncodingType;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Token counts of a chat prompt before the provider reports its own: exact for OpenAI's models (their
+ * tokenizers, through jtokkit), a calibrated estimate for the others. Budgets reserve with it, so every
+ * estimate errs high: the reservation must never be below what the provider bills.
+ *
+ * <p>Providers without a tokenizer library are counted as o200k_base tokens times a factor: tokenizers
+ * disagree mostly by a stable ratio for the same text (prose or code alike), which characters do not track
+ * (code and non-Latin scripts have far fewer characters per token than English prose). The factors are the
+ * published or measured ratios against o200k_base, rounded up:
+ * <ul>
+ *   <li>Anthropic 1.35: Claude's tokenizer yields up to about 35 % more tokens than OpenAI's for the same text
+ *       (Anthropic's own note on its newest tokenizer; older Claude models sit at about 1.2).</li>
+ *   <li>Gemini 1.15: SentencePiece with a 256k vocabulary, close to o200k_base, a little more on code.</li>
+ *   <li>Everything else 1.35 (Llama, Mistral, Qwen, DeepSeek, Grok, local models): tokenizers from 32k to 150k
+ *       vocabularies; the smallest ones yield about a third more tokens than o200k_base.</li>
+ * </ul>
+ */
+public final class TokenCounter {
+    /**
+     * Tokens each message costs beyond its text (OpenAI's chat format: {@code <|start|>role<|message|>...<|end|>}),
+     * and one more when it has a {@code name}; per OpenAI's cookbook "How to count tokens with tiktoken".
+     */
+    static final int PER_MESSAGE = 3;
+    static final int PER_NAME = 1;
+    /** Every answer is primed with {@code <|start|>assistant<|message|>}. */
+    static final int REPLY_PRIMING = 3;
+    /**
+     * Tokens one image may cost at the providers' default detail: about 1,450 at OpenAI's largest (2048x768,
+     * high detail) and 1,600 at Anthropic's (1.15 megapixels); rounded up. An image is never counted by its
+     * base64 length, which would overstate it a hundredfold.
+     */
+    static final int IMAGE_TOKENS = 2_500;
+    private static final Set<String> IMAGE_PARTS = Set.of("image_url", "input_image", "image");
+
+    private static final Tokenizer O200K = new Tokenizer(EncodingType.O200K_BASE);
+    private static final Tokenizer CL100K = new Tokenizer(EncodingType.CL100K_BASE);
+
+    /** How one model's tokens are counted: which tokenizer, times which factor (1 when it is the model's own). */
+    public enum Scheme {
+        O200K_BASE(O200K, 1.0),
+        CL100K_BASE(CL100K, 1.0),
+        ANTHROPIC(O200K, 1.35),
+        GEMINI(O200K, 1.15),
+        OTHER(O200K, 1.35);
+
+        private final Tokenizer encoding;
+        private final double factor;
+
+        Scheme(Tokenizer encoding, double factor) {
+            this.encoding = encoding;
+            this.factor = factor;
+        }
+
+        /** The tokens of one text in this scheme. */
+        public long text(String text) {
+            return scale(encoding.count(text));
+        }
+
+        private long scale(long tokens) {
+            return factor == 1.0 ? tokens : (long) Math.ceil(tokens * factor);
+        }
+    }
+
+    private TokenCounter() {
+    }
+
+    /**
+     * The scheme of a model by its provider's wire format ({@code type} in the catalog) and the id the provider
+     * knows it by. OpenAI's models before GPT-4o (GPT-4, GPT-3.5, the ada-002 embeddings) use cl100k_base; the
+     * rest, and models OpenAI releases later, o200k_base.
+     */
+    public static Scheme scheme(String providerType, String upstreamId) {
+        String type = providerType == null ? "" : providerType;
+        return switch (type) {
+            case "openai" -> isCl100k(upstreamId == null ? "" : upstreamId.toLowerCase(Locale.ROOT)) ? Scheme.CL100K_BASE : Scheme.O200K_BASE;
+            case "anthropic" -> Scheme.ANTHROPIC;
+            case "gemini" -> Scheme.GEMINI;
+            default -> Scheme.OTHER;
+        };
+    }
+
+    private static boolean isCl100k(String id) {
+        return id.startsWith("gpt-3.5") || id.startsWith("text-embedding-3") || id.startsWith("text-embedding-ada")
+                || (id.startsWith("gpt-4") && !id.startsWith("gpt-4o") && !id.startsWith("gpt-4.1") && !id.startsWith("gpt-4.5"));
+    }
+
+    /**
+     * A chat-completions prompt: every message with its framing (text, tool calls and their results, names;
+     * images at {@link #IMAGE_TOKENS}), the reply priming, and the tool and function definitions by their JSON
+     * text (more than the providers' own rendering of them, never less).
+     */
+    public static long chatPrompt(JsonNode body, Scheme scheme) {
+        long tokens = REPLY_PRIMING;
+        for (JsonNode message : body.path("messages")) {
+            tokens += PER_MESSAGE + (message.hasNonNull("name") ? PER_NAME : 0) + values(message, scheme.encoding);
+        }
+        tokens += definitions(body.get("tools"), scheme.encoding) + definitions(body.get("functions"), scheme.encoding);
+        return scheme.scale(tokens);
+    }
+
+    private static long definitions(JsonNode node, Tokenizer encoding) {
+        return node == null || node.isNull() || node.isEmpty() ? 0 : encoding.count(node.toString());
+    }
+
+    /** The tokens of every value in a message (names of fields are framing, not text), images at their flat rate. */
+    private static long values(JsonNode node, Tokenizer encoding) {
+        if (node == null || node.isNull()) {
+            return 0;
+        }
+        if (node.isValueNode()) {
+            return encoding.count(node.asText());
+        }
+        if (node.isObject() && IMAGE_PARTS.contains(node.path("type").asText(""))) {
+            return IMAGE_TOKENS;
+        }
+        long tokens = 0;
+        if (node.isObject()) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+                tokens += values(it.next().getValue(), encoding);
+            }
+        } else {
+            for (JsonNode item : node) {
+                tokens += values(item, encoding);
+            }
+        }
+        return tokens;
+    }
+
+    /**
+     * One encoding with a memo of the counts of long texts. A conversation is sent again, whole, with every turn,
+     * and o200k_base's pre-tokenizer (a Unicode regular expression) takes about 0.2 µs a token: remembering the
+     * turns already counted keeps a growing conversation's count to its new turn. Short texts are counted
+     * directly, which is cheaper than hashing and remembering them.
+     */
+    private static final class Tokenizer {
+        /** Texts shorter than this (characters) are not remembered. */
+        private static final int MEMO_MIN_CHARS = 32;
+        /** The memo's bound in characters of remembered text (about 32 MiB of strings). */
+        private static final long MEMO_MAX_CHARS = 16L << 20;
+
+        private final Encoding encoding;
+        private final Cache<String, Integer> memo = Caffeine.newBuilder()
+                .maximumWeight(MEMO_MAX_CHARS).weigher((String text, Integer tokens) -> text.length()).build();
+
+        Tokenizer(EncodingType type) {
+            this.encoding = Encodings.newLazyEncodingRegistry().getEncoding(type);
+        }
+
+        long count(String text) {
+            if (text.length() < MEMO_MIN_CHARS) {
+                return encoding.countTokensOrdinary(text);
+            }
+            return memo.get(text, encoding::countTokensOrdinary);
+        }
+    }
+}
