@@ -148,6 +148,7 @@ public final class App implements AutoCloseable {
         logProviders(catalog.get());
 
         rules = new RulesHolder(s.rulesDir());
+        rules.checkLiterals((file, text) -> dev.switchboard.routing.RuleTargets.check(file, text, catalog.get()));
         rules.reload();
 
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -245,6 +246,7 @@ public final class App implements AutoCloseable {
                 SecretBox.open(s.env().get(SecretBox.MASTER_KEY_ENV), SecretBox.defaultKeyFile(s.dataDir())), agents,
                 document -> catalogLoader.parse(document, s.simulatorMode(), simulatorUrl, "catalog"), CatalogLoader.sourceText(s.catalogFile()))
                 .ruleTester(pipeline.ruleTester(camel))
+                .ruleReplay(pipeline.ruleReplay())
                 .analytics(new AnalyticsApi(camel.createProducerTemplate(), DATA_SOURCE, SqlDialect.of(s.dbUrl()), java.time.Clock.systemUTC()))
                 .anonymousAccess(anonymous)
                 .frontDoors(frontDoors::list)

@@ -117,6 +117,7 @@ class UntrustedRulesTest {
 
     private static final String MISROUTING_RULE_NAME = "Routes to a model the catalog lacks";
     private static final String MISCHAINING_RULE_NAME = "Routes along a chain the catalog lacks";
+    /** Computed names: literal ones are refused when the file compiles (RuleAuthoringTest), these only on the decision. */
     private static final String MISROUTING_RULES = HEADER + """
             rule "%s"
                 salience 1000
@@ -124,7 +125,7 @@ class UntrustedRulesTest {
             when
                 LlmRequest(agentId == "misrouter")
             then
-                decision.route("no-such-model");
+                decision.route("no-such-" + "model");
             end
             rule "%s"
                 salience 1000
@@ -132,7 +133,7 @@ class UntrustedRulesTest {
             when
                 LlmRequest(agentId == "mischainer")
             then
-                decision.route("gpt-4o", "no-such-chain");
+                decision.route("gpt-4o", "no-such-" + "chain");
             end
             """.formatted(MISROUTING_RULE_NAME, MISCHAINING_RULE_NAME);
 

@@ -19,6 +19,8 @@ import dev.switchboard.catalog.ProviderSpec;
 import dev.switchboard.providers.Json;
 import dev.switchboard.recording.UsageWriter;
 import dev.switchboard.resilience.BreakerRegistry;
+import dev.switchboard.routing.RuleBuilder;
+import dev.switchboard.routing.RuleDraft;
 import dev.switchboard.routing.RuleError;
 import dev.switchboard.routing.RulesHolder;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -74,10 +76,13 @@ public final class ManagementServer implements AutoCloseable {
     private static final long IMPORT_BODY_LIMIT_BYTES = 2_000_000;
     private static final String IMPORT_PATH = "/admin/api/config/import";
     private AnonymousAccess anonymous;
-    private java.util.function.Function<JsonNode, ObjectNode> ruleTester = body -> {
+    private java.util.function.BiFunction<JsonNode, RulesHolder, ObjectNode> ruleTester = (body, rules) -> {
         throw new IllegalStateException("no rule tester wired");
     };
     private dev.switchboard.quality.QualityEvaluation quality;
+    private java.util.function.BiFunction<List<Map<String, Object>>, RulesHolder, ObjectNode> ruleReplay = (rows, rules) -> {
+        throw new IllegalStateException("no rule replay wired");
+    };
     private Supplier<ObjectNode> frontDoors;
     private HttpServer server;
     private dev.switchboard.analytics.AnalyticsApi analytics;
@@ -136,8 +141,14 @@ public final class ManagementServer implements AutoCloseable {
     }
 
     /** Runs the rules on a sample request without calling a provider (wired by the pipeline). */
-    public ManagementServer ruleTester(java.util.function.Function<JsonNode, ObjectNode> tester) {
+    public ManagementServer ruleTester(java.util.function.BiFunction<JsonNode, RulesHolder, ObjectNode> tester) {
         this.ruleTester = tester;
+        return this;
+    }
+
+    /** Replays recorded requests through the serving rules and a draft's (wired by the pipeline). */
+    public ManagementServer ruleReplay(java.util.function.BiFunction<List<Map<String, Object>>, RulesHolder, ObjectNode> replay) {
+        this.ruleReplay = replay;
         return this;
     }
 
@@ -201,6 +212,8 @@ public final class ManagementServer implements AutoCloseable {
         router.get("/admin/api/rules/:file").handler(this::readRule);
         router.put("/admin/api/rules/:file").handler(requires(Role.EDITOR)).blockingHandler(this::writeRule, false);
         router.post("/admin/api/rules/test").blockingHandler(this::testRule, false);
+        router.post("/admin/api/rules/replay").handler(requires(Role.EDITOR)).blockingHandler(this::replayRules, false);
+        router.post("/admin/api/rules/builder").handler(requires(Role.EDITOR)).blockingHandler(this::buildRule, false);
         router.get("/admin/api/providers").handler(ctx -> json(ctx, 200, providers()));
         router.get("/admin/api/providers/status").handler(ctx -> json(ctx, 200, providerStatus.get()));
         router.get("/admin/api/usage").blockingHandler(this::usage, false);
@@ -388,14 +401,19 @@ public final class ManagementServer implements AutoCloseable {
                 ctx.next();
                 return;
             }
-            vertx.executeBlocking(() -> {
-                audit.record(p.name(), p.role().name(), ctx.request().method().name(), ctx.request().path(), "denied", "needs " + role);
-                return null;
-            }, false);
-            json(ctx, 403, ErrorBodies.openAi("Role " + p.role().name().toLowerCase(java.util.Locale.ROOT) + " cannot "
-                    + ctx.request().method() + " " + ctx.request().path() + "; it needs " + role.name().toLowerCase(java.util.Locale.ROOT),
-                    "permission_error", null, "forbidden"));
+            deny(ctx, p, role);
         };
+    }
+
+    /** Answers 403 for a call that needs {@code role}, and audits it. */
+    private void deny(RoutingContext ctx, AccessControl.Principal p, Role role) {
+        vertx.executeBlocking(() -> {
+            audit.record(p.name(), p.role().name(), ctx.request().method().name(), ctx.request().path(), "denied", "needs " + role);
+            return null;
+        }, false);
+        json(ctx, 403, ErrorBodies.openAi("Role " + p.role().name().toLowerCase(java.util.Locale.ROOT) + " cannot "
+                + ctx.request().method() + " " + ctx.request().path() + "; it needs " + role.name().toLowerCase(java.util.Locale.ROOT),
+                "permission_error", null, "forbidden"));
     }
 
     /** Runs an agent operation, answering its errors in OpenAI's shape and auditing writes (never the key). */
@@ -461,7 +479,6 @@ public final class ManagementServer implements AutoCloseable {
 
     /** PUT a rule file: compiled with the others first; a broken one is refused with file:line and not written. */
     private void writeRule(RoutingContext ctx) {
-        AccessControl.Principal p = ctx.get(PRINCIPAL);
         String file = ctx.pathParam("file");
         String raw = ctx.body().asString();
         JsonNode json = raw == null ? null : Json.parseOrNull(raw.getBytes(StandardCharsets.UTF_8));
@@ -475,21 +492,54 @@ public final class ManagementServer implements AutoCloseable {
         saveRule(ctx, "rules.put", file, content, comment);
     }
 
-    /** Writes a rule file through the rules (compiled with the others first, versioned by the history), audited. */
     private void saveRule(RoutingContext ctx, String action, String file, String content, String comment) {
+        saveRule(ctx, action, file, content, comment, JsonNodeFactory.instance.objectNode());
+    }
+
+    /**
+     * Saves one rule file the one way every edit takes: compiled with the others first (a broken one is answered
+     * 400 with file:line and not written), versioned by the history, audited, and answered 200 with {@code answer}, the
+     * file and the generation now serving.
+     */
+    private void saveRule(RoutingContext ctx, String action, String file, String content, String comment, ObjectNode answer) {
         AccessControl.Principal p = ctx.get(PRINCIPAL);
         List<RuleError> errors = rules.replace(file, content, p.name(), comment);
         if (!errors.isEmpty()) {
             audit.record(p.name(), p.role().name(), action, file, "refused", errors.get(0).toString());
-            ObjectNode body = ErrorBodies.openAi("Rule file refused, nothing written: " + errors.get(0), "invalid_request_error", "content", "rules_invalid");
-            ArrayNode list = body.putArray("errors");
-            errors.forEach(e -> list.addObject().put("file", e.file()).put("line", e.line()).put("sheet", e.sheet()).put("cell", e.cell())
-                    .put("message", e.message()).put("text", e.toString()));
-            json(ctx, 400, body);
+            json(ctx, 400, ruleErrors("Rule file refused, nothing written: ", errors));
             return;
         }
         audit.record(p.name(), p.role().name(), action, file, "ok", comment);
-        json(ctx, 200, JsonNodeFactory.instance.objectNode().put("file", file).put("generation", rules.generation().number()));
+        json(ctx, 200, answer.put("file", file).put("generation", rules.generation().number()));
+    }
+
+    /** A 400 body listing a rule file's errors with file:line. */
+    private static ObjectNode ruleErrors(String prefix, List<RuleError> errors) {
+        ObjectNode body = ErrorBodies.openAi(prefix + errors.get(0), "invalid_request_error", "content", "rules_invalid");
+        ArrayNode list = body.putArray("errors");
+        errors.forEach(e -> list.addObject().put("file", e.file()).put("line", e.line()).put("sheet", e.sheet()).put("cell", e.cell())
+                .put("message", e.message()).put("text", e.toString()));
+        return body;
+    }
+
+    /**
+     * A rule given as data, written as DRL into its file (default builder.drl) through the same path as a PUT of
+     * the file; {@code ?dryRun=true} answers the DRL without saving.
+     */
+    private void buildRule(RoutingContext ctx) {
+        try {
+            RuleDraft draft = RuleBuilder.read(body(ctx), catalog.get());
+            String content = draft.into(rules.read(draft.file()).orElse(null));
+            ObjectNode answer = JsonNodeFactory.instance.objectNode().put("file", draft.file()).put("rule", draft.name())
+                    .put("drl", draft.drl()).put("content", content);
+            if (Boolean.parseBoolean(ctx.request().getParam("dryRun"))) {
+                json(ctx, 200, answer.put("dryRun", true));
+                return;
+            }
+            saveRule(ctx, "rules.builder", draft.file(), content, draft.comment(), answer);
+        } catch (GatewayError e) {
+            json(ctx, e.status(), ErrorBodies.openAi(e.getMessage(), e.type(), e.param(), e.code()));
+        }
     }
 
     private static String comment(RoutingContext ctx) {
@@ -558,8 +608,49 @@ public final class ManagementServer implements AutoCloseable {
                     + "\"userTier\"?, \"tags\"?}", "invalid_request_error", null, "invalid_json"));
             return;
         }
+        AccessControl.Principal p = ctx.get(PRINCIPAL);
+        if ((body.has("draft") || body.has("draftRule")) && !p.role().allows(Role.EDITOR)) {
+            deny(ctx, p, Role.EDITOR); // a draft is rule code run in the gateway: as much a write as saving it
+            return;
+        }
         try {
-            json(ctx, 200, ruleTester.apply(body));
+            ObjectNode sample = (ObjectNode) body.deepCopy();
+            java.util.Optional<RulesHolder> draft = RuleDrafts.compile(sample, rules, catalog.get());
+            ObjectNode live = ruleTester.apply(sample, rules);
+            if (draft.isEmpty()) {
+                json(ctx, 200, live);
+                return;
+            }
+            ObjectNode drafted = ruleTester.apply(sample, draft.get());
+            ObjectNode both = JsonNodeFactory.instance.objectNode();
+            both.set("live", live);
+            both.set("draft", drafted);
+            json(ctx, 200, both.put("changed", !live.equals(drafted)));
+        } catch (RuleDrafts.Refused e) {
+            json(ctx, 400, ruleErrors("The draft does not compile: ", e.errors()));
+        } catch (GatewayError e) {
+            json(ctx, e.status(), ErrorBodies.openAi(e.getMessage(), e.type(), e.param(), e.code()));
+        }
+    }
+
+    /** Replays the last N recorded chat requests through the serving rules and a draft's; reports what would change. */
+    private void replayRules(RoutingContext ctx) {
+        try {
+            JsonNode body = body(ctx);
+            ObjectNode request = body.isObject() ? (ObjectNode) body.deepCopy() : JsonNodeFactory.instance.objectNode();
+            int last = RuleDrafts.last(request);
+            RulesHolder draft = RuleDrafts.compile(request, rules, catalog.get()).orElseThrow(() -> GatewayError.badRequest("draft",
+                    "Send the draft to replay: \"draft\": {\"file\", \"text\"} or \"draftRule\": {a builder rule}"));
+            List<Map<String, Object>> rows;
+            try {
+                rows = RuleDrafts.recentChats(producer, dataSourceName, last);
+            } catch (RuntimeException e) {
+                json(ctx, 503, ErrorBodies.openAi("The usage database is unavailable", "service_unavailable", null, "database_unavailable"));
+                return;
+            }
+            json(ctx, 200, ruleReplay.apply(rows, draft).put("last", last));
+        } catch (RuleDrafts.Refused e) {
+            json(ctx, 400, ruleErrors("The draft does not compile: ", e.errors()));
         } catch (GatewayError e) {
             json(ctx, e.status(), ErrorBodies.openAi(e.getMessage(), e.type(), e.param(), e.code()));
         }

@@ -60,7 +60,8 @@ final class RollupReports {
     }
 
     Page costs(AnalyticsQuery q) {
-        List<String> aggregates = List.of("SUM(requests) AS requests", "SUM(cost_usd) AS cost_usd", "SUM(planned_cost_usd) AS planned_cost_usd");
+        List<String> aggregates = List.of("SUM(requests) AS requests", "SUM(cost_usd) AS cost_usd", "SUM(planned_cost_usd) AS planned_cost_usd",
+                "SUM(cache_saved_usd) AS cache_saved_usd");
         return page(q, aggregates, (row, out) -> {
             out.put("requests", number(row.get("requests")));
             money(out, row);
@@ -88,7 +89,8 @@ final class RollupReports {
     }
 
     private Map<String, Object> moneyOf(AnalyticsQuery q) {
-        RollupSql.Statement s = RollupSql.select(q, dialect, List.of("SUM(cost_usd) AS cost_usd", "SUM(planned_cost_usd) AS planned_cost_usd"), false);
+        RollupSql.Statement s = RollupSql.select(q, dialect, List.of("SUM(cost_usd) AS cost_usd", "SUM(planned_cost_usd) AS planned_cost_usd",
+                "SUM(cache_saved_usd) AS cache_saved_usd"), false);
         Map<String, Object> out = new LinkedHashMap<>();
         money(out, jdbc.select(s.sql(), s.params()).get(0));
         return out;
@@ -100,6 +102,7 @@ final class RollupReports {
         out.put("costUsd", cost);
         out.put("plannedCostUsd", planned);
         out.put("fallbackSavingsUsd", planned - cost);
+        out.put("cacheSavingsUsd", decimal(row.get("cache_saved_usd")));
     }
 
     private interface RowMapper {

@@ -137,6 +137,11 @@ public final class Catalog {
         return Optional.ofNullable(name == null ? null : templates.get(name));
     }
 
+    /** The names of the catalog's parameter templates. */
+    public java.util.Set<String> templateNames() {
+        return templates.keySet();
+    }
+
     /** A calling agent's own limits (catalog {@code agents:}); none when unlisted. */
     public RateLimit agentLimit(String agent) {
         return agentLimits.getOrDefault(agent, RateLimit.NONE);

@@ -106,7 +106,7 @@ final class CacheStage {
 
     /** The tag of a hit's usage row: what the call it replaced cost. */
     static String savingTag(Entry hit) {
-        return String.format(Locale.ROOT, "cache_saved_usd:%.8f", hit.costUsd());
+        return dev.switchboard.recording.UsageRecord.CACHE_SAVED_TAG + String.format(Locale.ROOT, "%.8f", hit.costUsd());
     }
 
     private static boolean bypassed(Message m) {

@@ -161,9 +161,15 @@ public final class PipelineRoutes extends RouteBuilder {
     }
 
     /** The "try a rule on a sample request" function of the management API. */
-    public java.util.function.Function<com.fasterxml.jackson.databind.JsonNode, com.fasterxml.jackson.databind.node.ObjectNode> ruleTester(
-            CamelContext context) {
+    public java.util.function.BiFunction<com.fasterxml.jackson.databind.JsonNode, RulesHolder, com.fasterxml.jackson.databind.node.ObjectNode>
+            ruleTester(CamelContext context) {
         return new RuleTester(context, format, route);
+    }
+
+    /** The "replay recorded requests through a draft" function of the management API. */
+    public java.util.function.BiFunction<java.util.List<java.util.Map<String, Object>>, RulesHolder, com.fasterxml.jackson.databind.node.ObjectNode>
+            ruleReplay() {
+        return new RuleReplay(catalog, route);
     }
 
     /**

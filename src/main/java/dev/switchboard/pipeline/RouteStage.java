@@ -16,10 +16,13 @@ import dev.switchboard.pipeline.RequestContext.Target;
 import dev.switchboard.providers.Json;
 import dev.switchboard.routing.Decision;
 import dev.switchboard.routing.LlmRequest;
+import dev.switchboard.routing.RuleTargets;
 import dev.switchboard.routing.RulesHolder;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.apache.camel.Exchange;
@@ -47,12 +50,22 @@ final class RouteStage {
 
     RouteStage(Supplier<Catalog> catalog, RulesHolder rules, HealthView health, RateLimiters limiters, LoadBalancer balancer,
                BudgetLedger ledger) {
-        this.budget = new BudgetGuard(ledger);
+        this(catalog, rules, health, limiters, balancer, new BudgetGuard(ledger));
+    }
+
+    private RouteStage(Supplier<Catalog> catalog, RulesHolder rules, HealthView health, RateLimiters limiters, LoadBalancer balancer,
+                       BudgetGuard budget) {
+        this.budget = budget;
         this.catalog = catalog;
         this.rules = rules;
         this.health = health;
         this.limiters = limiters;
         this.balancer = balancer;
+    }
+
+    /** This stage with other rules (a draft being tried), everything else shared. */
+    RouteStage with(RulesHolder other) {
+        return new RouteStage(catalog, other, health, limiters, balancer, budget);
     }
 
     /**
@@ -91,12 +104,12 @@ final class RouteStage {
     private void route(Exchange exchange, boolean spends) {
         RequestContext ctx = exchange.getVariable(RequestContext.VARIABLE, RequestContext.class);
         Catalog cat = catalog.get();
-        LlmRequest facts = asCatalogNames(exchange.getVariable("facts", LlmRequest.class), cat);
+        LlmRequest facts = exchange.getVariable("facts", LlmRequest.class);
         if (spends) {
-            checkCallerLimit(ctx, cat, TokenEstimate.withAnswer(ctx.promptTokens.forName(ctx.request, nameBeforeRules(ctx, cat), cat),
-                    ctx.request.body()));
+            String before = unroutedModel(ctx.requestedModel, ctx.agent, cat);
+            checkCallerLimit(ctx, cat, TokenEstimate.withAnswer(ctx.promptTokens.forName(ctx.request, before, cat), ctx.request.body()));
         }
-        Decision decision = followable(rules.decide(facts, health::providerStatuses), cat);
+        Decision decision = servableDecision(facts, cat);
         ctx.rule = decision.rule();
         ctx.tags.addAll(decision.tags());
         if (decision.rejection() != null) {
@@ -127,16 +140,7 @@ final class RouteStage {
             JsonNode value = Json.MAPPER.valueToTree(p.getValue());
             ctx.request = ctx.request.withParam(p.getKey(), value);
         }
-        String name;
-        if (decision.model() != null) {
-            name = decision.model();
-        } else if (ctx.requestedModel != null && !ctx.requestedModel.isEmpty()) {
-            name = ctx.requestedModel;
-        } else if (agent != null && agent.primaryModel() != null) {
-            name = agent.primaryModel();
-        } else {
-            name = cat.defaultChatModel();
-        }
+        String name = decision.model() != null ? decision.model() : unroutedModel(ctx.requestedModel, agent, cat);
         ChainSpec chain;
         String chainName = decision.chain() != null ? decision.chain() : agent != null && decision.model() == null ? agent.chain() : null;
         if (chainName != null) {
@@ -163,29 +167,37 @@ final class RouteStage {
     }
 
     /**
-     * A rule that routes to a model or chain the catalog lacks (one deleted since, or a sample rule under one's own
-     * catalog) fails like a rule that throws: reported at {@code /admin/api/rules}, and the request goes on as if no
-     * rule had matched, instead of a 500 for every request it matches (which a caller's headers could pick).
+     * The rules' decision, without the rules that name a model, chain or template the catalog has lost since they
+     * were compiled: each such rule is counted as failed (GET /admin/api/rules) and the request routed as if it had
+     * not matched, instead of every request it matches failing.
      */
-    private Decision followable(Decision decision, Catalog cat) {
-        String model = decision.model();
-        String chain = decision.chain();
-        String missing = model != null && cat.model(model).isEmpty() && !isQualified(model, cat) ? "model '" + model + "'"
-                : chain != null && cat.chain(chain).isEmpty() ? "chain '" + chain + "'" : null;
-        if (missing == null) {
-            return decision;
+    Decision servableDecision(LlmRequest request, Catalog cat) {
+        LlmRequest facts = asCatalogNames(request, cat);
+        Decision decision = rules.decide(facts, health::providerStatuses);
+        Set<String> skipped = new HashSet<>();
+        for (var bad = RuleTargets.unusable(decision, cat); bad.isPresent() && bad.get().rule() != null
+                && skipped.size() < MAX_SKIPPED_RULES;
+             bad = RuleTargets.unusable(decision, cat)) {
+            rules.reportFailure(bad.get().rule(), bad.get().why());
+            skipped.add(bad.get().rule());
+            decision = rules.decide(facts, health::providerStatuses, Set.copyOf(skipped));
         }
-        rules.reportFailure(decision.rule(), "routes to " + missing + ", which the catalog does not have (or not active)");
-        return new Decision();
+        return decision;
     }
 
-    /** The model a request reaches unless a rule says otherwise: its tokens count against the caller's limit. */
-    private static String nameBeforeRules(RequestContext ctx, Catalog cat) {
-        if (ctx.requestedModel != null && !ctx.requestedModel.isEmpty()) {
-            return ctx.requestedModel;
+    /**
+     * The model when no rule routes: the caller's, else the agent's primary model, else the catalog's default (also
+     * the model whose tokens count against the caller's limit before the rules run).
+     */
+    static String unroutedModel(String requested, AgentSpec agent, Catalog cat) {
+        if (requested != null && !requested.isEmpty()) {
+            return requested;
         }
-        return ctx.agent != null && ctx.agent.primaryModel() != null ? ctx.agent.primaryModel() : cat.defaultChatModel();
+        return agent != null && agent.primaryModel() != null ? agent.primaryModel() : cat.defaultChatModel();
     }
+
+    /** Rules skipped for one request at most: each costs an evaluation; past it the catalog check below answers. */
+    private static final int MAX_SKIPPED_RULES = 8;
 
     /**
      * Rules name catalog models, so an ad-hoc id of one ({@code openai/gpt-4o}) reads as that model: "Free users
@@ -320,8 +332,4 @@ final class RouteStage {
                 + "you can call; use 'provider/model-id' (e.g. 'openai/" + name + "') for a model the catalog does not list.");
     }
 
-    private static boolean isQualified(String name, Catalog cat) {
-        int slash = name.indexOf('/');
-        return slash > 0 && cat.provider(name.substring(0, slash)).isPresent();
-    }
 }

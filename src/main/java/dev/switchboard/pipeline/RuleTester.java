@@ -7,18 +7,20 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.api.GatewayError;
 import dev.switchboard.pipeline.RequestContext.Target;
 import dev.switchboard.providers.Json;
+import dev.switchboard.routing.RulesHolder;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.support.DefaultExchange;
 
 /**
  * "Try a rule on a sample request": the format and route stages run on the sample exactly as on a real
- * request, and the decision comes back (model, chain, parameters, the rule that fired), no provider called.
+ * request, and the decision comes back (model, chain, parameters, the rule that fired), no provider called. The
+ * rules may be a draft's ({@link RulesHolder#candidate}), to compare with the serving ones.
  */
-final class RuleTester implements Function<JsonNode, ObjectNode> {
+final class RuleTester implements BiFunction<JsonNode, RulesHolder, ObjectNode> {
     private final CamelContext camel;
     private final FormatStage format;
     private final RouteStage route;
@@ -29,8 +31,9 @@ final class RuleTester implements Function<JsonNode, ObjectNode> {
         this.route = route;
     }
 
+    /** The decision on {@code sample} by {@code rules}: the serving ones, or a draft's. */
     @Override
-    public ObjectNode apply(JsonNode sample) {
+    public ObjectNode apply(JsonNode sample, RulesHolder rules) {
         ObjectNode request = sample.deepCopy();
         Exchange exchange = new DefaultExchange(camel);
         exchange.setVariable("entry", "rule-test");
@@ -41,7 +44,7 @@ final class RuleTester implements Function<JsonNode, ObjectNode> {
         exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
         exchange.getMessage().setBody(Json.bytes(request));
         format.tryChat(exchange, agent == null || agent.isNull() ? null : agent.asText());
-        route.tryChat(exchange);
+        route.with(rules).tryChat(exchange);
         RequestContext ctx = exchange.getVariable(RequestContext.VARIABLE, RequestContext.class);
         ObjectNode answer = JsonNodeFactory.instance.objectNode();
         answer.put("model", ctx.chain.isEmpty() ? null : ctx.chain.get(0).name());

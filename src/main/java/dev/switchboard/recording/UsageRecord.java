@@ -41,9 +41,26 @@ public record UsageRecord(
         String chain,
         double plannedCostUsd) {
 
+    /** The tag of an answer served from the response cache, followed by what the call it replaced cost (US dollars). */
+    public static final String CACHE_SAVED_TAG = "cache_saved_usd:";
+
     public UsageRecord {
         attempts = List.copyOf(attempts);
         tags = List.copyOf(tags);
+    }
+
+    /** What the response cache saved on this request: the cost of the call it replaced, 0 for any other answer. */
+    public double cacheSavedUsd() {
+        for (String tag : tags) {
+            if (tag.startsWith(CACHE_SAVED_TAG)) {
+                try {
+                    return Double.parseDouble(tag.substring(CACHE_SAVED_TAG.length()));
+                } catch (NumberFormatException e) {
+                    return 0; // a caller's own tag that only looks like ours
+                }
+            }
+        }
+        return 0;
     }
 
     /** How many times the request moved on to another model (retries of the same model are not fallbacks). */

@@ -38,8 +38,8 @@ public final class UsageRollups {
     /** Counters added per row; errors are status 400 and above. */
     public static final List<String> COUNTERS = List.of("requests", "errors", "fallback_requests", "fallbacks", "prompt_tokens",
             "completion_tokens", "cached_tokens", "reasoning_tokens", "latency_ms_sum", "ttft_count", "ttft_ms_sum");
-    /** Money added per row: actual cost and cost at the chain's first model (see {@link UsageRecord}). */
-    public static final List<String> MONEY = List.of("cost_usd", "planned_cost_usd");
+    /** Money added per row: actual cost, cost at the chain's first model and what the response cache saved (see {@link UsageRecord}). */
+    public static final List<String> MONEY = List.of("cost_usd", "planned_cost_usd", "cache_saved_usd");
     private static final List<String> LONGS = longColumns();
 
     private final Map<Key, Sums> hourly = new LinkedHashMap<>();
@@ -122,6 +122,7 @@ public final class UsageRollups {
         }
         sums.add("SUM(COALESCE(cost_usd, 0))");
         sums.add("SUM(COALESCE(planned_cost_usd, cost_usd, 0))");
+        sums.add("0"); // cache savings live in a tag of the raw row: rows from before the rollups count none
         List<String> columns = new ArrayList<>(KEYS);
         columns.addAll(LONGS);
         columns.addAll(MONEY);
@@ -251,6 +252,7 @@ public final class UsageRollups {
             }
             s.money[0] = r.costUsd();
             s.money[1] = r.plannedCostUsd();
+            s.money[2] = r.cacheSavedUsd();
             return s;
         }
 

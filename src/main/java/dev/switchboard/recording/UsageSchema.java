@@ -26,6 +26,8 @@ public final class UsageSchema {
         all.add("CREATE INDEX IF NOT EXISTS usage_record_provider_time ON usage_record (provider, created_at)");
         all.addAll(UsageRollups.ddl());
         for (String table : UsageRollups.TABLES) {
+            // added after the first rollups shipped
+            all.add("ALTER TABLE " + table + " ADD COLUMN IF NOT EXISTS cache_saved_usd DOUBLE PRECISION DEFAULT 0 NOT NULL");
             all.add("CREATE INDEX IF NOT EXISTS " + table + "_agent ON " + table + " (agent, period_start)");
             all.add("CREATE INDEX IF NOT EXISTS " + table + "_model ON " + table + " (model, period_start)");
         }

@@ -20,6 +20,8 @@ public final class Decision {
     private String currentRule;
     private Verdict verdict = Verdict.CHAIN_DECIDES;
     private final Map<String, Object> params = new LinkedHashMap<>();
+    /** The rule that set each parameter: a template the catalog lost is blamed on it. */
+    private final Map<String, String> paramRules = new LinkedHashMap<>();
     private final List<String> tags = new ArrayList<>();
 
     /** Send the request to {@code model}, falling back along the model's own fallback list. */
@@ -45,6 +47,7 @@ public final class Decision {
                     + "(string, number, boolean, or a List/Map of them), got " + (value == null ? "null" : value.getClass().getSimpleName()));
         }
         params.put(param, value);
+        paramRules.put(param, currentRule);
     }
 
     private static boolean isPlain(Object value) {
@@ -98,5 +101,7 @@ public final class Decision {
     public String rule() { return rule; }
     public String rejection() { return rejection; }
     public Map<String, Object> params() { return Collections.unmodifiableMap(params); }
+    /** The rule that set {@code param}, if a rule did. */
+    public String paramRule(String param) { return paramRules.get(param); }
     public List<String> tags() { return Collections.unmodifiableList(tags); }
 }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiFunction;
 import java.util.stream.Stream;
 import org.kie.api.KieBase;
 import org.kie.api.KieServices;
@@ -16,6 +17,7 @@ import org.kie.api.builder.KieBuilder;
 import org.kie.api.builder.KieFileSystem;
 import org.kie.api.builder.Message;
 import org.kie.api.builder.ReleaseId;
+import org.kie.api.runtime.KieSession;
 import org.kie.api.runtime.StatelessKieSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +40,8 @@ public final class RulesHolder {
     private volatile String fingerprint = "";
     private int builds;
     private volatile java.util.function.Supplier<List<ModelStats>> modelStats = List::of;
+    /** The extra check of each new or changed file (the catalog names it spells out); none until wired. */
+    private volatile BiFunction<String, String, List<RuleError>> literalCheck = (file, text) -> List.of();
 
     public RulesHolder(Path folder) {
         this.folder = folder;
@@ -57,6 +61,16 @@ public final class RulesHolder {
         this.modelStats = source;
     }
 
+    /**
+     * Adds a check to every new or changed file before it compiles ({@link RuleTargets}: the models and chains it
+     * names exist). Files that serve unchanged are not refused for it: the catalog may have lost a model since, and
+     * that is handled per request ({@link RuleTargets#unusable}); at the first load the findings are logged and the
+     * rules serve, so a gateway never starts without rules for it.
+     */
+    public void checkLiterals(BiFunction<String, String, List<RuleError>> check) {
+        this.literalCheck = check;
+    }
+
     /** Evaluates the current rules for one request. */
     public Decision decide(LlmRequest request) {
         return decide(request, java.util.List::of);
@@ -69,6 +83,12 @@ public final class RulesHolder {
 
     /** Evaluates the current rules for one request, with facts about the providers beside it. */
     public Decision decide(LlmRequest request, java.util.function.Supplier<java.util.List<ProviderStatus>> providerStatuses) {
+        return decide(request, providerStatuses, java.util.Set.of());
+    }
+
+    /** As {@link #decide(LlmRequest, java.util.function.Supplier)}, as if the {@code skipped} rules did not exist. */
+    public Decision decide(LlmRequest request, java.util.function.Supplier<java.util.List<ProviderStatus>> providerStatuses,
+                           java.util.Set<String> skipped) {
         Generation generation = current.get();
         java.util.List<ProviderStatus> providers = generation != null && generation.usesProviderStatus()
                 ? providerStatuses.get() : java.util.List.of();
@@ -77,31 +97,58 @@ public final class RulesHolder {
         facts.add(request);
         facts.addAll(providers);
         facts.addAll(stats);
-        return decide(facts);
+        return decide(facts, skipped);
+    }
+
+    /** Counts a rule as failed for a request (its decision could not be served), as if it had thrown. */
+    public void reportFailure(String rule, String why) {
+        failures.record(rule, why);
+    }
+
+    private Decision decide(java.util.List<?> facts) {
+        return decide(facts, java.util.Set.of());
     }
 
     /**
      * A rule that throws or goes past the {@link EvaluationGuard}'s limits is cut off and counted, and the request
      * goes on as if no rule had matched: one broken rule must not fail every request.
      */
-    private Decision decide(java.util.List<?> facts) {
+    private Decision decide(java.util.List<?> facts, java.util.Set<String> skipped) {
         Decision decision = new Decision();
         Generation generation = current.get();
         if (generation == null) {
             return decision;
         }
-        StatelessKieSession session = generation.kieBase().newStatelessKieSession();
-        session.setGlobal("decision", decision);
         EvaluationGuard guard = new EvaluationGuard(decision);
-        session.addEventListener(guard);
         try {
-            session.execute((Iterable<?>) facts); // each element a fact (execute(Object) would insert the list itself)
+            fire(generation.kieBase(), facts, decision, guard, skipped);
             return decision;
         } catch (RuntimeException | StackOverflowError | OutOfMemoryError | LinkageError e) {
             // An OutOfMemoryError here is the action's own (a string grown past Java's limit in three lines): what it
             // held is garbage once the evaluation is dropped, so it fails that rule, not the request.
             failures.record(blame(guard, e), describe(e));
             return new Decision();
+        }
+    }
+
+    /** A stateless session, unless rules are skipped: only a stateful one takes an agenda filter. */
+    private static void fire(KieBase kieBase, java.util.List<?> facts, Decision decision, EvaluationGuard guard,
+                             java.util.Set<String> skipped) {
+        if (skipped.isEmpty()) {
+            StatelessKieSession session = kieBase.newStatelessKieSession();
+            session.setGlobal("decision", decision);
+            session.addEventListener(guard);
+            session.execute((Iterable<?>) facts); // each element a fact (execute(Object) would insert the list itself)
+            return;
+        }
+        KieSession session = kieBase.newKieSession();
+        try {
+            session.setGlobal("decision", decision);
+            session.addEventListener(guard);
+            facts.forEach(session::insert);
+            session.fireAllRules(match -> !skipped.contains(match.getRule().getName()));
+        } finally {
+            session.dispose();
         }
     }
 
@@ -143,11 +190,6 @@ public final class RulesHolder {
     /** Rules that failed while evaluating requests since the serving generation was installed. */
     public java.util.List<RuleFailures.Failure> failures() {
         return failures.list();
-    }
-
-    /** A rule whose decision the gateway could not follow (a model it routes to is missing): reported as a failure. */
-    public void reportFailure(String rule, String error) {
-        failures.record(rule, error);
     }
 
     /** Rebuilds when the folder changed since the last build; returns true when a new generation is serving. */
@@ -244,11 +286,10 @@ public final class RulesHolder {
      * with its file:line errors and not written, and the serving rules stay as they are.
      */
     public synchronized List<RuleError> replace(String fileName, String content, String author, String comment) {
-        if (!RULE_FILE_NAME.matcher(fileName).matches()) {
-            return List.of(new RuleError(fileName, 0, "a rule file name is letters, digits, '-', '_' or '.' and ends in .drl (or .drl.csv)"));
+        if (!fileName.matches(FILE_NAME)) {
+            return List.of(new RuleError(fileName, 0, FILE_NAME_RULE));
         }
-        Map<String, byte[]> sources = readSources();
-        sources.put(fileName, content.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        Map<String, byte[]> sources = sourcesWith(fileName, content);
         Compiled compiled = compile(sources);
         if (!compiled.errors().isEmpty()) {
             return compiled.errors();
@@ -265,6 +306,38 @@ public final class RulesHolder {
         install(compiled, sources, author, comment);
         fingerprint = fingerprint(); // the watcher must not rebuild what was just installed
         return List.of();
+    }
+
+    private static final String FILE_NAME = "[A-Za-z0-9][A-Za-z0-9_.-]{0,100}\\.drl(\\.csv)?";
+    private static final String FILE_NAME_RULE = "a rule file name is letters, digits, '-', '_' or '.' and ends in .drl (or .drl.csv)";
+
+    /** The files on disk with one replaced (or added). */
+    private Map<String, byte[]> sourcesWith(String fileName, String content) {
+        Map<String, byte[]> sources = readSources();
+        sources.put(fileName, content.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return sources;
+    }
+
+    /** A draft: the rules as they would be with one file replaced, or why they would not compile. */
+    public record Candidate(RulesHolder rules, List<RuleError> errors) {
+    }
+
+    /**
+     * Compiles the files on disk with one replaced by a draft, through the same checks as a save, into rules of
+     * their own that are never installed here nor written: to try a change before making it.
+     */
+    public synchronized Candidate candidate(String fileName, String content) {
+        if (!fileName.matches(FILE_NAME)) {
+            return new Candidate(null, List.of(new RuleError(fileName, 0, FILE_NAME_RULE)));
+        }
+        Map<String, byte[]> sources = sourcesWith(fileName, content);
+        Compiled compiled = compile(sources);
+        if (!compiled.errors().isEmpty()) {
+            return new Candidate(null, compiled.errors());
+        }
+        RulesHolder draft = new RulesHolder(folder);
+        draft.current.set(nextGeneration(compiled, sources)); // the generation it would be
+        return new Candidate(draft, List.of());
     }
 
     /** The text of one rule file, if it exists. */
@@ -310,6 +383,9 @@ public final class RulesHolder {
                 RuleSandbox.check(path, table.drl()).forEach(e -> refused.add(DecisionTables.locate(e, 0, table)));
             }
         });
+        if (refused.isEmpty()) {
+            refused.addAll(unknownTargets(sources, drl, tables));
+        }
         if (!refused.isEmpty()) {
             return new Compiled(null, List.copyOf(refused), drl); // a refused file never reaches Drools
         }
@@ -351,6 +427,27 @@ public final class RulesHolder {
         return new Compiled(kieBase, List.copyOf(errors), Map.copyOf(drl));
     }
 
+    /**
+     * What the literal check finds in new or changed files (a table by its generated DRL, told by sheet and cell); at
+     * the first load it is only logged (see checkLiterals).
+     */
+    private List<RuleError> unknownTargets(Map<String, byte[]> sources, Map<String, String> drl,
+                                           Map<String, DecisionTables.Generated> tables) {
+        List<RuleError> found = new ArrayList<>();
+        drl.forEach((name, text) -> {
+            if (!java.util.Arrays.equals(sources.get(name), installedSources.get(name))) {
+                DecisionTables.Generated table = tables.get(name);
+                literalCheck.apply(displayPath(KIE_PATH + name), text)
+                        .forEach(e -> found.add(table == null ? e : DecisionTables.locate(e, 0, table)));
+            }
+        });
+        if (current.get() == null) {
+            found.forEach(e -> LOG.warn("Rules: {}; requests this rule matches are routed as if it had not matched", e));
+            return List.of();
+        }
+        return found;
+    }
+
     /** The suffix of a decision table's generated DRL in the KieFileSystem. */
     private static final String GENERATED = ".drl";
 
@@ -365,18 +462,23 @@ public final class RulesHolder {
     }
 
     private void install(Compiled compiled, Map<String, byte[]> sources, String author, String comment) {
+        Generation next = nextGeneration(compiled, sources);
+        current.set(next);
+        failures.clear();
+        lastErrors = List.of();
+        LOG.info("Rules: generation {} serving {} file(s) from {}", next.number(), next.files().size(), folder);
+        tellChanges(next, Map.copyOf(sources), author, comment);
+    }
+
+    /** The generation these compiled sources make: installed, or a draft's (never installed). */
+    private Generation nextGeneration(Compiled compiled, Map<String, byte[]> sources) {
         List<String> names = sources.keySet().stream().map(f -> displayPath(KIE_PATH + f)).toList();
         // Provider health and model statistics facts are built and inserted per request only when some rule can match them.
         boolean usesStatus = mentions(compiled, "ProviderStatus");
         boolean usesStats = mentions(compiled, "ModelStats");
         Generation previous = current.get();
-        Generation next = new Generation(previous == null ? 1 : previous.number() + 1, compiled.kieBase(), names, Instant.now(),
+        return new Generation(previous == null ? 1 : previous.number() + 1, compiled.kieBase(), names, Instant.now(),
                 usesStatus, usesStats, compiled.drl());
-        current.set(next);
-        failures.clear();
-        lastErrors = List.of();
-        LOG.info("Rules: generation {} serving {} file(s) from {}", next.number(), names.size(), folder);
-        tellChanges(next, Map.copyOf(sources), author, comment);
     }
 
     /** Tells the listener each file that is new, different or gone since the previous generation. */

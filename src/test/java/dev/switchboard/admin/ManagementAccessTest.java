@@ -136,7 +136,7 @@ class ManagementAccessTest {
                 {"GET", "/admin/api/providers"}, {"GET", "/admin/api/providers/status"}, {"GET", "/admin/api/agents"},
                 {"GET", "/admin/api/config/export"}, {"GET", "/admin/api/config/versions"}, {"GET", "/admin/api/alerts"},
                 {"GET", "/admin/api/rules-versions"}, {"GET", "/admin/api/rules/versions"}};
-        String[][] writes = {{"PUT", "/admin/api/rules/x.drl"}, {"POST", "/admin/api/providers"}, {"PUT", "/admin/api/providers/openai/key"},
+        String[][] writes = {{"PUT", "/admin/api/rules/x.drl"}, {"POST", "/admin/api/rules/builder"}, {"POST", "/admin/api/rules/replay"}, {"POST", "/admin/api/providers"}, {"PUT", "/admin/api/providers/openai/key"},
                 {"POST", "/admin/api/agents"}, {"PUT", "/admin/api/agents/a"}, {"POST", "/admin/api/agents/a/key"},
                 {"DELETE", "/admin/api/agents/a/key"}, {"POST", "/admin/api/config/import"}, {"POST", "/admin/api/config/versions/1/rollback"},
                 {"POST", "/admin/api/tokens"}, {"GET", "/admin/api/audit"}, {"POST", "/admin/api/rules/versions/1/rollback"},
@@ -150,6 +150,10 @@ class ManagementAccessTest {
             assertEquals(401, call(e[0], e[1], null, "{}").statusCode(), "no token: " + e[0] + " " + e[1]);
             assertEquals(403, call(e[0], e[1], viewer, "{}").statusCode(), "viewer may not " + e[0] + " " + e[1]);
         }
+        String sample = "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]";
+        assertEquals(200, call("POST", "/admin/api/rules/test", viewer, sample + "}").statusCode(), "a viewer tries the live rules");
+        assertEquals(403, call("POST", "/admin/api/rules/test", viewer, sample + ",\"draft\":{\"file\":\"x.drl\",\"text\":\"\"}}").statusCode(),
+                "running a draft's rule code is an editor's");
     }
 
     @Test

@@ -172,10 +172,11 @@ class AnalyticsApiTest {
         JsonNode body = report("costs", "bucket=none&groupBy=provider");
         Map<String, double[]> expected = new TreeMap<>();
         for (UsageRecord r : history) {
-            double[] e = expected.computeIfAbsent(r.provider() == null ? "" : r.provider(), k -> new double[3]);
+            double[] e = expected.computeIfAbsent(r.provider() == null ? "" : r.provider(), k -> new double[4]);
             e[0] += 1;
             e[1] += r.costUsd();
             e[2] += r.plannedCostUsd();
+            e[3] += r.cacheSavedUsd();
         }
         assertEquals(expected.size(), body.path("data").size());
         for (JsonNode row : body.path("data")) {
@@ -184,6 +185,8 @@ class AnalyticsApiTest {
             assertEquals(e[1], row.path("costUsd").asDouble(), 0.0, row.toString());
             assertEquals(e[2], row.path("plannedCostUsd").asDouble(), 0.0);
             assertEquals(e[2] - e[1], row.path("fallbackSavingsUsd").asDouble(), 1e-12);
+            assertEquals(e[3], row.path("cacheSavingsUsd").asDouble(), 0.0);
+            assertTrue(e[3] > 0 || e[1] == 0, "the history has cache hits: " + row);
         }
         double total = history.stream().mapToDouble(UsageRecord::costUsd).sum();
         assertEquals(total, body.at("/summary/period/costUsd").asDouble(), 1e-9);

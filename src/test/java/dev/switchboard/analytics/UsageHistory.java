@@ -66,13 +66,19 @@ final class UsageHistory {
             int reasoning = completion / 3 * (random.nextInt(4) == 0 ? 1 : 0);
             double cost = failed ? 0 : (prompt * PRICE[model][0] + completion * PRICE[model][1]) * COST_UNIT;
             double plannedCost = failed ? 0 : (prompt * PRICE[planned][0] + completion * PRICE[planned][1]) * COST_UNIT;
+            boolean cacheHit = !failed && random.nextInt(50) == 0;
+            List<String> tags = cacheHit ? List.of(UsageRecord.CACHE_SAVED_TAG + cost) : List.of(); // dyadic: printed exactly
+            if (cacheHit) {
+                cost = 0;
+                plannedCost = 0;
+            }
             boolean stream = random.nextBoolean();
             long latency = (long) Math.exp(2 + random.nextDouble() * 8.5); // 7 ms .. 36 s, log-uniform
             long ttft = stream && !failed ? latency / (2 + random.nextInt(5)) : -1;
             rows.add(new UsageRecord(idPrefix + i, at, ENTRIES.get(random.nextInt(ENTRIES.size())), "chat",
                     AGENTS.get(random.nextInt(AGENTS.size())), MODELS.get(planned), servedModel, provider,
                     emptyToNull(RULES.get(random.nextInt(RULES.size()))), attempts, prompt, completion, prompt + completion, cost, latency,
-                    ttft, status, outcome, failed ? "upstream failed" : null, stream, List.of(), cached, reasoning,
+                    ttft, status, outcome, failed ? "upstream failed" : null, stream, tags, cached, reasoning,
                     TASKS.get(random.nextInt(TASKS.size())), fallback ? "rescue" : null, plannedCost));
         }
         return rows;
