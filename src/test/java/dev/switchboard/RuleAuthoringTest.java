@@ -174,6 +174,25 @@ class RuleAuthoringTest {
     }
 
     @Test
+    void should_write_a_builder_rule_over_model_stats() {
+        HttpResponse<String> built = admin("POST", "/admin/api/rules/builder", """
+                {"name": "Builder: code goes to gpt-4o while it scores well", "file": "stats", "model": "gpt-4o", "priority": 770,
+                 "conditions": [{"fact": "LlmRequest", "field": "taskType", "op": "==", "value": "code"},
+                                {"fact": "ModelStats", "field": "model", "op": "==", "value": "gpt-4o"},
+                                {"fact": "ModelStats", "field": "samples", "op": ">=", "value": 50},
+                                {"fact": "ModelStats", "field": "qualityScore", "op": ">=", "value": 0.8}]}""");
+
+        assertEquals(200, built.statusCode(), built.body());
+        String drl = json(built.body()).path("content").asText();
+        assertTrue(drl.contains("import dev.switchboard.routing.ModelStats"), drl);
+        assertTrue(drl.contains("qualityScore >= 0.8"), drl);
+        HttpResponse<String> unknownField = admin("POST", "/admin/api/rules/builder?dryRun=true", """
+                {"name": "r", "model": "gpt-4o", "conditions": [{"fact": "ModelStats", "field": "qualitty", "op": ">=", "value": 1}]}""");
+        assertEquals(400, unknownField.statusCode(), unknownField.body());
+        assertEquals("conditions[0].field", json(unknownField.body()).path("error").path("param").asText(), unknownField.body());
+    }
+
+    @Test
     void should_refuse_a_hand_written_rule_naming_an_unknown_model_with_file_and_line() throws IOException {
         String typo = HEADER + """
                 rule "Typo in the model"

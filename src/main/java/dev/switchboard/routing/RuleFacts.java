@@ -16,7 +16,8 @@ public final class RuleFacts {
     /** The facts a request is evaluated with, by the name a rule uses. */
     private static final Map<String, Class<?>> FACTS = Map.of(
             "LlmRequest", LlmRequest.class,
-            "ProviderStatus", ProviderStatus.class);
+            "ProviderStatus", ProviderStatus.class,
+            "ModelStats", ModelStats.class);
 
     private RuleFacts() {
     }

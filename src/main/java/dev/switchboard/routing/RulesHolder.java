@@ -336,6 +336,7 @@ public final class RulesHolder {
             return new Candidate(null, compiled.errors());
         }
         RulesHolder draft = new RulesHolder(folder);
+        draft.modelStats = modelStats; // a draft sees the same facts as the live rules
         draft.current.set(nextGeneration(compiled, sources)); // the generation it would be
         return new Candidate(draft, List.of());
     }
