@@ -27,6 +27,18 @@ public final class ErrorBodies {
         return root;
     }
 
+    /** Where Anthropic SDKs call: errors there are in Anthropic's shape, everywhere else in OpenAI's. */
+    private static final String ANTHROPIC_PATH = "/v1/messages";
+
+    /**
+     * The error body for a request path, for answers given before the pipeline knows the front door (admission,
+     * shutdown, unknown paths, unreadable HTTP): Anthropic's shape under {@code /v1/messages}, else OpenAI's.
+     */
+    public static ObjectNode forPath(String path, int status, String message, String type, String code) {
+        boolean anthropic = path != null && (path.equals(ANTHROPIC_PATH) || path.startsWith(ANTHROPIC_PATH + "/"));
+        return anthropic ? anthropic(status, message) : openAi(message, type, null, code);
+    }
+
     static String anthropicTypeForStatus(int status) {
         return switch (status) {
             case 400, 405, 415, 422 -> "invalid_request_error";

@@ -77,10 +77,7 @@ public final class DataPlaneServer extends VertxPlatformHttpServer {
             code = "headers_too_large";
             message = "The request headers are over 8 KiB together: send fewer or shorter headers";
         }
-        String path = request.path();
-        String body = (path != null && path.startsWith("/v1/messages")
-                ? ErrorBodies.anthropic(status, message)
-                : ErrorBodies.openAi(message, "invalid_request_error", null, code)).toString();
+        String body = ErrorBodies.forPath(request.path(), status, message, "invalid_request_error", code).toString();
         request.response().setStatusCode(status)
                 .putHeader("Content-Type", "application/json")
                 .putHeader("Connection", "close")

@@ -43,9 +43,7 @@ public final class ShutdownGate implements Handler<RoutingContext> {
     }
 
     private static void refuse(RoutingContext ctx) {
-        String body = (ctx.request().path().startsWith("/v1/messages")
-                ? ErrorBodies.anthropic(503, MESSAGE)
-                : ErrorBodies.openAi(MESSAGE, "server_error", null, "shutting_down")).toString();
+        String body = ErrorBodies.forPath(ctx.request().path(), 503, MESSAGE, "server_error", "shutting_down").toString();
         ctx.response().setStatusCode(503)
                 .putHeader("Content-Type", "application/json")
                 .putHeader("Retry-After", RETRY_AFTER_SECONDS)

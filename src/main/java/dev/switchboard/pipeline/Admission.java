@@ -115,9 +115,7 @@ public final class Admission {
         rc.status = 503;
         rc.outcome = "overloaded";
         rc.error = "The gateway is serving its limit of " + limit + " requests; retry after " + RETRY_AFTER_SECONDS + " s";
-        ObjectNode body = path.startsWith("/v1/messages")
-                ? ErrorBodies.anthropic(503, rc.error)
-                : ErrorBodies.openAi(rc.error, "service_unavailable", null, "overloaded");
+        ObjectNode body = ErrorBodies.forPath(path, 503, rc.error, "service_unavailable", "overloaded");
         ctx.response().setStatusCode(503)
                 .putHeader("Retry-After", Long.toString(RETRY_AFTER_SECONDS))
                 .putHeader("Content-Type", "application/json")

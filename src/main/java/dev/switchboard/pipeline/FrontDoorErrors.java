@@ -24,7 +24,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class FrontDoorErrors {
     private static final Logger LOG = LoggerFactory.getLogger(FrontDoorErrors.class);
-    private static final String ANTHROPIC_PATH = "/v1/messages";
     private static final int INTERNAL_ERROR = 500;
     /** Runs before every front door route (those take the orders from 0 up as they are added). */
     private static final int BEFORE_FRONT_DOORS = -1;
@@ -97,9 +96,7 @@ public final class FrontDoorErrors {
             return;
         }
         String path = ctx.normalizedPath();
-        ObjectNode body = path.equals(ANTHROPIC_PATH) || path.startsWith(ANTHROPIC_PATH + "/")
-                ? ErrorBodies.anthropic(status, message)
-                : ErrorBodies.openAi(message, type, null, code);
+        ObjectNode body = ErrorBodies.forPath(path, status, message, type, code);
         ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(Buffer.buffer(Json.bytes(body)));
     }
 
