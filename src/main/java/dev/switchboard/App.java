@@ -125,6 +125,7 @@ public final class App implements AutoCloseable {
         UsageRollups.backfill(database, SqlDialect.of(s.dbUrl()));
         ManagementServer.ddl().forEach(database::execute);
         QualityEvaluation.ddl().forEach(database::execute);
+        dev.switchboard.context.SummaryStore.ddl().forEach(database::execute);
         resources.add(database::shutdown);
         LOG.info("Database: {} ready (usage records)", redactUrl(s.dbUrl()));
 

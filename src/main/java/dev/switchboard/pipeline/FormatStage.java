@@ -63,6 +63,20 @@ final class FormatStage {
     }
 
     /**
+     * A summary the context stage asks for ({@link ContextStage}): the request of the agent whose conversation it
+     * condenses, without its key (it is inside the gateway already), so the agent's rules, limits and budget apply.
+     */
+    void summary(Exchange exchange) {
+        RequestContext parent = exchange.getVariable(ContextStage.SUMMARY_FOR, RequestContext.class);
+        RequestContext ctx = begin(exchange, "chat");
+        ctx.caller = parent.caller;
+        ctx.agent = parent.agent;
+        ctx.summaryFor = parent.requestId;
+        ctx.tags.add("summary_for:" + parent.requestId);
+        validateChat(exchange, ctx, parse(exchange, ctx));
+    }
+
+    /**
      * "Try a rule" ({@link RuleTester}): the sample speaks for the caller it names, an agent as if with its key
      * (its tier and defaults apply), any other name as a caller without a key. Whoever may try rules may look
      * at any agent's routing; nothing is sent to a provider.

@@ -62,17 +62,19 @@ final class ModelCall {
     }
 
     /**
-     * Context transfer: the whole conversation goes to every model of the chain, unless the chain says
-     * {@code preserveContext: false}; then a fallback model gets the system prompt and the last user turn only.
+     * Context transfer: the whole conversation (as fitted to this model's window, see {@link ContextStage}) goes to
+     * every model of the chain, unless the chain says {@code preserveContext: false}; then a fallback model gets the
+     * system prompt and the last user turn only.
      */
     private static ChatRequest forTarget(RequestContext ctx, Target target) {
+        ChatRequest request = ctx.fitted != null ? ctx.fitted : ctx.request;
         if (ctx.chainSpec == null || ctx.chainSpec.preserveContext() || ctx.chain.isEmpty()
                 || ctx.chain.get(0).name().equals(target.name())) {
-            return ctx.request;
+            return request;
         }
         com.fasterxml.jackson.databind.node.ArrayNode kept = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
         com.fasterxml.jackson.databind.JsonNode lastUser = null;
-        for (com.fasterxml.jackson.databind.JsonNode m : ctx.request.messages()) {
+        for (com.fasterxml.jackson.databind.JsonNode m : request.messages()) {
             String role = m.path("role").asText();
             if (role.equals("system") || role.equals("developer")) {
                 kept.add(m);
@@ -81,12 +83,10 @@ final class ModelCall {
             }
         }
         if (lastUser == null) {
-            return ctx.request;
+            return request;
         }
         kept.add(lastUser);
-        ObjectNode body = ctx.request.body().deepCopy();
-        body.set("messages", kept);
-        return new ChatRequest(ctx.request.model(), body, ctx.request.stream(), ctx.request.includeUsage());
+        return request.withParam("messages", kept);
     }
 
     /** Context transfer: parameters the next provider lacks are dropped with a note in the record, never an error. */

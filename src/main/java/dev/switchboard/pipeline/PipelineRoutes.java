@@ -3,6 +3,8 @@ package dev.switchboard.pipeline;
 import dev.switchboard.catalog.Catalog;
 import dev.switchboard.catalog.ModelSpec;
 import dev.switchboard.catalog.ProviderSpec;
+import dev.switchboard.context.ContextFitter;
+import dev.switchboard.context.SummaryStore;
 import dev.switchboard.pipeline.RequestContext.Target;
 import dev.switchboard.providers.Adapters;
 import dev.switchboard.quality.QualityEvaluation;
@@ -80,7 +82,10 @@ public final class PipelineRoutes extends RouteBuilder {
 
     @Override
     public void configure() {
-        FallbackStage fallback = new FallbackStage(getContext().createProducerTemplate(), call, breakers, health, limiters, rules);
+        ContextStage context = new ContextStage(catalog, new ContextFitter(new SummaryStore(
+                getContext().getRegistry().findSingleByType(javax.sql.DataSource.class), java.time.Clock.systemUTC())),
+                getContext().createProducerTemplate());
+        FallbackStage fallback = new FallbackStage(getContext().createProducerTemplate(), call, breakers, health, limiters, rules, context);
 
         onException(Throwable.class).handled(true).process(respond::error);
 
@@ -105,6 +110,13 @@ public final class PipelineRoutes extends RouteBuilder {
                         .process(fallback::walk).id("fallback-messages")
                         .process(respond::chat).id("respond-messages")
                 .end();
+
+        // Summaries for the context stage: the agent's own request to its summary model, recorded as such.
+        from(ContextStage.SUMMARY_ENDPOINT).routeId("context-summary")
+                .process(format::summary).id("format-summary")
+                .process(route::chat).id("route-summary")
+                .process(fallback::walk).id("fallback-summary")
+                .process(respond::chat).id("respond-summary");
 
         from("direct:embeddings").routeId("embeddings")
                 .process(format::embeddings).id("format-embeddings")

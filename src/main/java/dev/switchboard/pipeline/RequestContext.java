@@ -67,6 +67,14 @@ public final class RequestContext {
     final AnswerTranscript transcript = new AnswerTranscript();
     /** About characters / 4 of the prompt's text, as the rules see it: known before the provider reports the real count. */
     int estimatedPromptTokens;
+    /** The conversation as the model being tried gets it, fitted to its window (null: {@link #request} as it is). */
+    ChatRequest fitted;
+    /** How {@link #fitted} was made: {@code full}, {@code windowed:kept=N} or {@code summarized}; null before any fitting. */
+    String contextFit;
+    /** The request whose conversation this summary request condenses (null for callers' own requests). */
+    String summaryFor;
+    /** The fittings made for this request, by window budget and tokenizer: a retry or a same-sized fallback reuses one. */
+    final java.util.Map<String, dev.switchboard.context.ContextFitter.Fitted> fittings = new java.util.HashMap<>(4);
     /** The prompt counted in the tokens of each model it may reach: for the limits and the budget. */
     final PromptTokens promptTokens = new PromptTokens();
 
@@ -102,7 +110,7 @@ public final class RequestContext {
                 usage.completionTokens(), usage.totalTokens(), cost, elapsedMillis(),
                 ttftNanos < 0 ? -1 : (ttftNanos - startNanos) / 1_000_000, status, outcome, error, stream, tags,
                 usage.cachedTokens(), usage.reasoningTokens(), taskType, chainSpec == null ? null : chainSpec.id(),
-                plannedCost(billed, cost));
+                plannedCost(billed, cost), contextFit);
     }
 
     /**

@@ -16,7 +16,8 @@ public final class UsageSchema {
     public static List<String> ddl() {
         List<String> all = new ArrayList<>();
         for (String column : List.of("cached_tokens INT DEFAULT 0", "reasoning_tokens INT DEFAULT 0", "task_type VARCHAR(32)",
-                "chain_id VARCHAR(256)", "fallback_count INT DEFAULT 0", "planned_cost_usd DOUBLE PRECISION")) {
+                "chain_id VARCHAR(256)", "fallback_count INT DEFAULT 0", "planned_cost_usd DOUBLE PRECISION",
+                "context_fit VARCHAR(64)")) {
             all.add("ALTER TABLE usage_record ADD COLUMN IF NOT EXISTS " + column);
         }
         // Time ranges, alone or per agent, model or provider: what every raw-row question filters by.

@@ -111,6 +111,16 @@ public final class TokenCounter {
         return scheme.scale(tokens);
     }
 
+    /** One message of a chat prompt with its framing, as {@link #chatPrompt} counts it (rounded up when scaled). */
+    public static long message(JsonNode message, Scheme scheme) {
+        return scheme.scale(PER_MESSAGE + (message.hasNonNull("name") ? PER_NAME : 0) + values(message, scheme.encoding));
+    }
+
+    /** What a chat prompt costs beside its messages: the reply priming and the tool and function definitions. */
+    public static long framing(JsonNode body, Scheme scheme) {
+        return scheme.scale(REPLY_PRIMING + definitions(body.get("tools"), scheme.encoding) + definitions(body.get("functions"), scheme.encoding));
+    }
+
     private static long definitions(JsonNode node, Tokenizer encoding) {
         return node == null || node.isNull() || node.isEmpty() ? 0 : encoding.count(node.toString());
     }
