@@ -120,7 +120,7 @@ public final class SummaryStore {
         }
         try (Connection c = database.getConnection(); PreparedStatement s = c.prepareStatement(
                 "SELECT prefix_turns, prefix_hash, summary FROM context_summary WHERE anchor = ? AND prefix_turns <= ? "
-                        + "ORDER BY prefix_turns DESC FETCH FIRST " + MAX_CANDIDATES + " ROWS ONLY")) {
+                        + "ORDER BY prefix_turns DESC LIMIT " + MAX_CANDIDATES)) {
             s.setString(1, hashes[1]);
             s.setInt(2, maxTurns);
             try (ResultSet rows = s.executeQuery()) {

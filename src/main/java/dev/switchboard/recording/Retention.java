@@ -11,7 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Forgets old usage: raw rows after {@code SWITCHBOARD_RETENTION_DAYS}, rollups (hourly, daily, weekly) after
+ * Forgets old usage: raw rows (and conversation summaries) after {@code SWITCHBOARD_RETENTION_DAYS}, rollups (hourly, daily, weekly) after
  * {@link #ROLLUP_MONTHS} whole months (the current month and the 13 before it, so a month compares with the
  * same month a year earlier). Budgets and month-to-date figures read the rollups, so they survive the raw
  * rows' retention. Run daily by a Camel timer; {@link #run} takes the time so tests can move it.
@@ -45,11 +45,14 @@ public final class Retention {
         Instant rollupCutoff = YearMonth.from(now.atZone(ZoneOffset.UTC)).minusMonths(ROLLUP_MONTHS).atDay(1)
                 .atStartOfDay().toInstant(ZoneOffset.UTC);
         int raw = delete("DELETE FROM usage_record WHERE created_at < :?cutoff", rawCutoff);
+        // Summaries hold what conversations said: they go with the raw rows (a conversation still going is summarised again).
+        int summaries = delete("DELETE FROM context_summary WHERE created_at < :?cutoff", rawCutoff);
         int rollups = 0;
         for (String table : UsageRollups.TABLES) {
             rollups += delete("DELETE FROM " + table + " WHERE period_start < :?cutoff", rollupCutoff);
         }
-        LOG.info("Retention: {} usage row(s) before {} and {} rollup row(s) before {} deleted", raw, rawCutoff, rollups, rollupCutoff);
+        LOG.info("Retention: {} usage row(s) and {} conversation summaries before {}, {} rollup row(s) before {} deleted", raw, summaries,
+                rawCutoff, rollups, rollupCutoff);
         return new Deleted(raw, rollups);
     }
 
