@@ -22,7 +22,7 @@ final class CatalogKeys {
             "trainingNotes", "tags", "profile", "template");
     private static final Set<String> PRICE = Set.of("input", "output", "cachedInput", "cacheWrite", "searchPer1k");
     private static final Set<String> DEPLOYMENT = Set.of("provider", "upstreamId", "weight");
-    private static final Set<String> CHAIN = Set.of("name", "description", "models", "maxAttempts", "retryOn", "preserveContext", "active",
+    private static final Set<String> CHAIN = Set.of("name", "description", "models", "maxAttempts", "retryOn", "preserveContext", "active", "context",
             "deadlineMs");
     private static final Set<String> AGENT = Set.of("rpm", "tpm");
 

@@ -59,7 +59,7 @@ final class ContextStage {
         if (ctx.request == null || !"chat".equals(ctx.operation)) {
             return;
         }
-        ContextPolicy policy = policy(ctx);
+        ContextPolicy policy = policy(ctx, target);
         long budget = promptBudget(ctx, target, policy);
         if (budget <= 0) {
             ctx.fitted = null;
@@ -74,12 +74,19 @@ final class ContextStage {
         ctx.extraHeaders.put(HEADER, ctx.contextFit);
     }
 
-    /** The agent's strategy; a summary request is only ever windowed (a summary of a summary request would never end). */
-    private static ContextPolicy policy(RequestContext ctx) {
-        if (ctx.summaryFor != null || ctx.agent == null) {
+    /**
+     * The chain step's strategy, else the agent's, else {@code full}; a summary request is only ever windowed (a
+     * summary of a summary request would never end).
+     */
+    private static ContextPolicy policy(RequestContext ctx, Target target) {
+        if (ctx.summaryFor != null) {
             return ContextPolicy.FULL;
         }
-        return ctx.agent.context();
+        ContextPolicy step = ctx.chainSpec == null ? null : ctx.chainSpec.context().get(target.name());
+        if (step != null) {
+            return step;
+        }
+        return ctx.agent == null ? ContextPolicy.FULL : ctx.agent.context();
     }
 
     /**

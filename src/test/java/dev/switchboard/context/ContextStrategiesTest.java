@@ -48,6 +48,10 @@ class ContextStrategiesTest {
                   - {id: small, upstreamId: small-up, provider: openai, contextWindow: 8000, price: {input: 0.5, output: 0.5}}
                   - {id: cheap, upstreamId: cheap-up, provider: openai, contextWindow: 128000, price: {input: 0.1, output: 0.1}}
                   - {id: broken, upstreamId: fake-500, provider: openai, contextWindow: 128000, price: {input: 0.1, output: 0.1}}
+                chains:
+                  stepwise:
+                    models: [huge-down, small]
+                    context: {small: {strategy: windowed, maxPromptTokens: 1200}}
                 """);
         gw = Gateway.start(Map.of("SWITCHBOARD_CATALOG", catalog.toString()));
     }
@@ -127,6 +131,21 @@ class ContextStrategiesTest {
         }
         assertEquals(expected, starts(sent("small-up", tag)));
         assertEquals("windowed:kept=14", gw.usageRow(requestId(r)).path("context_fit").asText());
+    }
+
+    @Test
+    void should_fit_a_chain_step_by_its_own_strategy() {
+        // The chain's small step keeps 1,200 tokens: the newest two turns (about 1,010 with the system prompt).
+        HttpResponse<String> created = gw.admin("POST", "/admin/api/agents",
+                "{\"id\":\"stepper\",\"primaryModel\":\"huge-down\",\"chain\":\"stepwise\"}");
+        assertEquals(201, created.statusCode(), created.body());
+        String tag = tag();
+        HttpResponse<String> r = post(read(created.body()).path("key").asText(), conversation("huge-down", tag, 10));
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("small", r.headers().firstValue("x-switchboard-model").orElse(""));
+        assertEquals("windowed:kept=2", r.headers().firstValue("x-switchboard-context").orElse(""));
+        assertEquals(List.of(SYSTEM, tag + " t8", tag + " t9"), starts(sent("small-up", tag)));
+        assertEquals(11, sent("fake-500", tag).path("messages").size(), "the first step, with the agent's strategy, got it whole");
     }
 
     @Test
