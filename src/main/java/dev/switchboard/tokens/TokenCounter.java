@@ -150,10 +150,14 @@ public final class TokenCounter {
     }
 
     /**
-     * One encoding with a memo of the counts of long texts. A conversation is sent again, whole, with every turn,
-     * and o200k_base's pre-tokenizer (a Unicode regular expression) takes about 0.2 µs a token: remembering the
-     * turns already counted keeps a growing conversation's count to its new turn. Short texts are counted
-     * directly, which is cheaper than hashing and remembering them.
+     * One encoding with a memo of the counts of long texts. A conversation is sent again, whole, with every turn:
+     * remembering the turns already counted keeps a growing conversation's count to its new turn. Short texts are
+     * counted directly, which is cheaper than hashing and remembering them.
+     *
+     * <p>A text never seen before is the expensive case: o200k_base's pre-tokenizer (a Unicode regular expression)
+     * takes about 0.2 µs a token. For ASCII text (most prompts and code) o200k_base is split by hand instead
+     * ({@link O200kAsciiSplitter}) and each piece counted from a memo of pieces: words recur across texts, so a new
+     * text costs a scan and a table lookup a piece. cl100k_base has jtokkit's own hand-written splitter.
      */
     private static final class Tokenizer {
         /** Texts shorter than this (characters) are not remembered. */
@@ -164,16 +168,75 @@ public final class TokenCounter {
         private final Encoding encoding;
         private final Cache<String, Integer> memo = Caffeine.newBuilder()
                 .maximumWeight(MEMO_MAX_CHARS).weigher((String text, Integer tokens) -> text.length()).build();
+        /** Pieces of ASCII text and their tokens; null when this encoding has no hand-written splitter. */
+        private final PieceMemo pieces;
 
         Tokenizer(EncodingType type) {
             this.encoding = Encodings.newLazyEncodingRegistry().getEncoding(type);
+            this.pieces = type == EncodingType.O200K_BASE ? new PieceMemo(encoding) : null;
         }
 
         long count(String text) {
             if (text.length() < MEMO_MIN_CHARS) {
-                return encoding.countTokensOrdinary(text);
+                return uncounted(text);
             }
-            return memo.get(text, encoding::countTokensOrdinary);
+            return memo.get(text, this::uncounted);
+        }
+
+        private int uncounted(String text) {
+            return pieces != null && O200kAsciiSplitter.isAscii(text) ? pieces.count(text) : encoding.countTokensOrdinary(text);
+        }
+    }
+
+    /**
+     * The tokens of o200k_base pieces, in a fixed table indexed by a piece's hash: a piece that lands on a taken slot
+     * replaces the one there, so the table never grows (64k pieces of at most {@link #MAX_PIECE_CHARS} characters).
+     * Entries are immutable, so threads may read and replace them without locks.
+     */
+    private static final class PieceMemo {
+        private static final int SLOTS = 1 << 16;
+        /** Longer pieces (long runs of punctuation or spaces) are rare: counted each time, never kept. */
+        private static final int MAX_PIECE_CHARS = 64;
+
+        private record Entry(String piece, int tokens) {
+        }
+
+        private final Encoding encoding;
+        private final Entry[] slots = new Entry[SLOTS];
+
+        PieceMemo(Encoding encoding) {
+            this.encoding = encoding;
+        }
+
+        int count(String text) {
+            int n = text.length();
+            int tokens = 0;
+            for (int start = 0; start < n; ) {
+                int end = O200kAsciiSplitter.pieceEnd(text, start, n);
+                tokens += piece(text, start, end);
+                start = end;
+            }
+            return tokens;
+        }
+
+        private int piece(String text, int start, int end) {
+            int length = end - start;
+            if (length > MAX_PIECE_CHARS) {
+                return encoding.countTokensOrdinary(text.substring(start, end));
+            }
+            int hash = 0;
+            for (int i = start; i < end; i++) {
+                hash = 31 * hash + text.charAt(i);
+            }
+            int slot = (hash ^ (hash >>> 16)) & (SLOTS - 1);
+            Entry known = slots[slot];
+            if (known != null && known.piece().length() == length && known.piece().regionMatches(0, text, start, length)) {
+                return known.tokens();
+            }
+            String piece = text.substring(start, end);
+            int tokens = encoding.countTokensOrdinary(piece);
+            slots[slot] = new Entry(piece, tokens);
+            return tokens;
         }
     }
 }
