@@ -19,25 +19,25 @@ package dev.switchboard.tokens;
  * expression on random texts.
  */
 final class O200kAsciiSplitter {
+    private static final char ASCII_END = 0x80;
     /** Digits per number piece (alternative 3). */
     private static final int MAX_DIGITS = 3;
 
     private O200kAsciiSplitter() {
     }
 
-    /** True when every character is ASCII: only then do the pieces below apply. */
-    static boolean isAscii(String text) {
-        for (int i = 0; i < text.length(); i++) {
-            if (text.charAt(i) >= 0x80) {
-                return false;
-            }
-        }
-        return true;
-    }
+    /** What {@link #pieceEnd} answers at a character outside ASCII: these pieces do not apply to the text. */
+    static final int NOT_ASCII = -1;
 
-    /** Where the piece that starts at {@code i} ends (exclusive); {@code i < n}, every character ASCII. */
+    /**
+     * Where the piece that starts at {@code i} ends (exclusive), {@code i < n}; {@link #NOT_ASCII} when it starts with a
+     * character outside ASCII (pieces before it may then differ from the expression's too: the text is not for here).
+     */
     static int pieceEnd(String s, int i, int n) {
         char c = s.charAt(i);
+        if (c >= ASCII_END) {
+            return NOT_ASCII;
+        }
         // 1 and 2: a run of letters, after one character that is neither a letter, a digit nor a line break.
         int start = isLetter(c) ? i : isPrefix(c) && i + 1 < n && isLetter(s.charAt(i + 1)) ? i + 1 : -1;
         if (start >= 0) {
@@ -128,13 +128,13 @@ final class O200kAsciiSplitter {
         return c == ' ' || c >= '\t' && c <= '\r';
     }
 
-    /** {@code [^\r\n\p{L}\p{N}]}: may stand before a word. */
+    /** {@code [^\r\n\p{L}\p{N}]}: may stand before a word (in ASCII; false beyond, where this splitter stops). */
     private static boolean isPrefix(char c) {
-        return c != '\r' && c != '\n' && !isLetter(c) && !isDigit(c);
+        return c < ASCII_END && c != '\r' && c != '\n' && !isLetter(c) && !isDigit(c);
     }
 
-    /** {@code [^\s\p{L}\p{N}]}. */
+    /** {@code [^\s\p{L}\p{N}]} in ASCII; false beyond, where this splitter stops. */
     private static boolean isPunctuation(char c) {
-        return !isSpace(c) && !isLetter(c) && !isDigit(c);
+        return c < ASCII_END && !isSpace(c) && !isLetter(c) && !isDigit(c);
     }
 }
