@@ -27,6 +27,7 @@ import dev.switchboard.recording.BudgetGauges;
 import dev.switchboard.recording.BudgetLedger;
 import dev.switchboard.recording.RequestMetrics;
 import dev.switchboard.recording.Retention;
+import dev.switchboard.responses.ResponseStore;
 import dev.switchboard.recording.SqlDialect;
 import dev.switchboard.recording.UsageRollups;
 import dev.switchboard.recording.UsageSchema;
@@ -125,6 +126,7 @@ public final class App implements AutoCloseable {
         UsageRollups.backfill(database, SqlDialect.of(s.dbUrl()));
         ManagementServer.ddl().forEach(database::execute);
         QualityEvaluation.ddl().forEach(database::execute);
+        database.execute(STORED_RESPONSES_DDL);
         resources.add(database::shutdown);
         LOG.info("Database: {} ready (usage records)", redactUrl(s.dbUrl()));
 
@@ -198,6 +200,14 @@ public final class App implements AutoCloseable {
                 UsageWriter.DEFAULT_QUEUE_CAPACITY);
         retention = new Retention(camel.createProducerTemplate(), DATA_SOURCE, s.retentionDays());
         camel.addRoutes(retentionRoute(retention));
+        ResponseStore responseStore = new ResponseStore(database, s.responsesRetentionDays(), java.time.Clock.systemUTC());
+        camel.addRoutes(new org.apache.camel.builder.RouteBuilder() {
+            @Override
+            public void configure() {
+                from("timer:responses-retention?delay=60000&period=" + Retention.PERIOD.toMillis()).routeId("responses-retention")
+                        .process(exchange -> responseStore.deleteExpired());
+            }
+        });
         ModelHealth health = new ModelHealth(java.time.Clock.systemUTC(), s.trackedModels());
         Agents agents = new Agents();
         AnonymousAccess anonymous = new AnonymousAccess(s.allowAnonymous(), s.anonymousTrusted(), catalog);
@@ -212,7 +222,7 @@ public final class App implements AutoCloseable {
         PipelineRoutes pipeline = new PipelineRoutes(catalog::get, rules, adapters, breakers, health,
                 writer, new RequestMetrics(metrics, name -> catalog.get().model(name).isPresent(),
                 name -> agents.byId(name).isPresent()), s.rulesPollMillis(),
-                s.probeInterval(), agents, anonymous, ledger, s.cacheMaxBytes(), quality);
+                s.probeInterval(), agents, anonymous, ledger, s.cacheMaxBytes(), quality, responseStore);
         camel.addRoutes(pipeline);
         Admission admission = pipeline.admission(s.limits(), metrics);
         server.frontHandlers(List.of(gate, admission::admit));
@@ -263,6 +273,12 @@ public final class App implements AutoCloseable {
         LOG.info("Management: http://{}:{}/health, /metrics, /admin/api/usage", s.managementHost(), management.port());
         LOG.info("Switchboard ready in {} ms. OpenAI base URL: http://{}:{}/v1", ms, host, port());
     }
+
+    /** The stored responses' table (db/migration/V50__stored_responses.sql) until the schema moves to Flyway. */
+    private static final String STORED_RESPONSES_DDL = """
+            CREATE TABLE IF NOT EXISTS stored_response (
+              id VARCHAR(128) PRIMARY KEY, agent VARCHAR(256) NOT NULL, created_at TIMESTAMP NOT NULL,
+              response_json VARCHAR(10485760) NOT NULL, conversation_json VARCHAR(10485760) NOT NULL)""";
 
     /** Deletes old usage once a day, the first time a minute after start. */
     private static org.apache.camel.builder.RouteBuilder retentionRoute(Retention retention) {

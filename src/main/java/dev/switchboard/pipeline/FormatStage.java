@@ -107,6 +107,22 @@ final class FormatStage {
         validateChat(exchange, ctx, AnthropicMapper.fromAnthropicRequest(body));
     }
 
+    /**
+     * OpenAI's Responses API as a front door: the request, continued from the caller's stored conversation, as
+     * the canonical request (see {@link ResponsesDoor}); errors stay in OpenAI's shape.
+     */
+    void responses(Exchange exchange, ResponsesDoor door) {
+        RequestContext ctx = begin(exchange, "chat");
+        ctx.frontDoor = RequestContext.FrontDoor.RESPONSES;
+        caller(exchange.getMessage(), ctx);
+        validateChat(exchange, ctx, door.canonical(ctx, parse(exchange, ctx)));
+    }
+
+    /** {@code GET}/{@code DELETE /v1/responses/{id}}: its caller is known the same way as a chat request's. */
+    void storedResponse(Exchange exchange) {
+        caller(exchange.getMessage(), begin(exchange, "responses"));
+    }
+
     private void validateChat(Exchange exchange, RequestContext ctx, ObjectNode body) {
         JsonNode model = body.get("model");
         if (model != null && !model.isNull() && !model.isTextual()) {

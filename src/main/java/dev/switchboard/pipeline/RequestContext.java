@@ -33,9 +33,11 @@ public final class RequestContext {
     private final AtomicBoolean recorded = new AtomicBoolean();
 
     /** The API the caller speaks: answers and errors go back in its shape. */
-    enum FrontDoor { OPENAI, ANTHROPIC }
+    enum FrontDoor { OPENAI, ANTHROPIC, RESPONSES }
 
     FrontDoor frontDoor = FrontDoor.OPENAI;
+    /** A Responses API request: what its answer echoes and where it is stored; null for other front doors. */
+    ResponsesDoor.Turn responses;
     String caller = "anonymous";
     /** The calling agent when it sent its key; its defaults apply unless a rule says otherwise. */
     dev.switchboard.catalog.AgentSpec agent;

@@ -89,9 +89,22 @@ final class RespondStage {
     }
 
     private static byte[] json(RequestContext ctx, ChatResponse response) {
-        return Json.bytes(ctx.frontDoor == RequestContext.FrontDoor.ANTHROPIC
-                ? AnthropicMapper.toAnthropicResponse(response.body(), ctx.servedModelName)
-                : response.body());
+        return switch (ctx.frontDoor) {
+            case ANTHROPIC -> Json.bytes(AnthropicMapper.toAnthropicResponse(response.body(), ctx.servedModelName));
+            case RESPONSES -> ctx.responses.json(ctx, response);
+            case OPENAI -> Json.bytes(response.body());
+        };
+    }
+
+    /** {@code GET}/{@code DELETE /v1/responses/{id}}: the caller's own stored response (or its deletion), else 404. */
+    void storedResponse(Exchange exchange, ResponsesDoor door) {
+        RequestContext ctx = exchange.getVariable(RequestContext.VARIABLE, RequestContext.class);
+        ObjectNode body = door.stored(ctx, exchange);
+        Message m = exchange.getMessage();
+        headers(m, ctx, 200);
+        m.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        m.setBody(Json.bytes(body));
+        record.finish(ctx);
     }
 
     void embeddings(Exchange exchange) {

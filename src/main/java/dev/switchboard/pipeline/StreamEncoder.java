@@ -24,9 +24,11 @@ interface StreamEncoder {
     String error(String type, String code, String message);
 
     static StreamEncoder of(RequestContext ctx) {
-        return ctx.frontDoor == RequestContext.FrontDoor.ANTHROPIC
-                ? new Anthropic(ctx.servedModelName, ctx.estimatedPromptTokens)
-                : new OpenAi(ctx.request.includeUsage());
+        return switch (ctx.frontDoor) {
+            case ANTHROPIC -> new Anthropic(ctx.servedModelName, ctx.estimatedPromptTokens);
+            case RESPONSES -> ctx.responses.encoder(ctx);
+            case OPENAI -> new OpenAi(ctx.request.includeUsage());
+        };
     }
 
     /** OpenAI SSE: chunks forwarded as they came (no re-serialising when the provider spoke OpenAI too). */
