@@ -34,7 +34,7 @@ public final class PipelineRoutes extends RouteBuilder {
     static final String AD_HOC_TEMPLATE = "call-ad-hoc-model";
     /** The entries a front door (routes/*.yaml) hands its requests to; documented in routes/README.md. */
     public static final java.util.Set<String> ENTRIES = java.util.Set.of("direct:chat", "direct:messages", "direct:embeddings", "direct:models",
-            "direct:feedback", "direct:responses", "direct:response");
+            "direct:feedback", "direct:responses", "direct:response", "direct:count-tokens");
     private static final String UPSTREAM = "http://upstream?throwExceptionOnFailure=false&disableStreamCache=true&followRedirects=false"
             + "&connectTimeout={{connectTimeout}}&responseTimeout={{firstByteTimeout}}&soTimeout={{firstByteTimeout}}";
 
@@ -119,6 +119,11 @@ public final class PipelineRoutes extends RouteBuilder {
                         .process(fallback::walk).id("fallback-responses")
                         .process(respond::chat).id("respond-responses")
                 .end();
+
+        // Anthropic's token count of a Messages request, made by the gateway: no provider is called.
+        from("direct:count-tokens").routeId("count-tokens")
+                .process(format::countTokens).id("format-count-tokens")
+                .process(respond::countTokens).id("respond-count-tokens");
 
         // A stored response read back or deleted by the caller that made it.
         from("direct:response").routeId("response")
