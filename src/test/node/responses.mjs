@@ -47,7 +47,14 @@ const answered = await client.responses.create({ model, tools, previous_response
   input: [{ type: 'function_call_output', call_id: fc.call_id, output: '{"temperature":"20C"}' }] });
 print('function-output', { text: answered.output_text });
 
-// 6. The deleted response is gone.
+// 6. A function call streamed: the SDK rebuilds the function_call item from its argument deltas.
+const toolStream = client.responses.stream({ model, tools, input: 'Weather in Boston, streamed?' });
+const toolTypes = [];
+for await (const event of toolStream) toolTypes.push(event.type);
+const streamedCall = (await toolStream.finalResponse()).output.find((item) => item.type === 'function_call');
+print('function-call-stream', { types: toolTypes, name: streamedCall?.name, arguments: streamedCall?.arguments });
+
+// 7. The deleted response is gone.
 const deleted = await client.responses.delete(first.id).then(() => true, (e) => String(e));
 const gone = await client.responses.retrieve(first.id).then(() => 'found', (e) => e.status);
 print('delete', { deleted, gone });

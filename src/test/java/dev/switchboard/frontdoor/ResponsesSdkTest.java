@@ -74,7 +74,7 @@ class ResponsesSdkTest {
         assertEquals("Say hello", followUp.at("/0/content").asText(), "the stored conversation continues: " + followUp);
         assertEquals("Hello from gpt-4o-mini", followUp.at("/1/content").asText(), followUp.toString());
         assertEquals("And again", followUp.at("/2/content").asText(), followUp.toString());
-        JsonNode toolTurn = sent.get(sent.size() - 1).path("messages");
+        JsonNode toolTurn = sent.get(sent.size() - 2).path("messages"); // the last one is the streamed call
         assertEquals("tool", toolTurn.at("/2/role").asText(), toolTurn.toString());
         assertEquals("get_weather", toolTurn.at("/1/tool_calls/0/function/name").asText(), toolTurn.toString());
         assertEquals(List.of(), gw.fake.unexpected());
@@ -90,7 +90,7 @@ class ResponsesSdkTest {
         assertEquals("Say hello", followUp.at("/messages/0/content").asText(), followUp.toString());
         assertEquals("assistant", followUp.at("/messages/1/role").asText(), followUp.toString());
         assertEquals("And again", followUp.at("/messages/2/content").asText(), followUp.toString());
-        JsonNode toolTurn = sent.get(sent.size() - 1).path("messages");
+        JsonNode toolTurn = sent.get(sent.size() - 2).path("messages"); // the last one is the streamed call
         assertEquals("tool_use", toolTurn.at("/1/content/0/type").asText(), toolTurn.toString());
         assertEquals("tool_result", toolTurn.at("/2/content/0/type").asText(), toolTurn.toString());
         assertEquals(List.of(), anthropic.unexpected());
@@ -128,6 +128,12 @@ class ResponsesSdkTest {
         assertTrue(checks.get("function-output").path("text").asText().startsWith("Tool result received: "),
                 checks.get("function-output").toString());
         assertTrue(checks.get("function-output").path("text").asText().contains("20C"), checks.get("function-output").toString());
+
+        JsonNode streamedCall = checks.get("function-call-stream");
+        assertEquals("get_weather", streamedCall.path("name").asText(), streamedCall.toString());
+        assertEquals("Boston", readTree(streamedCall.path("arguments").asText()).path("city").asText(), streamedCall.toString());
+        assertTrue(streamedCall.path("types").toString().contains("response.function_call_arguments.delta"), streamedCall.toString());
+        assertTrue(streamedCall.path("types").toString().contains("response.function_call_arguments.done"), streamedCall.toString());
 
         assertEquals(true, checks.get("delete").path("deleted").asBoolean(), checks.get("delete").toString());
         assertEquals(404, checks.get("delete").path("gone").asInt(), checks.get("delete").toString());
