@@ -8,6 +8,8 @@ import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.output.MigrateResult;
 
 /**
  * The gateway's database by JDBC URL: the embedded HSQLDB file database by default, any JDBC database by
@@ -15,6 +17,16 @@ import javax.sql.DataSource;
  * holding dead connections; the usage writer batches, so connections are few.
  */
 public final class Database implements DataSource {
+    /**
+     * The migrations: portable SQL in {@code db/migration}, and for the rare statement the two databases spell
+     * differently, the same version once per database in {@code db/vendor/hsqldb} and {@code db/vendor/postgresql}.
+     */
+    static final String[] MIGRATIONS = {"classpath:db/migration", "classpath:db/vendor/{vendor}"};
+    /**
+     * A database made before migrations existed has tables but no history: it is marked as version 0, and V1
+     * (idempotent on purpose) brings whatever it has up to date.
+     */
+    static final String PRE_MIGRATION_VERSION = "0";
     private final String url;
     private final String user;
     private final String password;
@@ -29,7 +41,26 @@ public final class Database implements DataSource {
         return url;
     }
 
-    /** Runs DDL at start; a database that refuses it stops the gateway with the reason. */
+    /**
+     * Brings the schema to the newest version and says which it is; run before anything else uses the database.
+     * A database that refuses a migration stops the gateway with the reason. Instances starting together on one
+     * database take turns (Flyway locks its history table), so each migration runs once.
+     */
+    public String migrate() {
+        MigrateResult result;
+        try {
+            result = Flyway.configure().dataSource(this).locations(MIGRATIONS)
+                    .baselineOnMigrate(true).baselineVersion(PRE_MIGRATION_VERSION)
+                    .baselineDescription("schema made before migrations")
+                    .load().migrate();
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("database " + url + " could not be migrated: " + e.getMessage(), e);
+        }
+        String version = result.targetSchemaVersion != null ? result.targetSchemaVersion : result.initialSchemaVersion;
+        return version + " (" + result.migrationsExecuted + " migrations applied now)";
+    }
+
+    /** Runs one statement; a database that refuses it fails with the reason. */
     public void execute(String sql) {
         try (Connection c = getConnection(); Statement s = c.createStatement()) {
             s.execute(sql);
