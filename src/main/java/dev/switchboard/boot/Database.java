@@ -52,6 +52,11 @@ public final class Database implements DataSource {
             result = Flyway.configure().dataSource(this).locations(MIGRATIONS)
                     .baselineOnMigrate(true).baselineVersion(PRE_MIGRATION_VERSION)
                     .baselineDescription("schema made before migrations")
+                    // Each feature has its own range of versions and its own tables: one merged after a
+                    // higher-numbered one still applies.
+                    .outOfOrder(true)
+                    // The SQL is taken literally: no ${...} substitution.
+                    .placeholderReplacement(false)
                     .load().migrate();
         } catch (RuntimeException e) {
             throw new IllegalStateException("database " + url + " could not be migrated: " + e.getMessage(), e);
