@@ -1,11 +1,13 @@
 package dev.switchboard.boot;
 
+import dev.switchboard.recording.SqlDialect;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
+import java.util.Locale;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
@@ -17,11 +19,13 @@ import org.flywaydb.core.api.output.MigrateResult;
  * holding dead connections; the usage writer batches, so connections are few.
  */
 public final class Database implements DataSource {
+    /** The migrations: portable SQL, for both databases. */
+    static final String MIGRATIONS = "classpath:db/migration";
     /**
-     * The migrations: portable SQL in {@code db/migration}, and for the rare statement the two databases spell
-     * differently, the same version once per database in {@code db/vendor/hsqldb} and {@code db/vendor/postgresql}.
+     * For the rare statement the two databases spell differently: the same version once per database, in
+     * {@code db/vendor/hsqldb} and {@code db/vendor/postgresql}.
      */
-    static final String[] MIGRATIONS = {"classpath:db/migration", "classpath:db/vendor/{vendor}"};
+    static final String VENDOR_MIGRATIONS = "classpath:db/vendor/";
     /**
      * A database made before migrations existed has tables but no history: it is marked as version 0, and V1
      * (idempotent on purpose) brings whatever it has up to date.
@@ -49,12 +53,9 @@ public final class Database implements DataSource {
     public String migrate() {
         MigrateResult result;
         try {
-            result = Flyway.configure().dataSource(this).locations(MIGRATIONS)
+            result = Flyway.configure().dataSource(this).locations(MIGRATIONS, VENDOR_MIGRATIONS + vendor())
                     .baselineOnMigrate(true).baselineVersion(PRE_MIGRATION_VERSION)
                     .baselineDescription("schema made before migrations")
-                    // Each feature has its own range of versions and its own tables: one merged after a
-                    // higher-numbered one still applies.
-                    .outOfOrder(true)
                     // The SQL is taken literally: no ${...} substitution.
                     .placeholderReplacement(false)
                     .load().migrate();
@@ -63,6 +64,10 @@ public final class Database implements DataSource {
         }
         String version = result.targetSchemaVersion != null ? result.targetSchemaVersion : result.initialSchemaVersion;
         return version + " (" + result.migrationsExecuted + " migrations applied now)";
+    }
+
+    private String vendor() {
+        return SqlDialect.of(url).name().toLowerCase(Locale.ROOT);
     }
 
     /** Runs one statement; a database that refuses it fails with the reason. */
