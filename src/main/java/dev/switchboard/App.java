@@ -30,7 +30,6 @@ import dev.switchboard.recording.Retention;
 import dev.switchboard.responses.ResponseStore;
 import dev.switchboard.recording.SqlDialect;
 import dev.switchboard.recording.UsageRollups;
-import dev.switchboard.recording.UsageSchema;
 import dev.switchboard.recording.UsageWriter;
 import dev.switchboard.resilience.BreakerRegistry;
 import dev.switchboard.resilience.ModelHealth;
@@ -121,14 +120,10 @@ public final class App implements AutoCloseable {
         Files.createDirectories(s.dataDir());
 
         database = new Database(s.dbUrl(), s.dbUser(), s.dbPassword());
-        database.execute(UsageWriter.ddl());
-        UsageSchema.ddl().forEach(database::execute);
-        UsageRollups.backfill(database, SqlDialect.of(s.dbUrl()));
-        ManagementServer.ddl().forEach(database::execute);
-        QualityEvaluation.ddl().forEach(database::execute);
-        database.execute(STORED_RESPONSES_DDL);
         resources.add(database::shutdown);
-        LOG.info("Database: {} ready (usage records)", redactUrl(s.dbUrl()));
+        String schema = database.migrate();
+        UsageRollups.backfill(database, SqlDialect.of(s.dbUrl()));
+        LOG.info("Database: {} ready, schema version {}", redactUrl(s.dbUrl()), schema);
 
         broker = new EmbeddedBroker("127.0.0.1", s.jmsPort(), s.dataDir().resolve("broker"),
                 JmsCredentials.resolve(s.env(), s.dataDir()));
@@ -274,12 +269,6 @@ public final class App implements AutoCloseable {
         LOG.info("Switchboard ready in {} ms. OpenAI base URL: http://{}:{}/v1", ms, host, port());
     }
 
-    /** The stored responses' table (db/migration/V50__stored_responses.sql) until the schema moves to Flyway. */
-    private static final String STORED_RESPONSES_DDL = """
-            CREATE TABLE IF NOT EXISTS stored_response (
-              id VARCHAR(128) PRIMARY KEY, agent VARCHAR(256) NOT NULL, created_at TIMESTAMP NOT NULL,
-              response_json VARCHAR(10485760) NOT NULL, conversation_json VARCHAR(10485760) NOT NULL)""";
-
     /** Deletes old usage once a day, the first time a minute after start. */
     private static org.apache.camel.builder.RouteBuilder retentionRoute(Retention retention) {
         return new org.apache.camel.builder.RouteBuilder() {
@@ -346,6 +335,11 @@ public final class App implements AutoCloseable {
 
     public int managementPort() {
         return management.port();
+    }
+
+    /** "METHOD /path" of every management API route (the OpenAPI document is checked against them). */
+    public List<String> managementRoutes() {
+        return management.apiRoutes();
     }
 
     public Catalog catalog() {

@@ -4,7 +4,7 @@ CREATE TABLE stored_response (
   id VARCHAR(128) PRIMARY KEY,
   agent VARCHAR(256) NOT NULL,
   created_at TIMESTAMP NOT NULL,
-  response_json VARCHAR(10485760) NOT NULL,
-  conversation_json VARCHAR(10485760) NOT NULL
+  response_json VARCHAR(10000000) NOT NULL,
+  conversation_json VARCHAR(10000000) NOT NULL
 );
 CREATE INDEX stored_response_time ON stored_response (created_at);

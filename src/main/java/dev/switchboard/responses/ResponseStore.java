@@ -37,7 +37,7 @@ public final class ResponseStore {
      * The largest conversation (characters of JSON) kept for a response: the column's size. A longer one is
      * answered but not stored.
      */
-    static final int MAX_STORED_CHARS = 10_485_760;
+    static final int MAX_STORED_CHARS = 10_000_000;
     /** Response ids as the gateway makes them (and OpenAI's): anything else cannot name a stored response. */
     private static final Pattern ID = Pattern.compile("resp_[A-Za-z0-9_-]{1,100}");
 
