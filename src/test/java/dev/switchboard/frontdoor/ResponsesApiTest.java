@@ -97,6 +97,27 @@ class ResponsesApiTest {
         assertEquals(404, next.statusCode(), next.body());
     }
 
+    @Test
+    void should_answer_a_repeated_request_from_the_cache_as_a_response_and_as_its_events() throws Exception {
+        HttpResponse<String> created = gw.admin("POST", "/admin/api/agents", "{\"id\":\"cached-responses\",\"cache\":true}");
+        assertEquals(201, created.statusCode(), created.body());
+        String key = Gateway.MAPPER.readTree(created.body()).path("key").asText();
+        String body = "{\"model\":\"gpt-4o-mini\",\"input\":\"cache me " + System.nanoTime() + "\",\"max_output_tokens\":20";
+        HttpResponse<String> first = gw.post("/responses", body + "}", "Authorization", "Bearer " + key);
+        HttpResponse<String> second = gw.post("/responses", body + "}", "Authorization", "Bearer " + key);
+        HttpResponse<String> streamed = gw.post("/responses", body + ",\"stream\":true}", "Authorization", "Bearer " + key);
+        assertEquals("miss", first.headers().firstValue("x-switchboard-cache").orElse(""), first.body());
+        assertEquals("hit", second.headers().firstValue("x-switchboard-cache").orElse(""), second.body());
+        assertEquals("hit", streamed.headers().firstValue("x-switchboard-cache").orElse(""), streamed.body());
+        JsonNode a = Gateway.MAPPER.readTree(first.body());
+        JsonNode b = Gateway.MAPPER.readTree(second.body());
+        assertEquals(a.at("/output/0/content/0/text"), b.at("/output/0/content/0/text"));
+        assertTrue(!a.path("id").equals(b.path("id")), "each answer is a response of its own");
+        assertTrue(streamed.body().startsWith("event: response.created"), streamed.body());
+        assertTrue(streamed.body().contains("event: response.completed"), streamed.body());
+        assertTrue(streamed.body().contains("\"delta\":\"Hello from gpt-4o-mini\""), streamed.body());
+    }
+
     private void assertRefused(String body, String param) throws Exception {
         HttpResponse<String> r = gw.post("/responses", body);
         assertEquals(400, r.statusCode(), body + " -> " + r.body());
