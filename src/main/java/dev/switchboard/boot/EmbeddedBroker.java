@@ -36,6 +36,12 @@ public final class EmbeddedBroker implements AutoCloseable {
     private static final int JOURNAL_FILE_BYTES = 2 * 1024 * 1024;
     /** The protocols of the TCP port: JMS clients, and agents speaking AMQP 1.0 or STOMP. */
     static final String PROTOCOLS = "CORE,AMQP,STOMP";
+    /**
+     * A request is acknowledged once answered, so one taken by a gateway that dies is delivered again, to another
+     * consumer. Twice at most: a request whose reply cannot be sent (a reply-to the broker refuses) is redelivered
+     * too, and each delivery is an LLM call.
+     */
+    static final int MAX_DELIVERY_ATTEMPTS = 2;
     /** Shortest password accepted for a broker reachable from other machines (the generated ones have 48 characters). */
     static final int MIN_NETWORK_PASSWORD_CHARS = 16;
 
@@ -69,6 +75,7 @@ public final class EmbeddedBroker implements AutoCloseable {
         // Anycast by default: an AMQP or STOMP client that sends to switchboard.requests before any gateway
         // consumes it must create a queue (point to point), not a multicast address that drops the message.
         config.addAddressSetting("#", new AddressSettings()
+                .setMaxDeliveryAttempts(MAX_DELIVERY_ATTEMPTS)
                 .setDeadLetterAddress(SimpleString.of("DLQ"))
                 .setExpiryAddress(SimpleString.of("ExpiryQueue"))
                 .setAutoCreateDeadLetterResources(false)
