@@ -41,7 +41,8 @@ public final class JmsBroker implements AutoCloseable {
                     : new ActiveMQConnectionFactory(externalUrl, credentials.user(), credentials.password());
             takeOneAtATime(factory);
             LOG.info("JMS broker: external Artemis at {} ({}), no embedded broker; this gateway is one of its consumers of "
-                    + "switchboard.requests", withoutQuery(externalUrl), credentials == null ? "no credentials" : credentials);
+                    + "switchboard.requests", withoutQuery(externalUrl),
+                    credentials == null ? "no credentials" : "as '" + credentials.user() + "'");
             return new JmsBroker(null, factory, false);
         }
         EmbeddedBroker broker = new EmbeddedBroker(host, port, dataDir.resolve("broker"), JmsCredentials.resolve(env, dataDir));
