@@ -3,12 +3,14 @@ package dev.switchboard.broker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.support.Gateway;
 import dev.switchboard.support.StompClient;
 import dev.switchboard.support.StompClient.Frame;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.qpid.protonj2.client.Client;
@@ -104,9 +106,11 @@ class AgentProtocolsTest {
                     "ack", "auto", "receipt", "subscribed"), "");
             assertEquals("RECEIPT", stomp.receive(RECEIVE_TIMEOUT_SECONDS * 1000).command(), "the reply queue must be subscribed before the request goes");
             // queue://: the reply-to names a queue (without the prefix a JMS reader cannot tell a queue from a topic)
+            // content-length, as stomp.py sends it, makes it a bytes message to JMS readers: the gateway reads it as UTF-8 JSON
+            String body = Gateway.chatBody("gpt-4o-mini", "Hello over STOMP, ünïcode");
             stomp.send("SEND", StompClient.headers("destination", REQUESTS, "reply-to", "queue://" + replyQueue, "correlation-id", correlationId,
-                    "content-type", "application/json", "switchboardAgent", "stomp-agent"),
-                    Gateway.chatBody("gpt-4o-mini", "Hello over STOMP"));
+                    "content-type", "application/json", "content-length", Integer.toString(body.getBytes(StandardCharsets.UTF_8).length),
+                    "switchboardAgent", "stomp-agent"), body);
 
             Frame reply = stomp.receive(RECEIVE_TIMEOUT_SECONDS * 1000);
 
@@ -117,6 +121,8 @@ class AgentProtocolsTest {
             assertEquals("gpt-4o-mini", reply.headers().get(MODEL_PROPERTY), reply.toString());
             JsonNode row = gateway.usageRow(reply.headers().get(REQUEST_ID_PROPERTY));
             assertEquals("stomp-agent", row.path("caller").asText(), "the switchboardAgent header names the caller: " + row);
+            assertTrue(gateway.fake.requests().stream().anyMatch(r -> "Hello over STOMP, ünïcode".equals(
+                    r.json().path("messages").path(0).path("content").asText())), "the prompt reaches the provider intact");
         }
     }
 
