@@ -97,7 +97,8 @@ public final class EmbeddedBroker implements AutoCloseable {
         try {
             return InetAddress.getByName(host).isLoopbackAddress();
         } catch (UnknownHostException e) {
-            throw new IllegalArgumentException("SWITCHBOARD_JMS_HOST '" + host + "' is neither an IP address nor a host name this machine resolves", e);
+            throw new IllegalArgumentException("SWITCHBOARD_JMS_HOST '" + host
+                    + "' is neither an IP address nor a host name this machine resolves", e);
         }
     }
 
