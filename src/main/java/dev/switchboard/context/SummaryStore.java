@@ -19,8 +19,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Summaries of conversation prefixes: in memory for this instance and in the {@code context_summary} table for the
- * others and for restarts. A prefix is named by a chain of hashes over its turns, seeded with the agent and the
+ * Summaries of conversation prefixes: in memory for this instance and in the {@code context_summary} table (migration
+ * V40) for the others and for restarts. A prefix is named by a chain of hashes over its turns, seeded with the agent and the
  * summary settings, so the same conversation resent with more turns finds the summary of its beginning, and no
  * other agent (or other summary prompt) does. The database is a second tier: when it is away, summaries are
  * only remembered here.
@@ -47,15 +47,6 @@ public final class SummaryStore {
     public SummaryStore(DataSource database, Clock clock) {
         this.database = database;
         this.clock = clock;
-    }
-
-    /** The table (also in the V40 migration). */
-    public static List<String> ddl() {
-        return List.of("""
-                CREATE TABLE IF NOT EXISTS context_summary (
-                  prefix_hash VARCHAR(64) PRIMARY KEY, anchor VARCHAR(64) NOT NULL, prefix_turns INT NOT NULL,
-                  agent_id VARCHAR(64), summary VARCHAR(16000) NOT NULL, created_at TIMESTAMP NOT NULL)""",
-                "CREATE INDEX IF NOT EXISTS context_summary_anchor ON context_summary (anchor, prefix_turns)");
     }
 
     /**
