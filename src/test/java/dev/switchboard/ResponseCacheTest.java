@@ -115,6 +115,15 @@ class ResponseCacheTest {
     }
 
     @Test
+    void should_never_cache_a_model_the_catalog_keeps_out_of_the_cache() {
+        String key = agent("news-reader", "true");
+        String body = chat(unique(), "").replace("\"gpt-4o-mini\"", "\"live-news\"");
+        assertEquals("bypass", cacheHeader(post(key, body)));
+        assertEquals("bypass", cacheHeader(post(key, body)));
+        assertEquals(2, upstreamCalls(body), "cache: false in the catalog wins over the agent's setting");
+    }
+
+    @Test
     void should_replay_a_stored_answer_as_a_stream_with_its_usage() throws IOException {
         String key = agent("streamer", "true");
         String text = unique();

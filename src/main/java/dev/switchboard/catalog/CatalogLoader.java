@@ -301,7 +301,16 @@ public final class CatalogLoader {
         return new ModelSpec(id, provider, m.path("upstreamId").asText(id), contextWindow, price, capabilities, defaults, fallbacks,
                 duration(m, "connectTimeoutMs", ModelSpec.DEFAULT_CONNECT_TIMEOUT, where),
                 duration(m, "firstByteTimeoutMs", ModelSpec.DEFAULT_FIRST_BYTE_TIMEOUT, where),
-                rateLimit(m, where), deployments(m, id, where), balance(m, where), info(m));
+                rateLimit(m, where), deployments(m, id, where), balance(m, where), info(m), cacheable(m, where));
+    }
+
+    /** {@code cache: false} keeps a model's answers out of the response cache; true (the default) leaves it to the agents. */
+    private static boolean cacheable(JsonNode m, String where) {
+        JsonNode cache = m.get("cache");
+        if (cache != null && !cache.isBoolean()) {
+            throw new CatalogException(where + ".cache: true or false, got " + cache);
+        }
+        return cache == null || cache.asBoolean();
     }
 
     /**

@@ -62,7 +62,8 @@ final class CacheStage {
         RequestContext ctx = exchange.getVariable(RequestContext.VARIABLE, RequestContext.class);
         CachePolicy policy = ctx.agent == null ? CachePolicy.OFF : ctx.agent.cache();
         RequestContext.Target routed = ctx.chain.get(0);
-        if (!policy.exact() || (!policy.nonDeterministic() && varies(ctx.request.body(), routed))) {
+        boolean modelAllows = routed.model() == null || routed.model().cacheable();
+        if (!policy.exact() || !modelAllows || (!policy.nonDeterministic() && varies(ctx.request.body(), routed))) {
             ctx.extraHeaders.put(HEADER, "bypass");
             return;
         }
