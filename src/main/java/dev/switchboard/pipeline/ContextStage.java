@@ -9,14 +9,10 @@ import dev.switchboard.catalog.ContextPolicy;
 import dev.switchboard.context.ContextFitter;
 import dev.switchboard.context.ContextFitter.Fitted;
 import dev.switchboard.pipeline.RequestContext.Target;
-import dev.switchboard.providers.Json;
 import dev.switchboard.tokens.TokenCounter;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
-import org.apache.camel.Exchange;
-import org.apache.camel.ProducerTemplate;
-import org.apache.camel.support.DefaultExchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,8 +27,6 @@ final class ContextStage {
     static final String HEADER = "x-switchboard-context";
     /** The internal entry of summary requests; not a front door's. */
     static final String SUMMARY_ENDPOINT = "direct:context-summary";
-    /** Exchange variable of a summary request: the request it summarises for. */
-    static final String SUMMARY_FOR = "sbSummaryFor";
     /** The {@code entry} of a summary's usage row. */
     static final String SUMMARY_ENTRY = "summary";
     /**
@@ -46,12 +40,12 @@ final class ContextStage {
 
     private final Supplier<Catalog> catalog;
     private final ContextFitter fitter;
-    private final ProducerTemplate producer;
+    private final InternalRequests internal;
 
-    ContextStage(Supplier<Catalog> catalog, ContextFitter fitter, ProducerTemplate producer) {
+    ContextStage(Supplier<Catalog> catalog, ContextFitter fitter, InternalRequests internal) {
         this.catalog = catalog;
         this.fitter = fitter;
-        this.producer = producer;
+        this.internal = internal;
     }
 
     /** Fits the conversation for {@code target} into {@code ctx.fitted}; a retry or a model of the same window reuses the fit. */
@@ -136,18 +130,10 @@ final class ContextStage {
         ArrayNode messages = body.putArray("messages");
         messages.addObject().put("role", "system").put("content", policy.prompt());
         messages.addObject().put("role", "user").put("content", transcript(previous, turns));
-        Exchange exchange = new DefaultExchange(producer.getCamelContext());
-        exchange.setVariable(SUMMARY_FOR, parent);
-        exchange.setVariable("entry", SUMMARY_ENTRY);
-        exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
-        exchange.getMessage().setBody(Json.bytes(body));
-        producer.send(SUMMARY_ENDPOINT, exchange);
-        Integer status = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
-        byte[] answer = exchange.getMessage().getBody(byte[].class);
-        JsonNode json = status != null && status == 200 && answer != null ? Json.parseOrNull(answer) : null;
+        JsonNode json = internal.send(SUMMARY_ENDPOINT, parent, SUMMARY_ENTRY, body);
         String text = json == null ? null : json.at("/choices/0/message/content").asText(null);
         if (text == null || text.isBlank()) {
-            LOG.info("Summary for request {} not made (status {}); its conversation is windowed", parent.requestId, status);
+            LOG.info("Summary for request {} not made; its conversation is windowed", parent.requestId);
             parent.tags.add("summary_failed");
             return Optional.empty();
         }

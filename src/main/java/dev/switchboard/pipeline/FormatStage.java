@@ -71,13 +71,17 @@ final class FormatStage {
      * condenses, without its key (it is inside the gateway already), so the agent's rules, limits and budget apply.
      */
     void summary(Exchange exchange) {
-        RequestContext parent = exchange.getVariable(ContextStage.SUMMARY_FOR, RequestContext.class);
-        RequestContext ctx = begin(exchange, "chat");
-        ctx.caller = parent.caller;
-        ctx.agent = parent.agent;
-        ctx.summaryFor = parent.requestId;
-        ctx.tags.add("summary_for:" + parent.requestId);
+        RequestContext ctx = InternalRequests.begin(exchange, "chat", "summary_for:");
+        ctx.summaryFor = exchange.getVariable(InternalRequests.PARENT, RequestContext.class).requestId;
         validateChat(exchange, ctx, parse(exchange, ctx));
+    }
+
+    /** The embedding of a question for the semantic cache ({@link CacheStage}), made for the request that asks it. */
+    void cacheEmbedding(Exchange exchange) {
+        RequestContext ctx = InternalRequests.begin(exchange, "embeddings", "embedding_for:");
+        ObjectNode body = parse(exchange, ctx);
+        ctx.requestedModel = body.path("model").asText();
+        exchange.setVariable("embeddingsBody", body);
     }
 
     /**

@@ -74,7 +74,7 @@ public final class PipelineRoutes extends RouteBuilder {
         this.call = new ModelCall(adapters, health);
         this.probe = new HealthProbe(catalog, adapters, health, probeInterval);
         this.record = new RecordStage(writer, metrics, ledger, quality);
-        this.cache = new CacheStage(cacheMaxBytes);
+        this.cache = new CacheStage(cacheMaxBytes, catalog, java.time.Clock.systemUTC());
         this.respond = new RespondStage(catalog, record, cache);
         this.feedback = new FeedbackStage(quality);
         this.quality = quality;
@@ -85,9 +85,10 @@ public final class PipelineRoutes extends RouteBuilder {
 
     @Override
     public void configure() {
+        InternalRequests internal = new InternalRequests(getContext().createProducerTemplate());
+        cache.embedThrough(internal);
         ContextStage context = new ContextStage(catalog, new ContextFitter(new SummaryStore(
-                getContext().getRegistry().findSingleByType(javax.sql.DataSource.class), java.time.Clock.systemUTC())),
-                getContext().createProducerTemplate());
+                getContext().getRegistry().findSingleByType(javax.sql.DataSource.class), java.time.Clock.systemUTC())), internal);
         FallbackStage fallback = new FallbackStage(getContext().createProducerTemplate(), call, breakers, health, limiters, rules, context);
 
         onException(Throwable.class).handled(true).process(respond::error);
@@ -141,6 +142,13 @@ public final class PipelineRoutes extends RouteBuilder {
                 .process(route::chat).id("route-summary")
                 .process(fallback::walk).id("fallback-summary")
                 .process(respond::chat).id("respond-summary");
+
+        // Embeddings of questions for the semantic cache: the agent's own request to its embedding model.
+        from(CacheStage.EMBEDDING_ENDPOINT).routeId("cache-embedding")
+                .process(format::cacheEmbedding).id("format-cache-embedding")
+                .process(route::embeddings).id("route-cache-embedding")
+                .process(fallback::walk).id("fallback-cache-embedding")
+                .process(respond::embeddings).id("respond-cache-embedding");
 
         from("direct:embeddings").routeId("embeddings")
                 .process(format::embeddings).id("format-embeddings")

@@ -48,6 +48,7 @@ public final class FakeOpenAi extends FakeServer {
     private record Scripted(ObjectNode message, String finishReason) {}
 
     private final java.util.Map<String, java.util.Queue<Scripted>> scripts = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Map<String, float[]> vectors = new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicInteger ids = new AtomicInteger();
     private final AtomicInteger requestIds = new AtomicInteger();
 
@@ -141,6 +142,11 @@ public final class FakeOpenAi extends FakeServer {
             }
         }
         return true;
+    }
+
+    /** The embedding of {@code input} from now on (instead of one derived from its hash): for tests of similarity. */
+    public void embedding(String input, float... vector) {
+        vectors.put(input, vector);
     }
 
     /**
@@ -404,7 +410,7 @@ public final class FakeOpenAi extends FakeServer {
         ObjectNode resp = JSON.createObjectNode().put("object", "list");
         ArrayNode data = resp.putArray("data");
         for (int i = 0; i < items.size(); i++) {
-            float[] vector = vectorFor(items.get(i));
+            float[] vector = vectors.getOrDefault(items.get(i), vectorFor(items.get(i)));
             ObjectNode item = data.addObject().put("object", "embedding").put("index", i);
             if (base64) {
                 ByteBuffer buf = ByteBuffer.allocate(vector.length * 4).order(ByteOrder.LITTLE_ENDIAN);
