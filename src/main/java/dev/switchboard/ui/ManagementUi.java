@@ -34,7 +34,7 @@ public final class ManagementUi {
 
     /** The screens with fragments of their own; a screen with only a shell needs no entry. */
     private static final List<UiScreen> SCREENS = List.of(
-            new ProviderScreen(),
+            new ProviderScreen(java.time.Clock.systemUTC()),
             new SettingsScreen());
 
     private final ApiClient api;
@@ -83,6 +83,7 @@ public final class ManagementUi {
             UiCall call = new UiCall(ctx, api, templates, ctx.get(BEARER), ctx.get(VIEWER));
             fragment.render(call).onComplete(done -> {
                 if (done.succeeded()) {
+                    done.result().headers().forEach(ctx.response()::putHeader);
                     page(ctx, done.result().status(), done.result().html());
                 } else {
                     LOG.warn("UI fragment {} {} failed: {}", method, path, done.cause().toString());
