@@ -21,6 +21,8 @@ import java.util.Map;
 public final class ProviderDashboard {
     /** Hours of availability shown. */
     static final int AVAILABILITY_HOURS = 12;
+    /** An hour with traffic shows as a point, even alone between hours without. */
+    private static final int SYMBOL_SIZE_PX = 7;
 
     public record ModelHealth(String id, String breaker, double failureRate, long p50Ms, long p95Ms, String rateLimitRemaining,
                               long reopensInMs, String lastError) {
@@ -113,7 +115,8 @@ public final class ProviderDashboard {
         option.putObject("yAxis").put("type", "value").put("min", 0).put("max", 100).put("name", "% answered");
         ArrayNode series = option.putArray("series");
         byProvider.forEach((provider, values) -> {
-            ArrayNode data = series.addObject().put("name", provider).put("type", "line").put("connectNulls", false).putArray("data");
+            ArrayNode data = series.addObject().put("name", provider).put("type", "line").put("connectNulls", false)
+                    .put("showSymbol", true).put("symbolSize", SYMBOL_SIZE_PX).putArray("data");
             for (Double v : values) {
                 if (v == null) {
                     data.addNull();
