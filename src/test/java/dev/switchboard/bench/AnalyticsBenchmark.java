@@ -90,7 +90,7 @@ public final class AnalyticsBenchmark {
      * Builds the rollups through {@link UsageRollups}, one hour of requests at a time, as the writer would, and
      * the raw rows of the last 30 days' fallbacks (the only raw rows a report reads).
      */
-    private static String load(Path data, int requests, Instant end) {
+    static String load(Path data, int requests, Instant end) {
         Database db = new Database("jdbc:hsqldb:file:" + data.resolve("db").resolve("switchboard") + ";hsqldb.tx=mvcc", "SA", "");
         db.migrate();
         UsageRollups rollup = new UsageRollups(SqlDialect.HSQLDB);
