@@ -121,8 +121,12 @@ public final class App implements AutoCloseable {
 
         database = new Database(s.dbUrl(), s.dbUser(), s.dbPassword());
         database.execute(UsageWriter.ddl());
+        boolean newFailureRollups = !UsageRollups.hasFailureTables(database);
         UsageSchema.ddl().forEach(database::execute);
         UsageRollups.backfill(database, SqlDialect.of(s.dbUrl()));
+        if (newFailureRollups) {
+            UsageRollups.backfillFailures(database, SqlDialect.of(s.dbUrl()));
+        }
         ManagementServer.ddl().forEach(database::execute);
         QualityEvaluation.ddl().forEach(database::execute);
         resources.add(database::shutdown);

@@ -82,9 +82,19 @@ class RetentionTest {
                 long oldRaw = rows.stream().filter(r -> r.createdAt().isBefore(rawCutoff)).count();
                 long oldRollups = before(rollupsBefore, rollupCutoff).size() + before(dailyBefore, rollupCutoff).size()
                         + count(c, "SELECT COUNT(*) FROM usage_weekly WHERE period_start < TIMESTAMP '" + java.sql.Timestamp.from(rollupCutoff) + "'");
-                assertTrue(oldRollups > 0 && oldRaw > 0);
+                long oldFailures = 0;
+                for (String table : UsageRollups.FAILURE_TABLES) {
+                    oldFailures += count(c, "SELECT COUNT(*) FROM " + table + " WHERE period_start < TIMESTAMP '" + java.sql.Timestamp.from(rollupCutoff) + "'");
+                }
+                assertTrue(oldRollups > 0 && oldRaw > 0 && oldFailures > 0);
+                // checks and feedback of requests are kept as long as their raw rows: two old ones go, the recent ones stay
+                insertQuality(c, "old-1", now.minus(Duration.ofDays(2)), true);
+                insertQuality(c, "new-1", now.minus(Duration.ofHours(1)), true);
+                insertQuality(c, "old-2", now.minus(Duration.ofDays(3)), false);
                 Retention.Deleted deleted = gw.app.retention().run(now);
-                assertEquals(new Retention.Deleted((int) oldRaw, (int) oldRollups), deleted);
+                assertEquals(new Retention.Deleted((int) oldRaw, (int) (oldRollups + oldFailures), 3), deleted);
+                assertEquals(1, count(c, "SELECT COUNT(*) FROM quality_check"));
+                assertEquals(1, count(c, "SELECT COUNT(*) FROM feedback"));
                 assertEquals(rows.size() - oldRaw, count(c, "SELECT COUNT(*) FROM usage_record"));
                 assertEquals(rollupsBefore.size() + dailyBefore.size() + weeklyBefore - oldRollups, count(c, "SELECT COUNT(*) FROM usage_hourly")
                         + count(c, "SELECT COUNT(*) FROM usage_daily") + count(c, "SELECT COUNT(*) FROM usage_weekly"));
@@ -107,6 +117,19 @@ class RetentionTest {
             assertRebuilt(c, UsageRollups.HOURLY, rollupsBefore, rebuiltFrom);
             assertRebuilt(c, UsageRollups.DAILY, dailyBefore, now.truncatedTo(ChronoUnit.DAYS));
             assertRollupsMatchRawRows(c);
+        }
+    }
+
+    /** A quality check row of a request at {@code at}, and its feedback when {@code rated}. */
+    private static void insertQuality(Connection c, String requestId, Instant at, boolean rated) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            String ts = "TIMESTAMP '" + java.sql.Timestamp.from(at) + "'";
+            s.execute("INSERT INTO quality_check (request_id, created_at, agent, model, task_type, checked, flags, flag_count) VALUES ('"
+                    + requestId + "', " + ts + ", 'alpha', 'gpt-4o', 'chat', TRUE, '', 0)");
+            if (rated) {
+                s.execute("INSERT INTO feedback (request_id, agent, score, raw_score, scale, created_at) VALUES ('" + requestId
+                        + "', 'alpha', 1, 1, 'thumbs', " + ts + ")");
+            }
         }
     }
 
