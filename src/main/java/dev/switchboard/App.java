@@ -22,6 +22,7 @@ import dev.switchboard.pipeline.Admission;
 import dev.switchboard.pipeline.PipelineRoutes;
 import dev.switchboard.providers.Adapters;
 import dev.switchboard.quality.QualityEvaluation;
+import dev.switchboard.recommend.Recommendations;
 import dev.switchboard.admin.AlertSink;
 import dev.switchboard.recording.BudgetGauges;
 import dev.switchboard.recording.BudgetLedger;
@@ -129,6 +130,7 @@ public final class App implements AutoCloseable {
         }
         ManagementServer.ddl().forEach(database::execute);
         QualityEvaluation.ddl().forEach(database::execute);
+        Recommendations.ddl().forEach(database::execute);
         resources.add(database::shutdown);
         LOG.info("Database: {} ready (usage records)", redactUrl(s.dbUrl()));
 
@@ -213,6 +215,9 @@ public final class App implements AutoCloseable {
         QualityEvaluation quality = new QualityEvaluation(camel.createProducerTemplate(), DATA_SOURCE, metrics, java.time.Clock.systemUTC(),
                 s.qualityRefresh());
         rules.modelStats(quality.scores()::modelStats);
+        Recommendations recommendations = new Recommendations(camel.createProducerTemplate(), DATA_SOURCE, catalog::get, agents::all,
+                quality.scores()::modelStats, java.time.Clock.systemUTC());
+        quality.afterRefresh(recommendations::refreshQuietly);
         PipelineRoutes pipeline = new PipelineRoutes(catalog::get, rules, adapters, breakers, health,
                 writer, new RequestMetrics(metrics, name -> catalog.get().model(name).isPresent(),
                 name -> agents.byId(name).isPresent()), s.rulesPollMillis(),
@@ -257,6 +262,7 @@ public final class App implements AutoCloseable {
                 .limits(s.limits())
                 .saturation(admission::saturation)
                 .quality(quality)
+                .recommendations(recommendations)
                 .start(s.managementHost(), s.managementPort());
         resources.add(management);
         // Closed first: nothing else stops while requests are still being answered.

@@ -65,6 +65,18 @@ public final class Advisor {
     public static final double MIN_MONTH_SHARE = 0.10;
     /** Where applied routing rules are written; created with a header on the first apply. */
     public static final String RULE_FILE = "recommendations.drl";
+    /** What {@link #RULE_FILE} starts with: a file of its own, so its rules are told apart from hand-written ones. */
+    public static final String RULE_FILE_HEADER = """
+            // Rules written by applying optimisation recommendations (POST /admin/api/recommendations/{id}/apply).
+            // Each rule's comment names its recommendation and the evidence it stood on; roll one back through
+            // GET /admin/api/rules/versions?file=recommendations.drl and POST .../versions/{n}/rollback.
+
+            package rules
+
+            import dev.switchboard.routing.LlmRequest
+
+            global dev.switchboard.routing.Decision decision
+            """;
     /** Salience of the rules applied: above the hand-written ones of rules/routing.drl (100 at most). */
     public static final int RULE_PRIORITY = 1000;
     private static final double TOKENS_PER_PRICE_UNIT = 1_000_000d;

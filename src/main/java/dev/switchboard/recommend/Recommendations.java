@@ -156,7 +156,7 @@ public final class Recommendations {
     }
 
     /** Records that {@code r} was applied: to {@code target} ("rules" or "catalog"), as {@code version}, after {@code previous}. */
-    public ObjectNode applied(Recommendation r, String actor, String target, int version, Integer previous) {
+    public ObjectNode applied(Recommendation r, String actor, String target, Integer version, Integer previous) {
         ObjectNode detail = r.json(APPLIED);
         store.save(new RecommendationStore.Stored(r.id(), r.kind().label, APPLIED, detail.toString(), actor, clock.instant(), target, version, previous));
         return get(r.id());
