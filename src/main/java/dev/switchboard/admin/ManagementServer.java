@@ -523,11 +523,7 @@ public final class ManagementServer implements AutoCloseable {
     /** The write itself: compiled with the other files, versioned by the history when it serves, audited either way. */
     private List<RuleError> writeRuleFile(AccessControl.Principal p, String action, String file, String content, String comment) {
         List<RuleError> errors = rules.replace(file, content, p.name(), comment);
-        if (!errors.isEmpty()) {
-            audit.record(p.name(), p.role().name(), action, file, "refused", errors.get(0).toString());
-            return errors;
-        }
-        audit.record(p.name(), p.role().name(), action, file, "ok", comment);
+        audit.record(p.name(), p.role().name(), action, file, errors.isEmpty() ? "ok" : "refused", errors.isEmpty() ? comment : errors.get(0).toString());
         return errors;
     }
 

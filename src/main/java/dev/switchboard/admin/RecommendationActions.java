@@ -80,12 +80,15 @@ final class RecommendationActions {
     private void apply(RoutingContext ctx) {
         audited(ctx, ACTION, () -> {
             AccessControl.Principal p = ctx.get(PRINCIPAL);
-            Recommendation r = found.applicable(ctx.pathParam("id"));
-            return switch (r.action().type()) {
-                case RULE -> applyRule(p, r);
-                case CATALOG -> applyCatalog(p, r);
-                case NONE -> throw new IllegalStateException("applicable() lets no information-only recommendation through");
-            };
+            // One apply at a time: two editors applying the same recommendation at once would both pass the check.
+            synchronized (this) {
+                Recommendation r = found.applicable(ctx.pathParam("id"));
+                return switch (r.action().type()) {
+                    case RULE -> applyRule(p, r);
+                    case CATALOG -> applyCatalog(p, r);
+                    case NONE -> throw new IllegalStateException("applicable() lets no information-only recommendation through");
+                };
+            }
         });
     }
 

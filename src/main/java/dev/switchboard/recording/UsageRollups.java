@@ -244,7 +244,7 @@ public final class UsageRollups {
 
     private void upsertFailures(Connection c, String table, Map<FailureKey, long[]> sums) throws SQLException {
         if (sums.isEmpty()) {
-            return;
+            return; // most periods have no failure
         }
         List<String> types = new ArrayList<>(FAILURE_KEY_TYPES);
         FAILURE_COUNTERS.forEach(col -> types.add("BIGINT"));
@@ -299,6 +299,9 @@ public final class UsageRollups {
     }
 
     private void upsert(Connection c, String table, Map<Key, Sums> sums) throws SQLException {
+        if (sums.isEmpty()) {
+            return; // an empty batch is an error to HSQLDB; a backfill of failures has no usage sums
+        }
         List<String> columns = new ArrayList<>(LONGS);
         columns.addAll(MONEY);
         List<String> types = new ArrayList<>(KEY_TYPES);

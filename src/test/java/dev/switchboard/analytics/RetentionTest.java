@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Rollups agree with the raw rows, retention deletes exactly the rows it should, an agent's month-to-date spend
  * (its budget) is still right after the raw rows of this month are gone and the gateway restarts, and a
- * database without rollups gets them rebuilt from its raw rows.
+ * database without rollups (usage or failure ones) gets them rebuilt from its raw rows.
  */
 class RetentionTest {
     private static final double MONTHLY_BUDGET = 1000;
@@ -50,6 +50,9 @@ class RetentionTest {
     private static final String REBUILT = String.join(", ", java.util.stream.Stream.of(UsageRollups.KEYS, UsageRollups.COUNTERS,
             UsageRollups.histogram("latency"), UsageRollups.histogram("ttft"), List.of("cost_usd", "planned_cost_usd")).flatMap(List::stream).toList());
 
+    private static final String FAILURE_COLUMNS = String.join(", ", java.util.stream.Stream.of(UsageRollups.FAILURE_KEYS,
+            UsageRollups.FAILURE_COUNTERS).flatMap(List::stream).toList());
+
     @Test
     void should_keep_rollups_and_budgets_through_retention_and_rebuild_missing_rollups() throws Exception {
         Path data = Files.createTempDirectory("switchboard-retention");
@@ -64,6 +67,7 @@ class RetentionTest {
                 .mapToDouble(UsageRecord::costUsd).sum();
         List<List<Object>> rollupsBefore;
         List<List<Object>> dailyBefore;
+        List<List<Object>> failuresBefore;
         long weeklyBefore;
         try (Gateway gw = Gateway.start(env)) {
             HttpResponse<String> agent = gw.admin("POST", "/admin/api/agents", "{\"id\":\"alpha\",\"monthlyBudgetUsd\":" + MONTHLY_BUDGET + "}");
@@ -75,6 +79,7 @@ class RetentionTest {
                 rollupsBefore = table(c, "SELECT " + REBUILT + " FROM usage_hourly ORDER BY " + String.join(", ", UsageRollups.KEYS));
                 dailyBefore = table(c, "SELECT " + REBUILT + " FROM usage_daily ORDER BY " + String.join(", ", UsageRollups.KEYS));
                 weeklyBefore = count(c, "SELECT COUNT(*) FROM usage_weekly");
+                failuresBefore = table(c, "SELECT " + FAILURE_COLUMNS + " FROM failure_hourly ORDER BY " + FAILURE_COLUMNS);
 
                 Instant rawCutoff = now.minus(Duration.ofDays(1));
                 Instant rollupCutoff = YearMonth.now(ZoneOffset.UTC).minusMonths(Retention.ROLLUP_MONTHS).atDay(1).atStartOfDay()
@@ -110,6 +115,9 @@ class RetentionTest {
             s.execute("DELETE FROM usage_hourly");
             s.execute("DELETE FROM usage_daily");
             s.execute("DELETE FROM usage_weekly");
+            for (String table : UsageRollups.FAILURE_TABLES) {
+                s.execute("DROP TABLE " + table); // a database from before the failure rollups
+            }
             s.execute("SHUTDOWN");
         }
         try (Gateway gw = Gateway.start(env); Connection c = DriverManager.getConnection(dbUrl, "SA", "")) {
@@ -117,6 +125,11 @@ class RetentionTest {
             assertRebuilt(c, UsageRollups.HOURLY, rollupsBefore, rebuiltFrom);
             assertRebuilt(c, UsageRollups.DAILY, dailyBefore, now.truncatedTo(ChronoUnit.DAYS));
             assertRollupsMatchRawRows(c);
+            String since = " WHERE period_start >= TIMESTAMP '" + java.sql.Timestamp.from(rebuiltFrom) + "'";
+            List<List<Object>> failures = table(c, "SELECT " + FAILURE_COLUMNS + " FROM failure_hourly" + since + " ORDER BY " + FAILURE_COLUMNS);
+            assertTrue(!failures.isEmpty());
+            assertEquals(failuresBefore.stream().filter(r -> !((java.sql.Timestamp) r.get(0)).toInstant().isBefore(rebuiltFrom)).toList(), failures,
+                    "failure rollups rebuilt from the attempts of the surviving raw rows");
         }
     }
 
