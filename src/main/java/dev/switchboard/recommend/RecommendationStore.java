@@ -13,6 +13,7 @@ import org.apache.camel.ProducerTemplate;
  * The state of each recommendation someone acted on (table {@code recommendation}): applied or dismissed, by whom and
  * when, what it said then, and for an applied one the version its change created and the version before it (where a
  * rollback goes back to). Open findings are not stored: they are recomputed. Rows come only from editors' actions.
+ * The table is made by migration V20.
  */
 final class RecommendationStore {
     /** recommendation.detail's size; characters. */
@@ -26,14 +27,6 @@ final class RecommendationStore {
         this.producer = producer;
         this.update = "jdbc:" + dataSourceName + "?useHeadersAsParameters=true";
         this.jdbc = new Jdbc(producer, dataSourceName);
-    }
-
-    /** The table, created if missing (HSQLDB 2.7 and PostgreSQL alike); the same as migration V20. */
-    static List<String> ddl() {
-        return List.of("""
-                CREATE TABLE IF NOT EXISTS recommendation (
-                  id VARCHAR(64) PRIMARY KEY, kind VARCHAR(32) NOT NULL, state VARCHAR(16) NOT NULL, detail VARCHAR(16000),
-                  actor VARCHAR(128), changed_at TIMESTAMP NOT NULL, applied_to VARCHAR(32), applied_version INT, previous_version INT)""");
     }
 
     /** One stored row: {@code detail} is the recommendation's JSON when it was acted on. */

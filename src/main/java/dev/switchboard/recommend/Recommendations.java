@@ -59,11 +59,6 @@ public final class Recommendations {
         this.clock = clock;
     }
 
-    /** The table of states; created at start like the others. */
-    public static List<String> ddl() {
-        return RecommendationStore.ddl();
-    }
-
     /** Recomputes the findings; on a database failure the last ones keep serving (timer work: never throws). */
     public void refreshQuietly() {
         try {

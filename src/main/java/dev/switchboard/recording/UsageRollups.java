@@ -90,33 +90,10 @@ public final class UsageRollups {
         return List.copyOf(all);
     }
 
-    /** The tables, created if missing. */
-    static List<String> ddl() {
-        List<String> all = new ArrayList<>(TABLES.stream().map(UsageRollups::ddl).toList());
-        for (String table : FAILURE_TABLES) {
-            StringBuilder sql = new StringBuilder("CREATE TABLE IF NOT EXISTS " + table + " (");
-            for (int i = 0; i < FAILURE_KEYS.size(); i++) {
-                sql.append(FAILURE_KEYS.get(i)).append(' ').append(FAILURE_KEY_TYPES.get(i)).append(" NOT NULL, ");
-            }
-            FAILURE_COUNTERS.forEach(c -> sql.append(c).append(" BIGINT DEFAULT 0 NOT NULL, "));
-            all.add(sql.append("PRIMARY KEY (").append(String.join(", ", FAILURE_KEYS)).append("))").toString());
-        }
-        return all;
-    }
-
-    private static String ddl(String table) {
-        StringBuilder sql = new StringBuilder("CREATE TABLE IF NOT EXISTS " + table + " (");
-        for (int i = 0; i < KEYS.size(); i++) {
-            sql.append(KEYS.get(i)).append(' ').append(KEY_TYPES.get(i)).append(" NOT NULL, ");
-        }
-        LONGS.forEach(c -> sql.append(c).append(" BIGINT DEFAULT 0 NOT NULL, "));
-        MONEY.forEach(c -> sql.append(c).append(" DOUBLE PRECISION DEFAULT 0 NOT NULL, "));
-        return sql.append("PRIMARY KEY (").append(String.join(", ", KEYS)).append("))").toString();
-    }
-
     /**
      * Builds the rollups of a database that has usage rows but no rollups yet (one written before rollups
-     * existed), at start: a table that has any row is left alone. Same sums as {@link #add}. The emptiness is
+     * existed), at start: a table that has any row is left alone; the failure rollups are built when their hourly
+     * table is empty. Same sums as {@link #add}. The emptiness is
      * checked first on its own: as a NOT EXISTS inside the INSERT, HSQLDB re-reads the rollup table for every
      * raw row.
      */
@@ -124,16 +101,21 @@ public final class UsageRollups {
         Map<String, String> units = Map.of(HOURLY, "hour", DAILY, "day", WEEKLY, "week");
         try (Connection c = database.getConnection(); java.sql.Statement s = c.createStatement()) {
             for (String table : TABLES) {
-                boolean empty;
-                try (java.sql.ResultSet r = s.executeQuery("SELECT 1 FROM " + table + " LIMIT 1")) {
-                    empty = !r.next();
-                }
-                if (empty) {
+                if (isEmpty(s, table)) {
                     s.executeUpdate(backfill(dialect, table, units.get(table)));
                 }
             }
+            if (isEmpty(s, FAILURE_TABLES.get(0))) {
+                backfillFailures(database, dialect);
+            }
         } catch (SQLException e) {
             throw new IllegalStateException("database refused to build the usage rollups: " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean isEmpty(java.sql.Statement s, String table) throws SQLException {
+        try (java.sql.ResultSet r = s.executeQuery("SELECT 1 FROM " + table + " LIMIT 1")) {
+            return !r.next();
         }
     }
 
@@ -260,22 +242,12 @@ public final class UsageRollups {
         }
     }
 
-    /** Whether the failure rollups exist yet: a database from before them gets them built once from its raw rows. */
-    public static boolean hasFailureTables(DataSource database) {
-        try (Connection c = database.getConnection(); java.sql.Statement s = c.createStatement();
-             java.sql.ResultSet r = s.executeQuery("SELECT 1 FROM " + FAILURE_TABLES.get(0) + " LIMIT 1")) {
-            return true;
-        } catch (SQLException e) {
-            return false;
-        }
-    }
-
     /**
-     * Builds the failure rollups of a database whose usage rows predate them, once, when their tables have just
-     * been created: the failed attempts are inside each row's attempts JSON, so they are read and summed here
-     * (only rows with more than one attempt or an error status can hold one).
+     * Builds the failure rollups of a database whose usage rows predate them (migration V20): the failed attempts are
+     * inside each row's attempts JSON, so they are read and summed here (only rows with more than one attempt or an
+     * error status can hold one).
      */
-    public static void backfillFailures(DataSource database, SqlDialect dialect) {
+    private static void backfillFailures(DataSource database, SqlDialect dialect) {
         UsageRollups sums = new UsageRollups(dialect);
         com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
         String sql = "SELECT created_at, caller, model, provider, task_type, rule_name, entry, status, attempts FROM usage_record "
