@@ -149,7 +149,7 @@ final class RecommendationActions {
         JsonNode body = ctx.body() == null || ctx.body().buffer() == null ? null : Json.parseOrNull(ctx.body().buffer().getBytes());
         JsonNode last = body == null ? null : body.get("last");
         if (last == null || last.isNull()) {
-            return 100;
+            return Recommendations.DEFAULT_PREVIEW_LAST;
         }
         if (!last.isIntegralNumber() || !last.canConvertToInt()) {
             throw GatewayError.badRequest("last", "'last' is a whole number of recorded requests, got " + last);

@@ -178,9 +178,9 @@ public final class Advisor {
                 .put("qualityChange", cheapQuality.getQualityScore() - dearQuality.getQualityScore());
         effect.put("latencyP95ChangeMs", dearP95 < 0 || cheapP95 < 0 ? null : cheapP95 - dearP95);
         String title = "Agent " + agent + "'s " + task + " requests go to " + cheap + " instead of " + dear;
-        String comment = String.format(Locale.ROOT, "Recommendation %s: from %s to %s agent %s sent %,d %s requests to %s; %s scored %.3f "
-                        + "on %,d answers of that task type against %s's %.3f on %,d (margin %.2f) and costs less for the same tokens: "
-                        + "about $%.2f a month saved.", id, in.since().toString().substring(0, 10), in.now().toString().substring(0, 10), agent,
+        String comment = String.format(Locale.ROOT, "Recommendation %s: evidence from %s to %s.\nAgent %s sent %,d %s requests to %s; "
+                        + "%s scored %.3f on %,d answers of that task type\nagainst %s's %.3f on %,d (margin %.2f) and costs less for the "
+                        + "same tokens: about $%.2f a month saved.", id, in.since().toString().substring(0, 10), in.now().toString().substring(0, 10), agent,
                 requests, task, dear, cheap, cheapQuality.getQualityScore(), cheapQuality.getSamples(), dear, dearQuality.getQualityScore(),
                 dearQuality.getSamples(), QUALITY_MARGIN, saving);
         ObjectNode rule = JsonNodeFactory.instance.objectNode().put("name", title + " (" + id + ")").put("file", RULE_FILE)

@@ -22,7 +22,6 @@ import java.util.Objects;
  * task type, chain and token counts; costs after are the recorded tokens at the other model's catalog price.
  */
 final class Preview {
-    static final int DEFAULT_LAST = 100;
     /** Requests looked at, at most: one bounded query and a few milliseconds of work. */
     static final int MAX_LAST = 10_000;
 

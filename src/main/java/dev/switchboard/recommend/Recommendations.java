@@ -34,6 +34,8 @@ public final class Recommendations {
     public static final String APPLIED = "applied";
     public static final String DISMISSED = "dismissed";
     private static final List<String> STATES = List.of(OPEN, APPLIED, DISMISSED);
+    /** Recorded requests a preview looks at when the caller does not say. */
+    public static final int DEFAULT_PREVIEW_LAST = 100;
 
     private final Advisor advisor;
     private final RecommendationStore store;
