@@ -134,6 +134,26 @@ class ContextStrategiesTest {
     }
 
     @Test
+    void should_fit_a_streamed_request_and_one_at_the_anthropic_door_the_same_way() {
+        String key = agent("windowed-streamer", "{\"strategy\":\"windowed\",\"maxPromptTokens\":1200}");
+        String tag = tag();
+        HttpResponse<String> streamed = post(key, conversation("roomy", tag, 6).put("stream", true));
+        assertEquals(200, streamed.statusCode(), streamed.body());
+        assertTrue(streamed.body().contains("data: [DONE]"), streamed.body());
+        assertEquals("windowed:kept=2", streamed.headers().firstValue("x-switchboard-context").orElse(""));
+        assertEquals(List.of(SYSTEM, tag + " t4", tag + " t5"), starts(sent("roomy-up", tag)));
+
+        String anthropicTag = tag();
+        ObjectNode body = conversation("roomy", anthropicTag, 5).put("max_tokens", 100);
+        ArrayNode messages = (ArrayNode) body.get("messages");
+        body.put("system", messages.remove(0).path("content").asText());
+        HttpResponse<String> messagesDoor = gw.post("/messages", body.toString(), "x-api-key", key);
+        assertEquals(200, messagesDoor.statusCode(), messagesDoor.body());
+        assertEquals("windowed:kept=2", messagesDoor.headers().firstValue("x-switchboard-context").orElse(""));
+        assertEquals(List.of(SYSTEM, anthropicTag + " t3", anthropicTag + " t4"), starts(sent("roomy-up", anthropicTag)));
+    }
+
+    @Test
     void should_fit_a_chain_step_by_its_own_strategy() {
         // The chain's small step keeps 1,200 tokens: the newest two turns (about 1,010 with the system prompt).
         HttpResponse<String> created = gw.admin("POST", "/admin/api/agents",
