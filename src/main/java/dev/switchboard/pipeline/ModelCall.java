@@ -35,7 +35,7 @@ final class ModelCall {
     /** Set when the chain retries on content filter and has another model: a filtered answer is then a failure. */
     static final String FILTER_FALLS_BACK = "sbFilterFallsBack";
     /** An upstream error body larger than this is not read further: only its start is classified. */
-    private static final int MAX_ERROR_BODY = 64 * 1024;
+    static final int MAX_ERROR_BODY = 64 * 1024;
     /** A whole (non-stream) answer larger than this fails the attempt instead of filling the heap. */
     static final int MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 
