@@ -218,6 +218,8 @@ public final class ManagementServer implements AutoCloseable {
                 "enabled", JsonNode::isBoolean, (p, v) -> rules.setEnabled(ctx.pathParam("file"), ctx.pathParam("rule"), v.asBoolean(), p.name(), comment(ctx))), false);
         router.post("/admin/api/rules/:file/:rule/salience").handler(requires(Role.EDITOR)).blockingHandler(ctx -> editRule(ctx, "rules.salience",
                 "salience", JsonNode::canConvertToInt, (p, v) -> rules.setSalience(ctx.pathParam("file"), ctx.pathParam("rule"), v.asInt(), p.name(), comment(ctx))), false);
+        // Before /rules/:file: what the condition builder offers (facts, fields, operators, values, catalog names).
+        router.get("/admin/api/rules/builder").handler(ctx -> json(ctx, 200, RuleBuilder.vocabulary(catalog.get())));
         router.get("/admin/api/rules/:file").handler(this::readRule);
         router.put("/admin/api/rules/:file").handler(requires(Role.EDITOR)).blockingHandler(this::writeRule, false);
         router.post("/admin/api/rules/test").blockingHandler(this::testRule, false);
