@@ -333,6 +333,11 @@ public final class App implements AutoCloseable {
         return management.port();
     }
 
+    /** "METHOD /path" of every management API route (the OpenAPI document is checked against them). */
+    public List<String> managementRoutes() {
+        return management.apiRoutes();
+    }
+
     public Catalog catalog() {
         return catalog.get();
     }
