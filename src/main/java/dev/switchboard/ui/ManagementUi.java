@@ -35,6 +35,7 @@ public final class ManagementUi {
     /** The screens with fragments of their own; a screen with only a shell needs no entry. */
     private static final List<UiScreen> SCREENS = List.of(
             new ProviderScreen(),
+            new ModelScreen(),
             new SettingsScreen());
 
     private final ApiClient api;
