@@ -36,6 +36,7 @@ public final class ManagementUi {
     private static final List<UiScreen> SCREENS = List.of(
             new ProviderScreen(),
             new ModelScreen(),
+            new RuleScreen(),
             new SettingsScreen());
 
     private final ApiClient api;
