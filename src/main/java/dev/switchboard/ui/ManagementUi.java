@@ -37,6 +37,7 @@ public final class ManagementUi {
             new ProviderScreen(),
             new ModelScreen(),
             new RuleScreen(),
+            new ChainScreen(),
             new SettingsScreen());
 
     private final ApiClient api;
