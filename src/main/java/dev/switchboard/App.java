@@ -29,7 +29,6 @@ import dev.switchboard.recording.RequestMetrics;
 import dev.switchboard.recording.Retention;
 import dev.switchboard.recording.SqlDialect;
 import dev.switchboard.recording.UsageRollups;
-import dev.switchboard.recording.UsageSchema;
 import dev.switchboard.recording.UsageWriter;
 import dev.switchboard.resilience.BreakerRegistry;
 import dev.switchboard.resilience.ModelHealth;
@@ -120,13 +119,10 @@ public final class App implements AutoCloseable {
         Files.createDirectories(s.dataDir());
 
         database = new Database(s.dbUrl(), s.dbUser(), s.dbPassword());
-        database.execute(UsageWriter.ddl());
-        UsageSchema.ddl().forEach(database::execute);
-        UsageRollups.backfill(database, SqlDialect.of(s.dbUrl()));
-        ManagementServer.ddl().forEach(database::execute);
-        QualityEvaluation.ddl().forEach(database::execute);
         resources.add(database::shutdown);
-        LOG.info("Database: {} ready (usage records)", redactUrl(s.dbUrl()));
+        String schema = database.migrate();
+        UsageRollups.backfill(database, SqlDialect.of(s.dbUrl()));
+        LOG.info("Database: {} ready, schema version {}", redactUrl(s.dbUrl()), schema);
 
         broker = new EmbeddedBroker("127.0.0.1", s.jmsPort(), s.dataDir().resolve("broker"),
                 JmsCredentials.resolve(s.env(), s.dataDir()));

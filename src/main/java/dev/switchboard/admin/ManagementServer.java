@@ -126,18 +126,6 @@ public final class ManagementServer implements AutoCloseable {
         return this;
     }
 
-    /** Tables of the management plane; created at start like the usage table. */
-    public static List<String> ddl() {
-        List<String> all = new java.util.ArrayList<>(AuditLog.ddl());
-        all.addAll(RuleHistory.ddl());
-        all.addAll(AccessControl.ddl());
-        all.addAll(ProviderRegistrar.ddl());
-        all.addAll(AgentStore.ddl());
-        all.add(AlertSink.ddl());
-        all.add(ConfigStore.ddl());
-        return all;
-    }
-
     /** Quality scores per model and task type, and each request's checks and feedback. */
     public ManagementServer quality(dev.switchboard.quality.QualityEvaluation evaluation) {
         this.quality = evaluation;
