@@ -96,7 +96,7 @@ final class ChainScreen implements UiScreen {
      * call, after an invisible offset (the time already spent).
      */
     static String timeline(JsonNode run) {
-        ObjectNode option = JsonNodeFactory.instance.objectNode();
+        ObjectNode option = JsonNodeFactory.instance.objectNode().put("animation", false);
         option.putObject("tooltip").put("trigger", "axis");
         option.putObject("legend").putArray("data").add("wait").add("call");
         option.putObject("grid").put("left", 160).put("right", 30);

@@ -38,6 +38,7 @@ public final class ManagementUi {
             new ModelScreen(),
             new RuleScreen(),
             new ChainScreen(),
+            new AnalyticsScreen(),
             new SettingsScreen());
 
     private final ApiClient api;

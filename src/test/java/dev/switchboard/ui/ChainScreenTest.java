@@ -67,7 +67,8 @@ class ChainScreenTest {
         browser.waitUntilText(By.id("chain-outcome"), "Answered by gpt-4o ");
         assertEquals(3, browser.all(By.cssSelector("#chain-timeline tbody tr")).size());
         assertTrue(browser.driver.findElement(By.cssSelector("#chain-timeline tr[data-attempt='2']")).getText().contains("rate_limit"));
-        browser.visible(By.cssSelector("#chain-timeline-chart canvas"));
+        WebElement chart = browser.visible(By.cssSelector("#chain-timeline-chart canvas"));
+        ((org.openqa.selenium.JavascriptExecutor) browser.driver).executeScript("arguments[0].scrollIntoView({block: 'center'});", chart);
         browser.screenshot("chains");
 
         browser.clickable(By.id("chain-save")).click();
