@@ -88,11 +88,11 @@ public record ChainForm(String id, List<String> models, List<String> failures, S
         ObjectNode chain = JsonNodeFactory.instance.objectNode();
         ArrayNode list = chain.putArray("models");
         models.forEach(list::add);
-        Forms.number(chain, "maxAttempts", maxAttempts.isEmpty() ? null : maxAttempts);
+        Forms.putNumber(chain, "maxAttempts", maxAttempts.isEmpty() ? null : maxAttempts);
         ArrayNode conditions = chain.putArray("retryOn");
         CONDITIONS.stream().filter(retryOn::contains).forEach(conditions::add);
         chain.put("preserveContext", preserveContext).put("active", active);
-        Forms.number(chain, "deadlineMs", deadlineMs.isEmpty() ? null : deadlineMs);
+        Forms.putNumber(chain, "deadlineMs", deadlineMs.isEmpty() ? null : deadlineMs);
         return chain;
     }
 

@@ -11,38 +11,49 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Form fields (as htmx sends them) turned into the JSON the management API takes, and the API's refusal turned back
- * into the field it concerns. No validation of its own: a value the UI cannot read as a number is sent as text, so
- * the API refuses it with the same message a curl call would get.
+ * Form fields into the JSON the management API takes. Nothing is validated here: a field that is not a number
+ * where one is expected goes to the API as text, and the API's 400 names it (the one place rules live).
  */
-final class Forms {
+public final class Forms {
     /** The field a catalog refusal names in its message: {@code catalog: models[3].contextWindow: ...}. */
     private static final Pattern CATALOG_PATH = Pattern.compile("(?:models\\[\\d+]|chains\\.[^.:\\s]+)\\.([A-Za-z]+)");
 
     private Forms() {
     }
 
-    /** The field's trimmed value, or null when it is absent or blank. */
-    static String text(MultiMap form, String name) {
+    /** The field trimmed, or null when absent or blank. */
+    public static String text(MultiMap form, String name) {
         String v = form.get(name);
         return v == null || v.isBlank() ? null : v.trim();
     }
 
-    /** Sets {@code key} to the field as a number when it reads as one, else as the text given; blank: left out. */
-    static void number(ObjectNode into, String key, String value) {
-        if (value == null) {
+    /** Sets {@code field} from the form's {@code name} when given. */
+    public static void putText(ObjectNode target, String field, MultiMap form, String name) {
+        String v = text(form, name);
+        if (v != null) {
+            target.put(field, v);
+        }
+    }
+
+    /** Sets {@code field} to the number in the form's {@code name} when given (as text when it is not a number). */
+    public static void putNumber(ObjectNode target, String field, String value) {
+        if (value == null || value.isBlank()) {
             return;
         }
         try {
-            into.put(key, value.matches("-?\\d+") ? (JsonNode) JsonNodeFactory.instance.numberNode(Long.parseLong(value))
-                    : JsonNodeFactory.instance.numberNode(Double.parseDouble(value)));
+            double d = Double.parseDouble(value.trim());
+            if (d == Math.rint(d) && Math.abs(d) < Integer.MAX_VALUE) {
+                target.put(field, (int) d);
+            } else {
+                target.put(field, d);
+            }
         } catch (NumberFormatException e) {
-            into.put(key, value);
+            target.put(field, value.trim());
         }
     }
 
     /** A comma-separated field as a list (blank items dropped); null when there are none. */
-    static ArrayNode list(String value) {
+    public static ArrayNode list(String value) {
         if (value == null) {
             return null;
         }
@@ -56,7 +67,7 @@ final class Forms {
     }
 
     /** A JSON textarea: the JSON when it parses, else the text as given (so the API names the field). */
-    static JsonNode json(String value) {
+    public static JsonNode json(String value) {
         if (value == null) {
             return null;
         }
@@ -65,7 +76,7 @@ final class Forms {
     }
 
     /** Comma-joined items of a JSON list (for a text field), or "" for none. */
-    static String joined(JsonNode list) {
+    public static String joined(JsonNode list) {
         StringBuilder out = new StringBuilder();
         for (JsonNode item : list) {
             out.append(out.length() == 0 ? "" : ", ").append(item.asText());
@@ -74,7 +85,7 @@ final class Forms {
     }
 
     /** The field a refusal concerns: its {@code param}, else the path in a catalog refusal's message; null if none. */
-    static String field(ApiAnswer refusal) {
+    public static String field(ApiAnswer refusal) {
         if (refusal.errorParam() != null) {
             return refusal.errorParam();
         }

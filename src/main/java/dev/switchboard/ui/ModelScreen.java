@@ -135,11 +135,11 @@ final class ModelScreen implements UiScreen {
             set(model, k, Forms.list(Forms.text(form, k)));
         }
         model.remove("contextWindow");
-        Forms.number(model, "contextWindow", Forms.text(form, "contextWindow"));
+        Forms.putNumber(model, "contextWindow", Forms.text(form, "contextWindow"));
         ObjectNode price = model.path("price").isObject() ? (ObjectNode) model.get("price") : JsonNodeFactory.instance.objectNode();
         price.remove(List.of("input", "output"));
-        Forms.number(price, "input", Forms.text(form, "priceInput"));
-        Forms.number(price, "output", Forms.text(form, "priceOutput"));
+        Forms.putNumber(price, "input", Forms.text(form, "priceInput"));
+        Forms.putNumber(price, "output", Forms.text(form, "priceOutput"));
         set(model, "price", price.isEmpty() ? null : price);
         set(model, "defaults", Forms.json(Forms.text(form, "defaults")));
         return model;
@@ -169,8 +169,8 @@ final class ModelScreen implements UiScreen {
         String prompt = form.get("prompt");
         body.put("prompt", prompt == null ? "" : prompt);
         ObjectNode parameters = body.putObject("parameters");
-        Forms.number(parameters, "temperature", Forms.text(form, "temperature"));
-        Forms.number(parameters, "max_tokens", Forms.text(form, "max_tokens"));
+        Forms.putNumber(parameters, "temperature", Forms.text(form, "temperature"));
+        Forms.putNumber(parameters, "max_tokens", Forms.text(form, "max_tokens"));
         return call.post("/admin/api/models/" + UiCall.encode(call.pathParam("id")) + "/test", body).map(a -> a.ok()
                 ? call.render("models/test-result.jte", Map.of("r", a.json()))
                 : call.refused(a));

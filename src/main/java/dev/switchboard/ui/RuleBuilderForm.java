@@ -95,7 +95,7 @@ public record RuleBuilderForm(String name, String file, List<RuleCondition> cond
         if (tagList != null) {
             rule.set("tags", tagList);
         }
-        Forms.number(rule, "priority", priority.isBlank() ? null : priority.trim());
+        Forms.putNumber(rule, "priority", priority.isBlank() ? null : priority.trim());
         rule.put("active", active);
         if (!comment.isBlank()) {
             rule.put("comment", comment);
@@ -110,7 +110,7 @@ public record RuleBuilderForm(String name, String file, List<RuleCondition> cond
         }
         if (type.equals("number") || type.equals("whole_number")) {
             ObjectNode holder = JsonNodeFactory.instance.objectNode();
-            Forms.number(holder, "v", text);
+            Forms.putNumber(holder, "v", text);
             return holder.path("v").isMissingNode() ? JsonNodeFactory.instance.textNode(text) : holder.get("v");
         }
         return JsonNodeFactory.instance.textNode(text);
