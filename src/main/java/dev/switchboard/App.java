@@ -27,6 +27,7 @@ import dev.switchboard.recording.BudgetGauges;
 import dev.switchboard.recording.BudgetLedger;
 import dev.switchboard.recording.RequestMetrics;
 import dev.switchboard.recording.Retention;
+import dev.switchboard.responses.ResponseStore;
 import dev.switchboard.recording.SqlDialect;
 import dev.switchboard.recording.UsageRollups;
 import dev.switchboard.recording.UsageWriter;
@@ -194,6 +195,14 @@ public final class App implements AutoCloseable {
                 UsageWriter.DEFAULT_QUEUE_CAPACITY);
         retention = new Retention(camel.createProducerTemplate(), DATA_SOURCE, s.retentionDays());
         camel.addRoutes(retentionRoute(retention));
+        ResponseStore responseStore = new ResponseStore(database, s.responsesRetentionDays(), java.time.Clock.systemUTC());
+        camel.addRoutes(new org.apache.camel.builder.RouteBuilder() {
+            @Override
+            public void configure() {
+                from("timer:responses-retention?delay=60000&period=" + Retention.PERIOD.toMillis()).routeId("responses-retention")
+                        .process(exchange -> responseStore.deleteExpired());
+            }
+        });
         ModelHealth health = new ModelHealth(java.time.Clock.systemUTC(), s.trackedModels());
         Agents agents = new Agents();
         AnonymousAccess anonymous = new AnonymousAccess(s.allowAnonymous(), s.anonymousTrusted(), catalog);
@@ -208,7 +217,7 @@ public final class App implements AutoCloseable {
         PipelineRoutes pipeline = new PipelineRoutes(catalog::get, rules, adapters, breakers, health,
                 writer, new RequestMetrics(metrics, name -> catalog.get().model(name).isPresent(),
                 name -> agents.byId(name).isPresent()), s.rulesPollMillis(),
-                s.probeInterval(), agents, anonymous, ledger, s.cacheMaxBytes(), quality);
+                s.probeInterval(), agents, anonymous, ledger, s.cacheMaxBytes(), quality, responseStore);
         camel.addRoutes(pipeline);
         Admission admission = pipeline.admission(s.limits(), metrics);
         server.frontHandlers(List.of(gate, admission::admit));

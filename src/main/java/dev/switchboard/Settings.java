@@ -127,6 +127,11 @@ public record Settings(
         return integer(env, "SWITCHBOARD_RETENTION_DAYS", dev.switchboard.recording.Retention.DEFAULT_RAW_DAYS);
     }
 
+    /** Days stored Responses API responses are kept ({@code SWITCHBOARD_RESPONSES_RETENTION_DAYS}, default 30). */
+    public int responsesRetentionDays() {
+        return integer(env, "SWITCHBOARD_RESPONSES_RETENTION_DAYS", dev.switchboard.responses.ResponseStore.DEFAULT_RETENTION_DAYS);
+    }
+
     private static String get(Map<String, String> env, String name, String fallback) {
         String v = env.get(name);
         return v == null || v.isBlank() ? fallback : v.trim();
