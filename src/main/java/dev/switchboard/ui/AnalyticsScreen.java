@@ -82,7 +82,7 @@ final class AnalyticsScreen implements UiScreen {
                 call.get(ANALYTICS + "usage?" + period + "&bucket=" + range.bucket + "&groupBy=" + by + "&limit=1000"),
                 call.get(ANALYTICS + "latency?" + period + "&bucket=none&groupBy=" + by + "&limit=100"),
                 call.get(ANALYTICS + "costs?" + period + "&bucket=none&groupBy=" + by + "&limit=100"),
-                call.get(ANALYTICS + "fallbacks?" + period + "&limit=100"),
+                call.get(ANALYTICS + "fallbacks?" + period + "&bucket=none&limit=100"),
                 call.get(ANALYTICS + "quality"))).map(all -> {
                     for (int i = 0; i < all.size(); i++) {
                         ApiAnswer a = all.resultAt(i);

@@ -66,6 +66,8 @@ class RecommendationScreenTest {
         String card = "[data-recommendation='" + id + "']";
         browser.clickable(By.cssSelector(card + " button.reco-preview")).click();
         browser.waitUntilText(By.cssSelector(card + " .preview-out"), "recorded request");
+        ((org.openqa.selenium.JavascriptExecutor) browser.driver).executeScript("arguments[0].scrollIntoView({block: 'center'});",
+                browser.driver.findElement(By.cssSelector(card)));
         browser.screenshot("recommendations");
         browser.clickable(By.cssSelector(card + " button.reco-apply")).click();
         browser.waiting().until(ExpectedConditions.alertIsPresent()).accept();
