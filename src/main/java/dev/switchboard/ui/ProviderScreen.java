@@ -47,8 +47,10 @@ final class ProviderScreen implements UiScreen {
         Instant from = ProviderDashboard.availabilityFrom(now);
         Future<ApiAnswer> providers = call.get("/admin/api/providers");
         Future<ApiAnswer> status = call.get("/admin/api/providers/status");
-        Future<ApiAnswer> costsToday = call.get(COSTS + today);
-        Future<ApiAnswer> costsMonth = call.get(COSTS + today.withDayOfMonth(1));
+        // Whole days (to tomorrow) are read from the daily rollups: a few rows per provider instead of every hour's.
+        String toTomorrow = "&to=" + today.plusDays(1);
+        Future<ApiAnswer> costsToday = call.get(COSTS + today + toTomorrow);
+        Future<ApiAnswer> costsMonth = call.get(COSTS + today.withDayOfMonth(1) + toTomorrow);
         Future<ApiAnswer> usage = call.get("/admin/api/analytics/usage?bucket=hour&groupBy=provider&limit=1000&from=" + from);
         return Future.all(List.of(providers, status, costsToday, costsMonth, usage)).map(all -> {
             for (Future<ApiAnswer> f : List.of(providers, status, costsToday, costsMonth, usage)) {

@@ -117,9 +117,29 @@ class SettingsUiTest {
 
         browser.open("settings");
         String latest = browser.visible(By.cssSelector("#versions tr[data-version]")).getAttribute("data-version");
-        browser.driver.findElement(By.cssSelector("#versions tr[data-version='" + latest + "'] button.secondary")).click();
+        browser.driver.findElement(By.cssSelector("#versions tr[data-version='" + latest + "'] button.diff")).click();
         browser.waitUntilText(By.id("version-diff"), "+");
         assertTrue(browser.driver.findElement(By.id("version-diff")).getText().contains("gpt-4o"));
         assertTrue(gateway.admin("GET", "/admin/api/audit?limit=50", null).body().contains("config.import"));
+
+        String previous = String.valueOf(Integer.parseInt(latest) - 1);
+        browser.driver.findElement(By.cssSelector("#versions tr[data-version='" + previous + "'] button.rollback")).click();
+        browser.driver.switchTo().alert().accept();
+        browser.waitUntilText(By.id("versions"), "Rolled back");
+        assertTrue(gateway.admin("GET", "/admin/api/config/export", null).body().contains("gpt-4o-mini"));
+        assertFalse(gateway.admin("GET", "/admin/api/config/export", null).body().matches("(?s).*chatModel: \"?gpt-4o\"?\n.*"),
+                "the previous default serves again");
+    }
+
+    @Test
+    void aBrokenImportIsRefusedWithTheReasonAndChangesNothing() throws Exception {
+        String before = gateway.admin("GET", "/admin/api/config/versions", null).body();
+        WebElement yaml = browser.visible(By.id("catalog-yaml"));
+        yaml.clear();
+        yaml.sendKeys("models:\n  - {id: broken, provider: nowhere}\n");
+        browser.driver.findElement(By.cssSelector("#export button[type=submit]")).click();
+        browser.waitUntilText(By.id("export"), "Refused");
+        assertEquals(Gateway.MAPPER.readTree(before).path("current"),
+                Gateway.MAPPER.readTree(gateway.admin("GET", "/admin/api/config/versions", null).body()).path("current"), "no new version");
     }
 }
