@@ -24,6 +24,8 @@ final class ModelScreen implements UiScreen {
             "trainingNotes");
     /** Comma-separated list fields of the editor. */
     private static final List<String> LIST_KEYS = List.of("capabilities", "fallbacks", "tags");
+    /** Fields of the editor that are not catalog keys as they are (price.input, price.output, defaults as JSON text). */
+    private static final List<String> OTHER_FIELDS = List.of("contextWindow", "priceInput", "priceOutput", "defaults");
 
     @Override
     public void register(ManagementUi ui) {
@@ -103,9 +105,8 @@ final class ModelScreen implements UiScreen {
     private static Map<String, String> values(String id, MultiMap form) {
         Map<String, String> v = new LinkedHashMap<>();
         v.put("id", id);
-        for (String k : List.of("provider", "upstreamId", "profile", "template", "baseModel", "fineTuneId", "trainingNotes", "capabilities",
-                "fallbacks", "tags", "contextWindow", "priceInput", "priceOutput", "defaults")) {
-            v.put(k, form.get(k) == null ? "" : form.get(k));
+        for (List<String> keys : List.of(TEXT_KEYS, LIST_KEYS, OTHER_FIELDS)) {
+            keys.forEach(k -> v.put(k, form.get(k) == null ? "" : form.get(k)));
         }
         return v;
     }
@@ -156,8 +157,11 @@ final class ModelScreen implements UiScreen {
     private static Rendered editor(UiCall call, int status, Map<String, String> values, String errorField, String error, String notice) {
         Map<String, Object> params = new HashMap<>();
         params.put("v", values);
-        // A price refusal (models[i].price.input) names "price": shown under both price fields.
-        params.put("errorField", errorField == null ? "" : errorField);
+        // A price refusal (models[i].price.input) names "price": shown under both price fields. A refusal of a field the
+        // editor does not show (or of none) is shown above the form.
+        boolean shown = errorField != null && (TEXT_KEYS.contains(errorField) || LIST_KEYS.contains(errorField)
+                || List.of("contextWindow", "price", "defaults").contains(errorField));
+        params.put("errorField", shown ? errorField : "");
         params.put("error", error == null ? "" : error);
         params.put("notice", notice == null ? "" : notice);
         return call.render(status, "models/editor.jte", params);
