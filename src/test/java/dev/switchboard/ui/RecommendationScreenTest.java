@@ -24,7 +24,8 @@ import org.openqa.selenium.support.ui.ExpectedConditions;
 /**
  * "Applying a recommendation" in real Chromium: a history in which chain rescue's first model (flaky) failed every
  * attempt and its second (limited) served; the analytics screen lists the chain_order recommendation, previews it and
- * applies it; checked through the API: the catalog's chain now starts with limited and the recommendation is applied.
+ * applies it; checked through the API: the catalog's chain now starts with limited and the recommendation is applied. A
+ * viewer is offered only the preview, and an apply forged from the page is refused.
  */
 class RecommendationScreenTest {
     /** Attempts on each chain model: above the recommendations' minimum evidence (100). */
@@ -62,8 +63,17 @@ class RecommendationScreenTest {
         String id = Await.until("the chain_order recommendation", Duration.ofSeconds(30), RecommendationScreenTest::chainOrder,
                 java.util.Objects::nonNull);
 
-        browser.signIn("analytics", Gateway.ADMIN_TOKEN);
         String card = "[data-recommendation='" + id + "']";
+        browser.signIn("analytics", gateway.createToken("reco-viewer", "viewer"));
+        browser.visible(By.cssSelector(card + " button.reco-preview"));
+        assertTrue(browser.all(By.cssSelector(card + " button.reco-apply")).isEmpty(), "a viewer is not offered apply");
+        assertTrue(browser.all(By.cssSelector(card + " button.reco-dismiss")).isEmpty(), "nor dismiss");
+        Object forged = browser.script("const done = arguments[arguments.length - 1];"
+                + "import('/ui/assets/ui.js').then(ui => ui.api('POST', '/admin/api/recommendations/' + arguments[0] + '/apply', '{}'))"
+                + ".then(r => done(r.status));", id);
+        assertEquals(403L, forged);
+
+        browser.signIn("analytics", Gateway.ADMIN_TOKEN);
         browser.clickable(By.cssSelector(card + " button.reco-preview")).click();
         browser.waitUntilText(By.cssSelector(card + " .preview-out"), "recorded request");
         ((org.openqa.selenium.JavascriptExecutor) browser.driver).executeScript("arguments[0].scrollIntoView({block: 'center'});",
