@@ -98,6 +98,7 @@ final class AnalyticsScreen implements UiScreen {
                     params.put("by", by);
                     params.put("totals", totals(usage));
                     params.put("usageChart", usageChart(usage, by));
+                    params.put("usageCut", ((ApiAnswer) all.resultAt(0)).json().path("hasMore").asBoolean());
                     params.put("latencyChart", latencyChart(latency, by));
                     params.put("costChart", costChart(costs.path("data"), by));
                     params.put("latency", latency);
