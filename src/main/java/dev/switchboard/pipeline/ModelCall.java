@@ -40,7 +40,7 @@ final class ModelCall {
     /** The format of {@link RequestContext#callerBody}: the Anthropic front door's. */
     private static final String CALLER_FORMAT = "anthropic";
     /** An upstream error body larger than this is not read further: only its start is classified. */
-    private static final int MAX_ERROR_BODY = 64 * 1024;
+    static final int MAX_ERROR_BODY = 64 * 1024;
     /** A whole (non-stream) answer larger than this fails the attempt instead of filling the heap. */
     static final int MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 

@@ -150,6 +150,13 @@ public final class PipelineRoutes extends RouteBuilder {
                 .process(fallback::walk).id("fallback-cache-embedding")
                 .process(respond::embeddings).id("respond-cache-embedding");
 
+        // The model test panel of the management API (ModelTester): one model, pinned, recorded like any request.
+        from(ModelTester.ENDPOINT).routeId("model-test")
+                .process(e -> format.tryChat(e, e.getVariable(ModelTester.CALLER, String.class))).id("format-test")
+                .process(route::pinned).id("route-test")
+                .process(fallback::walk).id("fallback-test")
+                .process(respond::chat).id("respond-test");
+
         from("direct:embeddings").routeId("embeddings")
                 .process(format::embeddings).id("format-embeddings")
                 .process(route::embeddings).id("route-embeddings")
@@ -214,6 +221,11 @@ public final class PipelineRoutes extends RouteBuilder {
     public java.util.function.BiFunction<java.util.List<java.util.Map<String, Object>>, RulesHolder, com.fasterxml.jackson.databind.node.ObjectNode>
             ruleReplay() {
         return new RuleReplay(catalog, route);
+    }
+
+    /** The model test panel of the management API. */
+    public ModelTester modelTester(CamelContext context) {
+        return new ModelTester(context, catalog);
     }
 
     /**
