@@ -11,6 +11,8 @@ import dev.switchboard.providers.Json;
 import dev.switchboard.responses.ResponseStore;
 import dev.switchboard.responses.ResponsesAnswer;
 import dev.switchboard.responses.ResponsesCall;
+import dev.switchboard.responses.ResponsesPassThrough;
+import dev.switchboard.responses.ResponsesRelay;
 import dev.switchboard.responses.ResponsesRequest;
 import dev.switchboard.responses.ResponsesStreamWriter;
 import org.apache.camel.Exchange;
@@ -22,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * /v1/responses/{id}}): the request, continued from the caller's stored conversation when it names a
  * {@code previous_response_id}, becomes the canonical chat request, so rules, chains, budgets, the cache and
  * recording treat it as any chat request, whichever provider serves it; the answer goes back as a Response
- * object (or its event stream) and, unless {@code store} is false, is stored for the caller.
+ * object (or its event stream) and, unless {@code store} is false, is stored for the caller. A provider of the
+ * Responses API (OpenAI) is sent the caller's own body instead, with the stored conversation resolved into its
+ * input, and its Response and events are relayed with the gateway's response id ({@link ResponsesRelay}).
  */
 final class ResponsesDoor {
     private static final Logger LOG = LoggerFactory.getLogger(ResponsesDoor.class);
@@ -37,13 +41,15 @@ final class ResponsesDoor {
     /** One Responses request in the pipeline: what its answer echoes, and where it is stored. */
     record Turn(ResponsesCall call, ResponsesDoor door) {
         byte[] json(RequestContext ctx, ChatResponse response) {
-            ResponsesAnswer.Finished finished = ResponsesAnswer.of(call, response.body(), response.usage(), ctx.servedModelName);
+            ResponsesAnswer.Finished finished = ctx.providerAnswer != null ? ResponsesRelay.whole(call, ctx.providerAnswer)
+                    : ResponsesAnswer.of(call, response.body(), response.usage(), ctx.servedModelName);
             door.keep(ctx, finished);
             return Json.bytes(finished.response());
         }
 
         StreamEncoder encoder(RequestContext ctx) {
-            return new Encoder(new ResponsesStreamWriter(call, ctx.servedModelName), ctx, door);
+            return ctx.passThrough ? new Relay(new ResponsesRelay(call), ctx, door)
+                    : new Encoder(new ResponsesStreamWriter(call, ctx.servedModelName), ctx, door);
         }
     }
 
@@ -57,18 +63,21 @@ final class ResponsesDoor {
         if (keep != null && !keep.isNull() && !keep.isBoolean()) {
             throw GatewayError.badRequest("store", "'store' must be true or false, got " + keep);
         }
-        ArrayNode conversation = Json.MAPPER.createArrayNode();
+        ArrayNode stored = Json.MAPPER.createArrayNode();
         JsonNode previous = body.get("previous_response_id");
         if (previous != null && !previous.isNull()) {
             String id = previous.asText("");
             if (!ResponseStore.isResponseId(id)) {
                 throw GatewayError.badRequest("previous_response_id", "'previous_response_id' must be the id of a response (resp_...)");
             }
-            ResponseStore.Stored stored = store.find(ctx.caller, id).orElseThrow(() -> new GatewayError(404, "invalid_request_error",
+            ResponseStore.Stored found = store.find(ctx.caller, id).orElseThrow(() -> new GatewayError(404, "invalid_request_error",
                     "previous_response_not_found", "previous_response_id", "Previous response with id '" + id + "' not found; it was not stored (store: false), has expired, or was made by another caller"));
-            conversation.addAll(stored.conversation());
+            stored.addAll(found.conversation());
         }
+        ArrayNode conversation = stored.deepCopy();
         conversation.addAll(ResponsesRequest.inputMessages(body));
+        // For a provider of the Responses API: the caller's body, continued from the gateway's store, not the provider's.
+        ctx.callerBody = ResponsesPassThrough.resolve(body, stored);
         ResponsesCall call = new ResponsesCall(ResponsesCall.idFor(ctx.requestId), ctx.createdAt.getEpochSecond(), body,
                 keep == null || keep.isNull() || keep.asBoolean(), conversation);
         ctx.responses = new Turn(call, this);
@@ -104,6 +113,40 @@ final class ResponsesDoor {
         } catch (RuntimeException e) {
             LOG.warn("Request {}: response not stored: {}", ctx.requestId, e.getMessage());
             ctx.tags.add("response_not_stored:database");
+        }
+    }
+
+    /**
+     * The provider's own Responses events (OpenAI), relayed with the gateway's response id; the finished response
+     * is stored at the stream's clean end, from its final event.
+     */
+    private static final class Relay implements StreamEncoder {
+        private final ResponsesRelay relay;
+        private final RequestContext ctx;
+        private final ResponsesDoor door;
+
+        Relay(ResponsesRelay relay, RequestContext ctx, ResponsesDoor door) {
+            this.relay = relay;
+            this.ctx = ctx;
+            this.door = door;
+        }
+
+        @Override
+        public String chunk(ChatChunk chunk) {
+            return chunk.raw() == null || chunk.raw().isEmpty() ? "" : relay.event(chunk.raw());
+        }
+
+        @Override
+        public String end(Usage usage) {
+            if (relay.finished() != null) {
+                door.keep(ctx, relay.finished());
+            }
+            return ""; // the provider's final event was among the relayed ones
+        }
+
+        @Override
+        public String error(String type, String code, String message) {
+            return relay.error(code == null ? type : code, message);
         }
     }
 
