@@ -14,7 +14,7 @@ import dev.switchboard.providers.Json;
  * checks, while the caller gets the Response as it came: the output items' text and refusals become the
  * assistant message, {@code function_call} items its tool calls, the status its finish reason and the Responses
  * usage ({@code input_tokens}, {@code output_tokens}, cached and reasoning details) the canonical usage.
- * Wire reference: shared/providers/openai.md (Responses API).
+ * Wire reference: OpenAI's API reference, "Responses" (the Response object and its streaming events).
  */
 final class ResponsesWire {
     private ResponsesWire() {
