@@ -4,8 +4,7 @@ import dev.switchboard.admin.ManagementServer;
 import dev.switchboard.analytics.AnalyticsApi;
 import dev.switchboard.boot.Database;
 import dev.switchboard.boot.Drain;
-import dev.switchboard.boot.EmbeddedBroker;
-import dev.switchboard.boot.JmsCredentials;
+import dev.switchboard.boot.JmsBroker;
 import dev.switchboard.boot.ShutdownGate;
 import dev.switchboard.catalog.Catalog;
 import dev.switchboard.catalog.Agents;
@@ -22,6 +21,7 @@ import dev.switchboard.pipeline.Admission;
 import dev.switchboard.pipeline.PipelineRoutes;
 import dev.switchboard.providers.Adapters;
 import dev.switchboard.quality.QualityEvaluation;
+import dev.switchboard.recommend.Recommendations;
 import dev.switchboard.admin.AlertSink;
 import dev.switchboard.recording.BudgetGauges;
 import dev.switchboard.recording.BudgetLedger;
@@ -59,7 +59,6 @@ import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServerCon
 import org.apache.camel.impl.DefaultCamelContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.jms.connection.CachingConnectionFactory;
 
 /**
  * Wires the gateway: database, broker, simulator, catalog, rules, breakers, the Camel pipeline with the
@@ -85,7 +84,7 @@ public final class App implements AutoCloseable {
     private UsageWriter writer;
     private RulesHolder rules;
     private BreakerRegistry breakers;
-    private EmbeddedBroker broker;
+    private JmsBroker broker;
     private Database database;
     private CatalogHolder catalog;
     private Retention retention;
@@ -125,10 +124,8 @@ public final class App implements AutoCloseable {
         UsageRollups.backfill(database, SqlDialect.of(s.dbUrl()));
         LOG.info("Database: {} ready, schema version {}", redactUrl(s.dbUrl()), schema);
 
-        broker = new EmbeddedBroker("127.0.0.1", s.jmsPort(), s.dataDir().resolve("broker"),
-                JmsCredentials.resolve(s.env(), s.dataDir()));
+        broker = JmsBroker.start(s.jmsUrl(), s.jmsHost(), s.jmsPort(), s.dataDir(), s.env());
         resources.add(broker);
-        LOG.info("JMS broker: embedded Artemis, queue switchboard.requests, TCP clients on {}", broker.tcpUrl());
 
         Vertx vertx = Vertx.vertx(new VertxOptions().setWorkerPoolSize(s.workerThreads()));
         resources.add(() -> vertx.close().toCompletionStage().toCompletableFuture().get());
@@ -168,9 +165,8 @@ public final class App implements AutoCloseable {
         camel.getRegistry().bind(DATA_SOURCE, database);
         camel.getRegistry().bind("vertx", vertx);
         camel.getRegistry().bind("metricsRegistry", metrics);
-        CachingConnectionFactory jmsConnections = new CachingConnectionFactory(broker.inVmConnectionFactory());
-        jmsConnections.setSessionCacheSize(32);
-        JmsComponent jms = JmsComponent.jmsComponentAutoAcknowledge(jmsConnections);
+        // Acknowledged once answered: a request taken by an instance that dies before replying goes to another one.
+        JmsComponent jms = JmsComponent.jmsComponentClientAcknowledge(broker.connectionFactory());
         camel.addComponent("jms", jms);
         HttpComponent http = new HttpComponent();
         // One pooled client for every provider; sized for many concurrent streams to the same host.
@@ -205,7 +201,7 @@ public final class App implements AutoCloseable {
         });
         ModelHealth health = new ModelHealth(java.time.Clock.systemUTC(), s.trackedModels());
         Agents agents = new Agents();
-        AnonymousAccess anonymous = new AnonymousAccess(s.allowAnonymous(), s.anonymousTrusted(), catalog);
+        AnonymousAccess anonymous = new AnonymousAccess(s.allowAnonymous(), s.anonymousTrusted(), broker.clientsAreLocal(), catalog);
         anonymous.logCurrent();
         catalog.onChange(anonymous::logChange);
         ProducerTemplate alertProducer = camel.createProducerTemplate();
@@ -214,6 +210,9 @@ public final class App implements AutoCloseable {
         QualityEvaluation quality = new QualityEvaluation(camel.createProducerTemplate(), DATA_SOURCE, metrics, java.time.Clock.systemUTC(),
                 s.qualityRefresh());
         rules.modelStats(quality.scores()::modelStats);
+        Recommendations recommendations = new Recommendations(camel.createProducerTemplate(), DATA_SOURCE, catalog::get, agents::all,
+                quality.scores()::modelStats, java.time.Clock.systemUTC());
+        quality.afterRefresh(recommendations::refreshQuietly);
         PipelineRoutes pipeline = new PipelineRoutes(catalog::get, rules, adapters, breakers, health,
                 writer, new RequestMetrics(metrics, name -> catalog.get().model(name).isPresent(),
                 name -> agents.byId(name).isPresent()), s.rulesPollMillis(),
@@ -258,6 +257,7 @@ public final class App implements AutoCloseable {
                 .limits(s.limits())
                 .saturation(admission::saturation)
                 .quality(quality)
+                .recommendations(recommendations)
                 .start(s.managementHost(), s.managementPort());
         resources.add(management);
         // Closed first: nothing else stops while requests are still being answered.

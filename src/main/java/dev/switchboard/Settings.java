@@ -211,6 +211,16 @@ public record Settings(
         return Duration.ofSeconds(seconds);
     }
 
+    /** An existing Artemis broker's URL ({@code SWITCHBOARD_JMS_URL}, e.g. {@code tcp://mq:61616}); null runs the embedded one. */
+    public String jmsUrl() {
+        return get(env, dev.switchboard.boot.JmsBroker.URL_ENV, null);
+    }
+
+    /** The address the embedded broker's TCP port binds to ({@code SWITCHBOARD_JMS_HOST}, loopback by default). */
+    public String jmsHost() {
+        return get(env, "SWITCHBOARD_JMS_HOST", "127.0.0.1");
+    }
+
     @Override
     public String toString() {
         return "Settings[port=" + port + ", management=" + managementHost + ":" + managementPort + ", data=" + dataDir + "]";

@@ -308,14 +308,17 @@ final class FormatStage {
     }
 
     /**
-     * Whether the caller is on this machine: a JMS client (the embedded broker accepts loopback connections only), a
-     * file dropped into a folder of this machine, or an HTTP caller whose TCP peer is a loopback address. The peer is
+     * Whether the caller is on this machine: a JMS client when the broker accepts loopback connections only (the
+     * embedded broker on loopback; never an external broker), a file dropped into a folder of this machine, or an HTTP caller whose TCP peer is a loopback address. The peer is
      * the connection's own address as Vert.x saw it, never a header a caller can write (a forged header of that name
      * is a string, not a socket address). The transport decides, not the {@code entry} name a route file chooses.
      */
-    private static boolean localCaller(Message in) {
+    private boolean localCaller(Message in) {
         org.apache.camel.Endpoint from = in.getExchange().getFromEndpoint();
-        if (from instanceof org.apache.camel.component.jms.JmsEndpoint || from instanceof org.apache.camel.component.file.FileEndpoint) {
+        if (from instanceof org.apache.camel.component.jms.JmsEndpoint) {
+            return anonymous.jmsClientsAreLocal();
+        }
+        if (from instanceof org.apache.camel.component.file.FileEndpoint) {
             return true;
         }
         if (!(in.getHeader(VertxPlatformHttpConstants.REMOTE_ADDRESS) instanceof SocketAddress peer) || peer.hostAddress() == null) {
