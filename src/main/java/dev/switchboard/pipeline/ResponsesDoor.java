@@ -11,6 +11,7 @@ import dev.switchboard.providers.Json;
 import dev.switchboard.responses.ResponseStore;
 import dev.switchboard.responses.ResponsesAnswer;
 import dev.switchboard.responses.ResponsesCall;
+import dev.switchboard.responses.ResponsesInputItems;
 import dev.switchboard.responses.ResponsesPassThrough;
 import dev.switchboard.responses.ResponsesRelay;
 import dev.switchboard.responses.ResponsesRequest;
@@ -31,6 +32,10 @@ import org.slf4j.LoggerFactory;
 final class ResponsesDoor {
     private static final Logger LOG = LoggerFactory.getLogger(ResponsesDoor.class);
     private static final String PATH = "/v1/responses/";
+    private static final String INPUT_ITEMS = "/input_items";
+    /** The query parameters of {@code input_items}; at most this many pairs of a query are read. */
+    private static final java.util.Set<String> LIST_PARAMETERS = java.util.Set.of("limit", "order", "after");
+    private static final int MAX_QUERY_PARAMETERS = 16;
 
     private final ResponseStore store;
 
@@ -84,12 +89,17 @@ final class ResponsesDoor {
         return ResponsesRequest.toChat(body, conversation);
     }
 
-    /** {@code GET} (the Response object) or {@code DELETE} (a deletion notice) of the caller's own stored response. */
+    /**
+     * {@code GET} (the Response object, or with {@code /input_items} a page of its input items) or {@code DELETE}
+     * (a deletion notice) of the caller's own stored response.
+     */
     ObjectNode stored(RequestContext ctx, Exchange exchange) {
         String uri = exchange.getMessage().getHeader(Exchange.HTTP_URI, "", String.class);
         int query = uri.indexOf('?');
         String path = query < 0 ? uri : uri.substring(0, query);
-        String id = path.startsWith(PATH) ? path.substring(PATH.length()) : "";
+        String rest = path.startsWith(PATH) ? path.substring(PATH.length()) : "";
+        boolean inputItems = rest.endsWith(INPUT_ITEMS);
+        String id = inputItems ? rest.substring(0, rest.length() - INPUT_ITEMS.length()) : rest;
         GatewayError notFound = new GatewayError(404, "invalid_request_error", "response_not_found", null,
                 ResponseStore.isResponseId(id) ? "Response with id '" + id + "' not found" : "No response has this id; ids look like resp_...");
         if ("DELETE".equals(exchange.getMessage().getHeader(Exchange.HTTP_METHOD, String.class))) {
@@ -98,7 +108,25 @@ final class ResponsesDoor {
             }
             return Json.MAPPER.createObjectNode().put("id", id).put("object", "response").put("deleted", true);
         }
-        return store.find(ctx.caller, id).orElseThrow(() -> notFound).response();
+        ResponseStore.Stored stored = store.find(ctx.caller, id).orElseThrow(() -> notFound);
+        if (inputItems) {
+            java.util.Map<String, String> params = query(exchange.getMessage().getHeader(Exchange.HTTP_QUERY, "", String.class));
+            return ResponsesInputItems.page(id, stored.conversation(), params.get("limit"), params.get("order"), params.get("after"));
+        }
+        return stored.response();
+    }
+
+    /** The query parameters this endpoint reads, by name; other names and repeats are ignored (no map keyed by caller input). */
+    private static java.util.Map<String, String> query(String query) {
+        java.util.Map<String, String> params = new java.util.HashMap<>();
+        for (String pair : query.split("&", MAX_QUERY_PARAMETERS)) {
+            int eq = pair.indexOf('=');
+            String name = eq < 0 ? pair : pair.substring(0, eq);
+            if (LIST_PARAMETERS.contains(name) && !params.containsKey(name)) {
+                params.put(name, java.net.URLDecoder.decode(eq < 0 ? "" : pair.substring(eq + 1), java.nio.charset.StandardCharsets.UTF_8));
+            }
+        }
+        return params;
     }
 
     /** Stores a finished response the caller asked to keep; an answer is never failed for want of storage. */

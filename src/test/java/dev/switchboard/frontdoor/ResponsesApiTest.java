@@ -118,6 +118,29 @@ class ResponsesApiTest {
         assertTrue(streamed.body().contains("\"delta\":\"Hello from gpt-4o-mini\""), streamed.body());
     }
 
+    @Test
+    void should_list_a_stored_responses_input_items_a_page_at_a_time() throws Exception {
+        JsonNode first = Gateway.MAPPER.readTree(gw.post("/responses", "{\"model\":\"gpt-4o-mini\",\"input\":\"one\"}").body());
+        HttpResponse<String> made = gw.post("/responses", "{\"model\":\"gpt-4o-mini\",\"input\":\"two\",\"previous_response_id\":\""
+                + first.path("id").asText() + "\"}");
+        String id = Gateway.MAPPER.readTree(made.body()).path("id").asText();
+
+        JsonNode newest = Gateway.MAPPER.readTree(get(id + "/input_items?limit=1", null).body());
+        assertEquals("two", newest.at("/data/0/content/0/text").asText(), "newest first by default: " + newest);
+        assertEquals(true, newest.path("has_more").asBoolean(), newest.toString());
+        JsonNode rest = Gateway.MAPPER.readTree(get(id + "/input_items?limit=5&after=" + newest.path("last_id").asText(), null).body());
+        assertEquals(List.of("assistant", "user"), rest.path("data").findValuesAsText("role"), rest.toString());
+        assertEquals("one", rest.at("/data/1/content/0/text").asText(), rest.toString());
+        assertEquals(false, rest.path("has_more").asBoolean(), rest.toString());
+
+        for (String[] bad : new String[][] {{"limit=0", "limit"}, {"limit=x", "limit"}, {"order=up", "order"}, {"after=msg_nope", "after"}}) {
+            HttpResponse<String> r = get(id + "/input_items?" + bad[0], null);
+            assertEquals(400, r.statusCode(), bad[0] + " -> " + r.body());
+            assertEquals(bad[1], Gateway.MAPPER.readTree(r.body()).at("/error/param").asText(), r.body());
+        }
+        assertEquals(404, get(id + "/input_items", "mallory").statusCode(), "only its caller lists them");
+    }
+
     private void assertRefused(String body, String param) throws Exception {
         HttpResponse<String> r = gw.post("/responses", body);
         assertEquals(400, r.statusCode(), body + " -> " + r.body());

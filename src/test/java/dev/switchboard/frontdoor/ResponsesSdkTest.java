@@ -26,7 +26,7 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * The official OpenAI Node SDK ({@code src/test/node/responses.mjs}) against the gateway's Responses API:
  * {@code responses.create}, the event stream through {@code responses.stream}, {@code previous_response_id},
- * function calling, retrieve and delete; served once by OpenAI (passed through to its own Responses API) and once
+ * function calling, retrieve, input items and delete; served once by OpenAI (passed through to its own Responses API) and once
  * by Anthropic (translated), and by both within one request when OpenAI fails over to Anthropic.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -175,6 +175,10 @@ class ResponsesSdkTest {
 
         JsonNode previous = checks.get("previous");
         assertEquals(create.path("id").asText(), previous.path("previous").asText());
+
+        JsonNode items = checks.get("input-items");
+        assertEquals("[\"user\",\"assistant\",\"user\"]", items.path("roles").toString(), items.toString());
+        assertEquals("[\"Say hello\",\"" + hello + "\",\"And again\"]", items.path("texts").toString(), items.toString());
 
         JsonNode stream = checks.get("stream");
         List<String> types = Gateway.MAPPER.convertValue(stream.path("types"), List.class);
