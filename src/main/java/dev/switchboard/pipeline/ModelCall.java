@@ -6,6 +6,7 @@ import dev.switchboard.api.ChatRequest;
 import dev.switchboard.api.FailureClass;
 import dev.switchboard.api.ChatResponse;
 import dev.switchboard.api.ProviderFailure;
+import dev.switchboard.catalog.ProviderSpec;
 import dev.switchboard.catalog.Secret;
 import dev.switchboard.pipeline.RequestContext.Target;
 import dev.switchboard.providers.Adapters;
@@ -59,11 +60,13 @@ final class ModelCall {
         Secret key = target.provider().apiKey();
         Credentials credentials = new Credentials(target.provider().baseUrl(), key == null ? null : key.reveal());
         noteDroppedParameters(ctx, target, adapter);
-        ctx.passThrough = ctx.callerBody != null && adapter instanceof SameWireFormat same && same.wireFormat().equals(callerFormat(ctx));
+        ctx.passThrough = ctx.callerBody != null && adapter instanceof SameWireFormat same && same.wireFormat().equals(callerFormat(ctx))
+                && !ProviderSpec.SIMULATOR.equals(target.provider().id()); // the built-in simulator speaks chat completions only
         ctx.providerAnswer = null;
         if (ctx.passThrough) {
-            return ((SameWireFormat) adapter).toChatRequest(ctx.callerBody, ctx.callerHeaders,
-                    withModelDefaults(forTarget(ctx, target), target), target.upstreamId(), credentials);
+            ChatRequest canonical = withModelDefaults(forTarget(ctx, target), target);
+            return ((SameWireFormat) adapter).toChatRequest(callerBody(ctx, canonical, target), ctx.callerHeaders,
+                    canonical, target.upstreamId(), credentials);
         }
         noteUntranslatable(ctx, target);
         if (ctx.frontDoor == RequestContext.FrontDoor.RESPONSES) {
@@ -72,6 +75,16 @@ final class ModelCall {
         return ctx.operation.equals("embeddings")
                 ? adapter.toEmbeddingsRequest(exchange.getVariable("embeddingsBody", ObjectNode.class), target.upstreamId(), credentials)
                 : adapter.toChatRequest(withModelDefaults(forTarget(ctx, target), target), target.upstreamId(), credentials);
+    }
+
+    /**
+     * The caller's body for a provider of its format. A Responses request gets the pipeline's changes here, as the
+     * Responses API is read in package {@code responses}, which adapters may not use; Anthropic's adapter applies them.
+     */
+    private static ObjectNode callerBody(RequestContext ctx, ChatRequest canonical, Target target) {
+        return ctx.frontDoor == RequestContext.FrontDoor.RESPONSES
+                ? dev.switchboard.responses.ResponsesPassThrough.request(ctx.callerBody, canonical.body(), target.upstreamId())
+                : ctx.callerBody;
     }
 
     /** The wire format of {@link RequestContext#callerBody}: its front door's. */

@@ -7,10 +7,9 @@ import java.util.Map;
 
 /**
  * A capability of an adapter whose wire format is also a front door's (Anthropic's Messages API, OpenAI's
- * Responses API): a request
- * that came in that format goes out from the caller's own body, so what the canonical request cannot hold
- * (Anthropic's {@code thinking}, {@code top_k}, {@code mcp_servers}, server tools, thinking blocks in the history)
- * passes through untouched, while what the gateway changed in the canonical request (a rule's parameter, a fitted
+ * Responses API): a request that came in that format goes out from the caller's own body, so what the canonical
+ * request cannot hold (Anthropic's {@code thinking}, {@code top_k}, {@code mcp_servers}, server tools, thinking
+ * blocks in the history; the Responses API's hosted tools and {@code include}) passes through untouched, while what the gateway changed in the canonical request (a rule's parameter, a fitted
  * conversation) still applies. The answer comes back as the provider sent it, beside its canonical reading.
  */
 public interface SameWireFormat {

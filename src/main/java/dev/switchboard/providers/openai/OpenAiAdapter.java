@@ -7,7 +7,6 @@ import dev.switchboard.providers.Json;
 import dev.switchboard.providers.SameWireFormat;
 import dev.switchboard.providers.StreamDecoder;
 import dev.switchboard.providers.UpstreamRequest;
-import dev.switchboard.responses.ResponsesPassThrough;
 import java.util.Map;
 
 /**
@@ -23,11 +22,15 @@ public class OpenAiAdapter extends OpenAiCompatibleAdapter implements SameWireFo
         return "responses";
     }
 
-    /** The caller's Responses request (its previous turns already resolved) with the pipeline's changes. */
+    /**
+     * The caller's Responses request as the pipeline hands it over: its previous turns resolved into the input and
+     * the pipeline's changes applied ({@code dev.switchboard.responses.ResponsesPassThrough}).
+     */
     @Override
     public UpstreamRequest toChatRequest(ObjectNode callerBody, Map<String, String> callerHeaders, ChatRequest canonical,
                                          String upstreamModel, Credentials credentials) {
-        ObjectNode body = ResponsesPassThrough.request(callerBody, canonical.body(), upstreamModel);
+        ObjectNode body = callerBody.deepCopy();
+        body.put("model", upstreamModel);
         if (canonical.stream()) {
             body.put("stream", true);
         } else {
