@@ -38,7 +38,8 @@ public final class RequestContext {
     FrontDoor frontDoor = FrontDoor.OPENAI;
     /**
      * The caller's body as it came, for a provider that speaks the front door's format (Anthropic's Messages API
-     * served by Anthropic), with the provider-specific headers kept from the caller; null for other front doors.
+     * served by Anthropic, the Responses API served by OpenAI: with its {@code previous_response_id} resolved into
+     * the input), with the provider-specific headers kept from the caller; null for other front doors.
      */
     com.fasterxml.jackson.databind.node.ObjectNode callerBody;
     java.util.Map<String, String> callerHeaders = java.util.Map.of();
