@@ -39,7 +39,7 @@ final class SharedAnswers implements AutoCloseable {
     /** Answers waiting to be written; beyond this the newest are not shared (the database is slower than the traffic). */
     static final int WRITE_QUEUE = 1_000;
     static final Duration SWEEP_PERIOD = Duration.ofMinutes(1);
-    /** Rows deleted per statement when over the size bound, so one sweep never holds a long lock. */
+    /** Rows read per statement to find the oldest to delete when over the size bound. */
     private static final int EVICT_BATCH = 500;
     /** Bounds the sweep's loop: at most this many batches per run; the next run continues. */
     private static final int EVICT_ROUNDS = 100;
@@ -135,12 +135,29 @@ final class SharedAnswers implements AutoCloseable {
                 s.setTimestamp(1, utc(clock.instant()));
                 s.executeUpdate();
             }
-            for (int round = 0; round < EVICT_ROUNDS && storedBytes(c) > maxBytes; round++) {
-                try (PreparedStatement s = c.prepareStatement("DELETE FROM response_cache WHERE cache_key IN "
-                        + "(SELECT cache_key FROM response_cache ORDER BY created_at LIMIT " + EVICT_BATCH + ")")) {
+            long excess = storedBytes(c) - maxBytes;
+            for (int round = 0; round < EVICT_ROUNDS && excess > 0; round++) {
+                Timestamp cutoff = oldestHolding(c, excess);
+                try (PreparedStatement s = c.prepareStatement("DELETE FROM response_cache WHERE created_at <= ?")) {
+                    s.setTimestamp(1, cutoff);
                     s.executeUpdate();
                 }
+                excess = storedBytes(c) - maxBytes;
             }
+        }
+    }
+
+    /** The creation time up to which the oldest rows hold {@code bytes} (or the newest of the oldest batch). */
+    private static Timestamp oldestHolding(Connection c, long bytes) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT created_at, size_bytes FROM response_cache ORDER BY created_at LIMIT " + EVICT_BATCH);
+             ResultSet r = s.executeQuery()) {
+            Timestamp cutoff = null;
+            long freed = 0;
+            while (freed < bytes && r.next()) {
+                cutoff = r.getTimestamp(1);
+                freed += r.getInt(2);
+            }
+            return cutoff;
         }
     }
 
