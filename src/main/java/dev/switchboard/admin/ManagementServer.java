@@ -7,6 +7,7 @@ import dev.switchboard.api.ErrorBodies;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.api.GatewayError;
 import dev.switchboard.admin.AccessControl.Role;
+import dev.switchboard.cluster.SharedState;
 import dev.switchboard.catalog.Catalog;
 import dev.switchboard.catalog.Agents;
 import dev.switchboard.catalog.AnonymousAccess;
@@ -91,6 +92,8 @@ public final class ManagementServer implements AutoCloseable {
     private static final int WORKER_THREADS = 8;
     private ServerLimits limits;
     private Supplier<ObjectNode> saturation = JsonNodeFactory.instance::objectNode;
+    /** Instances sharing the database: writes announced, theirs reloaded; null for the catalog poll alone. */
+    private SharedChanges shared;
 
     public ManagementServer(Vertx vertx, PrometheusMeterRegistry metrics, RulesHolder rules, CatalogHolder catalog,
                             Adapters adapters, BreakerRegistry breakers, UsageWriter writer, ProducerTemplate producer,
@@ -176,6 +179,12 @@ public final class ManagementServer implements AutoCloseable {
         return this;
     }
 
+    /** Shares agents, catalog, API-added providers, keys and rules with the other instances on the database. */
+    public ManagementServer shared(dev.switchboard.cluster.SharedState state) {
+        this.shared = new SharedChanges(state, producer, dataSourceName, rules);
+        return this;
+    }
+
     public ManagementServer start(String host, int port) {
         java.util.Objects.requireNonNull(anonymous, "anonymous access policy not wired");
         java.util.Objects.requireNonNull(frontDoors, "front doors not wired");
@@ -183,7 +192,13 @@ public final class ManagementServer implements AutoCloseable {
         config.start();
         registrar.restore();
         agentStore.load();
-        rules.onChange(ruleHistory);
+        if (shared != null) {
+            shared.listen(agentStore, config, registrar);
+            shared.start(); // before the history hears the files serving now: other instances' versions win
+            rules.onChange(shared.announcing(ruleHistory));
+        } else {
+            rules.onChange(ruleHistory);
+        }
         Router router = Router.router(vertx);
         ConnectionGuard guard = new ConnectionGuard(vertx, java.util.Objects.requireNonNull(limits, "limits(...) before start"));
         router.route().order(Integer.MIN_VALUE).handler(guard);
@@ -243,6 +258,7 @@ public final class ManagementServer implements AutoCloseable {
             AccessControl.Principal p = ctx.get(PRINCIPAL);
             try {
                 json(ctx, 200, registrar.rotateKey(ctx.pathParam("id"), body(ctx)));
+                announce(SharedState.Topic.PROVIDERS);
                 audit.record(p.name(), p.role().name(), "providers.rotate-key", ctx.pathParam("id"), "ok", null);
             } catch (GatewayError e) {
                 audit.record(p.name(), p.role().name(), "providers.rotate-key", ctx.pathParam("id"), "refused", e.getMessage());
@@ -317,9 +333,18 @@ public final class ManagementServer implements AutoCloseable {
 
         @Override
         public void start(Promise<Void> started) {
-            pollConfig();
+            if (shared == null) {
+                pollConfig();
+            }
             vertx.createHttpServer(ConnectionGuard.serverOptions()).connectionHandler(guard::onConnection).requestHandler(router)
                     .listen(port, host).onSuccess(listening -> server = listening).<Void>mapEmpty().onComplete(started);
+        }
+    }
+
+    /** Tells the other instances on the database to reload {@code topic}, written here. */
+    private void announce(SharedState.Topic topic) {
+        if (shared != null) {
+            shared.changed(topic);
         }
     }
 
@@ -423,6 +448,7 @@ public final class ManagementServer implements AutoCloseable {
         try {
             ObjectNode answer = op.get();
             if (action != null) {
+                announce(SharedState.Topic.AGENTS);
                 String why = ctx.request().getParam("comment");
                 String what = ctx.get(CHANGE);
                 audit.record(p.name(), p.role().name(), action, target, "ok",
@@ -442,6 +468,7 @@ public final class ManagementServer implements AutoCloseable {
         try {
             ObjectNode answer = op.get();
             if (action != null) {
+                announce(SharedState.Topic.CATALOG);
                 audit.record(p.name(), p.role().name(), action, "catalog", "ok", answer.path("version").asText());
             }
             if (answer != null) {
@@ -787,6 +814,7 @@ public final class ManagementServer implements AutoCloseable {
         String target = body.path("id").asText(body.path("name").asText(""));
         try {
             json(ctx, 201, registrar.register(body));
+            announce(SharedState.Topic.PROVIDERS);
             audit.record(p.name(), p.role().name(), "providers.add", target, "ok", body.path("type").asText() + " " + body.path("baseUrl").asText());
         } catch (GatewayError e) {
             audit.record(p.name(), p.role().name(), "providers.add", target, "refused", e.getMessage());

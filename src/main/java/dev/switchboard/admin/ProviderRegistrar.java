@@ -161,11 +161,20 @@ final class ProviderRegistrar {
                 + "apiProviders:\n" + yaml;
     }
 
+    /** Serves the providers added, and the keys rotated, on another instance sharing the database. */
+    void refresh() {
+        restoreAdded();
+        refreshRotatedKeys();
+    }
+
     private void restoreAdded() {
         List<?> rows = producer.requestBody(jdbc + "?outputType=SelectList", "SELECT * FROM added_provider ORDER BY created_at", List.class);
         for (Object o : rows) {
             java.util.Map<?, ?> row = (java.util.Map<?, ?>) o;
             String id = String.valueOf(Rows.value(row, "id"));
+            if (catalog.get().provider(id).isPresent()) {
+                continue; // served already
+            }
             try {
                 Object sealed = Rows.value(row, "sealed_key");
                 Secret key = sealed == null ? null : box.unseal(sealed.toString(), id);
