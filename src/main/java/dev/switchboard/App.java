@@ -130,7 +130,9 @@ public final class App implements AutoCloseable {
         resources.add(database::shutdown);
         LOG.info("Database: {} ready (usage records)", redactUrl(s.dbUrl()));
         String instanceId = dev.switchboard.cluster.InstanceId.resolve(s.env(), s.port());
-        dev.switchboard.cluster.SharedState shared = new dev.switchboard.cluster.SharedState(database, instanceId,
+        com.zaxxer.hikari.HikariDataSource pooled = dev.switchboard.cluster.SharedConnections.open(s.dbUrl(), s.dbUser(), s.dbPassword());
+        resources.add(pooled); // closed before the database shuts down
+        dev.switchboard.cluster.SharedState shared = new dev.switchboard.cluster.SharedState(pooled, instanceId,
                 System::currentTimeMillis).start();
         // Closed after the drain and the writer's last flush: a clean leave, its holds all settled.
         resources.add(shared);
@@ -212,7 +214,8 @@ public final class App implements AutoCloseable {
         catalog.onChange(anonymous::logChange);
         ProducerTemplate alertProducer = camel.createProducerTemplate();
         BudgetLedger ledger = new BudgetLedger(java.time.Clock.systemUTC(), s.budgetAlertPercents(),
-                new AlertSink(alertProducer, DATA_SOURCE, s.env().get("SWITCHBOARD_ALERT_WEBHOOK"))).shared(database, instanceId);
+                new AlertSink(alertProducer, DATA_SOURCE, s.env().get("SWITCHBOARD_ALERT_WEBHOOK"))).shared(pooled, instanceId);
+        resources.add(ledger); // its last settlements written before the shared connections close
         ledger.releaseHolds(0, true);
         shared.reaper(silentSince -> ledger.releaseHolds(silentSince, false));
         QualityEvaluation quality = new QualityEvaluation(camel.createProducerTemplate(), DATA_SOURCE, metrics, java.time.Clock.systemUTC(),

@@ -62,7 +62,6 @@ public final class SharedState implements AutoCloseable {
         return t;
     });
     private HoldReaper reaper = silentSince -> { };
-    private Connection connection;
     private volatile int liveInstances = 1;
     private long polls;
 
@@ -90,8 +89,7 @@ public final class SharedState implements AutoCloseable {
      * they load is still seen by the first poll.
      */
     public SharedState start() {
-        try {
-            Connection c = connection();
+        try (Connection c = db.getConnection()) {
             heartbeat(c, true);
             seen.putAll(versions(c));
             liveInstances = countLive(c);
@@ -138,8 +136,7 @@ public final class SharedState implements AutoCloseable {
     }
 
     private void poll() {
-        try {
-            Connection c = connection();
+        try (Connection c = db.getConnection()) {
             Map<String, Long> now = versions(c);
             for (Topic topic : Topic.values()) {
                 Long version = now.get(topic.key());
@@ -157,7 +154,7 @@ public final class SharedState implements AutoCloseable {
                 reaper.releaseDead(clockMs.getAsLong() - DEAD_AFTER.toMillis());
             }
         } catch (SQLException | RuntimeException e) {
-            closeConnection(); // the database is away: the next poll connects again
+            // the database is away: the next poll tries again
             LOG.debug("Shared state poll failed: {}", e.getMessage());
         }
     }
@@ -215,24 +212,6 @@ public final class SharedState implements AutoCloseable {
         }
     }
 
-    private Connection connection() throws SQLException {
-        if (connection == null) {
-            connection = db.getConnection();
-        }
-        return connection;
-    }
-
-    private void closeConnection() {
-        if (connection != null) {
-            try {
-                connection.close();
-            } catch (SQLException ignored) {
-                // already broken
-            }
-            connection = null;
-        }
-    }
-
     /** Leaves the cluster at once (the others take its share of the rate limits with their next heartbeat). */
     @Override
     public void close() {
@@ -248,6 +227,5 @@ public final class SharedState implements AutoCloseable {
         } catch (SQLException e) {
             LOG.debug("Instance row not removed: {}", e.getMessage());
         }
-        closeConnection();
     }
 }

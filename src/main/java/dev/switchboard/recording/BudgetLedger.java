@@ -18,7 +18,7 @@ import java.util.function.Consumer;
  * refused before any provider is called. Spend survives a restart because it is rebuilt from the usage rows.
  * With {@link #shared} the accounts live in the database instead, so instances sharing it share one cap.
  */
-public final class BudgetLedger {
+public final class BudgetLedger implements AutoCloseable {
     /** Alert when spend crosses these shares of a budget (percent). */
     public static final List<Integer> DEFAULT_ALERT_PERCENTS = List.of(50, 80, 100);
 
@@ -29,6 +29,12 @@ public final class BudgetLedger {
     private final Consumer<Alert> alerts;
     /** The accounts in the database, when shared; null keeps them in this instance's memory. */
     private SharedBudgets shared;
+    /** Settles shared accounts off the response path; a full queue settles on the caller's thread. */
+    private java.util.concurrent.ThreadPoolExecutor settler;
+    /** Threads settling shared accounts: each holds one pooled connection for a short transaction. */
+    private static final int SETTLE_THREADS = 2;
+    /** Settlements waiting at most (about the requests in flight); beyond, the request's own thread settles. */
+    private static final int SETTLE_QUEUE = 10_000;
 
     public BudgetLedger(Clock clock, List<Integer> alertPercents, Consumer<Alert> alerts) {
         this.clock = clock;
@@ -54,8 +60,31 @@ public final class BudgetLedger {
      */
     public BudgetLedger shared(javax.sql.DataSource db, String instanceId) {
         this.shared = new SharedBudgets(db, instanceId);
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        this.settler = new java.util.concurrent.ThreadPoolExecutor(SETTLE_THREADS, SETTLE_THREADS, 0, java.util.concurrent.TimeUnit.SECONDS,
+                new java.util.concurrent.ArrayBlockingQueue<>(SETTLE_QUEUE), r -> {
+                    Thread t = new Thread(r, "budget-settle-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                }, new java.util.concurrent.ThreadPoolExecutor.CallerRunsPolicy());
         return this;
     }
+
+    /** Settles what is queued, then stops (before the database closes). */
+    @Override
+    public void close() {
+        if (settler != null) {
+            settler.shutdown();
+            try {
+                settler.awaitTermination(SETTLE_DRAIN.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** How long closing waits for queued settlements; what is left stays held until this instance's restart gives it back. */
+    private static final java.time.Duration SETTLE_DRAIN = java.time.Duration.ofSeconds(10);
 
     /**
      * Gives back the reservations of instances silent since {@code silentSinceMs} ({@code ownPreviousLife}: those this
@@ -156,7 +185,8 @@ public final class BudgetLedger {
     /** Replaces the reservation with the actual cost, and raises the alerts it crosses. */
     public void settle(Reservation reservation, double actualUsd, double dailyLimit, double monthlyLimit) {
         if (shared != null && reservation.hold() != null) {
-            settleShared(reservation, actualUsd, dailyLimit, monthlyLimit);
+            // Off the response path: until it runs the hold stays, which only keeps the cap stricter a moment longer.
+            settler.execute(() -> settleShared(reservation, actualUsd, dailyLimit, monthlyLimit));
             return;
         }
         Account a = account(reservation.agent());
@@ -182,7 +212,7 @@ public final class BudgetLedger {
     private void settleShared(Reservation reservation, double actualUsd, double dailyLimit, double monthlyLimit) {
         String agent = reservation.agent();
         try {
-            Spent after = shared.settle(agent, reservation.hold(), actualUsd, today());
+            Spent after = shared.settle(agent, reservation.hold(), reservation.amountUsd(), actualUsd, today());
             if (actualUsd <= 0) {
                 return;
             }

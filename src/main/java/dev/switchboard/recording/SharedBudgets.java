@@ -174,11 +174,11 @@ final class SharedBudgets {
      * Gives the hold back and adds the actual cost; returns the spend after it, for the alerts. A hold already given
      * back (its instance was taken for dead) still adds the cost.
      */
-    BudgetLedger.Spent settle(String agent, String holdId, double actualUsd, LocalDate today) throws SQLException {
+    BudgetLedger.Spent settle(String agent, String holdId, double heldUsd, double actualUsd, LocalDate today) throws SQLException {
         try (Connection c = db.getConnection()) {
             c.setAutoCommit(false);
             try {
-                double held = release(c, holdId);
+                double held = deleteHold(c, holdId) ? heldUsd : 0;
                 try (PreparedStatement up = c.prepareStatement("UPDATE budget_account SET reserved_usd = reserved_usd - ?, "
                         + "day_spent_usd = day_spent_usd + ?, month_spent_usd = month_spent_usd + ? WHERE agent = ?")) {
                     up.setDouble(1, held);
@@ -195,6 +195,13 @@ final class SharedBudgets {
                 c.rollback();
                 throw e;
             }
+        }
+    }
+
+    private static boolean deleteHold(Connection c, String holdId) throws SQLException {
+        try (PreparedStatement d = c.prepareStatement("DELETE FROM budget_hold WHERE id = ?")) {
+            d.setString(1, holdId);
+            return d.executeUpdate() == 1;
         }
     }
 
