@@ -28,6 +28,11 @@ final class SharedChanges {
     private long rulesSeen;
     /** Set while a rule file from another instance is installed here: that install is not announced again. */
     private final ThreadLocal<Boolean> applying = ThreadLocal.withInitial(() -> false);
+    /**
+     * The text each rule file serves here, as the rules told it: a version this instance serves already is not
+     * installed again (its folder may hold a newer edit the watcher has yet to read, which must not be undone).
+     */
+    private final Map<String, String> serving = new java.util.concurrent.ConcurrentHashMap<>();
 
     SharedChanges(SharedState shared, ProducerTemplate producer, String dataSourceName, RulesHolder rules) {
         this.shared = shared;
@@ -66,6 +71,11 @@ final class SharedChanges {
         return new RulesHolder.ChangeListener() {
             @Override
             public void changed(String file, String text, boolean restorable, String author, String comment) {
+                if (text == null) {
+                    serving.remove(file);
+                } else {
+                    serving.put(file, text);
+                }
                 history.changed(file, text, restorable, author, comment);
                 if (!applying.get()) {
                     shared.bump(Topic.RULES);
@@ -103,7 +113,8 @@ final class SharedChanges {
             return; // a workbook (or a removal): its generated text cannot be written back as the file
         }
         String content = Rows.text(row, "content");
-        if (Objects.equals(rules.read(file).orElse(null), content)) {
+        String here = serving.containsKey(file) ? serving.get(file) : rules.read(file).orElse(null);
+        if (Objects.equals(here, content)) {
             return;
         }
         List<RuleError> errors = rules.replace(file, content, Rows.text(row, "author"), Rows.text(row, "comment"));

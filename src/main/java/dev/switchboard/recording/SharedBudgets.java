@@ -27,6 +27,8 @@ final class SharedBudgets {
     private static final double NO_LIMIT = Double.MAX_VALUE;
     /** A reservation tries at most this often: once, then after creating the agent's row or starting a new day or month. */
     private static final int MAX_TRIES = 3;
+    /** SQLState class of a transaction the database rolled back (serialization failure, deadlock): safe to retry. */
+    private static final String TRANSACTION_ROLLBACK = "40";
 
     private final DataSource db;
     private final String instanceId;
@@ -45,6 +47,10 @@ final class SharedBudgets {
     }
 
     Outcome reserve(String agent, double dailyLimit, double monthlyLimit, double amountUsd, LocalDate today) throws SQLException {
+        return retried(() -> reserveOnce(agent, dailyLimit, monthlyLimit, amountUsd, today));
+    }
+
+    private Outcome reserveOnce(String agent, double dailyLimit, double monthlyLimit, double amountUsd, LocalDate today) throws SQLException {
         LocalDate month = today.withDayOfMonth(1);
         try (Connection c = db.getConnection()) {
             c.setAutoCommit(false);
@@ -158,12 +164,15 @@ final class SharedBudgets {
         }
     }
 
-    /** The agent's spend this day and month; zeros when it has no row or the row is of an earlier day or month. */
+    /**
+     * The agent's spend this day and month: from its account, zero for a day or month the account has not reached yet;
+     * from the daily rollups while it has no account (no reservation yet on this database).
+     */
     BudgetLedger.Spent spent(String agent, LocalDate today) throws SQLException {
         try (Connection c = db.getConnection()) {
             Account a = read(c, agent);
             if (a == null) {
-                return new BudgetLedger.Spent(0, 0);
+                return new BudgetLedger.Spent(spentSince(c, agent, today), spentSince(c, agent, today.withDayOfMonth(1)));
             }
             return new BudgetLedger.Spent(a.dayStart().equals(today) ? a.daySpent() : 0,
                     a.monthStart().equals(today.withDayOfMonth(1)) ? a.monthSpent() : 0);
@@ -175,17 +184,48 @@ final class SharedBudgets {
      * back (its instance was taken for dead) still adds the cost.
      */
     BudgetLedger.Spent settle(String agent, String holdId, double heldUsd, double actualUsd, LocalDate today) throws SQLException {
+        return retried(() -> settleOnce(agent, holdId, heldUsd, actualUsd, today));
+    }
+
+    /** One transaction of work that the database may roll back under contention. */
+    @FunctionalInterface
+    private interface Transaction<T> {
+        T run() throws SQLException;
+    }
+
+    /** Runs it again when two transactions on one agent's row made the database roll this one back (safe: nothing of it stayed). */
+    private static <T> T retried(Transaction<T> work) throws SQLException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return work.run();
+            } catch (SQLException e) {
+                if (attempt >= MAX_TRIES || e.getSQLState() == null || !e.getSQLState().startsWith(TRANSACTION_ROLLBACK)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** The account row first, then the hold, in the order a reservation takes them, so the two never wait on each other. */
+    private BudgetLedger.Spent settleOnce(String agent, String holdId, double heldUsd, double actualUsd, LocalDate today) throws SQLException {
         try (Connection c = db.getConnection()) {
             c.setAutoCommit(false);
             try {
-                double held = deleteHold(c, holdId) ? heldUsd : 0;
                 try (PreparedStatement up = c.prepareStatement("UPDATE budget_account SET reserved_usd = reserved_usd - ?, "
                         + "day_spent_usd = day_spent_usd + ?, month_spent_usd = month_spent_usd + ? WHERE agent = ?")) {
-                    up.setDouble(1, held);
+                    up.setDouble(1, heldUsd);
                     up.setDouble(2, actualUsd);
                     up.setDouble(3, actualUsd);
                     up.setString(4, agent);
                     up.executeUpdate();
+                }
+                if (!deleteHold(c, holdId)) {
+                    // Given back already (this instance was taken for dead): only the cost is added.
+                    try (PreparedStatement back = c.prepareStatement("UPDATE budget_account SET reserved_usd = reserved_usd + ? WHERE agent = ?")) {
+                        back.setDouble(1, heldUsd);
+                        back.setString(2, agent);
+                        back.executeUpdate();
+                    }
                 }
                 Account a = read(c, agent);
                 c.commit();
