@@ -29,7 +29,6 @@ import dev.switchboard.recording.RequestMetrics;
 import dev.switchboard.recording.Retention;
 import dev.switchboard.recording.SqlDialect;
 import dev.switchboard.recording.UsageRollups;
-import dev.switchboard.recording.UsageSchema;
 import dev.switchboard.recording.UsageWriter;
 import dev.switchboard.resilience.BreakerRegistry;
 import dev.switchboard.resilience.ModelHealth;
@@ -121,14 +120,10 @@ public final class App implements AutoCloseable {
         Files.createDirectories(s.dataDir());
 
         database = new Database(s.dbUrl(), s.dbUser(), s.dbPassword());
-        database.execute(UsageWriter.ddl());
-        UsageSchema.ddl().forEach(database::execute);
-        UsageRollups.backfill(database, SqlDialect.of(s.dbUrl()));
-        ManagementServer.ddl().forEach(database::execute);
-        QualityEvaluation.ddl().forEach(database::execute);
-        dev.switchboard.cluster.ClusterSchema.create(database::execute);
         resources.add(database::shutdown);
-        LOG.info("Database: {} ready (usage records)", redactUrl(s.dbUrl()));
+        String schema = database.migrate();
+        UsageRollups.backfill(database, SqlDialect.of(s.dbUrl()));
+        LOG.info("Database: {} ready, schema version {}", redactUrl(s.dbUrl()), schema);
         String instanceId = dev.switchboard.cluster.InstanceId.resolve(s.env(), s.port());
         com.zaxxer.hikari.HikariDataSource pooled = dev.switchboard.cluster.SharedConnections.open(s.dbUrl(), s.dbUser(), s.dbPassword());
         resources.add(pooled); // closed before the database shuts down
@@ -340,6 +335,11 @@ public final class App implements AutoCloseable {
 
     public int managementPort() {
         return management.port();
+    }
+
+    /** "METHOD /path" of every management API route (the OpenAPI document is checked against them). */
+    public List<String> managementRoutes() {
+        return management.apiRoutes();
     }
 
     public Catalog catalog() {

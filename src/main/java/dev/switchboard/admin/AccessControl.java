@@ -61,15 +61,6 @@ final class AccessControl {
         this.envTokenHash = envAdminToken == null || envAdminToken.isBlank() ? null : hash(envAdminToken.trim());
     }
 
-    static List<String> ddl() {
-        return List.of("""
-                CREATE TABLE IF NOT EXISTS admin_token (
-                  token_hash VARCHAR(64) PRIMARY KEY, name VARCHAR(128) NOT NULL, role VARCHAR(16) NOT NULL,
-                  created_at TIMESTAMP NOT NULL, revoked BOOLEAN DEFAULT FALSE NOT NULL)""",
-                // Databases made before tokens could be listed have no last-use column yet.
-                "ALTER TABLE admin_token ADD COLUMN IF NOT EXISTS last_used_at TIMESTAMP");
-    }
-
     /** With no admin token anywhere, makes one and prints it once: the operator's way in. */
     void bootstrap() {
         if (envTokenHash != null) {

@@ -43,20 +43,6 @@ final class AgentStore {
         this.catalog = catalog;
     }
 
-    static List<String> ddl() {
-        return List.of("""
-                CREATE TABLE IF NOT EXISTS agent (
-                  id VARCHAR(64) PRIMARY KEY, name VARCHAR(256), primary_model VARCHAR(256), chain VARCHAR(128),
-                  parameters VARCHAR(16000), system_prompt VARCHAR(32000), active BOOLEAN NOT NULL,
-                  key_hash VARCHAR(64), key_prefix VARCHAR(32), daily_budget_usd DOUBLE PRECISION DEFAULT 0,
-                  context_strategy VARCHAR(32), capabilities VARCHAR(512),
-                  monthly_budget_usd DOUBLE PRECISION DEFAULT 0, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL)""",
-                // Databases made before agents had a tier: their agents read as the default tier.
-                "ALTER TABLE agent ADD COLUMN IF NOT EXISTS user_tier VARCHAR(16)",
-                // The response cache setting, as the JSON of CachePolicy; null (older databases) is off.
-                "ALTER TABLE agent ADD COLUMN IF NOT EXISTS cache_policy VARCHAR(512)");
-    }
-
     void load() {
         List<AgentSpec> all = new ArrayList<>();
         for (Object o : producer.requestBody(jdbc + "?outputType=SelectList", "SELECT * FROM agent ORDER BY id", List.class)) {

@@ -53,13 +53,6 @@ final class ConfigStore {
         this.users = users;
     }
 
-    static String ddl() {
-        return """
-                CREATE TABLE IF NOT EXISTS config_version (
-                  version INT PRIMARY KEY, document VARCHAR(2000000) NOT NULL, author VARCHAR(128), comment VARCHAR(1000),
-                  diff VARCHAR(2000000), created_at TIMESTAMP NOT NULL)""";
-    }
-
     /** Seeds an empty database with the YAML catalog, else serves the latest stored version. */
     void start() {
         if (latestVersion() == 0) {

@@ -94,6 +94,7 @@ public final class ManagementServer implements AutoCloseable {
     private Supplier<ObjectNode> saturation = JsonNodeFactory.instance::objectNode;
     /** Instances sharing the database: writes announced, theirs reloaded; null for the catalog poll alone. */
     private SharedChanges shared;
+    private Router router;
 
     public ManagementServer(Vertx vertx, PrometheusMeterRegistry metrics, RulesHolder rules, CatalogHolder catalog,
                             Adapters adapters, BreakerRegistry breakers, UsageWriter writer, ProducerTemplate producer,
@@ -117,18 +118,6 @@ public final class ManagementServer implements AutoCloseable {
                 new CatalogUsers(agents, rules.folder()));
         this.resources = new CatalogResources(config);
         this.ruleHistory = new RuleHistory(producer, dataSourceName, audit);
-    }
-
-    /** Tables of the management plane; created at start like the usage table. */
-    public static List<String> ddl() {
-        List<String> all = new java.util.ArrayList<>(AuditLog.ddl());
-        all.addAll(RuleHistory.ddl());
-        all.addAll(AccessControl.ddl());
-        all.addAll(ProviderRegistrar.ddl());
-        all.addAll(AgentStore.ddl());
-        all.add(AlertSink.ddl());
-        all.add(ConfigStore.ddl());
-        return all;
     }
 
     /** Quality scores per model and task type, and each request's checks and feedback. */
@@ -205,12 +194,18 @@ public final class ManagementServer implements AutoCloseable {
         router.get("/metrics").handler(ctx -> ctx.response()
                 .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
         router.get("/health").handler(this::health);
+        // Before the token check: the API's description is no secret, and Swagger UI reads it as any tool would.
+        router.get(OpenApi.PATH).handler(OpenApi::serve);
         // The token is checked before a byte of the body is read: an unauthenticated upload costs no memory and no disk.
         router.route("/admin/api/*").handler(ManagementServer::holdBody).blockingHandler(this::authenticate, false);
         router.post(IMPORT_PATH).handler(bodyReader(IMPORT_BODY_LIMIT_BYTES));
         router.route("/admin/api/*").handler(bodyReader(JSON_BODY_LIMIT_BYTES));
         router.errorHandler(413, ctx -> refuseUnread(ctx, 413, ErrorBodies.openAi("The request body is over the limit of "
                 + bodyLimit(ctx) + " bytes for " + ctx.request().path(), "invalid_request_error", null, "body_too_large")));
+        router.get("/admin/api/whoami").handler(ctx -> {
+            AccessControl.Principal p = ctx.get(PRINCIPAL);
+            json(ctx, 200, JsonNodeFactory.instance.objectNode().put("name", p.name()).put("role", p.role().name().toLowerCase(java.util.Locale.ROOT)));
+        });
         router.get("/admin/api/rules").blockingHandler(ctx -> json(ctx, 200, rulesStatus()), false); // parses DRL once per generation
         // Before /rules/:file, which would take "versions" for a file name.
         router.get("/admin/api/rules/versions").blockingHandler(this::ruleVersions, false);
@@ -296,6 +291,8 @@ public final class ManagementServer implements AutoCloseable {
         if (analytics != null) {
             analytics.register(router);
         }
+        new dev.switchboard.ui.ManagementUi(vertx, host, this::port).register(router);
+        this.router = router;
         router.route().last().handler(ctx -> json(ctx, 404, ErrorBodies.openAi(
                 "No management endpoint " + ctx.request().method() + " " + ctx.request().path()
                         + "; see /health, /metrics, /admin/api/rules, /admin/api/providers, /admin/api/usage",
@@ -312,6 +309,17 @@ public final class ManagementServer implements AutoCloseable {
 
     public int port() {
         return server.actualPort();
+    }
+
+    /** "METHOD /path" of every management API route, as registered (the OpenAPI document must name each). */
+    public List<String> apiRoutes() {
+        List<String> all = new java.util.ArrayList<>();
+        for (io.vertx.ext.web.Route r : router.getRoutes()) {
+            if (r.getPath() != null && r.getPath().startsWith("/admin/api/") && r.methods() != null) {
+                r.methods().forEach(m -> all.add(m.name() + " " + r.getPath()));
+            }
+        }
+        return all;
     }
 
     /**

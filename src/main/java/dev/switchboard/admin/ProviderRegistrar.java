@@ -54,16 +54,6 @@ final class ProviderRegistrar {
         this.jdbc = "jdbc:" + dataSourceName;
     }
 
-    /** Providers added through the API, and keys rotated through it, kept across restarts; keys only ever sealed (AES-GCM). */
-    static List<String> ddl() {
-        return List.of("""
-                CREATE TABLE IF NOT EXISTS added_provider (
-                  id VARCHAR(64) PRIMARY KEY, type VARCHAR(32) NOT NULL, base_url VARCHAR(1000) NOT NULL,
-                  sealed_key VARCHAR(2000), models VARCHAR(64000), created_at TIMESTAMP NOT NULL)""", """
-                CREATE TABLE IF NOT EXISTS provider_key (
-                  id VARCHAR(64) PRIMARY KEY, sealed_key VARCHAR(2000) NOT NULL, rotated_at TIMESTAMP NOT NULL)""");
-    }
-
     /**
      * A new key for a provider. The new key is checked first with the provider's models call; until it passes,
      * the old key keeps serving, and a refused key changes nothing.

@@ -1,13 +1,17 @@
 package dev.switchboard.boot;
 
+import dev.switchboard.recording.SqlDialect;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
+import java.util.Locale;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.output.MigrateResult;
 
 /**
  * The gateway's database by JDBC URL: the embedded HSQLDB file database by default, any JDBC database by
@@ -15,6 +19,18 @@ import javax.sql.DataSource;
  * holding dead connections; the usage writer batches, so connections are few.
  */
 public final class Database implements DataSource {
+    /** The migrations: portable SQL, for both databases. */
+    static final String MIGRATIONS = "classpath:db/migration";
+    /**
+     * For the rare statement the two databases spell differently: the same version once per database, in
+     * {@code db/vendor/hsqldb} and {@code db/vendor/postgresql}.
+     */
+    static final String VENDOR_MIGRATIONS = "classpath:db/vendor/";
+    /**
+     * A database made before migrations existed has tables but no history: it is marked as version 0, and V1
+     * (idempotent on purpose) brings whatever it has up to date.
+     */
+    static final String PRE_MIGRATION_VERSION = "0";
     private final String url;
     private final String user;
     private final String password;
@@ -29,7 +45,32 @@ public final class Database implements DataSource {
         return url;
     }
 
-    /** Runs DDL at start; a database that refuses it stops the gateway with the reason. */
+    /**
+     * Brings the schema to the newest version and says which it is; run before anything else uses the database.
+     * A database that refuses a migration stops the gateway with the reason. Instances starting together on one
+     * database take turns (Flyway locks its history table), so each migration runs once.
+     */
+    public String migrate() {
+        MigrateResult result;
+        try {
+            result = Flyway.configure().dataSource(this).locations(MIGRATIONS, VENDOR_MIGRATIONS + vendor())
+                    .baselineOnMigrate(true).baselineVersion(PRE_MIGRATION_VERSION)
+                    .baselineDescription("schema made before migrations")
+                    // The SQL is taken literally: no ${...} substitution.
+                    .placeholderReplacement(false)
+                    .load().migrate();
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("database " + url + " could not be migrated: " + e.getMessage(), e);
+        }
+        String version = result.targetSchemaVersion != null ? result.targetSchemaVersion : result.initialSchemaVersion;
+        return version + " (" + result.migrationsExecuted + " migrations applied now)";
+    }
+
+    private String vendor() {
+        return SqlDialect.of(url).name().toLowerCase(Locale.ROOT);
+    }
+
+    /** Runs one statement; a database that refuses it fails with the reason. */
     public void execute(String sql) {
         try (Connection c = getConnection(); Statement s = c.createStatement()) {
             s.execute(sql);

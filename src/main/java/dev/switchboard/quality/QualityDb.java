@@ -17,23 +17,6 @@ final class QualityDb {
         this.select = "jdbc:" + dataSourceName + "?useHeadersAsParameters=true&outputType=SelectList";
     }
 
-    /** The tables and indexes, created if missing (HSQLDB 2.7 and PostgreSQL alike). */
-    static List<String> ddl() {
-        return List.of("""
-                CREATE TABLE IF NOT EXISTS quality_check (
-                  request_id VARCHAR(64) PRIMARY KEY, created_at TIMESTAMP NOT NULL,
-                  agent VARCHAR(256), caller VARCHAR(256), model VARCHAR(256), task_type VARCHAR(32),
-                  checked BOOLEAN NOT NULL, flags VARCHAR(256) NOT NULL, flag_count INT NOT NULL)""",
-                "CREATE INDEX IF NOT EXISTS quality_check_time ON quality_check (created_at)",
-                """
-                CREATE TABLE IF NOT EXISTS feedback (
-                  request_id VARCHAR(64) NOT NULL, agent VARCHAR(256) NOT NULL,
-                  score DOUBLE PRECISION NOT NULL, raw_score DOUBLE PRECISION NOT NULL, scale VARCHAR(8) NOT NULL,
-                  label VARCHAR(64), comment VARCHAR(2000), created_at TIMESTAMP NOT NULL,
-                  CONSTRAINT feedback_one_per_agent UNIQUE (request_id, agent))""",
-                "CREATE INDEX IF NOT EXISTS feedback_time ON feedback (created_at)");
-    }
-
     void update(String sql, Map<String, Object> params) {
         producer.sendBodyAndHeaders(update, sql, params);
     }

@@ -43,11 +43,6 @@ public final class QualityEvaluation implements AutoCloseable {
         this.refresh = refresh;
     }
 
-    /** The quality tables; created at start like the usage table. */
-    public static List<String> ddl() {
-        return QualityDb.ddl();
-    }
-
     /**
      * Called as an answer starts going out: from now on its agent may rate it, even before its row is written. Callers
      * without an agent key cannot give feedback, so nothing is kept for them.

@@ -67,21 +67,6 @@ public final class UsageRollups {
         return all;
     }
 
-    /** The tables, created if missing. */
-    static List<String> ddl() {
-        return TABLES.stream().map(UsageRollups::ddl).toList();
-    }
-
-    private static String ddl(String table) {
-        StringBuilder sql = new StringBuilder("CREATE TABLE IF NOT EXISTS " + table + " (");
-        for (int i = 0; i < KEYS.size(); i++) {
-            sql.append(KEYS.get(i)).append(' ').append(KEY_TYPES.get(i)).append(" NOT NULL, ");
-        }
-        LONGS.forEach(c -> sql.append(c).append(" BIGINT DEFAULT 0 NOT NULL, "));
-        MONEY.forEach(c -> sql.append(c).append(" DOUBLE PRECISION DEFAULT 0 NOT NULL, "));
-        return sql.append("PRIMARY KEY (").append(String.join(", ", KEYS)).append("))").toString();
-    }
-
     /**
      * Builds the rollups of a database that has usage rows but no rollups yet (one written before rollups
      * existed), at start: a table that has any row is left alone. Same sums as {@link #add}. The emptiness is

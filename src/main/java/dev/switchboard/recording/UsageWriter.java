@@ -37,7 +37,7 @@ public final class UsageWriter implements AutoCloseable {
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(2);
     /** How long the last flush may go without writing a row before the shutdown goes on without it. */
     private static final Duration FLUSH_STALL = Duration.ofSeconds(10);
-    /** Column widths (characters) of what callers choose; the front door refuses longer values, see {@link #ddl()}. */
+    /** Column widths (characters) of what callers choose; the front door refuses longer values (see the migrations in db/migration). */
     public static final int CALLER_CHARS = 256;
     public static final int MODEL_CHARS = 256;
     public static final int TAGS_CHARS = 1000;
@@ -76,20 +76,6 @@ public final class UsageWriter implements AutoCloseable {
         Gauge.builder(MetricNames.RECORDING_QUEUE, queue, BlockingQueue::size).register(registry);
         this.thread = new Thread(this::run, "usage-writer");
         this.thread.setDaemon(true);
-    }
-
-    /** The table, created if missing; also valid on PostgreSQL. */
-    public static String ddl() {
-        return """
-                CREATE TABLE IF NOT EXISTS usage_record (
-                  request_id VARCHAR(64) PRIMARY KEY,
-                  created_at TIMESTAMP NOT NULL,
-                  entry VARCHAR(64), operation VARCHAR(32), caller VARCHAR(%d),
-                  requested_model VARCHAR(%d), model VARCHAR(%d), provider VARCHAR(64), rule_name VARCHAR(512),
-                  attempts VARCHAR(8000), attempt_count INT,
-                  prompt_tokens INT, completion_tokens INT, total_tokens INT, cost_usd DOUBLE PRECISION,
-                  latency_ms BIGINT, ttft_ms BIGINT, status INT, outcome VARCHAR(64), error VARCHAR(2000),
-                  stream BOOLEAN, tags VARCHAR(%d))""".formatted(CALLER_CHARS, MODEL_CHARS, MODEL_CHARS, TAGS_CHARS);
     }
 
     public void start() {

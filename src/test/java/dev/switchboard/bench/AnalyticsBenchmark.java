@@ -5,7 +5,6 @@ import dev.switchboard.recording.Attempt;
 import dev.switchboard.recording.UsageRollups;
 import dev.switchboard.recording.SqlDialect;
 import dev.switchboard.recording.UsageRecord;
-import dev.switchboard.recording.UsageSchema;
 import dev.switchboard.recording.UsageWriter;
 import dev.switchboard.support.Gateway;
 import java.net.URLEncoder;
@@ -93,8 +92,7 @@ public final class AnalyticsBenchmark {
      */
     private static String load(Path data, int requests, Instant end) {
         Database db = new Database("jdbc:hsqldb:file:" + data.resolve("db").resolve("switchboard") + ";hsqldb.tx=mvcc", "SA", "");
-        db.execute(UsageWriter.ddl());
-        UsageSchema.ddl().forEach(db::execute);
+        db.migrate();
         UsageRollups rollup = new UsageRollups(SqlDialect.HSQLDB);
         SplittableRandom random = new SplittableRandom(1);
         long hours = SPAN.toHours();

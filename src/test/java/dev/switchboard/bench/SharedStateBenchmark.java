@@ -3,7 +3,6 @@ package dev.switchboard.bench;
 import dev.switchboard.boot.Database;
 import dev.switchboard.catalog.RateLimit;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.switchboard.cluster.ClusterSchema;
 import dev.switchboard.cluster.SharedConnections;
 import dev.switchboard.recording.Attempt;
 import dev.switchboard.recording.BudgetLedger;
@@ -83,9 +82,7 @@ public class SharedStateBenchmark {
                 password = "postgres";
                 db = new Database(postgres.getJdbcUrl(user, "postgres"), user, password);
             }
-            ClusterSchema.create(db::execute);
-            // The first reservation of an agent reads its spend from the daily rollups.
-            db.execute("CREATE TABLE IF NOT EXISTS usage_daily (agent VARCHAR(256), period_start TIMESTAMP, cost_usd DOUBLE PRECISION)");
+            db.migrate();
             pool = SharedConnections.open(db.url(), user, password);
             ledger.shared(pool, "bench");
         }

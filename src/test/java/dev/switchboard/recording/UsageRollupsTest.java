@@ -21,8 +21,7 @@ class UsageRollupsTest {
     @Test
     void should_keep_sums_through_a_failed_flush_and_write_them_once() throws SQLException {
         Database db = new Database("jdbc:hsqldb:mem:rollups-" + System.nanoTime(), "SA", "");
-        db.execute(UsageWriter.ddl());
-        UsageSchema.ddl().forEach(db::execute);
+        db.migrate();
         UsageRollups rollups = new UsageRollups(SqlDialect.HSQLDB);
         rollups.add(row(AT, 100, 1.0 / 8));
         rollups.add(row(AT.plusSeconds(60), 3_000, 1.0 / 4));

@@ -1,0 +1,166 @@
+-- The whole schema as the gateway had it before migrations existed (release 1), on HSQLDB 2.7 and PostgreSQL 15.
+-- Unlike later migrations, this one is idempotent (IF NOT EXISTS on tables, columns and indexes): a database made
+-- by a release before Flyway is baselined at version 0 and this migration brings whatever it has up to date.
+-- Rollup histogram buckets: LatencyBuckets.COUNT (20) per series.
+
+CREATE TABLE IF NOT EXISTS usage_record (
+  request_id VARCHAR(64) PRIMARY KEY,
+  created_at TIMESTAMP NOT NULL,
+  entry VARCHAR(64), operation VARCHAR(32), caller VARCHAR(256),
+  requested_model VARCHAR(256), model VARCHAR(256), provider VARCHAR(64), rule_name VARCHAR(512),
+  attempts VARCHAR(8000), attempt_count INT,
+  prompt_tokens INT, completion_tokens INT, total_tokens INT, cost_usd DOUBLE PRECISION,
+  latency_ms BIGINT, ttft_ms BIGINT, status INT, outcome VARCHAR(64), error VARCHAR(2000),
+  stream BOOLEAN, tags VARCHAR(1000));
+
+ALTER TABLE usage_record ADD COLUMN IF NOT EXISTS cached_tokens INT DEFAULT 0;
+
+ALTER TABLE usage_record ADD COLUMN IF NOT EXISTS reasoning_tokens INT DEFAULT 0;
+
+ALTER TABLE usage_record ADD COLUMN IF NOT EXISTS task_type VARCHAR(32);
+
+ALTER TABLE usage_record ADD COLUMN IF NOT EXISTS chain_id VARCHAR(256);
+
+ALTER TABLE usage_record ADD COLUMN IF NOT EXISTS fallback_count INT DEFAULT 0;
+
+ALTER TABLE usage_record ADD COLUMN IF NOT EXISTS planned_cost_usd DOUBLE PRECISION;
+
+CREATE INDEX IF NOT EXISTS usage_record_time ON usage_record (created_at);
+
+CREATE INDEX IF NOT EXISTS usage_record_caller_time ON usage_record (caller, created_at);
+
+CREATE INDEX IF NOT EXISTS usage_record_model_time ON usage_record (model, created_at);
+
+CREATE INDEX IF NOT EXISTS usage_record_provider_time ON usage_record (provider, created_at);
+
+CREATE TABLE IF NOT EXISTS usage_hourly (
+  period_start TIMESTAMP NOT NULL, agent VARCHAR(256) NOT NULL, model VARCHAR(256) NOT NULL, provider VARCHAR(64) NOT NULL,
+  task_type VARCHAR(32) NOT NULL, rule_name VARCHAR(512) NOT NULL, entry VARCHAR(64) NOT NULL, status INT NOT NULL,
+  requests BIGINT DEFAULT 0 NOT NULL, errors BIGINT DEFAULT 0 NOT NULL, fallback_requests BIGINT DEFAULT 0 NOT NULL, fallbacks BIGINT DEFAULT 0 NOT NULL,
+  prompt_tokens BIGINT DEFAULT 0 NOT NULL, completion_tokens BIGINT DEFAULT 0 NOT NULL, cached_tokens BIGINT DEFAULT 0 NOT NULL, reasoning_tokens BIGINT DEFAULT 0 NOT NULL,
+  latency_ms_sum BIGINT DEFAULT 0 NOT NULL, ttft_count BIGINT DEFAULT 0 NOT NULL, ttft_ms_sum BIGINT DEFAULT 0 NOT NULL,
+  latency_b0 BIGINT DEFAULT 0 NOT NULL, latency_b1 BIGINT DEFAULT 0 NOT NULL, latency_b2 BIGINT DEFAULT 0 NOT NULL, latency_b3 BIGINT DEFAULT 0 NOT NULL, latency_b4 BIGINT DEFAULT 0 NOT NULL,
+  latency_b5 BIGINT DEFAULT 0 NOT NULL, latency_b6 BIGINT DEFAULT 0 NOT NULL, latency_b7 BIGINT DEFAULT 0 NOT NULL, latency_b8 BIGINT DEFAULT 0 NOT NULL, latency_b9 BIGINT DEFAULT 0 NOT NULL,
+  latency_b10 BIGINT DEFAULT 0 NOT NULL, latency_b11 BIGINT DEFAULT 0 NOT NULL, latency_b12 BIGINT DEFAULT 0 NOT NULL, latency_b13 BIGINT DEFAULT 0 NOT NULL, latency_b14 BIGINT DEFAULT 0 NOT NULL,
+  latency_b15 BIGINT DEFAULT 0 NOT NULL, latency_b16 BIGINT DEFAULT 0 NOT NULL, latency_b17 BIGINT DEFAULT 0 NOT NULL, latency_b18 BIGINT DEFAULT 0 NOT NULL, latency_b19 BIGINT DEFAULT 0 NOT NULL,
+  ttft_b0 BIGINT DEFAULT 0 NOT NULL, ttft_b1 BIGINT DEFAULT 0 NOT NULL, ttft_b2 BIGINT DEFAULT 0 NOT NULL, ttft_b3 BIGINT DEFAULT 0 NOT NULL, ttft_b4 BIGINT DEFAULT 0 NOT NULL,
+  ttft_b5 BIGINT DEFAULT 0 NOT NULL, ttft_b6 BIGINT DEFAULT 0 NOT NULL, ttft_b7 BIGINT DEFAULT 0 NOT NULL, ttft_b8 BIGINT DEFAULT 0 NOT NULL, ttft_b9 BIGINT DEFAULT 0 NOT NULL,
+  ttft_b10 BIGINT DEFAULT 0 NOT NULL, ttft_b11 BIGINT DEFAULT 0 NOT NULL, ttft_b12 BIGINT DEFAULT 0 NOT NULL, ttft_b13 BIGINT DEFAULT 0 NOT NULL, ttft_b14 BIGINT DEFAULT 0 NOT NULL,
+  ttft_b15 BIGINT DEFAULT 0 NOT NULL, ttft_b16 BIGINT DEFAULT 0 NOT NULL, ttft_b17 BIGINT DEFAULT 0 NOT NULL, ttft_b18 BIGINT DEFAULT 0 NOT NULL, ttft_b19 BIGINT DEFAULT 0 NOT NULL,
+  cost_usd DOUBLE PRECISION DEFAULT 0 NOT NULL, planned_cost_usd DOUBLE PRECISION DEFAULT 0 NOT NULL,
+  cache_saved_usd DOUBLE PRECISION DEFAULT 0 NOT NULL,
+  PRIMARY KEY (period_start, agent, model, provider, task_type, rule_name, entry, status));
+
+CREATE TABLE IF NOT EXISTS usage_daily (
+  period_start TIMESTAMP NOT NULL, agent VARCHAR(256) NOT NULL, model VARCHAR(256) NOT NULL, provider VARCHAR(64) NOT NULL,
+  task_type VARCHAR(32) NOT NULL, rule_name VARCHAR(512) NOT NULL, entry VARCHAR(64) NOT NULL, status INT NOT NULL,
+  requests BIGINT DEFAULT 0 NOT NULL, errors BIGINT DEFAULT 0 NOT NULL, fallback_requests BIGINT DEFAULT 0 NOT NULL, fallbacks BIGINT DEFAULT 0 NOT NULL,
+  prompt_tokens BIGINT DEFAULT 0 NOT NULL, completion_tokens BIGINT DEFAULT 0 NOT NULL, cached_tokens BIGINT DEFAULT 0 NOT NULL, reasoning_tokens BIGINT DEFAULT 0 NOT NULL,
+  latency_ms_sum BIGINT DEFAULT 0 NOT NULL, ttft_count BIGINT DEFAULT 0 NOT NULL, ttft_ms_sum BIGINT DEFAULT 0 NOT NULL,
+  latency_b0 BIGINT DEFAULT 0 NOT NULL, latency_b1 BIGINT DEFAULT 0 NOT NULL, latency_b2 BIGINT DEFAULT 0 NOT NULL, latency_b3 BIGINT DEFAULT 0 NOT NULL, latency_b4 BIGINT DEFAULT 0 NOT NULL,
+  latency_b5 BIGINT DEFAULT 0 NOT NULL, latency_b6 BIGINT DEFAULT 0 NOT NULL, latency_b7 BIGINT DEFAULT 0 NOT NULL, latency_b8 BIGINT DEFAULT 0 NOT NULL, latency_b9 BIGINT DEFAULT 0 NOT NULL,
+  latency_b10 BIGINT DEFAULT 0 NOT NULL, latency_b11 BIGINT DEFAULT 0 NOT NULL, latency_b12 BIGINT DEFAULT 0 NOT NULL, latency_b13 BIGINT DEFAULT 0 NOT NULL, latency_b14 BIGINT DEFAULT 0 NOT NULL,
+  latency_b15 BIGINT DEFAULT 0 NOT NULL, latency_b16 BIGINT DEFAULT 0 NOT NULL, latency_b17 BIGINT DEFAULT 0 NOT NULL, latency_b18 BIGINT DEFAULT 0 NOT NULL, latency_b19 BIGINT DEFAULT 0 NOT NULL,
+  ttft_b0 BIGINT DEFAULT 0 NOT NULL, ttft_b1 BIGINT DEFAULT 0 NOT NULL, ttft_b2 BIGINT DEFAULT 0 NOT NULL, ttft_b3 BIGINT DEFAULT 0 NOT NULL, ttft_b4 BIGINT DEFAULT 0 NOT NULL,
+  ttft_b5 BIGINT DEFAULT 0 NOT NULL, ttft_b6 BIGINT DEFAULT 0 NOT NULL, ttft_b7 BIGINT DEFAULT 0 NOT NULL, ttft_b8 BIGINT DEFAULT 0 NOT NULL, ttft_b9 BIGINT DEFAULT 0 NOT NULL,
+  ttft_b10 BIGINT DEFAULT 0 NOT NULL, ttft_b11 BIGINT DEFAULT 0 NOT NULL, ttft_b12 BIGINT DEFAULT 0 NOT NULL, ttft_b13 BIGINT DEFAULT 0 NOT NULL, ttft_b14 BIGINT DEFAULT 0 NOT NULL,
+  ttft_b15 BIGINT DEFAULT 0 NOT NULL, ttft_b16 BIGINT DEFAULT 0 NOT NULL, ttft_b17 BIGINT DEFAULT 0 NOT NULL, ttft_b18 BIGINT DEFAULT 0 NOT NULL, ttft_b19 BIGINT DEFAULT 0 NOT NULL,
+  cost_usd DOUBLE PRECISION DEFAULT 0 NOT NULL, planned_cost_usd DOUBLE PRECISION DEFAULT 0 NOT NULL,
+  cache_saved_usd DOUBLE PRECISION DEFAULT 0 NOT NULL,
+  PRIMARY KEY (period_start, agent, model, provider, task_type, rule_name, entry, status));
+
+CREATE TABLE IF NOT EXISTS usage_weekly (
+  period_start TIMESTAMP NOT NULL, agent VARCHAR(256) NOT NULL, model VARCHAR(256) NOT NULL, provider VARCHAR(64) NOT NULL,
+  task_type VARCHAR(32) NOT NULL, rule_name VARCHAR(512) NOT NULL, entry VARCHAR(64) NOT NULL, status INT NOT NULL,
+  requests BIGINT DEFAULT 0 NOT NULL, errors BIGINT DEFAULT 0 NOT NULL, fallback_requests BIGINT DEFAULT 0 NOT NULL, fallbacks BIGINT DEFAULT 0 NOT NULL,
+  prompt_tokens BIGINT DEFAULT 0 NOT NULL, completion_tokens BIGINT DEFAULT 0 NOT NULL, cached_tokens BIGINT DEFAULT 0 NOT NULL, reasoning_tokens BIGINT DEFAULT 0 NOT NULL,
+  latency_ms_sum BIGINT DEFAULT 0 NOT NULL, ttft_count BIGINT DEFAULT 0 NOT NULL, ttft_ms_sum BIGINT DEFAULT 0 NOT NULL,
+  latency_b0 BIGINT DEFAULT 0 NOT NULL, latency_b1 BIGINT DEFAULT 0 NOT NULL, latency_b2 BIGINT DEFAULT 0 NOT NULL, latency_b3 BIGINT DEFAULT 0 NOT NULL, latency_b4 BIGINT DEFAULT 0 NOT NULL,
+  latency_b5 BIGINT DEFAULT 0 NOT NULL, latency_b6 BIGINT DEFAULT 0 NOT NULL, latency_b7 BIGINT DEFAULT 0 NOT NULL, latency_b8 BIGINT DEFAULT 0 NOT NULL, latency_b9 BIGINT DEFAULT 0 NOT NULL,
+  latency_b10 BIGINT DEFAULT 0 NOT NULL, latency_b11 BIGINT DEFAULT 0 NOT NULL, latency_b12 BIGINT DEFAULT 0 NOT NULL, latency_b13 BIGINT DEFAULT 0 NOT NULL, latency_b14 BIGINT DEFAULT 0 NOT NULL,
+  latency_b15 BIGINT DEFAULT 0 NOT NULL, latency_b16 BIGINT DEFAULT 0 NOT NULL, latency_b17 BIGINT DEFAULT 0 NOT NULL, latency_b18 BIGINT DEFAULT 0 NOT NULL, latency_b19 BIGINT DEFAULT 0 NOT NULL,
+  ttft_b0 BIGINT DEFAULT 0 NOT NULL, ttft_b1 BIGINT DEFAULT 0 NOT NULL, ttft_b2 BIGINT DEFAULT 0 NOT NULL, ttft_b3 BIGINT DEFAULT 0 NOT NULL, ttft_b4 BIGINT DEFAULT 0 NOT NULL,
+  ttft_b5 BIGINT DEFAULT 0 NOT NULL, ttft_b6 BIGINT DEFAULT 0 NOT NULL, ttft_b7 BIGINT DEFAULT 0 NOT NULL, ttft_b8 BIGINT DEFAULT 0 NOT NULL, ttft_b9 BIGINT DEFAULT 0 NOT NULL,
+  ttft_b10 BIGINT DEFAULT 0 NOT NULL, ttft_b11 BIGINT DEFAULT 0 NOT NULL, ttft_b12 BIGINT DEFAULT 0 NOT NULL, ttft_b13 BIGINT DEFAULT 0 NOT NULL, ttft_b14 BIGINT DEFAULT 0 NOT NULL,
+  ttft_b15 BIGINT DEFAULT 0 NOT NULL, ttft_b16 BIGINT DEFAULT 0 NOT NULL, ttft_b17 BIGINT DEFAULT 0 NOT NULL, ttft_b18 BIGINT DEFAULT 0 NOT NULL, ttft_b19 BIGINT DEFAULT 0 NOT NULL,
+  cost_usd DOUBLE PRECISION DEFAULT 0 NOT NULL, planned_cost_usd DOUBLE PRECISION DEFAULT 0 NOT NULL,
+  cache_saved_usd DOUBLE PRECISION DEFAULT 0 NOT NULL,
+  PRIMARY KEY (period_start, agent, model, provider, task_type, rule_name, entry, status));
+
+ALTER TABLE usage_hourly ADD COLUMN IF NOT EXISTS cache_saved_usd DOUBLE PRECISION DEFAULT 0 NOT NULL;
+
+CREATE INDEX IF NOT EXISTS usage_hourly_agent ON usage_hourly (agent, period_start);
+
+CREATE INDEX IF NOT EXISTS usage_hourly_model ON usage_hourly (model, period_start);
+
+ALTER TABLE usage_daily ADD COLUMN IF NOT EXISTS cache_saved_usd DOUBLE PRECISION DEFAULT 0 NOT NULL;
+
+CREATE INDEX IF NOT EXISTS usage_daily_agent ON usage_daily (agent, period_start);
+
+CREATE INDEX IF NOT EXISTS usage_daily_model ON usage_daily (model, period_start);
+
+ALTER TABLE usage_weekly ADD COLUMN IF NOT EXISTS cache_saved_usd DOUBLE PRECISION DEFAULT 0 NOT NULL;
+
+CREATE INDEX IF NOT EXISTS usage_weekly_agent ON usage_weekly (agent, period_start);
+
+CREATE INDEX IF NOT EXISTS usage_weekly_model ON usage_weekly (model, period_start);
+
+CREATE TABLE IF NOT EXISTS audit_log (
+  id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+  created_at TIMESTAMP NOT NULL, actor VARCHAR(128), role VARCHAR(16), action VARCHAR(64),
+  target VARCHAR(512), outcome VARCHAR(16), detail VARCHAR(2000));
+
+CREATE TABLE IF NOT EXISTS rule_version (
+  id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+  file VARCHAR(128) NOT NULL, content VARCHAR(200000), author VARCHAR(128), comment VARCHAR(1000), created_at TIMESTAMP NOT NULL);
+
+ALTER TABLE rule_version ADD COLUMN IF NOT EXISTS diff VARCHAR(400000);
+
+ALTER TABLE rule_version ADD COLUMN IF NOT EXISTS restorable BOOLEAN DEFAULT TRUE NOT NULL;
+
+CREATE TABLE IF NOT EXISTS admin_token (
+  token_hash VARCHAR(64) PRIMARY KEY, name VARCHAR(128) NOT NULL, role VARCHAR(16) NOT NULL,
+  created_at TIMESTAMP NOT NULL, revoked BOOLEAN DEFAULT FALSE NOT NULL);
+
+ALTER TABLE admin_token ADD COLUMN IF NOT EXISTS last_used_at TIMESTAMP;
+
+CREATE TABLE IF NOT EXISTS added_provider (
+  id VARCHAR(64) PRIMARY KEY, type VARCHAR(32) NOT NULL, base_url VARCHAR(1000) NOT NULL,
+  sealed_key VARCHAR(2000), models VARCHAR(64000), created_at TIMESTAMP NOT NULL);
+
+CREATE TABLE IF NOT EXISTS provider_key (
+  id VARCHAR(64) PRIMARY KEY, sealed_key VARCHAR(2000) NOT NULL, rotated_at TIMESTAMP NOT NULL);
+
+CREATE TABLE IF NOT EXISTS agent (
+  id VARCHAR(64) PRIMARY KEY, name VARCHAR(256), primary_model VARCHAR(256), chain VARCHAR(128),
+  parameters VARCHAR(16000), system_prompt VARCHAR(32000), active BOOLEAN NOT NULL,
+  key_hash VARCHAR(64), key_prefix VARCHAR(32), daily_budget_usd DOUBLE PRECISION DEFAULT 0,
+  context_strategy VARCHAR(32), capabilities VARCHAR(512),
+  monthly_budget_usd DOUBLE PRECISION DEFAULT 0, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL);
+
+ALTER TABLE agent ADD COLUMN IF NOT EXISTS user_tier VARCHAR(16);
+
+ALTER TABLE agent ADD COLUMN IF NOT EXISTS cache_policy VARCHAR(512);
+
+CREATE TABLE IF NOT EXISTS budget_alert (
+  id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, created_at TIMESTAMP NOT NULL, agent VARCHAR(64),
+  budget VARCHAR(16), percent INT, spent_usd DOUBLE PRECISION, limit_usd DOUBLE PRECISION);
+
+CREATE TABLE IF NOT EXISTS config_version (
+  version INT PRIMARY KEY, document VARCHAR(2000000) NOT NULL, author VARCHAR(128), comment VARCHAR(1000),
+  diff VARCHAR(2000000), created_at TIMESTAMP NOT NULL);
+
+CREATE TABLE IF NOT EXISTS quality_check (
+  request_id VARCHAR(64) PRIMARY KEY, created_at TIMESTAMP NOT NULL,
+  agent VARCHAR(256), caller VARCHAR(256), model VARCHAR(256), task_type VARCHAR(32),
+  checked BOOLEAN NOT NULL, flags VARCHAR(256) NOT NULL, flag_count INT NOT NULL);
+
+CREATE INDEX IF NOT EXISTS quality_check_time ON quality_check (created_at);
+
+CREATE TABLE IF NOT EXISTS feedback (
+  request_id VARCHAR(64) NOT NULL, agent VARCHAR(256) NOT NULL,
+  score DOUBLE PRECISION NOT NULL, raw_score DOUBLE PRECISION NOT NULL, scale VARCHAR(8) NOT NULL,
+  label VARCHAR(64), comment VARCHAR(2000), created_at TIMESTAMP NOT NULL,
+  CONSTRAINT feedback_one_per_agent UNIQUE (request_id, agent));
+
+CREATE INDEX IF NOT EXISTS feedback_time ON feedback (created_at);
