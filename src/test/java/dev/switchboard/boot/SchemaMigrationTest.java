@@ -27,7 +27,7 @@ class SchemaMigrationTest {
     void should_create_the_whole_schema_in_an_empty_database() throws SQLException {
         Database db = hsqldb();
         db.migrate();
-        assertEquals("1", appliedVersions(db).get(0), "V1 first, then the features' own versions");
+        assertEquals("1", appliedVersions(db).get(0), "V1, then the features' own migrations");
         assertTrue(columns(db, "agent").contains("cache_policy"));
         assertTrue(db.migrate().endsWith(" (0 migrations applied now)"), "a second start changes nothing");
     }
