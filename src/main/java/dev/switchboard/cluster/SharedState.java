@@ -151,7 +151,9 @@ public final class SharedState implements AutoCloseable {
                 liveInstances = countLive(c);
             }
             if (polls % REAP_EVERY_POLLS == 0) {
-                reaper.releaseDead(clockMs.getAsLong() - DEAD_AFTER.toMillis());
+                long silentSince = clockMs.getAsLong() - DEAD_AFTER.toMillis();
+                reaper.releaseDead(silentSince);
+                forgetDead(c, silentSince);
             }
         } catch (SQLException | RuntimeException e) {
             // the database is away: the next poll tries again
@@ -200,6 +202,14 @@ public final class SharedState implements AutoCloseable {
             in.setLong(2, now);
             in.setLong(3, now);
             in.executeUpdate();
+        }
+    }
+
+    /** Forgets instances gone for good (a random id never comes back); a hold whose instance has no row is released all the same. */
+    private static void forgetDead(Connection c, long silentSinceMs) throws SQLException {
+        try (PreparedStatement d = c.prepareStatement("DELETE FROM switchboard_instance WHERE heartbeat_ms < ?")) {
+            d.setLong(1, silentSinceMs);
+            d.executeUpdate();
         }
     }
 
