@@ -42,6 +42,9 @@ public final class GatewayProcess implements AutoCloseable {
      * of the test defaults; returns once its {@code /health} answers 200.
      */
     public static GatewayProcess start(String name, Path dir, Map<String, String> env) throws IOException {
+        // A copy of the rules of its own, as each test gateway has: a rule written through one instance never touches the repository.
+        Path rules = Files.createDirectories(dir.resolve("rules"));
+        Files.copy(Path.of("rules/routing.drl"), rules.resolve("routing.drl"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         Map<String, String> all = new HashMap<>();
         all.put("SWITCHBOARD_HOST", "127.0.0.1");
         all.put("SWITCHBOARD_PORT", Integer.toString(freePort()));
@@ -49,6 +52,8 @@ public final class GatewayProcess implements AutoCloseable {
         all.put("SWITCHBOARD_JMS_PORT", Integer.toString(freePort()));
         all.put("SWITCHBOARD_DATA", dir.resolve("data").toString());
         all.put("SWITCHBOARD_INSTANCE_ID", name);
+        all.put("SWITCHBOARD_RULES", rules.toString());
+        all.put("SWITCHBOARD_ROUTES", "routes");
         all.put("SWITCHBOARD_CATALOG", "src/test/resources/test-catalog.yaml");
         all.put("SWITCHBOARD_RETRIES", "0");
         all.put("SWITCHBOARD_ADMIN_TOKEN", Gateway.ADMIN_TOKEN);
