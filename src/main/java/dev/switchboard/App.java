@@ -21,6 +21,7 @@ import dev.switchboard.pipeline.Admission;
 import dev.switchboard.pipeline.PipelineRoutes;
 import dev.switchboard.providers.Adapters;
 import dev.switchboard.quality.QualityEvaluation;
+import dev.switchboard.recommend.Recommendations;
 import dev.switchboard.admin.AlertSink;
 import dev.switchboard.recording.BudgetGauges;
 import dev.switchboard.recording.BudgetLedger;
@@ -220,6 +221,9 @@ public final class App implements AutoCloseable {
         QualityEvaluation quality = new QualityEvaluation(camel.createProducerTemplate(), DATA_SOURCE, metrics, java.time.Clock.systemUTC(),
                 s.qualityRefresh());
         rules.modelStats(quality.scores()::modelStats);
+        Recommendations recommendations = new Recommendations(camel.createProducerTemplate(), DATA_SOURCE, catalog::get, agents::all,
+                quality.scores()::modelStats, java.time.Clock.systemUTC());
+        quality.afterRefresh(recommendations::refreshQuietly);
         PipelineRoutes pipeline = new PipelineRoutes(catalog::get, rules, adapters, breakers, health,
                 writer, new RequestMetrics(metrics, name -> catalog.get().model(name).isPresent(),
                 name -> agents.byId(name).isPresent()), s.rulesPollMillis(),
@@ -277,6 +281,7 @@ public final class App implements AutoCloseable {
                 .limits(s.limits())
                 .saturation(admission::saturation)
                 .quality(quality)
+                .recommendations(recommendations)
                 .shared(shared)
                 .start(s.managementHost(), s.managementPort());
         resources.add(management);

@@ -87,6 +87,7 @@ public final class ManagementServer implements AutoCloseable {
     private Supplier<ObjectNode> frontDoors;
     private HttpServer server;
     private dev.switchboard.analytics.AnalyticsApi analytics;
+    private RecommendationActions recommendations;
     /** The management plane's blocking work (authentication included) runs on threads of its own, never the data plane's. */
     private static final String WORKER_POOL = "switchboard-management";
     private static final int WORKER_THREADS = 8;
@@ -129,6 +130,12 @@ public final class ManagementServer implements AutoCloseable {
     /** The analytics reports under /admin/api/analytics (any role may read them). */
     public ManagementServer analytics(dev.switchboard.analytics.AnalyticsApi api) {
         this.analytics = api;
+        return this;
+    }
+
+    /** The optimisation recommendations under /admin/api/recommendations (viewers read, editors apply and dismiss). */
+    public ManagementServer recommendations(dev.switchboard.recommend.Recommendations found) {
+        this.recommendations = new RecommendationActions(found, rules, catalog, resources, ruleHistory, audit, this::writeRuleFile);
         return this;
     }
 
@@ -290,6 +297,9 @@ public final class ManagementServer implements AutoCloseable {
         router.get("/admin/api/alerts").blockingHandler(ctx -> page(ctx, "budget_alert"), false);
         if (analytics != null) {
             analytics.register(router);
+        }
+        if (recommendations != null) {
+            recommendations.register(router, requires(Role.EDITOR), (ctx, status, body) -> json(ctx, status, body));
         }
         new dev.switchboard.ui.ManagementUi(vertx, host, this::port).register(router);
         this.router = router;
@@ -537,15 +547,19 @@ public final class ManagementServer implements AutoCloseable {
      * file and the generation now serving.
      */
     private void saveRule(RoutingContext ctx, String action, String file, String content, String comment, ObjectNode answer) {
-        AccessControl.Principal p = ctx.get(PRINCIPAL);
-        List<RuleError> errors = rules.replace(file, content, p.name(), comment);
+        List<RuleError> errors = writeRuleFile(ctx.get(PRINCIPAL), action, file, content, comment);
         if (!errors.isEmpty()) {
-            audit.record(p.name(), p.role().name(), action, file, "refused", errors.get(0).toString());
             json(ctx, 400, ruleErrors("Rule file refused, nothing written: ", errors));
             return;
         }
-        audit.record(p.name(), p.role().name(), action, file, "ok", comment);
         json(ctx, 200, answer.put("file", file).put("generation", rules.generation().number()));
+    }
+
+    /** The write itself: compiled with the other files, versioned by the history when it serves, audited either way. */
+    private List<RuleError> writeRuleFile(AccessControl.Principal p, String action, String file, String content, String comment) {
+        List<RuleError> errors = rules.replace(file, content, p.name(), comment);
+        audit.record(p.name(), p.role().name(), action, file, errors.isEmpty() ? "ok" : "refused", errors.isEmpty() ? comment : errors.get(0).toString());
+        return errors;
     }
 
     /** A 400 body listing a rule file's errors with file:line. */
@@ -797,6 +811,7 @@ public final class ManagementServer implements AutoCloseable {
         Map<String, String> states = breakers.states();
         ObjectNode body = JsonNodeFactory.instance.objectNode();
         body.put("simulatorMode", cat.simulatorMode());
+        registrar.types().forEach(body.putArray("types")::add);
         ArrayNode list = body.putArray("providers");
         for (ProviderSpec p : cat.providers()) {
             ObjectNode item = list.addObject();
@@ -820,12 +835,17 @@ public final class ManagementServer implements AutoCloseable {
         }
         AccessControl.Principal p = ctx.get(PRINCIPAL);
         String target = body.path("id").asText(body.path("name").asText(""));
+        // ?dryRun=true checks the key and lists the models without adding anything: the first step of the workflow.
+        boolean dryRun = Boolean.parseBoolean(ctx.request().getParam("dryRun"));
+        String action = dryRun ? "providers.check" : "providers.add";
         try {
-            json(ctx, 201, registrar.register(body));
-            announce(SharedState.Topic.PROVIDERS);
-            audit.record(p.name(), p.role().name(), "providers.add", target, "ok", body.path("type").asText() + " " + body.path("baseUrl").asText());
+            json(ctx, dryRun ? 200 : 201, dryRun ? registrar.discover(body) : registrar.register(body));
+            if (!dryRun) {
+                announce(SharedState.Topic.PROVIDERS);
+            }
+            audit.record(p.name(), p.role().name(), action, target, "ok", body.path("type").asText() + " " + body.path("baseUrl").asText());
         } catch (GatewayError e) {
-            audit.record(p.name(), p.role().name(), "providers.add", target, "refused", e.getMessage());
+            audit.record(p.name(), p.role().name(), action, target, "refused", e.getMessage());
             json(ctx, e.status(), ErrorBodies.openAi(e.getMessage(), e.type(), e.param(), e.code()));
         }
     }
