@@ -190,6 +190,7 @@ public final class ManagementServer implements AutoCloseable {
         agentStore.load();
         if (shared != null) {
             shared.listen(agentStore, config, registrar);
+            config.onStored(() -> shared.changed(SharedState.Topic.CATALOG)); // whoever stores it: the API, a recommendation
             shared.start(); // before the history hears the files serving now: other instances' versions win
             rules.onChange(shared.announcing(ruleHistory));
         } else {
@@ -486,7 +487,6 @@ public final class ManagementServer implements AutoCloseable {
         try {
             ObjectNode answer = op.get();
             if (action != null) {
-                announce(SharedState.Topic.CATALOG);
                 audit.record(p.name(), p.role().name(), action, "catalog", "ok", answer.path("version").asText());
             }
             if (answer != null) {

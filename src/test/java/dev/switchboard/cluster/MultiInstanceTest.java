@@ -112,8 +112,10 @@ class MultiInstanceTest {
     @Test
     void should_hold_one_budget_cap_across_instances_under_concurrent_requests() throws Exception {
         String key = createAgent(a, "{\"id\":\"frugal\",\"dailyBudgetUsd\":" + BUDGET + "}");
-        Await.until("the budgeted agent known to B", WITHIN, () -> b.postChat("{}", "Authorization", "Bearer " + key).statusCode(),
-                status -> status != 401);
+        for (Gateway other : new Gateway[] {b, c}) {
+            Await.until("the budgeted agent known to the others", WITHIN, () -> other.postChat("{}", "Authorization", "Bearer " + key).statusCode(),
+                    status -> status != 401);
+        }
         ExecutorService pool = Executors.newFixedThreadPool(12);
         List<Future<HttpResponse<String>>> futures = new ArrayList<>();
         Gateway[] all = {a, b, c};
@@ -156,6 +158,21 @@ class MultiInstanceTest {
                 r -> r.statusCode() == 200 && "gpt-4o".equals(r.headers().firstValue("x-switchboard-model").orElse(null)));
         assertEquals("Cluster probes get gpt-4o", onC.headers().firstValue("x-switchboard-rule").orElse(null));
         assertEquals(RULE, java.nio.file.Files.readString(a.rulesDir.resolve("cluster.drl")), "A serves (and keeps) the same file");
+    }
+
+    @Test
+    void should_serve_on_every_instance_a_model_added_to_the_catalog_on_one_within_a_second() throws Exception {
+        String key = createAgent(a, "{\"id\":\"cataloguer\"}");
+        HttpResponse<String> put = a.admin("PUT", "/admin/api/catalog/models/fleet-mini",
+                "{\"provider\":\"openai\",\"contextWindow\":8000,\"price\":{\"input\":1,\"output\":2}}");
+        assertEquals(200, put.statusCode(), put.body());
+        long stored = System.nanoTime();
+        for (Map.Entry<String, Gateway> e : Map.of("B", b, "C", c).entrySet()) {
+            Gateway other = e.getValue();
+            Await.until("the model added on A served by " + e.getKey(), WITHIN.minusNanos(System.nanoTime() - stored),
+                    () -> other.postChat(Gateway.chatBody("fleet-mini", "hi"), "Authorization", "Bearer " + key),
+                    r -> r.statusCode() == 200 && "fleet-mini".equals(r.headers().firstValue("x-switchboard-model").orElse(null)));
+        }
     }
 
     @Test
