@@ -69,8 +69,6 @@ public final class ManagementServer implements AutoCloseable {
     private final ConfigStore config;
     private final CatalogResources resources;
     private final RuleHistory ruleHistory;
-    /** Another instance's committed catalog version is served within this long. */
-    private static final long CONFIG_POLL_MS = 1000;
     /** Admin calls carry small JSON (or one DRL file); bytes. */
     private static final long JSON_BODY_LIMIT_BYTES = 1024 * 1024;
     /** A catalog import is a whole YAML document, stored whole in config_version.document (2,000,000 characters); bytes. */
@@ -93,7 +91,7 @@ public final class ManagementServer implements AutoCloseable {
     private static final int WORKER_THREADS = 8;
     private ServerLimits limits;
     private Supplier<ObjectNode> saturation = JsonNodeFactory.instance::objectNode;
-    /** Instances sharing the database: writes announced, theirs reloaded; null for the catalog poll alone. */
+    /** Instances sharing the database: writes announced, theirs reloaded; null: nothing shared. */
     private SharedChanges shared;
     private Router router;
 
@@ -335,7 +333,7 @@ public final class ManagementServer implements AutoCloseable {
 
     /**
      * The management plane as a verticle on its own worker pool: the server listens from its context, so every
-     * blocking handler (and the config poll) runs on the pool's threads.
+     * blocking handler runs on the pool's threads.
      */
     private final class Plane extends AbstractVerticle {
         private final Router router;
@@ -352,9 +350,6 @@ public final class ManagementServer implements AutoCloseable {
 
         @Override
         public void start(Promise<Void> started) {
-            if (shared == null) {
-                pollConfig();
-            }
             vertx.createHttpServer(ConnectionGuard.serverOptions()).connectionHandler(guard::onConnection).requestHandler(router)
                     .listen(port, host).onSuccess(listening -> server = listening).<Void>mapEmpty().onComplete(started);
         }
@@ -365,19 +360,6 @@ public final class ManagementServer implements AutoCloseable {
         if (shared != null) {
             shared.changed(topic);
         }
-    }
-
-    /** Serves another instance's committed catalog version. */
-    private void pollConfig() {
-        vertx.setPeriodic(CONFIG_POLL_MS, id -> vertx.executeBlocking(() -> {
-            try {
-                boolean changed = config.refresh();
-                registrar.refreshRotatedKeys();
-                return changed;
-            } catch (RuntimeException e) {
-                return false; // the database is away; the next poll tries again
-            }
-        }, false));
     }
 
     /** Every /admin/api call needs a token; unknown tokens are refused (and audited). */
