@@ -176,6 +176,30 @@ class MultiInstanceTest {
     }
 
     @Test
+    void should_serve_on_every_instance_a_provider_added_on_one_and_its_rotated_key_within_a_second() throws Exception {
+        String key = createAgent(a, "{\"id\":\"acme-user\"}");
+        HttpResponse<String> added = a.admin("POST", "/admin/api/providers", "{\"id\":\"acme\",\"type\":\"openai\",\"baseUrl\":\""
+                + a.fake.baseUrl() + "\",\"apiKey\":\"sk-acme-first-key-0123456789abcdef\"}");
+        assertEquals(201, added.statusCode(), added.body());
+        long stored = System.nanoTime();
+        for (Map.Entry<String, Gateway> e : Map.of("B", b, "C", c).entrySet()) {
+            HttpResponse<String> served = Await.until("the provider added on A served by " + e.getKey(), WITHIN.minusNanos(System.nanoTime() - stored),
+                    () -> e.getValue().postChat(Gateway.chatBody("fake-model", "hi"), "Authorization", "Bearer " + key), r -> r.statusCode() == 200);
+            assertEquals("acme", served.headers().firstValue("x-switchboard-provider").orElse(null), served.body());
+        }
+
+        String rotated = "sk-acme-second-key-0123456789abcdef";
+        HttpResponse<String> rotation = b.admin("PUT", "/admin/api/providers/acme/key", "{\"apiKey\":\"" + rotated + "\"}");
+        assertEquals(200, rotation.statusCode(), rotation.body());
+        long rotatedAt = System.nanoTime();
+        Await.until("the key rotated on B used by C", WITHIN.minusNanos(System.nanoTime() - rotatedAt), () -> {
+            c.postChat(Gateway.chatBody("fake-model", "hi"), "Authorization", "Bearer " + key);
+            return a.fake.requests().stream().filter(r -> r.path().endsWith("/chat/completions")).reduce((x, y) -> y).orElseThrow()
+                    .header("authorization");
+        }, auth -> ("Bearer " + rotated).equals(auth));
+    }
+
+    @Test
     void should_refuse_everywhere_a_management_token_revoked_on_one_instance() {
         String token = a.createToken("ops-viewer", "viewer");
         assertEquals(200, status(b, "/admin/api/agents", token), "a token made on A works on B");
