@@ -73,6 +73,8 @@ class FleetTest {
 
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
     private UsageDatabaseServer database;
+    private String dbUrl;
+    private String dbUser;
     private StandaloneBroker broker;
     private FakeOpenAi upstream;
     private final Map<String, GatewayProcess> fleet = new HashMap<>();
@@ -86,9 +88,11 @@ class FleetTest {
     void start() throws Exception {
         dir = Files.createTempDirectory("switchboard-fleet");
         database = UsageDatabaseServer.startNew();
+        dbUrl = database.jdbcUrl();
+        dbUser = "SA";
         broker = StandaloneBroker.start();
         upstream = FakeOpenAi.start();
-        Map<String, String> env = Map.of("SWITCHBOARD_DB_URL", database.jdbcUrl(), JmsBroker.URL_ENV, broker.url(),
+        Map<String, String> env = Map.of("SWITCHBOARD_DB_URL", dbUrl, "SWITCHBOARD_DB_USER", dbUser, JmsBroker.URL_ENV, broker.url(),
                 JmsCredentials.USER_ENV, StandaloneBroker.USER, JmsCredentials.PASSWORD_ENV, StandaloneBroker.PASSWORD,
                 "SWITCHBOARD_MASTER_KEY", Base64.getEncoder().encodeToString(new byte[32]), "SWITCHBOARD_ALLOW_ANONYMOUS", "false",
                 "OPENAI_BASE_URL", upstream.baseUrl());
@@ -337,15 +341,20 @@ class FleetTest {
     }
 
     private Set<String> recordedIds() {
-        try {
-            return new HashSet<>(database.rows().keySet());
+        Set<String> ids = new HashSet<>();
+        try (Connection conn = DriverManager.getConnection(dbUrl, dbUser, "");
+             Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT request_id FROM usage_record")) {
+            while (rs.next()) {
+                ids.add(rs.getString(1));
+            }
         } catch (java.sql.SQLException e) {
             return Set.of();
         }
+        return ids;
     }
 
     private double[] sum(String sql) {
-        try (Connection conn = DriverManager.getConnection(database.jdbcUrl(), "SA", "");
+        try (Connection conn = DriverManager.getConnection(dbUrl, dbUser, "");
              Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             return rs.next() ? new double[] {rs.getDouble(1), rs.getDouble(2)} : new double[] {-1, -1};
         } catch (java.sql.SQLException e) {
