@@ -63,7 +63,7 @@ public final class Database implements DataSource {
             throw new IllegalStateException("database " + url + " could not be migrated: " + e.getMessage(), e);
         }
         String version = result.targetSchemaVersion != null ? result.targetSchemaVersion : result.initialSchemaVersion;
-        return version + " (" + result.migrationsExecuted + " migrations applied now)";
+        return version + " (migrations applied now: " + result.migrationsExecuted + ")";
     }
 
     private String vendor() {

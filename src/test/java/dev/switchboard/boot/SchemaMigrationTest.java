@@ -30,7 +30,7 @@ class SchemaMigrationTest {
         db.migrate();
         assertEquals(List.of("1"), appliedVersions(db));
         assertTrue(columns(db, "agent").contains("cache_policy"));
-        assertEquals("1 (0 migrations applied now)", db.migrate(), "a second start changes nothing");
+        assertEquals("1 (migrations applied now: 0)", db.migrate(), "a second start changes nothing");
     }
 
     @Test

@@ -88,7 +88,8 @@ public final class TestPostgres {
             UserPrincipalLookupService users = dir.getFileSystem().getUserPrincipalLookupService();
             Files.setOwner(dir, users.lookupPrincipalByName(UNPRIVILEGED_USER));
         }
-        run("initdb", "-D", data.toString(), "-U", USER, "--auth=trust", "--encoding=UTF8", "--no-sync", "--no-instructions");
+        // C collation: the same order on every machine (HSQLDB compares by code point too).
+        run("initdb", "-D", data.toString(), "-U", USER, "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync", "--no-instructions");
         // Throwaway data: durability off for speed; the socket in our own folder (the default may not be writable).
         String options = "-c listen_addresses=127.0.0.1 -p " + port + " -k " + dir
                 + " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300";
@@ -140,13 +141,19 @@ public final class TestPostgres {
         if (configured != null && !configured.isBlank()) {
             return Path.of(configured);
         }
-        for (Path candidate : BIN_CANDIDATES) {
+        List<Path> candidates = new ArrayList<>(BIN_CANDIDATES);
+        for (String folder : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+            if (!folder.isBlank()) {
+                candidates.add(Path.of(folder));
+            }
+        }
+        for (Path candidate : candidates) {
             Path found = candidate.getFileName().toString().equals("postgresql") ? newestVersion(candidate) : candidate;
             if (found != null && Files.isExecutable(found.resolve("initdb")) && Files.isExecutable(found.resolve("pg_ctl"))) {
                 return found;
             }
         }
-        throw new IllegalStateException("no PostgreSQL binaries (initdb, pg_ctl) in " + BIN_CANDIDATES + " nor in $" + BIN_ENV
+        throw new IllegalStateException("no PostgreSQL binaries (initdb, pg_ctl) in " + BIN_CANDIDATES + ", on the PATH or in $" + BIN_ENV
                 + ": install the 'postgresql' package (.ci/run does) to run the tests against PostgreSQL");
     }
 
