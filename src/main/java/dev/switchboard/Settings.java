@@ -127,6 +127,11 @@ public record Settings(
         return integer(env, "SWITCHBOARD_RETENTION_DAYS", dev.switchboard.recording.Retention.DEFAULT_RAW_DAYS);
     }
 
+    /** Days stored Responses API responses are kept ({@code SWITCHBOARD_RESPONSES_RETENTION_DAYS}, default 30). */
+    public int responsesRetentionDays() {
+        return integer(env, "SWITCHBOARD_RESPONSES_RETENTION_DAYS", dev.switchboard.responses.ResponseStore.DEFAULT_RETENTION_DAYS);
+    }
+
     private static String get(Map<String, String> env, String name, String fallback) {
         String v = env.get(name);
         return v == null || v.isBlank() ? fallback : v.trim();
@@ -204,6 +209,16 @@ public record Settings(
             throw new IllegalArgumentException("SWITCHBOARD_SHUTDOWN_GRACE_SECONDS must be 0 or more, got " + seconds);
         }
         return Duration.ofSeconds(seconds);
+    }
+
+    /** An existing Artemis broker's URL ({@code SWITCHBOARD_JMS_URL}, e.g. {@code tcp://mq:61616}); null runs the embedded one. */
+    public String jmsUrl() {
+        return get(env, dev.switchboard.boot.JmsBroker.URL_ENV, null);
+    }
+
+    /** The address the embedded broker's TCP port binds to ({@code SWITCHBOARD_JMS_HOST}, loopback by default). */
+    public String jmsHost() {
+        return get(env, "SWITCHBOARD_JMS_HOST", "127.0.0.1");
     }
 
     @Override

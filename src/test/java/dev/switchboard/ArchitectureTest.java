@@ -22,6 +22,7 @@ class ArchitectureTest {
             "routing", Set.of("api", "catalog"),
             "resilience", Set.of("api", "catalog"),
             "recording", Set.of("api"),
+            "responses", Set.of("api", "providers"),
             "simulator", Set.of("api", "providers"));
 
     @Test

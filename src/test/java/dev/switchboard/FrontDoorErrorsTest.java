@@ -71,7 +71,7 @@ class FrontDoorErrorsTest {
         assertEquals("error", body.path("type").asText(), wrongMethod.body());
         assertEquals("invalid_request_error", body.path("error").path("type").asText(), wrongMethod.body());
 
-        HttpResponse<String> unknown = send("POST", "/v1/messages/count_tokens", "{}");
+        HttpResponse<String> unknown = send("POST", "/v1/messages/batches", "{}");
         assertEquals(404, unknown.statusCode(), unknown.body());
         assertEquals("not_found_error", json(unknown).path("error").path("type").asText(), unknown.body());
     }

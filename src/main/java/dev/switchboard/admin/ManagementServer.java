@@ -86,11 +86,13 @@ public final class ManagementServer implements AutoCloseable {
     private Supplier<ObjectNode> frontDoors;
     private HttpServer server;
     private dev.switchboard.analytics.AnalyticsApi analytics;
+    private RecommendationActions recommendations;
     /** The management plane's blocking work (authentication included) runs on threads of its own, never the data plane's. */
     private static final String WORKER_POOL = "switchboard-management";
     private static final int WORKER_THREADS = 8;
     private ServerLimits limits;
     private Supplier<ObjectNode> saturation = JsonNodeFactory.instance::objectNode;
+    private Router router;
 
     public ManagementServer(Vertx vertx, PrometheusMeterRegistry metrics, RulesHolder rules, CatalogHolder catalog,
                             Adapters adapters, BreakerRegistry breakers, UsageWriter writer, ProducerTemplate producer,
@@ -125,6 +127,12 @@ public final class ManagementServer implements AutoCloseable {
     /** The analytics reports under /admin/api/analytics (any role may read them). */
     public ManagementServer analytics(dev.switchboard.analytics.AnalyticsApi api) {
         this.analytics = api;
+        return this;
+    }
+
+    /** The optimisation recommendations under /admin/api/recommendations (viewers read, editors apply and dismiss). */
+    public ManagementServer recommendations(dev.switchboard.recommend.Recommendations found) {
+        this.recommendations = new RecommendationActions(found, rules, catalog, resources, ruleHistory, audit, this::writeRuleFile);
         return this;
     }
 
@@ -178,6 +186,8 @@ public final class ManagementServer implements AutoCloseable {
         router.get("/metrics").handler(ctx -> ctx.response()
                 .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
         router.get("/health").handler(this::health);
+        // Before the token check: the API's description is no secret, and Swagger UI reads it as any tool would.
+        router.get(OpenApi.PATH).handler(OpenApi::serve);
         // The token is checked before a byte of the body is read: an unauthenticated upload costs no memory and no disk.
         router.route("/admin/api/*").handler(ManagementServer::holdBody).blockingHandler(this::authenticate, false);
         router.post(IMPORT_PATH).handler(bodyReader(IMPORT_BODY_LIMIT_BYTES));
@@ -185,6 +195,10 @@ public final class ManagementServer implements AutoCloseable {
         router.route("/admin/api/*").handler(NulGuard::refuse);
         router.errorHandler(413, ctx -> refuseUnread(ctx, 413, ErrorBodies.openAi("The request body is over the limit of "
                 + bodyLimit(ctx) + " bytes for " + ctx.request().path(), "invalid_request_error", null, "body_too_large")));
+        router.get("/admin/api/whoami").handler(ctx -> {
+            AccessControl.Principal p = ctx.get(PRINCIPAL);
+            json(ctx, 200, JsonNodeFactory.instance.objectNode().put("name", p.name()).put("role", p.role().name().toLowerCase(java.util.Locale.ROOT)));
+        });
         router.get("/admin/api/rules").blockingHandler(ctx -> json(ctx, 200, rulesStatus()), false); // parses DRL once per generation
         // Before /rules/:file, which would take "versions" for a file name.
         router.get("/admin/api/rules/versions").blockingHandler(this::ruleVersions, false);
@@ -269,6 +283,11 @@ public final class ManagementServer implements AutoCloseable {
         if (analytics != null) {
             analytics.register(router);
         }
+        if (recommendations != null) {
+            recommendations.register(router, requires(Role.EDITOR), (ctx, status, body) -> json(ctx, status, body));
+        }
+        new dev.switchboard.ui.ManagementUi(vertx, host, this::port).register(router);
+        this.router = router;
         router.route().last().handler(ctx -> json(ctx, 404, ErrorBodies.openAi(
                 "No management endpoint " + ctx.request().method() + " " + ctx.request().path()
                         + "; see /health, /metrics, /admin/api/rules, /admin/api/providers, /admin/api/usage",
@@ -285,6 +304,17 @@ public final class ManagementServer implements AutoCloseable {
 
     public int port() {
         return server.actualPort();
+    }
+
+    /** "METHOD /path" of every management API route, as registered (the OpenAPI document must name each). */
+    public List<String> apiRoutes() {
+        List<String> all = new java.util.ArrayList<>();
+        for (io.vertx.ext.web.Route r : router.getRoutes()) {
+            if (r.getPath() != null && r.getPath().startsWith("/admin/api/") && r.methods() != null) {
+                r.methods().forEach(m -> all.add(m.name() + " " + r.getPath()));
+            }
+        }
+        return all;
     }
 
     /**
@@ -491,15 +521,19 @@ public final class ManagementServer implements AutoCloseable {
      * file and the generation now serving.
      */
     private void saveRule(RoutingContext ctx, String action, String file, String content, String comment, ObjectNode answer) {
-        AccessControl.Principal p = ctx.get(PRINCIPAL);
-        List<RuleError> errors = rules.replace(file, content, p.name(), comment);
+        List<RuleError> errors = writeRuleFile(ctx.get(PRINCIPAL), action, file, content, comment);
         if (!errors.isEmpty()) {
-            audit.record(p.name(), p.role().name(), action, file, "refused", errors.get(0).toString());
             json(ctx, 400, ruleErrors("Rule file refused, nothing written: ", errors));
             return;
         }
-        audit.record(p.name(), p.role().name(), action, file, "ok", comment);
         json(ctx, 200, answer.put("file", file).put("generation", rules.generation().number()));
+    }
+
+    /** The write itself: compiled with the other files, versioned by the history when it serves, audited either way. */
+    private List<RuleError> writeRuleFile(AccessControl.Principal p, String action, String file, String content, String comment) {
+        List<RuleError> errors = rules.replace(file, content, p.name(), comment);
+        audit.record(p.name(), p.role().name(), action, file, errors.isEmpty() ? "ok" : "refused", errors.isEmpty() ? comment : errors.get(0).toString());
+        return errors;
     }
 
     /** A 400 body listing a rule file's errors with file:line. */

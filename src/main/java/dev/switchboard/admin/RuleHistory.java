@@ -116,6 +116,14 @@ final class RuleHistory implements RulesHolder.ChangeListener {
         return (Map<?, ?>) rows.get(0);
     }
 
+    /** The number of the file's latest version; null when it has none. */
+    Integer latestVersion(String file) {
+        List<?> rows = producer.requestBodyAndHeader(jdbc + "?outputType=SelectList&useHeadersAsParameters=true",
+                "SELECT MAX(id) AS v FROM rule_version WHERE file = :?file", "file", file, List.class);
+        Object v = rows.isEmpty() ? null : Rows.value((Map<?, ?>) rows.get(0), "v");
+        return v == null ? null : ((Number) v).intValue();
+    }
+
     /** The text of the file's latest version; null when it has none or was removed. */
     private String latestText(String file) {
         List<?> rows = producer.requestBodyAndHeader(jdbc + "?outputType=SelectList&useHeadersAsParameters=true",

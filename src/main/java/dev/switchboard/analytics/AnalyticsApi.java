@@ -34,7 +34,7 @@ public final class AnalyticsApi {
     public AnalyticsApi(ProducerTemplate producer, String dataSourceName, SqlDialect dialect, Clock clock) {
         Jdbc jdbc = new Jdbc(producer, dataSourceName);
         this.rollups = new RollupReports(jdbc, dialect);
-        this.fallbacks = new FallbackReport(jdbc);
+        this.fallbacks = new FallbackReport(jdbc, dialect);
         this.clock = clock;
     }
 
@@ -79,7 +79,6 @@ public final class AnalyticsApi {
                 FallbackReport.Result r = fallbacks.run(q);
                 rows = r.rows();
                 more = r.more();
-                extra.put("partial", r.partial());
             }
         }
         if (q.csv()) {

@@ -8,16 +8,16 @@ import java.util.Map;
 import org.apache.camel.ProducerTemplate;
 
 /** Reads through camel-jdbc like the rest of the management plane; column names come back lower case. */
-final class Jdbc {
+public final class Jdbc {
     private final ProducerTemplate producer;
     private final String uri;
 
-    Jdbc(ProducerTemplate producer, String dataSourceName) {
+    public Jdbc(ProducerTemplate producer, String dataSourceName) {
         this.producer = producer;
         this.uri = "jdbc:" + dataSourceName + "?outputType=SelectList&useHeadersAsParameters=true";
     }
 
-    List<Map<String, Object>> select(String sql, Map<String, Object> params) {
+    public List<Map<String, Object>> select(String sql, Map<String, Object> params) {
         List<?> rows = producer.requestBodyAndHeaders(uri, sql, params, List.class);
         List<Map<String, Object>> out = new ArrayList<>(rows.size());
         for (Object row : rows) {

@@ -26,18 +26,31 @@ final class RollupSql {
 
     /** {@code aggregates} are SQL expressions with their aliases; {@code page} adds ORDER BY, LIMIT and OFFSET (one row more than asked, to tell if there is more). */
     static Statement select(AnalyticsQuery q, SqlDialect dialect, List<String> aggregates, boolean page) {
+        return select(q, dialect, UsageRollups.TABLES, List.of(), aggregates, null, page ? List.of() : null);
+    }
+
+    /**
+     * The general form: over one family of rollup tables (hourly, daily, weekly), grouped by the bucket, the query's
+     * dimensions and then {@code extraGroups} (aliased {@code g0, g1...} in that order), keeping the groups whose
+     * {@code having} holds (null: all). {@code order} null: no paging; else ORDER BY {@code order}, then every group
+     * in turn, and LIMIT/OFFSET.
+     */
+    static Statement select(AnalyticsQuery q, SqlDialect dialect, List<String> tables, List<String> extraGroups, List<String> aggregates,
+                            String having, List<String> order) {
+        String table = table(q, tables);
         List<String> groups = new ArrayList<>();
         if (q.bucket() != AnalyticsQuery.Bucket.NONE) {
-            groups.add(bucket(q, dialect));
+            groups.add(bucket(q, dialect, table, tables));
         }
         q.groupBy().forEach(d -> groups.add(d.rollupColumn));
+        groups.addAll(extraGroups);
         List<String> select = new ArrayList<>();
         for (int i = 0; i < groups.size(); i++) {
             select.add(groups.get(i) + " AS g" + i);
         }
         select.addAll(aggregates);
         Map<String, Object> params = new HashMap<>();
-        StringBuilder sql = new StringBuilder("SELECT ").append(String.join(", ", select)).append(" FROM ").append(table(q))
+        StringBuilder sql = new StringBuilder("SELECT ").append(String.join(", ", select)).append(" FROM ").append(table)
                 .append(" WHERE period_start >= :?from AND period_start < :?to");
         params.put("from", Timestamp.from(q.from()));
         params.put("to", Timestamp.from(q.to()));
@@ -45,13 +58,16 @@ final class RollupSql {
         if (!groups.isEmpty()) {
             sql.append(" GROUP BY ").append(String.join(", ", groups));
         }
-        if (page) {
-            if (!groups.isEmpty()) {
-                List<String> order = new ArrayList<>();
-                for (int i = 0; i < groups.size(); i++) {
-                    order.add("g" + i);
-                }
-                sql.append(" ORDER BY ").append(String.join(", ", order));
+        if (having != null) {
+            sql.append(" HAVING ").append(having);
+        }
+        if (order != null) {
+            List<String> by = new ArrayList<>(order);
+            for (int i = 0; i < groups.size(); i++) {
+                by.add("g" + i);
+            }
+            if (!by.isEmpty()) {
+                sql.append(" ORDER BY ").append(String.join(", ", by));
             }
             sql.append(" LIMIT ").append(q.limit() + 1).append(" OFFSET ").append(q.offset());
         }
@@ -59,26 +75,25 @@ final class RollupSql {
     }
 
     /** The bucket's start: the rollup's own period when it is the bucket (no function for the database to run per row). */
-    private static String bucket(AnalyticsQuery q, SqlDialect dialect) {
-        String table = table(q);
+    private static String bucket(AnalyticsQuery q, SqlDialect dialect, String table, List<String> tables) {
         boolean own = q.bucket() == AnalyticsQuery.Bucket.HOUR
-                || (q.bucket() == AnalyticsQuery.Bucket.DAY && table.equals(UsageRollups.DAILY))
-                || (q.bucket() == AnalyticsQuery.Bucket.WEEK && table.equals(UsageRollups.WEEKLY));
+                || (q.bucket() == AnalyticsQuery.Bucket.DAY && table.equals(tables.get(1)))
+                || (q.bucket() == AnalyticsQuery.Bucket.WEEK && table.equals(tables.get(2)));
         return own ? "period_start" : dialect.truncate("period_start", q.bucket().name().toLowerCase(java.util.Locale.ROOT));
     }
 
     /**
      * The coarsest rollups whose periods tile the query's range and are no coarser than its bucket: weekly when
      * the range runs Monday to Monday (UTC), daily when it is whole days, else hourly. Each step reads about a
-     * seventh or a 24th of the rows of the one below.
+     * seventh or a 24th of the rows of the one below. {@code tables} is the family: hourly, daily, weekly.
      */
-    static String table(AnalyticsQuery q) {
+    static String table(AnalyticsQuery q, List<String> tables) {
         boolean wholeDays = q.from().equals(q.from().truncatedTo(ChronoUnit.DAYS)) && q.to().equals(q.to().truncatedTo(ChronoUnit.DAYS));
         boolean wholeWeeks = q.from().equals(UsageRollups.weekStart(q.from())) && q.to().equals(UsageRollups.weekStart(q.to()));
         if (wholeWeeks && (q.bucket() == AnalyticsQuery.Bucket.WEEK || q.bucket() == AnalyticsQuery.Bucket.NONE)) {
-            return UsageRollups.WEEKLY;
+            return tables.get(2);
         }
-        return wholeDays && q.bucket() != AnalyticsQuery.Bucket.HOUR ? UsageRollups.DAILY : UsageRollups.HOURLY;
+        return wholeDays && q.bucket() != AnalyticsQuery.Bucket.HOUR ? tables.get(1) : tables.get(0);
     }
 
     /** Adds the query's filters as {@code AND column = :?f_<param>} (a status class as a range). */

@@ -49,18 +49,31 @@ public record JmsCredentials(String user, String password) {
      * @throws IllegalArgumentException if only one of the two variables is set
      */
     public static JmsCredentials resolve(Map<String, String> env, Path dataDir) {
-        String user = blankToNull(env.get(USER_ENV));
-        String password = blankToNull(env.get(PASSWORD_ENV));
-        if (user != null && password != null) {
-            LOG.info("JMS broker: clients authenticate as '{}' (from {} / {})", user, USER_ENV, PASSWORD_ENV);
-            return new JmsCredentials(user, password);
-        }
-        if (user != null || password != null) {
-            throw new IllegalArgumentException("set both " + USER_ENV + " and " + PASSWORD_ENV + ", or neither (then "
-                    + "the gateway generates them into " + dataDir.resolve(FILE_NAME) + ")");
+        JmsCredentials given = fromEnv(env, "the gateway generates them into " + dataDir.resolve(FILE_NAME));
+        if (given != null) {
+            LOG.info("JMS broker: clients authenticate as '{}' (from {} / {})", given.user(), USER_ENV, PASSWORD_ENV);
+            return given;
         }
         Path file = dataDir.resolve(FILE_NAME);
         return Files.exists(file) ? read(file) : create(file);
+    }
+
+    /**
+     * The credentials of the environment, null when neither variable is set; {@code otherwise} says what happens
+     * then, for the error when only one is set.
+     *
+     * @throws IllegalArgumentException if only one of the two variables is set
+     */
+    public static JmsCredentials fromEnv(Map<String, String> env, String otherwise) {
+        String user = blankToNull(env.get(USER_ENV));
+        String password = blankToNull(env.get(PASSWORD_ENV));
+        if (user != null && password != null) {
+            return new JmsCredentials(user, password);
+        }
+        if (user != null || password != null) {
+            throw new IllegalArgumentException("set both " + USER_ENV + " and " + PASSWORD_ENV + ", or neither (then " + otherwise + ")");
+        }
+        return null;
     }
 
     private static JmsCredentials read(Path file) {

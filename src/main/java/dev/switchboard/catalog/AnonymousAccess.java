@@ -14,8 +14,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code SWITCHBOARD_ALLOW_ANONYMOUS=true} or {@code false}: that, always.</li>
  *   <li>Unset, and no provider has a real key (the simulator, or keyless local servers only): everyone.</li>
  *   <li>Unset, and some provider has a key: only callers on this machine, so the README's first curl works while
- *       nobody on the network spends the keys. "This machine" is a loopback TCP peer, or a JMS client (the embedded
- *       broker listens on loopback only); {@code SWITCHBOARD_ANONYMOUS_TRUSTED=none} trusts no one.</li>
+ *       nobody on the network spends the keys. "This machine" is a loopback TCP peer, or a JMS client when the
+ *       embedded broker listens on loopback only (not an external broker, nor one bound beyond loopback);
+ *       {@code SWITCHBOARD_ANONYMOUS_TRUSTED=none} trusts no one.</li>
  * </ul>
  */
 public final class AnonymousAccess {
@@ -50,12 +51,17 @@ public final class AnonymousAccess {
 
     private final Boolean configured;
     private final Trusted trusted;
+    private final boolean jmsClientsAreLocal;
     private final Supplier<Catalog> catalog;
 
-    /** {@code configured} is {@code SWITCHBOARD_ALLOW_ANONYMOUS}, null when unset. */
-    public AnonymousAccess(Boolean configured, Trusted trusted, Supplier<Catalog> catalog) {
+    /**
+     * {@code configured} is {@code SWITCHBOARD_ALLOW_ANONYMOUS}, null when unset; {@code jmsClientsAreLocal} whether
+     * the JMS broker takes clients of this machine only.
+     */
+    public AnonymousAccess(Boolean configured, Trusted trusted, boolean jmsClientsAreLocal, Supplier<Catalog> catalog) {
         this.configured = configured;
         this.trusted = trusted;
+        this.jmsClientsAreLocal = jmsClientsAreLocal;
         this.catalog = catalog;
     }
 
@@ -67,6 +73,11 @@ public final class AnonymousAccess {
     /** Whether an unkeyed caller is served now; {@code localCaller} says whether it connected from this machine. */
     public boolean admits(boolean localCaller) {
         return current().admits(localCaller);
+    }
+
+    /** Whether a JMS client is on this machine: only when the broker is the embedded one, on loopback. */
+    public boolean jmsClientsAreLocal() {
+        return jmsClientsAreLocal;
     }
 
     /** Logs the policy at start. */

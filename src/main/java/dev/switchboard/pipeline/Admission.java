@@ -126,7 +126,7 @@ public final class Admission {
     }
 
     private static String operationOf(String path) {
-        if (path.startsWith("/v1/chat/completions") || path.startsWith("/v1/messages")) {
+        if (path.startsWith("/v1/chat/completions") || path.startsWith("/v1/messages") || path.startsWith("/v1/responses")) {
             return "chat";
         }
         if (path.startsWith("/v1/embeddings")) {

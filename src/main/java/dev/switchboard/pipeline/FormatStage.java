@@ -10,6 +10,7 @@ import dev.switchboard.catalog.Agents;
 import dev.switchboard.catalog.AnonymousAccess;
 import dev.switchboard.catalog.Secret;
 import dev.switchboard.providers.Json;
+import dev.switchboard.providers.anthropic.AnthropicAdapter;
 import dev.switchboard.providers.anthropic.AnthropicMapper;
 import dev.switchboard.routing.LlmRequest;
 import io.netty.util.NetUtil;
@@ -38,6 +39,9 @@ final class FormatStage {
 
     private static final String AGENT_HEADER = "x-switchboard-agent";
     private static final String TIER_HEADER = "x-switchboard-user-tier";
+    /** anthropic-beta: beta names such as {@code mcp-client-2025-04-04}, comma-separated. */
+    private static final java.util.regex.Pattern BETA = java.util.regex.Pattern.compile("[A-Za-z0-9._-]+( *, *[A-Za-z0-9._-]+)*");
+    private static final int MAX_BETA_CHARS = 512;
     private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool", "function");
 
     /** Starts the request's context; every later stage, and the error path, reads it. */
@@ -85,13 +89,52 @@ final class FormatStage {
         ctx.frontDoor = RequestContext.FrontDoor.ANTHROPIC;
         caller(exchange.getMessage(), ctx);
         ObjectNode body = parse(exchange, ctx);
-        if (!body.path("model").isTextual() || body.get("model").asText().isBlank()) {
-            throw GatewayError.badRequest("model", "model: Field required (a model id string)");
-        }
+        requireModel(body);
         JsonNode maxTokens = body.get("max_tokens");
         if (maxTokens == null || !maxTokens.isIntegralNumber() || !maxTokens.canConvertToInt() || maxTokens.asInt() < 1) {
             throw GatewayError.badRequest("max_tokens", "max_tokens: Field required (an integer from 1 to " + Integer.MAX_VALUE + ")");
         }
+        validateAnthropic(body);
+        ctx.callerBody = body;
+        String beta = CallerInput.header(exchange.getMessage(), MAX_BETA_CHARS, AnthropicAdapter.BETA_HEADER);
+        if (beta != null) {
+            if (!BETA.matcher(beta).matches()) {
+                throw GatewayError.badRequest(AnthropicAdapter.BETA_HEADER, AnthropicAdapter.BETA_HEADER
+                        + " must be a comma-separated list of beta names (letters, digits, '-', '_', '.')");
+            }
+            ctx.callerHeaders = java.util.Map.of(AnthropicAdapter.BETA_HEADER, beta);
+        }
+        validateChat(exchange, ctx, AnthropicMapper.fromAnthropicRequest(body));
+    }
+
+    /**
+     * {@code POST /v1/messages/count_tokens}: a Messages request (without {@code max_tokens}) read as the canonical
+     * request, kept in {@link #COUNT_BODY} for the count.
+     */
+    void countTokens(Exchange exchange) {
+        RequestContext ctx = begin(exchange, "count_tokens");
+        ctx.frontDoor = RequestContext.FrontDoor.ANTHROPIC;
+        caller(exchange.getMessage(), ctx);
+        ObjectNode body = parse(exchange, ctx);
+        validateAnthropic(body);
+        ctx.requestedModel = CallerInput.model(body.get("model").asText());
+        ObjectNode canonical = AnthropicMapper.fromAnthropicRequest(body);
+        validateMessages(canonical);
+        exchange.setVariable(COUNT_BODY, canonical);
+    }
+
+    /** The exchange variable holding a count_tokens request as a canonical chat body. */
+    static final String COUNT_BODY = "sbCountBody";
+
+    private static void requireModel(ObjectNode body) {
+        if (!body.path("model").isTextual() || body.get("model").asText().isBlank()) {
+            throw GatewayError.badRequest("model", "model: Field required (a model id string)");
+        }
+    }
+
+    /** What every Messages request needs: a model, and user and assistant turns; sampling ranges as Anthropic has them. */
+    private static void validateAnthropic(ObjectNode body) {
+        requireModel(body);
         JsonNode messages = body.get("messages");
         if (messages == null || !messages.isArray() || messages.isEmpty()) {
             throw GatewayError.badRequest("messages", "messages: Field required (a non-empty array of {role, content})");
@@ -104,7 +147,22 @@ final class FormatStage {
         }
         range(body, "temperature", 0, 1);
         range(body, "top_p", 0, 1);
-        validateChat(exchange, ctx, AnthropicMapper.fromAnthropicRequest(body));
+    }
+
+    /**
+     * OpenAI's Responses API as a front door: the request, continued from the caller's stored conversation, as
+     * the canonical request (see {@link ResponsesDoor}); errors stay in OpenAI's shape.
+     */
+    void responses(Exchange exchange, ResponsesDoor door) {
+        RequestContext ctx = begin(exchange, "chat");
+        ctx.frontDoor = RequestContext.FrontDoor.RESPONSES;
+        caller(exchange.getMessage(), ctx);
+        validateChat(exchange, ctx, door.canonical(ctx, parse(exchange, ctx)));
+    }
+
+    /** {@code GET}/{@code DELETE /v1/responses/{id}}: its caller is known the same way as a chat request's. */
+    void storedResponse(Exchange exchange) {
+        caller(exchange.getMessage(), begin(exchange, "responses"));
     }
 
     private void validateChat(Exchange exchange, RequestContext ctx, ObjectNode body) {
@@ -250,14 +308,17 @@ final class FormatStage {
     }
 
     /**
-     * Whether the caller is on this machine: a JMS client (the embedded broker accepts loopback connections only), a
-     * file dropped into a folder of this machine, or an HTTP caller whose TCP peer is a loopback address. The peer is
+     * Whether the caller is on this machine: a JMS client when the broker accepts loopback connections only (the
+     * embedded broker on loopback; never an external broker), a file dropped into a folder of this machine, or an HTTP caller whose TCP peer is a loopback address. The peer is
      * the connection's own address as Vert.x saw it, never a header a caller can write (a forged header of that name
      * is a string, not a socket address). The transport decides, not the {@code entry} name a route file chooses.
      */
-    private static boolean localCaller(Message in) {
+    private boolean localCaller(Message in) {
         org.apache.camel.Endpoint from = in.getExchange().getFromEndpoint();
-        if (from instanceof org.apache.camel.component.jms.JmsEndpoint || from instanceof org.apache.camel.component.file.FileEndpoint) {
+        if (from instanceof org.apache.camel.component.jms.JmsEndpoint) {
+            return anonymous.jmsClientsAreLocal();
+        }
+        if (from instanceof org.apache.camel.component.file.FileEndpoint) {
             return true;
         }
         if (!(in.getHeader(VertxPlatformHttpConstants.REMOTE_ADDRESS) instanceof SocketAddress peer) || peer.hostAddress() == null) {

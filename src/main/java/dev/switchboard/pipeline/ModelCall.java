@@ -12,6 +12,9 @@ import dev.switchboard.providers.Adapters;
 import dev.switchboard.resilience.ModelHealth;
 import dev.switchboard.providers.ProviderAdapter;
 import dev.switchboard.providers.ProviderAdapter.Credentials;
+import dev.switchboard.providers.Json;
+import dev.switchboard.providers.SameWireFormat;
+import dev.switchboard.providers.StreamDecoder;
 import dev.switchboard.providers.UpstreamRequest;
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,6 +37,8 @@ final class ModelCall {
     static final String REQUEST = "sbUpstreamRequest";
     /** Set when the chain retries on content filter and has another model: a filtered answer is then a failure. */
     static final String FILTER_FALLS_BACK = "sbFilterFallsBack";
+    /** The format of {@link RequestContext#callerBody}: the Anthropic front door's. */
+    private static final String CALLER_FORMAT = "anthropic";
     /** An upstream error body larger than this is not read further: only its start is classified. */
     private static final int MAX_ERROR_BODY = 64 * 1024;
     /** A whole (non-stream) answer larger than this fails the attempt instead of filling the heap. */
@@ -56,6 +61,13 @@ final class ModelCall {
         Secret key = target.provider().apiKey();
         Credentials credentials = new Credentials(target.provider().baseUrl(), key == null ? null : key.reveal());
         noteDroppedParameters(ctx, target, adapter);
+        ctx.passThrough = ctx.callerBody != null && adapter instanceof SameWireFormat same && same.wireFormat().equals(CALLER_FORMAT);
+        ctx.providerAnswer = null;
+        if (ctx.passThrough) {
+            return ((SameWireFormat) adapter).toChatRequest(ctx.callerBody, ctx.callerHeaders,
+                    withModelDefaults(forTarget(ctx, target), target), target.upstreamId(), credentials);
+        }
+        noteUntranslatable(ctx, target);
         return ctx.operation.equals("embeddings")
                 ? adapter.toEmbeddingsRequest(exchange.getVariable("embeddingsBody", ObjectNode.class), target.upstreamId(), credentials)
                 : adapter.toChatRequest(withModelDefaults(forTarget(ctx, target), target), target.upstreamId(), credentials);
@@ -87,6 +99,21 @@ final class ModelCall {
         ObjectNode body = ctx.request.body().deepCopy();
         body.set("messages", kept);
         return new ChatRequest(ctx.request.model(), body, ctx.request.stream(), ctx.request.includeUsage());
+    }
+
+    /**
+     * An Anthropic-shaped request served by another provider: what only Anthropic can take ({@code thinking},
+     * {@code top_k}, {@code mcp_servers}, server tools, thinking blocks) is dropped, with the same note.
+     */
+    private static void noteUntranslatable(RequestContext ctx, Target target) {
+        if (ctx.callerBody == null) {
+            return;
+        }
+        List<String> dropped = dev.switchboard.providers.anthropic.AnthropicPassThrough.untranslatable(ctx.callerBody);
+        String note = "dropped:" + String.join("+", dropped) + "@" + target.name();
+        if (!dropped.isEmpty() && !ctx.tags.contains(note)) {
+            ctx.tags.add(note);
+        }
     }
 
     /** Context transfer: parameters the next provider lacks are dropped with a note in the record, never an error. */
@@ -144,13 +171,18 @@ final class ModelCall {
                 exchange.setVariable(ANSWER, adapter.fromEmbeddingsResponse(readAnswer(body),
                         exchange.getVariable("embeddingsBody", ObjectNode.class), target.name()));
             } else if (!ctx.stream) {
-                ChatResponse answer = adapter.fromChatResponse(readAnswer(body));
+                byte[] bytes = readAnswer(body);
+                ChatResponse answer = adapter.fromChatResponse(bytes);
                 if ("content_filter".equals(answer.finishReason()) && filterFallsBack(exchange)) {
                     throw new ProviderFailure(FailureClass.CONTENT_FILTER, "the provider filtered the answer");
                 }
+                if (ctx.passThrough) {
+                    ctx.providerAnswer = (ObjectNode) Json.parseOrNull(bytes); // parsed as an object by fromChatResponse already
+                }
                 exchange.setVariable(ANSWER, answer);
             } else {
-                UpstreamStream stream = new UpstreamStream(body, adapter.streamDecoder(), takeOverResponseClose(exchange));
+                StreamDecoder decoder = ctx.passThrough ? ((SameWireFormat) adapter).relayDecoder() : adapter.streamDecoder();
+                UpstreamStream stream = new UpstreamStream(body, decoder, takeOverResponseClose(exchange));
                 try {
                     long deadline = System.nanoTime() + firstByteTimeoutNanos(target);
                     List<ChatChunk> first = stream.readUntilContent(deadline);

@@ -34,7 +34,7 @@ public final class PipelineRoutes extends RouteBuilder {
     static final String AD_HOC_TEMPLATE = "call-ad-hoc-model";
     /** The entries a front door (routes/*.yaml) hands its requests to; documented in routes/README.md. */
     public static final java.util.Set<String> ENTRIES = java.util.Set.of("direct:chat", "direct:messages", "direct:embeddings", "direct:models",
-            "direct:feedback");
+            "direct:feedback", "direct:responses", "direct:response", "direct:count-tokens");
     private static final String UPSTREAM = "http://upstream?throwExceptionOnFailure=false&disableStreamCache=true&followRedirects=false"
             + "&connectTimeout={{connectTimeout}}&responseTimeout={{firstByteTimeout}}&soTimeout={{firstByteTimeout}}";
 
@@ -54,11 +54,13 @@ public final class PipelineRoutes extends RouteBuilder {
     private final RateLimiters limiters;
     private final RulesHolder rules;
     private final long rulesPollMillis;
+    private final ResponsesDoor responses;
 
     public PipelineRoutes(Supplier<Catalog> catalog, RulesHolder rules, Adapters adapters, BreakerRegistry breakers,
                           ModelHealth health, UsageWriter writer, RequestMetrics metrics, long rulesPollMillis, Duration probeInterval,
                           dev.switchboard.catalog.Agents agents, dev.switchboard.catalog.AnonymousAccess anonymous,
-                          dev.switchboard.recording.BudgetLedger ledger, long cacheMaxBytes, QualityEvaluation quality) {
+                          dev.switchboard.recording.BudgetLedger ledger, long cacheMaxBytes, QualityEvaluation quality,
+                          dev.switchboard.responses.ResponseStore responseStore) {
         this.catalog = catalog;
         this.format = new FormatStage(agents, anonymous);
         this.breakers = breakers;
@@ -74,6 +76,7 @@ public final class PipelineRoutes extends RouteBuilder {
         this.respond = new RespondStage(catalog, record, cache);
         this.feedback = new FeedbackStage(quality);
         this.quality = quality;
+        this.responses = new ResponsesDoor(responseStore);
 
         this.rulesPollMillis = rulesPollMillis;
     }
@@ -105,6 +108,27 @@ public final class PipelineRoutes extends RouteBuilder {
                         .process(fallback::walk).id("fallback-messages")
                         .process(respond::chat).id("respond-messages")
                 .end();
+
+        from("direct:responses").routeId("responses")
+                .process(e -> format.responses(e, responses)).id("format-responses")
+                .process(route::chat).id("route-responses")
+                .process(cache::lookup).id("cache-responses")
+                .choice()
+                    .when(variable(CacheStage.HIT).isNotNull()).process(respond::cached).id("respond-cached-responses")
+                    .otherwise()
+                        .process(fallback::walk).id("fallback-responses")
+                        .process(respond::chat).id("respond-responses")
+                .end();
+
+        // Anthropic's token count of a Messages request, made by the gateway: no provider is called.
+        from("direct:count-tokens").routeId("count-tokens")
+                .process(format::countTokens).id("format-count-tokens")
+                .process(respond::countTokens).id("respond-count-tokens");
+
+        // A stored response read back or deleted by the caller that made it.
+        from("direct:response").routeId("response")
+                .process(format::storedResponse).id("format-response")
+                .process(e -> respond.storedResponse(e, responses)).id("respond-response");
 
         from("direct:embeddings").routeId("embeddings")
                 .process(format::embeddings).id("format-embeddings")

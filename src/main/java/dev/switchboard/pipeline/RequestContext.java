@@ -33,9 +33,21 @@ public final class RequestContext {
     private final AtomicBoolean recorded = new AtomicBoolean();
 
     /** The API the caller speaks: answers and errors go back in its shape. */
-    enum FrontDoor { OPENAI, ANTHROPIC }
+    enum FrontDoor { OPENAI, ANTHROPIC, RESPONSES }
 
     FrontDoor frontDoor = FrontDoor.OPENAI;
+    /**
+     * The caller's body as it came, for a provider that speaks the front door's format (Anthropic's Messages API
+     * served by Anthropic), with the provider-specific headers kept from the caller; null for other front doors.
+     */
+    com.fasterxml.jackson.databind.node.ObjectNode callerBody;
+    java.util.Map<String, String> callerHeaders = java.util.Map.of();
+    /** Set per attempt: the model being called gets {@link #callerBody}, and its answer goes back as it came. */
+    boolean passThrough;
+    /** A whole answer as the provider sent it, when {@link #passThrough}. */
+    com.fasterxml.jackson.databind.node.ObjectNode providerAnswer;
+    /** A Responses API request: what its answer echoes and where it is stored; null for other front doors. */
+    ResponsesDoor.Turn responses;
     String caller = "anonymous";
     /** The calling agent when it sent its key; its defaults apply unless a rule says otherwise. */
     dev.switchboard.catalog.AgentSpec agent;

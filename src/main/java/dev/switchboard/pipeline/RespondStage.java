@@ -89,9 +89,40 @@ final class RespondStage {
     }
 
     private static byte[] json(RequestContext ctx, ChatResponse response) {
-        return Json.bytes(ctx.frontDoor == RequestContext.FrontDoor.ANTHROPIC
-                ? AnthropicMapper.toAnthropicResponse(response.body(), ctx.servedModelName)
-                : response.body());
+        return switch (ctx.frontDoor) {
+            case ANTHROPIC -> Json.bytes(ctx.providerAnswer != null ? ctx.providerAnswer
+                    : AnthropicMapper.toAnthropicResponse(response.body(), ctx.servedModelName));
+            case RESPONSES -> ctx.responses.json(ctx, response);
+            case OPENAI -> Json.bytes(response.body());
+        };
+    }
+
+    /**
+     * {@code POST /v1/messages/count_tokens}: Anthropic's {@code {"input_tokens": N}}, counted by the gateway in the
+     * tokens of the model named (see {@link dev.switchboard.tokens.TokenCounter}: exact for OpenAI's models, an
+     * estimate that errs high for the others), the same count its budgets and limits use; no provider is called.
+     */
+    void countTokens(Exchange exchange) {
+        RequestContext ctx = exchange.getVariable(RequestContext.VARIABLE, RequestContext.class);
+        ObjectNode canonical = exchange.getVariable(FormatStage.COUNT_BODY, ObjectNode.class);
+        long tokens = new PromptTokens().forName(new dev.switchboard.api.ChatRequest(ctx.requestedModel, canonical, false, false),
+                ctx.requestedModel, catalog.get());
+        Message m = exchange.getMessage();
+        headers(m, ctx, 200);
+        m.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        m.setBody(Json.bytes(JsonNodeFactory.instance.objectNode().put("input_tokens", tokens)));
+        record.finish(ctx);
+    }
+
+    /** {@code GET}/{@code DELETE /v1/responses/{id}}: the caller's own stored response (or its deletion), else 404. */
+    void storedResponse(Exchange exchange, ResponsesDoor door) {
+        RequestContext ctx = exchange.getVariable(RequestContext.VARIABLE, RequestContext.class);
+        ObjectNode body = door.stored(ctx, exchange);
+        Message m = exchange.getMessage();
+        headers(m, ctx, 200);
+        m.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        m.setBody(Json.bytes(body));
+        record.finish(ctx);
     }
 
     void embeddings(Exchange exchange) {

@@ -24,9 +24,11 @@ interface StreamEncoder {
     String error(String type, String code, String message);
 
     static StreamEncoder of(RequestContext ctx) {
-        return ctx.frontDoor == RequestContext.FrontDoor.ANTHROPIC
-                ? new Anthropic(ctx.servedModelName, ctx.estimatedPromptTokens)
-                : new OpenAi(ctx.request.includeUsage());
+        return switch (ctx.frontDoor) {
+            case ANTHROPIC -> ctx.passThrough ? new Relay() : new Anthropic(ctx.servedModelName, ctx.estimatedPromptTokens);
+            case RESPONSES -> ctx.responses.encoder(ctx);
+            case OPENAI -> new OpenAi(ctx.request.includeUsage());
+        };
     }
 
     /** OpenAI SSE: chunks forwarded as they came (no re-serialising when the provider spoke OpenAI too). */
@@ -73,6 +75,27 @@ interface StreamEncoder {
         @Override
         public String end(Usage usage) {
             return writer.finish(usage);
+        }
+
+        @Override
+        public String error(String type, String code, String message) {
+            return AnthropicStreamWriter.error(ErrorBodies.anthropicType(type, code), message);
+        }
+    }
+
+    /**
+     * The provider's own events as they came ({@link ChatChunk#raw()}), for a caller of the provider's format:
+     * the provider's end marker was among them, so the clean end adds nothing.
+     */
+    final class Relay implements StreamEncoder {
+        @Override
+        public String chunk(ChatChunk chunk) {
+            return chunk.raw() == null ? "" : chunk.raw();
+        }
+
+        @Override
+        public String end(Usage usage) {
+            return "";
         }
 
         @Override

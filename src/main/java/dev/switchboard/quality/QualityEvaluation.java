@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import org.apache.camel.ProducerTemplate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +31,8 @@ public final class QualityEvaluation implements AutoCloseable {
     private final QualityScores scores;
     private final RequestQuality requests;
     private final Duration refresh;
+    /** Run after each refresh of the scores, on the timer's thread: work that reads the fresh scores. */
+    private final List<Runnable> afterRefresh = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public QualityEvaluation(ProducerTemplate producer, String dataSourceName, MeterRegistry metrics, Clock clock, Duration refresh) {
         QualityDb db = new QualityDb(producer, dataSourceName);
@@ -37,7 +40,7 @@ public final class QualityEvaluation implements AutoCloseable {
         FunctionCounter.builder(CHECKS_DROPPED, checks, CheckRecorder::dropped)
                 .description("Answers whose quality checks were not stored (queue full or database refused)").register(metrics);
         this.feedback = new FeedbackDesk(db, recent, clock);
-        this.scores = new QualityScores(db, clock);
+        this.scores = new QualityScores(db, new dev.switchboard.recording.ModelTraffic(producer, dataSourceName), clock);
         this.requests = new RequestQuality(db);
         this.refresh = refresh;
     }
@@ -87,6 +90,12 @@ public final class QualityEvaluation implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("Quality scores not refreshed ({}); the previous ones keep serving", e.getMessage());
         }
+        afterRefresh.forEach(Runnable::run);
+    }
+
+    /** {@code work} runs after each refresh of the scores (on the timer, off the request path); it handles its own failures. */
+    public void afterRefresh(Runnable work) {
+        afterRefresh.add(work);
     }
 
     @Override

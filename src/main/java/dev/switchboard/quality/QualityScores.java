@@ -3,13 +3,14 @@ package dev.switchboard.quality;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.recording.ModelTraffic;
 import dev.switchboard.routing.ModelStats;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,13 +28,12 @@ import java.util.concurrent.atomic.AtomicReference;
  * knows best whether an answer served it); the checks give every other answer a pass or a fail. Answers not checked
  * (a stream too long to keep) count only when rated.
  *
- * <p>Latency, cost and error rate are per model over all task types, from the raw usage rows of the same window.
+ * <p>Latency, cost and error rate are per model and task type over the same window (from its first whole UTC day),
+ * read from the daily rollups ({@link ModelTraffic}): p95 interpolated in its latency bucket, cost per 1,000 tokens of
+ * the answers, and the share of attempts on the model that failed.
  */
 public final class QualityScores {
     public static final Duration WINDOW = Duration.ofDays(30);
-    private static final double PERCENTILE = 0.95;
-    private static final double TOKENS_PER_PRICE_UNIT = 1000;
-    private static final double PERCENT = 100;
     static final String FORMULA = "per answer: (feedback + 1) / 2 when rated (feedback normalised to -1..1), else 1 when no check "
             + "flagged it and 0 when one did; quality_score = mean over the model's answers of the task type in the last 30 days";
 
@@ -42,24 +42,20 @@ public final class QualityScores {
                double qualityScore) {
     }
 
-    /** One model's traffic over all task types. */
-    record Usage(long requests, long errors, long latencyP95Ms, double costPer1kTokens) {
-        double errorRatePercent() {
-            return requests == 0 ? 0 : PERCENT * errors / requests;
-        }
-    }
-
-    record Snapshot(Instant computedAt, Instant since, List<Row> rows, Map<String, Usage> usage) {
+    /** {@code usage}: per {@link ModelTraffic#key} (model and task type). */
+    record Snapshot(Instant computedAt, Instant since, List<Row> rows, Map<String, ModelTraffic.Traffic> usage) {
         static final Snapshot EMPTY = new Snapshot(null, null, List.of(), Map.of());
     }
 
     private final QualityDb db;
+    private final ModelTraffic traffic;
     private final Clock clock;
     private final AtomicReference<Snapshot> current = new AtomicReference<>(Snapshot.EMPTY);
     private volatile List<ModelStats> facts = List.of();
 
-    QualityScores(QualityDb db, Clock clock) {
+    QualityScores(QualityDb db, ModelTraffic traffic, Clock clock) {
         this.db = db;
+        this.traffic = traffic;
         this.clock = clock;
     }
 
@@ -67,9 +63,9 @@ public final class QualityScores {
     void refresh() {
         Instant now = clock.instant();
         Instant since = now.minus(WINDOW);
-        Snapshot next = new Snapshot(now, since, quality(since), usage(since));
+        Snapshot next = new Snapshot(now, since, quality(since), traffic.since(since.truncatedTo(ChronoUnit.DAYS)));
         current.set(next);
-        facts = next.rows().stream().map(r -> toFact(r, next.usage().get(r.model()))).toList();
+        facts = next.rows().stream().map(r -> toFact(r, next.usage().get(ModelTraffic.key(r.model(), r.taskType())))).toList();
     }
 
     /** The facts rules see: one per model and task type with answers in the window. */
@@ -87,19 +83,20 @@ public final class QualityScores {
         body.put("formula", FORMULA);
         ArrayNode data = body.putArray("data");
         for (Row r : s.rows()) {
-            Usage u = s.usage().get(r.model());
+            ModelTraffic.Traffic u = s.usage().get(ModelTraffic.key(r.model(), r.taskType()));
             ObjectNode item = data.addObject().put("model", r.model()).put("task_type", r.taskType())
                     .put("quality_score", r.qualityScore()).put("samples", r.samples()).put("rated", r.rated())
                     .put("feedback_mean", r.rated() == 0 ? null : r.feedbackMean()).put("flagged", r.flagged());
             ObjectNode flags = item.putObject("flags");
             r.flags().forEach(flags::put);
             item.put("latency_p95_ms", u == null ? -1 : u.latencyP95Ms()).put("cost_per_1k_tokens_usd", u == null ? 0 : u.costPer1kTokens())
-                    .put("error_rate_percent", u == null ? 0 : u.errorRatePercent()).put("requests", u == null ? 0 : u.requests());
+                    .put("error_rate_percent", u == null ? 0 : u.errorRatePercent()).put("requests", u == null ? 0 : u.answered())
+                    .put("failed_attempts", u == null ? 0 : u.failures());
         }
         return body;
     }
 
-    private static ModelStats toFact(Row r, Usage u) {
+    private static ModelStats toFact(Row r, ModelTraffic.Traffic u) {
         return new ModelStats(r.model(), r.taskType(), r.qualityScore(), r.samples(), u == null ? -1 : u.latencyP95Ms(),
                 u == null ? 0 : u.costPer1kTokens(), u == null ? 0 : u.errorRatePercent());
     }
@@ -128,59 +125,6 @@ public final class QualityScores {
                     samples == 0 ? 0 : number(r, "score_sum").doubleValue() / samples));
         }
         return rows;
-    }
-
-    /**
-     * Per model, from the raw usage rows of the window. To switch to the rollups: read {@code usage_daily}
-     * ({@code recording.UsageRollups}: requests, errors, cost_usd, token sums and the {@code latency_b*} histogram of
-     * {@code recording.LatencyBuckets}) grouped by model and task_type: the same figures per task type, at a fraction of
-     * the cost, with p95 interpolated in its bucket instead of exact.
-     * Until then a model's "requests" are the rows it served or, failed ones, was asked for; errors are those answered
-     * with a status of 500 or more.
-     */
-    private Map<String, Usage> usage(Instant since) {
-        Map<String, Object> p = Map.of("since", Timestamp.from(since));
-        Map<String, List<long[]>> latencies = latencyCounts(p);
-        Map<String, Usage> usage = new LinkedHashMap<>();
-        for (Map<?, ?> r : db.select("SELECT COALESCE(model, requested_model) AS m, COUNT(*) AS requests, "
-                + "SUM(CASE WHEN status >= 500 THEN 1 ELSE 0 END) AS errors, "
-                + "SUM(CASE WHEN status < 400 THEN cost_usd ELSE 0 END) AS cost, SUM(CASE WHEN status < 400 THEN total_tokens ELSE 0 END) AS tokens "
-                + "FROM usage_record WHERE created_at >= :?since AND operation = 'chat' AND COALESCE(model, requested_model) IS NOT NULL "
-                + "GROUP BY COALESCE(model, requested_model)", p)) {
-            String model = (String) QualityDb.value(r, "m");
-            double tokens = number(r, "tokens").doubleValue();
-            usage.put(model, new Usage(number(r, "requests").longValue(), number(r, "errors").longValue(),
-                    percentile(latencies.get(model)), tokens == 0 ? 0 : number(r, "cost").doubleValue() * TOKENS_PER_PRICE_UNIT / tokens));
-        }
-        return usage;
-    }
-
-    /** Per model: successful requests' latencies as (latency, count) pairs, ascending; exact, and bounded by distinct values. */
-    private Map<String, List<long[]>> latencyCounts(Map<String, Object> p) {
-        Map<String, List<long[]>> pairs = new HashMap<>();
-        for (Map<?, ?> r : db.select("SELECT model, latency_ms, COUNT(*) AS n FROM usage_record WHERE created_at >= :?since "
-                + "AND operation = 'chat' AND status < 400 AND model IS NOT NULL GROUP BY model, latency_ms ORDER BY model, latency_ms", p)) {
-            pairs.computeIfAbsent((String) QualityDb.value(r, "model"), k -> new ArrayList<>())
-                    .add(new long[] {number(r, "latency_ms").longValue(), number(r, "n").longValue()});
-        }
-        return pairs;
-    }
-
-    /** The nearest-rank 95th percentile of (value, count) pairs in ascending order; -1 when there are none. */
-    static long percentile(List<long[]> valueCounts) {
-        if (valueCounts == null || valueCounts.isEmpty()) {
-            return -1;
-        }
-        long total = valueCounts.stream().mapToLong(vc -> vc[1]).sum();
-        long rank = (long) Math.ceil(PERCENTILE * total);
-        long seen = 0;
-        for (long[] vc : valueCounts) {
-            seen += vc[1];
-            if (seen >= rank) {
-                return vc[0];
-            }
-        }
-        return valueCounts.get(valueCounts.size() - 1)[0];
     }
 
     private static Number number(Map<?, ?> row, String column) {

@@ -41,10 +41,27 @@ public final class UsageRollups {
     /** Money added per row: actual cost, cost at the chain's first model and what the response cache saved (see {@link UsageRecord}). */
     public static final List<String> MONEY = List.of("cost_usd", "planned_cost_usd", "cache_saved_usd");
     private static final List<String> LONGS = longColumns();
+    /**
+     * The failed attempts, same periods: {@code failure_hourly}, {@code failure_daily}, {@code failure_weekly}, keyed
+     * by the request's dimensions plus the model and provider that failed and why (the attempt's outcome). What
+     * served is the request's {@code model} ('' when nothing did).
+     */
+    public static final List<String> FAILURE_TABLES = List.of("failure_hourly", "failure_daily", "failure_weekly");
+    public static final List<String> FAILURE_KEYS = concat(KEYS, List.of("failed_model", "failed_provider", "reason"));
+    private static final List<String> FAILURE_KEY_TYPES = concat(KEY_TYPES, List.of("VARCHAR(256)", "VARCHAR(64)", "VARCHAR(64)"));
+    private static final int[] FAILURE_WIDTHS = {256, 64, 64};
+    /**
+     * {@code failures}: every failed attempt (retries of one model included); {@code fallback_events}: those of
+     * requests that moved on to another model, what the fallbacks report counts.
+     */
+    public static final List<String> FAILURE_COUNTERS = List.of("failures", "fallback_events");
+    private static final String OK = "ok";
 
     private final Map<Key, Sums> hourly = new LinkedHashMap<>();
     private final Map<Key, Sums> daily = new LinkedHashMap<>();
     private final Map<Key, Sums> weekly = new LinkedHashMap<>();
+    /** Failed attempts per failure key, one map per failure table. */
+    private final List<Map<FailureKey, long[]>> failures = List.of(new LinkedHashMap<>(), new LinkedHashMap<>(), new LinkedHashMap<>());
     private final SqlDialect dialect;
 
     public UsageRollups(SqlDialect dialect) {
@@ -67,9 +84,16 @@ public final class UsageRollups {
         return all;
     }
 
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        return List.copyOf(all);
+    }
+
     /**
      * Builds the rollups of a database that has usage rows but no rollups yet (one written before rollups
-     * existed), at start: a table that has any row is left alone. Same sums as {@link #add}. The emptiness is
+     * existed), at start: a table that has any row is left alone; the failure rollups are built when their hourly
+     * table is empty. Same sums as {@link #add}. The emptiness is
      * checked first on its own: as a NOT EXISTS inside the INSERT, HSQLDB re-reads the rollup table for every
      * raw row.
      */
@@ -77,16 +101,21 @@ public final class UsageRollups {
         Map<String, String> units = Map.of(HOURLY, "hour", DAILY, "day", WEEKLY, "week");
         try (Connection c = database.getConnection(); java.sql.Statement s = c.createStatement()) {
             for (String table : TABLES) {
-                boolean empty;
-                try (java.sql.ResultSet r = s.executeQuery("SELECT 1 FROM " + table + " LIMIT 1")) {
-                    empty = !r.next();
-                }
-                if (empty) {
+                if (isEmpty(s, table)) {
                     s.executeUpdate(backfill(dialect, table, units.get(table)));
                 }
             }
+            if (isEmpty(s, FAILURE_TABLES.get(0))) {
+                backfillFailures(database, dialect);
+            }
         } catch (SQLException e) {
             throw new IllegalStateException("database refused to build the usage rollups: " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean isEmpty(java.sql.Statement s, String table) throws SQLException {
+        try (java.sql.ResultSet r = s.executeQuery("SELECT 1 FROM " + table + " LIMIT 1")) {
+            return !r.next();
         }
     }
 
@@ -132,6 +161,24 @@ public final class UsageRollups {
         hourly.computeIfAbsent(Key.of(r, r.createdAt().truncatedTo(ChronoUnit.HOURS)), k -> new Sums()).add(row);
         daily.computeIfAbsent(Key.of(r, r.createdAt().truncatedTo(ChronoUnit.DAYS)), k -> new Sums()).add(row);
         weekly.computeIfAbsent(Key.of(r, weekStart(r.createdAt())), k -> new Sums()).add(row);
+        addFailures(r);
+    }
+
+    private void addFailures(UsageRecord r) {
+        long fellBack = r.fallbacks() > 0 ? 1 : 0;
+        List<Instant> periods = List.of(r.createdAt().truncatedTo(ChronoUnit.HOURS), r.createdAt().truncatedTo(ChronoUnit.DAYS),
+                weekStart(r.createdAt()));
+        for (Attempt a : r.attempts()) {
+            if (OK.equals(a.outcome())) {
+                continue;
+            }
+            List<String> failure = java.util.Arrays.asList(a.model(), a.provider(), a.outcome());
+            for (int tier = 0; tier < periods.size(); tier++) {
+                long[] sums = failures.get(tier).computeIfAbsent(FailureKey.of(Key.of(r, periods.get(tier)), failure), k -> new long[2]);
+                sums[0]++;
+                sums[1] += fellBack;
+            }
+        }
     }
 
     /** Monday 00:00 UTC of the ISO week of an instant. */
@@ -141,7 +188,7 @@ public final class UsageRollups {
     }
 
     public boolean isEmpty() {
-        return hourly.isEmpty();
+        return hourly.isEmpty() && failures.get(0).isEmpty();
     }
 
     /**
@@ -160,6 +207,9 @@ public final class UsageRollups {
                 upsert(c, HOURLY, hourly);
                 upsert(c, DAILY, daily);
                 upsert(c, WEEKLY, weekly);
+                for (int tier = 0; tier < FAILURE_TABLES.size(); tier++) {
+                    upsertFailures(c, FAILURE_TABLES.get(tier), failures.get(tier));
+                }
                 c.commit();
             } catch (SQLException e) {
                 c.rollback();
@@ -171,9 +221,59 @@ public final class UsageRollups {
         hourly.clear();
         daily.clear();
         weekly.clear();
+        failures.forEach(Map::clear);
+    }
+
+    private void upsertFailures(Connection c, String table, Map<FailureKey, long[]> sums) throws SQLException {
+        if (sums.isEmpty()) {
+            return; // most periods have no failure
+        }
+        List<String> types = new ArrayList<>(FAILURE_KEY_TYPES);
+        FAILURE_COUNTERS.forEach(col -> types.add("BIGINT"));
+        try (PreparedStatement s = c.prepareStatement(dialect.upsert(table, FAILURE_KEYS, FAILURE_COUNTERS, types))) {
+            for (Map.Entry<FailureKey, long[]> e : sums.entrySet()) {
+                int i = e.getKey().bind(s);
+                for (long v : e.getValue()) {
+                    s.setLong(i++, v);
+                }
+                s.addBatch();
+            }
+            s.executeBatch();
+        }
+    }
+
+    /**
+     * Builds the failure rollups of a database whose usage rows predate them (migration V20): the failed attempts are
+     * inside each row's attempts JSON, so they are read and summed here (only rows with more than one attempt or an
+     * error status can hold one).
+     */
+    private static void backfillFailures(DataSource database, SqlDialect dialect) {
+        UsageRollups sums = new UsageRollups(dialect);
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        String sql = "SELECT created_at, caller, model, provider, task_type, rule_name, entry, status, attempts FROM usage_record "
+                + "WHERE attempt_count > 1 OR status >= 400";
+        try (Connection c = database.getConnection(); java.sql.Statement s = c.createStatement(); java.sql.ResultSet r = s.executeQuery(sql)) {
+            while (r.next()) {
+                List<Attempt> attempts;
+                try {
+                    attempts = List.of(json.readValue(Objects.toString(r.getString("attempts"), "[]"), Attempt[].class));
+                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                    continue; // a row cut at the column's width: its attempts cannot be counted
+                }
+                sums.addFailures(new UsageRecord("backfill", r.getTimestamp("created_at").toInstant(), r.getString("entry"), "chat",
+                        r.getString("caller"), null, r.getString("model"), r.getString("provider"), r.getString("rule_name"), attempts,
+                        0, 0, 0, 0, 0, -1, r.getInt("status"), null, null, false, List.of(), 0, 0, r.getString("task_type"), null, 0));
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("database refused to build the failure rollups: " + e.getMessage(), e);
+        }
+        sums.flush(database);
     }
 
     private void upsert(Connection c, String table, Map<Key, Sums> sums) throws SQLException {
+        if (sums.isEmpty()) {
+            return; // an empty batch is an error to HSQLDB; a backfill of failures has no usage sums
+        }
         List<String> columns = new ArrayList<>(LONGS);
         columns.addAll(MONEY);
         List<String> types = new ArrayList<>(KEY_TYPES);
@@ -216,6 +316,28 @@ public final class UsageRollups {
                 s.setString(i++, t);
             }
             s.setInt(i, status);
+        }
+    }
+
+    /** One failure rollup row's dimensions: the request's, then the failed model, its provider and the reason. */
+    private record FailureKey(Key request, List<String> failure) {
+        static FailureKey of(Key request, List<String> values) {
+            List<String> texts = new ArrayList<>(values.size());
+            for (int i = 0; i < values.size(); i++) {
+                String v = values.get(i) == null ? "" : values.get(i);
+                texts.add(v.length() <= FAILURE_WIDTHS[i] ? v : v.substring(0, FAILURE_WIDTHS[i]));
+            }
+            return new FailureKey(request, texts);
+        }
+
+        /** Binds the keys; returns the next parameter's index. */
+        int bind(PreparedStatement s) throws SQLException {
+            request.bind(s);
+            int i = KEYS.size() + 1;
+            for (String t : failure) {
+                s.setString(i++, t);
+            }
+            return i;
         }
     }
 

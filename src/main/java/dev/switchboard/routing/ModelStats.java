@@ -34,11 +34,11 @@ public final class ModelStats {
     public double getQualityScore() { return qualityScore; }
     /** How many answers the score stands on. */
     public long getSamples() { return samples; }
-    /** 95th percentile latency of the model's successful requests in milliseconds (all task types), -1 when none. */
+    /** 95th percentile latency of the model's answers of this task type in milliseconds, -1 when none. */
     public long getLatencyP95Ms() { return latencyP95Ms; }
-    /** What 1,000 tokens (prompt and completion) of the model cost in USD (all task types), 0 when unknown. */
+    /** What 1,000 tokens (prompt and completion) of the model's answers of this task type cost in USD, 0 when unknown. */
     public double getCostPer1kTokens() { return costPer1kTokens; }
-    /** Share of the model's requests that failed, 0 to 100 (percent, all task types). */
+    /** Share of the model's attempts on this task type that failed (retries included), 0 to 100 (percent). */
     public double getErrorRate() { return errorRate; }
 
     @Override

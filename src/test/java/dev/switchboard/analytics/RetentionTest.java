@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Rollups agree with the raw rows, retention deletes exactly the rows it should, an agent's month-to-date spend
  * (its budget) is still right after the raw rows of this month are gone and the gateway restarts, and a
- * database without rollups gets them rebuilt from its raw rows.
+ * database without rollups (usage or failure ones) gets them rebuilt from its raw rows.
  */
 class RetentionTest {
     private static final double MONTHLY_BUDGET = 1000;
@@ -50,6 +50,9 @@ class RetentionTest {
     private static final String REBUILT = String.join(", ", java.util.stream.Stream.of(UsageRollups.KEYS, UsageRollups.COUNTERS,
             UsageRollups.histogram("latency"), UsageRollups.histogram("ttft"), List.of("cost_usd", "planned_cost_usd")).flatMap(List::stream).toList());
 
+    private static final String FAILURE_COLUMNS = String.join(", ", java.util.stream.Stream.of(UsageRollups.FAILURE_KEYS,
+            UsageRollups.FAILURE_COUNTERS).flatMap(List::stream).toList());
+
     @Test
     void should_keep_rollups_and_budgets_through_retention_and_rebuild_missing_rollups() throws Exception {
         Path data = Files.createTempDirectory("switchboard-retention");
@@ -64,6 +67,7 @@ class RetentionTest {
                 .mapToDouble(UsageRecord::costUsd).sum();
         List<List<Object>> rollupsBefore;
         List<List<Object>> dailyBefore;
+        List<List<Object>> failuresBefore;
         long weeklyBefore;
         try (Gateway gw = Gateway.start(env)) {
             HttpResponse<String> agent = gw.admin("POST", "/admin/api/agents", "{\"id\":\"alpha\",\"monthlyBudgetUsd\":" + MONTHLY_BUDGET + "}");
@@ -75,6 +79,7 @@ class RetentionTest {
                 rollupsBefore = table(c, "SELECT " + REBUILT + " FROM usage_hourly ORDER BY " + String.join(", ", UsageRollups.KEYS));
                 dailyBefore = table(c, "SELECT " + REBUILT + " FROM usage_daily ORDER BY " + String.join(", ", UsageRollups.KEYS));
                 weeklyBefore = count(c, "SELECT COUNT(*) FROM usage_weekly");
+                failuresBefore = table(c, "SELECT " + FAILURE_COLUMNS + " FROM failure_hourly ORDER BY " + FAILURE_COLUMNS);
 
                 Instant rawCutoff = now.minus(Duration.ofDays(1));
                 Instant rollupCutoff = YearMonth.now(ZoneOffset.UTC).minusMonths(Retention.ROLLUP_MONTHS).atDay(1).atStartOfDay()
@@ -82,9 +87,19 @@ class RetentionTest {
                 long oldRaw = rows.stream().filter(r -> r.createdAt().isBefore(rawCutoff)).count();
                 long oldRollups = before(rollupsBefore, rollupCutoff).size() + before(dailyBefore, rollupCutoff).size()
                         + count(c, "SELECT COUNT(*) FROM usage_weekly WHERE period_start < TIMESTAMP '" + java.sql.Timestamp.from(rollupCutoff) + "'");
-                assertTrue(oldRollups > 0 && oldRaw > 0);
+                long oldFailures = 0;
+                for (String table : UsageRollups.FAILURE_TABLES) {
+                    oldFailures += count(c, "SELECT COUNT(*) FROM " + table + " WHERE period_start < TIMESTAMP '" + java.sql.Timestamp.from(rollupCutoff) + "'");
+                }
+                assertTrue(oldRollups > 0 && oldRaw > 0 && oldFailures > 0);
+                // checks and feedback of requests are kept as long as their raw rows: two old ones go, the recent ones stay
+                insertQuality(c, "old-1", now.minus(Duration.ofDays(2)), true);
+                insertQuality(c, "new-1", now.minus(Duration.ofHours(1)), true);
+                insertQuality(c, "old-2", now.minus(Duration.ofDays(3)), false);
                 Retention.Deleted deleted = gw.app.retention().run(now);
-                assertEquals(new Retention.Deleted((int) oldRaw, (int) oldRollups), deleted);
+                assertEquals(new Retention.Deleted((int) oldRaw, (int) (oldRollups + oldFailures), 3), deleted);
+                assertEquals(1, count(c, "SELECT COUNT(*) FROM quality_check"));
+                assertEquals(1, count(c, "SELECT COUNT(*) FROM feedback"));
                 assertEquals(rows.size() - oldRaw, count(c, "SELECT COUNT(*) FROM usage_record"));
                 assertEquals(rollupsBefore.size() + dailyBefore.size() + weeklyBefore - oldRollups, count(c, "SELECT COUNT(*) FROM usage_hourly")
                         + count(c, "SELECT COUNT(*) FROM usage_daily") + count(c, "SELECT COUNT(*) FROM usage_weekly"));
@@ -100,6 +115,9 @@ class RetentionTest {
             s.execute("DELETE FROM usage_hourly");
             s.execute("DELETE FROM usage_daily");
             s.execute("DELETE FROM usage_weekly");
+            for (String table : UsageRollups.FAILURE_TABLES) {
+                s.execute("DELETE FROM " + table); // as a database from before the failure rollups has them (migration V20)
+            }
         }
         database.release();
         try (Gateway gw = Gateway.start(env); Connection c = database.connect()) {
@@ -107,6 +125,24 @@ class RetentionTest {
             assertRebuilt(c, UsageRollups.HOURLY, rollupsBefore, rebuiltFrom);
             assertRebuilt(c, UsageRollups.DAILY, dailyBefore, now.truncatedTo(ChronoUnit.DAYS));
             assertRollupsMatchRawRows(c);
+            String since = " WHERE period_start >= TIMESTAMP '" + java.sql.Timestamp.from(rebuiltFrom) + "'";
+            List<List<Object>> failures = table(c, "SELECT " + FAILURE_COLUMNS + " FROM failure_hourly" + since + " ORDER BY " + FAILURE_COLUMNS);
+            assertTrue(!failures.isEmpty());
+            assertEquals(failuresBefore.stream().filter(r -> !((java.sql.Timestamp) r.get(0)).toInstant().isBefore(rebuiltFrom)).toList(), failures,
+                    "failure rollups rebuilt from the attempts of the surviving raw rows");
+        }
+    }
+
+    /** A quality check row of a request at {@code at}, and its feedback when {@code rated}. */
+    private static void insertQuality(Connection c, String requestId, Instant at, boolean rated) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            String ts = "TIMESTAMP '" + java.sql.Timestamp.from(at) + "'";
+            s.execute("INSERT INTO quality_check (request_id, created_at, agent, model, task_type, checked, flags, flag_count) VALUES ('"
+                    + requestId + "', " + ts + ", 'alpha', 'gpt-4o', 'chat', TRUE, '', 0)");
+            if (rated) {
+                s.execute("INSERT INTO feedback (request_id, agent, score, raw_score, scale, created_at) VALUES ('" + requestId
+                        + "', 'alpha', 1, 1, 'thumbs', " + ts + ")");
+            }
         }
     }
 

@@ -42,9 +42,6 @@ public final class AnalyticsBenchmark {
     private static final String[] RULES = {"", "cheap-chat", "code-to-claude", "long-context"};
     private static final String[] ENTRIES = {"http", "jms", "messages"};
     private static final int RUNS = 9;
-    /** Raw rows are kept this long by default: the fallbacks report reads within it. */
-    private static final Duration RAW_RETENTION = Duration.ofDays(30);
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     /** Calls before timing: a gateway that has run a while has its query path compiled by the JIT. */
     private static final int WARMUP = 30;
 
@@ -75,6 +72,8 @@ public final class AnalyticsBenchmark {
                     {"costs", "bucket=week&groupBy=provider&from=" + weeks + "&to=" + thisWeek + "&format=csv"},
                     {"costs", "bucket=none&groupBy=agent,model&from=" + weeks + "&to=" + thisWeek + "&limit=1000"},
                     {"fallbacks", "bucket=none&from=" + month + "&to=" + today + "&limit=1000"},
+                    {"fallbacks", "bucket=day&groupBy=agent&from=" + month + "&to=" + today + "&limit=1000"},
+                    {"fallbacks", "bucket=week&model=gpt-4o&from=" + weeks + "&to=" + thisWeek},
             };
             System.out.printf("%,d requests -> %s rollup rows%n", requests, rollupRows);
             System.out.printf("%-8s %-80s %8s %8s%n", "report", "query", "median", "max");
@@ -86,8 +85,8 @@ public final class AnalyticsBenchmark {
     }
 
     /**
-     * Builds the rollups through {@link UsageRollups}, one hour of requests at a time, as the writer would, and
-     * the raw rows of the last 30 days' fallbacks (the only raw rows a report reads).
+     * Builds the rollups (usage and failures) through {@link UsageRollups}, one hour of requests at a time, as the
+     * writer would. No report reads raw rows, so none are written.
      */
     private static String load(Path data, int requests, Instant end) {
         Database db = new Database("jdbc:hsqldb:file:" + data.resolve("db").resolve("switchboard") + ";hsqldb.tx=mvcc", "SA", "");
@@ -100,55 +99,23 @@ public final class AnalyticsBenchmark {
         for (long h = 0; h < hours; h++) {
             Instant hour = end.minus(SPAN).plus(Duration.ofHours(h));
             long n = h == hours - 1 ? requests - perHour * (hours - 1) : perHour;
-            List<UsageRecord> fallbacks = new ArrayList<>();
             for (long i = 0; i < n; i++) {
-                UsageRecord r = request(random, hour.plusMillis(random.nextLong(3_600_000)));
-                rollup.add(r);
-                if (r.fallbacks() > 0 && hour.isAfter(end.minus(RAW_RETENTION))) {
-                    fallbacks.add(r);
-                }
+                rollup.add(request(random, hour.plusMillis(random.nextLong(3_600_000))));
             }
             rollup.flush(db);
-            insertRaw(db, fallbacks, h * perHour);
         }
         System.out.printf("loaded in %d s%n", (System.nanoTime() - t0) / 1_000_000_000);
         String rows;
         try (var c = db.getConnection(); var s = c.createStatement(); var r = s.executeQuery("SELECT (SELECT COUNT(*) FROM usage_hourly), "
-                + "(SELECT COUNT(*) FROM usage_daily), (SELECT COUNT(*) FROM usage_weekly) FROM (VALUES(0))")) {
+                + "(SELECT COUNT(*) FROM usage_daily), (SELECT COUNT(*) FROM usage_weekly), (SELECT COUNT(*) FROM failure_hourly) FROM (VALUES(0))")) {
             r.next();
-            rows = String.format("%,d hourly, %,d daily and %,d weekly", r.getLong(1), r.getLong(2), r.getLong(3));
+            rows = String.format("%,d hourly, %,d daily and %,d weekly (and %,d hourly failure rows)", r.getLong(1), r.getLong(2), r.getLong(3),
+                    r.getLong(4));
         } catch (java.sql.SQLException e) {
             throw new IllegalStateException(e);
         }
         db.shutdown();
         return rows;
-    }
-
-    /** Raw rows (the columns the fallbacks report reads) by plain JDBC batches. */
-    private static void insertRaw(Database db, List<UsageRecord> rows, long firstId) {
-        if (rows.isEmpty()) {
-            return;
-        }
-        String sql = "INSERT INTO usage_record (request_id, created_at, caller, model, provider, attempts, attempt_count, status, "
-                + "fallback_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
-        try (var c = db.getConnection(); var s = c.prepareStatement(sql)) {
-            long id = firstId;
-            for (UsageRecord r : rows) {
-                s.setString(1, "bench-" + id++);
-                s.setTimestamp(2, java.sql.Timestamp.from(r.createdAt()));
-                s.setString(3, r.caller());
-                s.setString(4, r.model());
-                s.setString(5, r.provider());
-                s.setString(6, JSON.writeValueAsString(r.attempts()));
-                s.setInt(7, r.attempts().size());
-                s.setInt(8, r.status());
-                s.setInt(9, r.fallbacks());
-                s.addBatch();
-            }
-            s.executeBatch();
-        } catch (java.sql.SQLException | com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /**

@@ -28,9 +28,9 @@ class SchemaMigrationTest {
     void should_create_the_whole_schema_in_an_empty_database() throws SQLException {
         Database db = fresh();
         db.migrate();
-        assertEquals(List.of("1"), appliedVersions(db));
+        assertEquals("1", appliedVersions(db).get(0), "V1, then the features' own migrations");
         assertTrue(columns(db, "agent").contains("cache_policy"));
-        assertEquals("1 (migrations applied now: 0)", db.migrate(), "a second start changes nothing");
+        assertTrue(db.migrate().endsWith(" (migrations applied now: 0)"), "a second start changes nothing");
     }
 
     @Test
@@ -41,7 +41,7 @@ class SchemaMigrationTest {
 
         db.migrate();
 
-        assertEquals(List.of("0", "1"), appliedVersions(db), "baselined at 0, then V1 applied over it");
+        assertEquals(List.of("0", "1"), appliedVersions(db).subList(0, 2), "baselined at 0, then V1 applied over it");
         assertEquals(1, count(db, "SELECT COUNT(*) FROM usage_record WHERE request_id = 'old-1'"));
         assertEquals(1, count(db, "SELECT COUNT(*) FROM agent WHERE id = 'old-agent'"));
     }

@@ -37,6 +37,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code fake-stream-error}: "partial", then {@code event: error} overloaded_error (non-stream: 529)</li>
  *   <li>{@code fake-refusal}: some text, then {@code stop_reason: "refusal"}</li>
  * </ul>
+ * A request with {@code "thinking": {"type": "enabled", ...}} gets a signed thinking block ({@link #THINKING_TEXT})
+ * before its answer, streamed as {@code thinking_delta} and {@code signature_delta}.
  * Every request is recorded (header names lower-cased) before it is answered.
  */
 public final class FakeAnthropic extends FakeServer {
@@ -50,6 +52,8 @@ public final class FakeAnthropic extends FakeServer {
     public static final int CACHE_READ_TOKENS = 3;
     public static final int CACHE_CREATION_TOKENS = 2;
     public static final int OUTPUT_TOKENS = 7;
+    public static final String THINKING_TEXT = "Let me think about that.";
+    public static final String THINKING_SIGNATURE = "sig-fake-0123";
     public static final String CONTEXT_MESSAGE = "prompt is too long: 208310 tokens > 200000 maximum";
     private static final String MESSAGES = "/v1/messages";
 
@@ -176,12 +180,15 @@ public final class FakeAnthropic extends FakeServer {
         String id = "msg_fake_" + ids.incrementAndGet();
         Answer answer = answerFor(req, model);
         if (stream) {
-            streamMessage(ex, new Sse(ex), id, model, answer);
+            streamMessage(ex, new Sse(ex), id, model, answer, thinks(req));
             return;
         }
         ObjectNode resp = JSON.createObjectNode().put("id", id).put("type", "message").put("role", "assistant")
                 .put("model", model);
         ArrayNode content = resp.putArray("content");
+        if (thinks(req)) {
+            content.addObject().put("type", "thinking").put("thinking", THINKING_TEXT).put("signature", THINKING_SIGNATURE);
+        }
         if (!answer.pieces().isEmpty()) {
             content.addObject().put("type", "text").put("text", String.join("", answer.pieces()));
         }
@@ -274,7 +281,11 @@ public final class FakeAnthropic extends FakeServer {
         return any ? sb.toString() : null;
     }
 
-    private void streamMessage(HttpExchange ex, Sse sse, String id, String model, Answer answer) throws IOException {
+    private static boolean thinks(JsonNode req) {
+        return "enabled".equals(req.path("thinking").path("type").asText());
+    }
+
+    private void streamMessage(HttpExchange ex, Sse sse, String id, String model, Answer answer, boolean thinking) throws IOException {
         ex.getResponseHeaders().set("Cache-Control", "no-cache");
         startStream(ex, "text/event-stream; charset=utf-8");
 
@@ -306,6 +317,12 @@ public final class FakeAnthropic extends FakeServer {
             default -> { }
         }
         int index = 0;
+        if (thinking) {
+            sse.blockStart(index, JSON.createObjectNode().put("type", "thinking").put("thinking", ""));
+            sse.blockDelta(index, JSON.createObjectNode().put("type", "thinking_delta").put("thinking", THINKING_TEXT));
+            sse.blockDelta(index, JSON.createObjectNode().put("type", "signature_delta").put("signature", THINKING_SIGNATURE));
+            sse.blockStop(index++);
+        }
         if (!answer.pieces().isEmpty()) {
             sse.textBlockStart(index);
             sse.ping();

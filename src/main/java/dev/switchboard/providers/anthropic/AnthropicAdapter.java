@@ -29,7 +29,7 @@ import java.util.function.Function;
  * is the host without {@code /v1} ({@code https://api.anthropic.com}), as Anthropic's SDKs take it.
  * Wire reference: shared/providers/anthropic.md; failure classes: shared/providers/failure-signals.md.
  */
-public class AnthropicAdapter implements ProviderAdapter {
+public class AnthropicAdapter implements ProviderAdapter, dev.switchboard.providers.SameWireFormat {
     /** What this wire format carries; other OpenAI parameters are dropped (and noted in the record). */
     private static final java.util.Set<String> SUPPORTED = java.util.Set.of("model", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p", "stop", "tools", "tool_choice", "parallel_tool_calls", "stream", "stream_options", "user");
 
@@ -84,6 +84,37 @@ public class AnthropicAdapter implements ProviderAdapter {
         }
         return UpstreamRequest.post(base(credentials) + "/v1/messages", headers(credentials, request.stream()), Json.bytes(body));
     }
+
+    @Override
+    public String wireFormat() {
+        return "anthropic";
+    }
+
+    /** The caller's Messages request with the pipeline's changes ({@link AnthropicPassThrough}), and its {@code anthropic-beta} header. */
+    @Override
+    public UpstreamRequest toChatRequest(ObjectNode callerBody, Map<String, String> callerHeaders, ChatRequest canonical,
+                                         String upstreamModel, Credentials credentials) {
+        ObjectNode body = AnthropicPassThrough.request(callerBody, canonical.body(), upstreamModel, DEFAULT_MAX_TOKENS);
+        if (canonical.stream()) {
+            body.put("stream", true);
+        } else {
+            body.remove("stream");
+        }
+        Map<String, String> headers = headers(credentials, canonical.stream());
+        String beta = callerHeaders.get(BETA_HEADER);
+        if (beta != null) {
+            headers.put(BETA_HEADER, beta); // beta features (the MCP connector) are switched on by the caller
+        }
+        return UpstreamRequest.post(base(credentials) + "/v1/messages", headers, Json.bytes(body));
+    }
+
+    @Override
+    public StreamDecoder relayDecoder() {
+        return new AnthropicRelayDecoder();
+    }
+
+    /** The header naming the beta features a request uses, e.g. {@code mcp-client-2025-04-04}. */
+    public static final String BETA_HEADER = "anthropic-beta";
 
     @Override
     public ChatResponse fromChatResponse(byte[] body) {

@@ -1,0 +1,61 @@
+package dev.switchboard.ui;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.switchboard.support.Browser;
+import dev.switchboard.support.Gateway;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+
+/** The UI's shell in real Chromium: sign-in, navigation, security headers, assets from the webjars. */
+class UiShellTest {
+    private static Gateway gateway;
+    private static Browser browser;
+
+    @BeforeAll
+    static void start() {
+        gateway = Gateway.start();
+        browser = Browser.start(gateway);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (browser != null) {
+            browser.close();
+        }
+        if (gateway != null) {
+            gateway.close();
+        }
+    }
+
+    @Test
+    void everyUiAnswerCarriesTheContentSecurityPolicy() {
+        for (String path : new String[] {"/ui/providers", "/ui/assets/ui.js", "/ui/assets/vendor/htmx.org/2.0.10/dist/htmx.min.js", "/ui/f/providers"}) {
+            HttpResponse<String> r = gateway.get(gateway.managementUrl() + path);
+            assertEquals(ManagementUi.CONTENT_SECURITY_POLICY, r.headers().firstValue("Content-Security-Policy").orElse(null), path);
+            assertEquals("nosniff", r.headers().firstValue("X-Content-Type-Options").orElse(null), path);
+        }
+    }
+
+    @Test
+    void aFragmentWithoutTokenIsRefused() {
+        assertEquals(401, gateway.get(gateway.managementUrl() + "/ui/f/providers").statusCode());
+    }
+
+    @Test
+    void signInShowsWhoAndTheNavigation() {
+        browser.signIn("providers", Gateway.ADMIN_TOKEN);
+        assertTrue(browser.driver.findElement(By.id("who")).getText().contains("admin"));
+        browser.waitUntilText(By.id("providers"), "openai");
+        assertEquals(7, browser.all(By.cssSelector("nav.nav a")).size());
+        browser.driver.findElement(By.linkText("Routing Rules")).click();
+        browser.waitUntilText(By.tagName("main"), "Coming");
+        assertFalse(browser.alertOpen());
+        browser.screenshot("shell");
+    }
+}
