@@ -785,6 +785,7 @@ public final class ManagementServer implements AutoCloseable {
         Map<String, String> states = breakers.states();
         ObjectNode body = JsonNodeFactory.instance.objectNode();
         body.put("simulatorMode", cat.simulatorMode());
+        registrar.types().forEach(body.putArray("types")::add);
         ArrayNode list = body.putArray("providers");
         for (ProviderSpec p : cat.providers()) {
             ObjectNode item = list.addObject();
@@ -808,11 +809,14 @@ public final class ManagementServer implements AutoCloseable {
         }
         AccessControl.Principal p = ctx.get(PRINCIPAL);
         String target = body.path("id").asText(body.path("name").asText(""));
+        // ?dryRun=true checks the key and lists the models without adding anything: the first step of the workflow.
+        boolean dryRun = Boolean.parseBoolean(ctx.request().getParam("dryRun"));
+        String action = dryRun ? "providers.check" : "providers.add";
         try {
-            json(ctx, 201, registrar.register(body));
-            audit.record(p.name(), p.role().name(), "providers.add", target, "ok", body.path("type").asText() + " " + body.path("baseUrl").asText());
+            json(ctx, dryRun ? 200 : 201, dryRun ? registrar.discover(body) : registrar.register(body));
+            audit.record(p.name(), p.role().name(), action, target, "ok", body.path("type").asText() + " " + body.path("baseUrl").asText());
         } catch (GatewayError e) {
-            audit.record(p.name(), p.role().name(), "providers.add", target, "refused", e.getMessage());
+            audit.record(p.name(), p.role().name(), action, target, "refused", e.getMessage());
             json(ctx, e.status(), ErrorBodies.openAi(e.getMessage(), e.type(), e.param(), e.code()));
         }
     }

@@ -8,6 +8,7 @@ import dev.switchboard.api.GatewayError;
 import dev.switchboard.api.ProviderFailure;
 import dev.switchboard.catalog.Catalog;
 import dev.switchboard.catalog.CatalogHolder;
+import dev.switchboard.catalog.CatalogLoader;
 import dev.switchboard.catalog.ModelSpec;
 import dev.switchboard.catalog.Price;
 import dev.switchboard.catalog.ProviderSpec;
@@ -34,6 +35,8 @@ import org.slf4j.LoggerFactory;
 final class ProviderRegistrar {
     private static final Logger LOG = LoggerFactory.getLogger(ProviderRegistrar.class);
     private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
+    /** What an operator may set on a discovered model when adding its provider. */
+    private static final List<String> MODEL_SETTINGS = List.of("contextWindow", "price", "defaults", "capabilities");
     /** Discovered models carry no published window; a conservative one until an operator sets the real one. */
     static final int DISCOVERED_CONTEXT_WINDOW = 8192;
     private static final String CHECK_ENDPOINT =
@@ -163,7 +166,7 @@ final class ProviderRegistrar {
                 List<ModelSpec> models = new ArrayList<>();
                 JsonNode list = dev.switchboard.providers.Json.parseOrNull(text(Rows.value(row, "models")).getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 if (list != null) {
-                    list.forEach(m -> models.add(discovered(m.path("id").asText(), id, m.path("upstreamId").asText())));
+                    list.forEach(m -> models.add(discovered(m.path("id").asText(), id, m.path("upstreamId").asText(), m.path("settings"))));
                 }
                 catalog.update(c -> c.provider(id).isPresent() ? c : c.withProvider(provider, models));
                 LOG.info("Provider {} restored ({} at {}, key {}): {} model(s)", id, provider.type(), provider.baseUrl(),
@@ -174,9 +177,14 @@ final class ProviderRegistrar {
         }
     }
 
-    private void persist(ProviderSpec provider, List<ModelSpec> models) {
+    private void persist(ProviderSpec provider, List<ModelSpec> models, JsonNode settings) {
         com.fasterxml.jackson.databind.node.ArrayNode list = JsonNodeFactory.instance.arrayNode();
-        models.forEach(m -> list.addObject().put("id", m.id()).put("upstreamId", m.upstreamId()));
+        models.forEach(m -> {
+            ObjectNode item = list.addObject().put("id", m.id()).put("upstreamId", m.upstreamId());
+            if (settings.path(m.upstreamId()).isObject()) {
+                item.set("settings", settings.get(m.upstreamId()));
+            }
+        });
         java.util.Map<String, Object> p = new java.util.HashMap<>();
         p.put("id", provider.id());
         p.put("type", provider.type());
@@ -188,7 +196,15 @@ final class ProviderRegistrar {
                 "INSERT INTO added_provider (id, type, base_url, sealed_key, models, created_at) VALUES (:?id, :?type, :?url, :?key, :?models, :?at)", p);
     }
 
-    private static ModelSpec discovered(String modelId, String provider, String upstreamId) {
+    /** A discovered model with the settings the operator gave it (checked as a catalog entry), else the defaults below. */
+    private static ModelSpec discovered(String modelId, String provider, String upstreamId, JsonNode settings) {
+        if (settings != null && settings.isObject()) {
+            try {
+                return CatalogLoader.addedModel(modelId, provider, upstreamId, (ObjectNode) settings, "models." + upstreamId);
+            } catch (CatalogLoader.CatalogException e) {
+                throw GatewayError.badRequest("models." + upstreamId, e.getMessage());
+            }
+        }
         return new ModelSpec(modelId, provider, upstreamId, DISCOVERED_CONTEXT_WINDOW, Price.FREE,
                 guessCapabilities(upstreamId), JsonNodeFactory.instance.objectNode(), List.of(),
                 ModelSpec.DEFAULT_CONNECT_TIMEOUT, ModelSpec.DEFAULT_FIRST_BYTE_TIMEOUT, dev.switchboard.catalog.RateLimit.NONE);
@@ -198,7 +214,83 @@ final class ProviderRegistrar {
         return v == null ? "[]" : v.toString();
     }
 
+    /** A provider asked for, its fields checked; nothing called yet. */
+    private record Candidate(String id, String type, String baseUrl, Secret key) {
+    }
+
+    /**
+     * The first step of adding a provider: the key checked and the models discovered, nothing added. The operator
+     * then sets the models' defaults and prices and {@link #register}s with them.
+     */
+    ObjectNode discover(JsonNode body) {
+        Candidate c = candidate(body);
+        List<String> discovered = check(c.id(), c.type(), c.baseUrl(), c.key(), adapters.forType(c.type()));
+        ObjectNode answer = describe(c);
+        com.fasterxml.jackson.databind.node.ArrayNode models = answer.putArray("models");
+        for (String upstreamId : discovered) {
+            models.addObject().put("id", modelId(c.id(), upstreamId)).put("upstreamId", upstreamId)
+                    .put("contextWindow", DISCOVERED_CONTEXT_WINDOW);
+        }
+        return answer.put("dryRun", true);
+    }
+
     ObjectNode register(JsonNode body) {
+        Candidate c = candidate(body);
+        String id = c.id();
+        String type = c.type();
+        String baseUrl = c.baseUrl();
+        Secret key = c.key();
+        JsonNode settings = body.path("models");
+        if (!settings.isMissingNode() && !settings.isObject()) {
+            throw GatewayError.badRequest("models", "'models' maps a discovered model's upstream id to its settings: "
+                    + "{\"<upstreamId>\": {\"contextWindow\", \"price\": {\"input\", \"output\"}, \"defaults\", \"capabilities\"}}");
+        }
+        ProviderAdapter adapter = adapters.forType(type);
+        List<String> discovered = check(id, type, baseUrl, key, adapter);
+        for (java.util.Iterator<String> names = settings.fieldNames(); names.hasNext(); ) {
+            String upstreamId = names.next();
+            if (!discovered.contains(upstreamId)) {
+                throw GatewayError.badRequest("models." + upstreamId, "'" + upstreamId + "' is not among the models the provider listed: " + discovered);
+            }
+            for (java.util.Iterator<String> fields = settings.get(upstreamId).fieldNames(); fields.hasNext(); ) {
+                String field = fields.next();
+                if (!MODEL_SETTINGS.contains(field)) {
+                    throw GatewayError.badRequest("models." + upstreamId + "." + field, "A discovered model takes " + MODEL_SETTINGS + ", not '" + field + "'");
+                }
+            }
+        }
+        ProviderSpec provider = new ProviderSpec(id, type, baseUrl, key, true, null);
+        List<ModelSpec> models = new ArrayList<>();
+        for (String upstreamId : discovered) {
+            models.add(discovered(modelId(id, upstreamId), id, upstreamId, settings.get(upstreamId)));
+        }
+        persist(provider, models, settings);
+        catalog.update(cat -> cat.withProvider(provider, models));
+        LOG.info("Provider {} added ({} at {}, key {}): {} model(s) discovered", id, type, baseUrl,
+                key == null ? "none" : key.masked(), models.size());
+        ObjectNode answer = describe(c);
+        com.fasterxml.jackson.databind.node.ArrayNode list = answer.putArray("models");
+        models.forEach(m -> list.addObject().put("id", m.id()).put("upstreamId", m.upstreamId()).put("contextWindow", m.contextWindow())
+                .put("inputPrice", m.price().input()).put("outputPrice", m.price().output()));
+        return answer;
+    }
+
+    /** The provider types a provider can be added with (those this build has a wire format for), sorted. */
+    List<String> types() {
+        return adapters.types().stream().sorted().toList();
+    }
+
+    /** A discovered model keeps its upstream id unless the catalog has a model of that id already. */
+    private String modelId(String provider, String upstreamId) {
+        return catalog.get().model(upstreamId).isPresent() ? provider + "/" + upstreamId : upstreamId;
+    }
+
+    private static ObjectNode describe(Candidate c) {
+        return JsonNodeFactory.instance.objectNode().put("id", c.id()).put("type", c.type()).put("baseUrl", c.baseUrl()).put("enabled", true)
+                .put("key", c.key() == null ? null : c.key().masked());
+    }
+
+    private Candidate candidate(JsonNode body) {
         String id = text(body, "id", text(body, "name", null));
         String type = text(body, "type", null);
         String baseUrl = text(body, "baseUrl", null);
@@ -216,28 +308,7 @@ final class ProviderRegistrar {
         if (catalog.get().provider(id).isPresent()) {
             throw new GatewayError(409, "invalid_request_error", "provider_exists", "id", "Provider '" + id + "' already exists");
         }
-        ProviderAdapter adapter = adapters.forType(type);
-        List<String> discovered = check(id, type, baseUrl, key, adapter);
-        ProviderSpec provider = new ProviderSpec(id, type, baseUrl, key, true, null);
-        List<ModelSpec> models = new ArrayList<>();
-        Set<String> taken = new java.util.HashSet<>();
-        catalog.get().models().forEach(m -> taken.add(m.id()));
-        for (String upstreamId : discovered) {
-            String modelId = taken.contains(upstreamId) ? id + "/" + upstreamId : upstreamId;
-            models.add(discovered(modelId, id, upstreamId));
-        }
-        persist(provider, models);
-        catalog.update(c -> c.withProvider(provider, models));
-        LOG.info("Provider {} added ({} at {}, key {}): {} model(s) discovered", id, type, baseUrl,
-                key == null ? "none" : key.masked(), models.size());
-        ObjectNode answer = JsonNodeFactory.instance.objectNode();
-        answer.put("id", id).put("type", type).put("baseUrl", baseUrl).put("enabled", true)
-                .put("key", key == null ? null : key.masked());
-        models.forEach(m -> answer.withArray("models").addObject().put("id", m.id()).put("upstreamId", m.upstreamId()));
-        if (models.isEmpty()) {
-            answer.putArray("models");
-        }
-        return answer;
+        return new Candidate(id, type, baseUrl, key);
     }
 
     /** Calls the provider's models listing with the key; refuses with the provider's own failure class. */

@@ -255,6 +255,16 @@ public final class CatalogLoader {
         return name;
     }
 
+    /**
+     * A model of a provider added through the management API, from the settings given for it ({@code contextWindow},
+     * {@code price}, {@code defaults}, {@code capabilities}), checked as a catalog entry is; {@code where} names it in errors.
+     */
+    public static ModelSpec addedModel(String id, String provider, String upstreamId, ObjectNode settings, String where) {
+        ObjectNode m = settings.deepCopy();
+        m.put("upstreamId", upstreamId);
+        return model(m, id, provider, where);
+    }
+
     private static ModelSpec model(JsonNode m, String id, String provider, String where) {
         int contextWindow = m.path("contextWindow").asInt(0);
         if (contextWindow <= 0) {

@@ -34,7 +34,7 @@ public final class ManagementUi {
 
     /** The screens with fragments of their own; a screen with only a shell needs no entry. */
     private static final List<UiScreen> SCREENS = List.of(
-            new ProviderScreen(),
+            new ProviderScreen(java.time.Clock.systemUTC()),
             new SettingsScreen());
 
     private final ApiClient api;
@@ -53,7 +53,8 @@ public final class ManagementUi {
         router.get(ROOT).handler(ctx -> redirect(ctx, Screen.PROVIDERS.path()));
         // Front-end libraries come from their webjars on the classpath, never from a CDN.
         router.get(ROOT + "assets/vendor/*").handler(StaticHandler.create("META-INF/resources/webjars").setDirectoryListing(false));
-        router.get(ROOT + "assets/*").handler(StaticHandler.create("web").setDirectoryListing(false));
+        // Our own files have unversioned paths: no caching, so a new build is picked up at once.
+        router.get(ROOT + "assets/*").handler(StaticHandler.create("web").setDirectoryListing(false).setCachingEnabled(false));
         router.get(ROOT + "api-docs/").handler(ctx -> page(ctx, 200, templates.render("api-docs.jte", Map.of())));
         router.route(FRAGMENTS + "*").handler(this::authenticate);
         router.route(FRAGMENTS + "*").handler(BodyHandler.create(false).setBodyLimit(FORM_LIMIT_BYTES));
@@ -83,6 +84,7 @@ public final class ManagementUi {
             UiCall call = new UiCall(ctx, api, templates, ctx.get(BEARER), ctx.get(VIEWER));
             fragment.render(call).onComplete(done -> {
                 if (done.succeeded()) {
+                    done.result().headers().forEach(ctx.response()::putHeader);
                     page(ctx, done.result().status(), done.result().html());
                 } else {
                     LOG.warn("UI fragment {} {} failed: {}", method, path, done.cause().toString());

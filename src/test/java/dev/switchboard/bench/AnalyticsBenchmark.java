@@ -88,7 +88,7 @@ public final class AnalyticsBenchmark {
      * Builds the rollups (usage and failures) through {@link UsageRollups}, one hour of requests at a time, as the
      * writer would. No report reads raw rows, so none are written.
      */
-    private static String load(Path data, int requests, Instant end) {
+    static String load(Path data, int requests, Instant end) {
         Database db = new Database("jdbc:hsqldb:file:" + data.resolve("db").resolve("switchboard") + ";hsqldb.tx=mvcc", "SA", "");
         db.migrate();
         UsageRollups rollup = new UsageRollups(SqlDialect.HSQLDB);

@@ -57,5 +57,15 @@ class UiShellTest {
         browser.waitUntilText(By.tagName("main"), "Coming");
         assertFalse(browser.alertOpen());
         browser.screenshot("shell");
+        assertEquals(java.util.List.of(), browser.cspViolations());
+    }
+
+    @Test
+    void swaggerUiShowsTheManagementApiUnderTheSamePolicy() {
+        browser.open("api-docs/");
+        browser.waitUntilText(By.cssSelector(".swagger-ui .info .title"), "Switchboard management API");
+        assertTrue(browser.all(By.cssSelector(".swagger-ui .opblock")).size() > 40, "every operation listed");
+        browser.screenshot("api-docs");
+        assertTrue(browser.cspViolations().stream().noneMatch(m -> m.contains("script")), "no script blocked: " + browser.cspViolations());
     }
 }
