@@ -8,12 +8,12 @@ import dev.switchboard.App;
 import dev.switchboard.boot.JmsBroker;
 import dev.switchboard.boot.JmsCredentials;
 import dev.switchboard.fakes.FakeOpenAi;
-import dev.switchboard.resilience.UsageDatabaseServer;
 import dev.switchboard.support.Await;
 import dev.switchboard.support.Gateway;
 import dev.switchboard.support.GatewayProcess;
 import dev.switchboard.support.JmsClient;
 import dev.switchboard.support.StandaloneBroker;
+import dev.switchboard.support.TestPostgres;
 import jakarta.jms.Message;
 import jakarta.jms.TextMessage;
 import java.io.IOException;
@@ -51,7 +51,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * The deployment of the README: three gateway processes on one database and one external Artemis broker, behind nginx
+ * The deployment of the README: three gateway processes on one PostgreSQL and one external Artemis broker, behind nginx
  * with {@code deploy/nginx.conf}. HTTP load through nginx reaches all three and JMS requests are consumed by all three;
  * a budget shared by an agent is never exceeded; an agent created on A serves on C within a second and its revoked key
  * stops everywhere within a second; a rule changed on B routes on C; and an instance killed with SIGKILL mid-load loses
@@ -72,7 +72,6 @@ class FleetTest {
     private static final int CLIENTS = 16;
 
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
-    private UsageDatabaseServer database;
     private String dbUrl;
     private String dbUser;
     private StandaloneBroker broker;
@@ -87,9 +86,8 @@ class FleetTest {
     @BeforeAll
     void start() throws Exception {
         dir = Files.createTempDirectory("switchboard-fleet");
-        database = UsageDatabaseServer.startNew();
-        dbUrl = database.jdbcUrl();
-        dbUser = "SA";
+        dbUrl = TestPostgres.get().newDatabase("fleet");
+        dbUser = TestPostgres.USER;
         broker = StandaloneBroker.start();
         upstream = FakeOpenAi.start();
         Map<String, String> env = Map.of("SWITCHBOARD_DB_URL", dbUrl, "SWITCHBOARD_DB_USER", dbUser, JmsBroker.URL_ENV, broker.url(),
@@ -131,7 +129,7 @@ class FleetTest {
             nginx.destroy();
         }
         fleet.values().forEach(GatewayProcess::close);
-        for (AutoCloseable c : new AutoCloseable[] {upstream, broker, database}) {
+        for (AutoCloseable c : new AutoCloseable[] {upstream, broker}) {
             try {
                 if (c != null) {
                     c.close();
