@@ -9,6 +9,8 @@ import dev.switchboard.App;
 import dev.switchboard.resilience.UsageDatabaseServer;
 import dev.switchboard.support.Await;
 import dev.switchboard.support.Gateway;
+import dev.switchboard.support.TestDatabase;
+import dev.switchboard.support.TestPostgres;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -58,14 +60,24 @@ class MultiInstanceTest {
             end
             """;
 
+    /** HSQLDB as a server (another process's database, as the instances share it), or the run's PostgreSQL. */
     private UsageDatabaseServer database;
+    private String dbUrl;
+    private String dbUser;
     private Gateway a;
     private Gateway b;
     private Gateway c;
 
     @BeforeAll
     void start() throws Exception {
-        database = UsageDatabaseServer.startNew();
+        if (TestDatabase.postgres()) {
+            dbUrl = TestPostgres.get().newDatabase("cluster");
+            dbUser = TestPostgres.USER;
+        } else {
+            database = UsageDatabaseServer.startNew();
+            dbUrl = database.jdbcUrl();
+            dbUser = "SA";
+        }
         String masterKey = Base64.getEncoder().encodeToString(new byte[32]);
         a = gateway("A", masterKey);
         b = gateway("B", masterKey);
@@ -73,7 +85,7 @@ class MultiInstanceTest {
     }
 
     private Gateway gateway(String id, String masterKey) {
-        return Gateway.start(Map.of("SWITCHBOARD_DB_URL", database.jdbcUrl(), "SWITCHBOARD_INSTANCE_ID", id,
+        return Gateway.start(Map.of("SWITCHBOARD_DB_URL", dbUrl, "SWITCHBOARD_DB_USER", dbUser, "SWITCHBOARD_INSTANCE_ID", id,
                 "SWITCHBOARD_MASTER_KEY", masterKey, "SWITCHBOARD_ALLOW_ANONYMOUS", "false",
                 "SWITCHBOARD_CATALOG", "src/test/resources/cluster-catalog.yaml"));
     }
@@ -247,7 +259,7 @@ class MultiInstanceTest {
 
     /** The first row's first two numbers. */
     private double[] sum(String sql) {
-        try (Connection conn = DriverManager.getConnection(database.jdbcUrl(), "SA", "");
+        try (Connection conn = DriverManager.getConnection(dbUrl, dbUser, "");
              Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             return rs.next() ? new double[] {rs.getDouble(1), rs.getDouble(2)} : new double[] {-1, -1};
         } catch (java.sql.SQLException e) {
