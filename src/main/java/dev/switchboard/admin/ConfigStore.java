@@ -70,7 +70,7 @@ final class ConfigStore {
     }
 
     /** Serves a newer version committed elsewhere (another instance); returns true when one was applied. */
-    boolean refresh() {
+    synchronized boolean refresh() {
         int latest = latestVersion();
         if (latest <= current) {
             return false;

@@ -169,13 +169,15 @@ public final class BudgetLedger implements AutoCloseable {
             return new Reservation(agent, worstCaseUsd, outcome.holdId());
         }
         SharedBudgets.Account a = outcome.refusedBy();
-        double daySpent = a == null ? 0 : a.daySpent();
         double reserved = a == null ? 0 : a.reserved();
-        if (dailyLimit > 0 && daySpent + reserved + worstCaseUsd > dailyLimit) {
-            return new Refusal("daily", dailyLimit, daySpent, today.plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC));
+        double monthSpent = a == null ? 0 : a.monthSpent();
+        // The account is read after the refusal, so requests settled in between may make it look as if it fits: the
+        // daily budget is named unless only the monthly one is set or is the one still broken.
+        boolean monthlyBroken = monthlyLimit > 0 && monthSpent + reserved + worstCaseUsd > monthlyLimit;
+        if (dailyLimit > 0 && !monthlyBroken) {
+            return new Refusal("daily", dailyLimit, a == null ? 0 : a.daySpent(), today.plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC));
         }
-        return new Refusal("monthly", monthlyLimit, a == null ? 0 : a.monthSpent(),
-                today.withDayOfMonth(1).plusMonths(1).atStartOfDay().toInstant(ZoneOffset.UTC));
+        return new Refusal("monthly", monthlyLimit, monthSpent, today.withDayOfMonth(1).plusMonths(1).atStartOfDay().toInstant(ZoneOffset.UTC));
     }
 
     private LocalDate today() {
