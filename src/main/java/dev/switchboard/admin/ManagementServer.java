@@ -7,6 +7,7 @@ import dev.switchboard.api.ErrorBodies;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.api.GatewayError;
 import dev.switchboard.admin.AccessControl.Role;
+import dev.switchboard.cluster.SharedState;
 import dev.switchboard.catalog.Catalog;
 import dev.switchboard.catalog.Agents;
 import dev.switchboard.catalog.AnonymousAccess;
@@ -70,8 +71,6 @@ public final class ManagementServer implements AutoCloseable {
     private final RuleHistory ruleHistory;
     private final dev.switchboard.pipeline.ChainSimulation chainSimulation;
     private dev.switchboard.pipeline.ModelTester modelTester;
-    /** Another instance's committed catalog version is served within this long. */
-    private static final long CONFIG_POLL_MS = 1000;
     /** Admin calls carry small JSON (or one DRL file); bytes. */
     private static final long JSON_BODY_LIMIT_BYTES = 1024 * 1024;
     /** A catalog import is a whole YAML document, stored whole in config_version.document (2,000,000 characters); bytes. */
@@ -94,6 +93,8 @@ public final class ManagementServer implements AutoCloseable {
     private static final int WORKER_THREADS = 8;
     private ServerLimits limits;
     private Supplier<ObjectNode> saturation = JsonNodeFactory.instance::objectNode;
+    /** Instances sharing the database: writes announced, theirs reloaded; null: nothing shared. */
+    private SharedChanges shared;
     private Router router;
 
     public ManagementServer(Vertx vertx, PrometheusMeterRegistry metrics, RulesHolder rules, CatalogHolder catalog,
@@ -181,6 +182,12 @@ public final class ManagementServer implements AutoCloseable {
         return this;
     }
 
+    /** Shares agents, catalog, API-added providers, keys and rules with the other instances on the database. */
+    public ManagementServer shared(dev.switchboard.cluster.SharedState state) {
+        this.shared = new SharedChanges(state, producer, dataSourceName, rules);
+        return this;
+    }
+
     public ManagementServer start(String host, int port) {
         java.util.Objects.requireNonNull(anonymous, "anonymous access policy not wired");
         java.util.Objects.requireNonNull(frontDoors, "front doors not wired");
@@ -188,7 +195,14 @@ public final class ManagementServer implements AutoCloseable {
         config.start();
         registrar.restore();
         agentStore.load();
-        rules.onChange(ruleHistory);
+        if (shared != null) {
+            shared.listen(agentStore, config, registrar);
+            config.onStored(() -> shared.changed(SharedState.Topic.CATALOG)); // whoever stores it: the API, a recommendation
+            shared.start(); // before the history hears the files serving now: other instances' versions win
+            rules.onChange(shared.announcing(ruleHistory));
+        } else {
+            rules.onChange(ruleHistory);
+        }
         Router router = Router.router(vertx);
         ConnectionGuard guard = new ConnectionGuard(vertx, java.util.Objects.requireNonNull(limits, "limits(...) before start"));
         router.route().order(Integer.MIN_VALUE).handler(guard);
@@ -201,6 +215,7 @@ public final class ManagementServer implements AutoCloseable {
         router.route("/admin/api/*").handler(ManagementServer::holdBody).blockingHandler(this::authenticate, false);
         router.post(IMPORT_PATH).handler(bodyReader(IMPORT_BODY_LIMIT_BYTES));
         router.route("/admin/api/*").handler(bodyReader(JSON_BODY_LIMIT_BYTES));
+        router.route("/admin/api/*").handler(NulGuard::refuse);
         router.errorHandler(413, ctx -> refuseUnread(ctx, 413, ErrorBodies.openAi("The request body is over the limit of "
                 + bodyLimit(ctx) + " bytes for " + ctx.request().path(), "invalid_request_error", null, "body_too_large")));
         router.get("/admin/api/whoami").handler(ctx -> {
@@ -256,6 +271,7 @@ public final class ManagementServer implements AutoCloseable {
             AccessControl.Principal p = ctx.get(PRINCIPAL);
             try {
                 json(ctx, 200, registrar.rotateKey(ctx.pathParam("id"), body(ctx)));
+                announce(SharedState.Topic.PROVIDERS);
                 audit.record(p.name(), p.role().name(), "providers.rotate-key", ctx.pathParam("id"), "ok", null);
             } catch (GatewayError e) {
                 audit.record(p.name(), p.role().name(), "providers.rotate-key", ctx.pathParam("id"), "refused", e.getMessage());
@@ -335,7 +351,7 @@ public final class ManagementServer implements AutoCloseable {
 
     /**
      * The management plane as a verticle on its own worker pool: the server listens from its context, so every
-     * blocking handler (and the config poll) runs on the pool's threads.
+     * blocking handler runs on the pool's threads.
      */
     private final class Plane extends AbstractVerticle {
         private final Router router;
@@ -352,23 +368,16 @@ public final class ManagementServer implements AutoCloseable {
 
         @Override
         public void start(Promise<Void> started) {
-            pollConfig();
             vertx.createHttpServer(ConnectionGuard.serverOptions()).connectionHandler(guard::onConnection).requestHandler(router)
                     .listen(port, host).onSuccess(listening -> server = listening).<Void>mapEmpty().onComplete(started);
         }
     }
 
-    /** Serves another instance's committed catalog version. */
-    private void pollConfig() {
-        vertx.setPeriodic(CONFIG_POLL_MS, id -> vertx.executeBlocking(() -> {
-            try {
-                boolean changed = config.refresh();
-                registrar.refreshRotatedKeys();
-                return changed;
-            } catch (RuntimeException e) {
-                return false; // the database is away; the next poll tries again
-            }
-        }, false));
+    /** Tells the other instances on the database to reload {@code topic}, written here. */
+    private void announce(SharedState.Topic topic) {
+        if (shared != null) {
+            shared.changed(topic);
+        }
     }
 
     /** Every /admin/api call needs a token; unknown tokens are refused (and audited). */
@@ -458,6 +467,7 @@ public final class ManagementServer implements AutoCloseable {
         try {
             ObjectNode answer = op.get();
             if (action != null) {
+                announce(SharedState.Topic.AGENTS);
                 String why = ctx.request().getParam("comment");
                 String what = ctx.get(CHANGE);
                 audit.record(p.name(), p.role().name(), action, target, "ok",
@@ -830,6 +840,9 @@ public final class ManagementServer implements AutoCloseable {
         String action = dryRun ? "providers.check" : "providers.add";
         try {
             json(ctx, dryRun ? 200 : 201, dryRun ? registrar.discover(body) : registrar.register(body));
+            if (!dryRun) {
+                announce(SharedState.Topic.PROVIDERS);
+            }
             audit.record(p.name(), p.role().name(), action, target, "ok", body.path("type").asText() + " " + body.path("baseUrl").asText());
         } catch (GatewayError e) {
             audit.record(p.name(), p.role().name(), action, target, "refused", e.getMessage());
