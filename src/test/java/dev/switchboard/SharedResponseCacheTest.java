@@ -6,10 +6,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.support.Await;
 import dev.switchboard.support.Gateway;
 import dev.switchboard.support.MovableClock;
+import dev.switchboard.support.TestDatabase;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -28,7 +28,7 @@ import org.junit.jupiter.api.TestInstance;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SharedResponseCacheTest {
-    private final String dbUrl = "jdbc:hsqldb:mem:shared-cache-" + UUID.randomUUID() + ";hsqldb.tx=mvcc";
+    private final TestDatabase db = TestDatabase.fresh("shared-cache");
     private final MovableClock clock = new MovableClock();
     private Gateway a;
     private Gateway b;
@@ -37,7 +37,8 @@ class SharedResponseCacheTest {
 
     @BeforeAll
     void start() {
-        Map<String, String> env = Map.of("SWITCHBOARD_DB_URL", dbUrl, "SWITCHBOARD_CACHE_SHARED", "true");
+        Map<String, String> env = new java.util.HashMap<>(db.env());
+        env.put("SWITCHBOARD_CACHE_SHARED", "true");
         a = Gateway.start(env, clock);
         for (String agent : new String[] {"team-one", "team-two"}) {
             HttpResponse<String> created = a.admin("POST", "/admin/api/agents", "{\"id\":\"" + agent + "\",\"cache\":{\"ttlSeconds\":60}}");
@@ -119,7 +120,7 @@ class SharedResponseCacheTest {
     }
 
     private long rowsSince(java.time.Instant mark) {
-        try (Connection c = DriverManager.getConnection(dbUrl, "SA", "");
+        try (Connection c = db.connect();
              PreparedStatement s = c.prepareStatement("SELECT COUNT(*) FROM response_cache WHERE created_at >= ?")) {
             s.setTimestamp(1, java.sql.Timestamp.valueOf(java.time.LocalDateTime.ofInstant(mark, java.time.ZoneOffset.UTC)));
             try (ResultSet r = s.executeQuery()) {

@@ -8,6 +8,7 @@ import dev.switchboard.api.Usage;
 import dev.switchboard.boot.Database;
 import dev.switchboard.support.Await;
 import dev.switchboard.support.MovableClock;
+import dev.switchboard.support.TestDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -15,14 +16,14 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The shared tier's sweep on a real (embedded) database: expired rows go first, then the oldest beyond the size bound. */
 class SharedAnswersTest {
     private static final int ANSWER_BYTES = 1_000;
-    private final Database db = new Database("jdbc:hsqldb:mem:shared-answers-" + UUID.randomUUID(), "SA", "");
+    private final TestDatabase test = TestDatabase.fresh("shared-answers");
+    private final Database db = new Database(test.url(), test.user(), test.password());
     private final MovableClock clock = new MovableClock();
     private SharedAnswers shared;
 
