@@ -76,6 +76,7 @@ public final class ManagementServer implements AutoCloseable {
     private static final long IMPORT_BODY_LIMIT_BYTES = 2_000_000;
     private static final String IMPORT_PATH = "/admin/api/config/import";
     private AnonymousAccess anonymous;
+    private dev.switchboard.settings.GlobalSettings settings;
     private java.util.function.BiFunction<JsonNode, RulesHolder, ObjectNode> ruleTester = (body, rules) -> {
         throw new IllegalStateException("no rule tester wired");
     };
@@ -154,6 +155,12 @@ public final class ManagementServer implements AutoCloseable {
         return this;
     }
 
+    /** The global settings under /admin/api/settings, changed at runtime. */
+    public ManagementServer globalSettings(dev.switchboard.settings.GlobalSettings settings) {
+        this.settings = settings;
+        return this;
+    }
+
     /** The front doors of routes/*.yaml with their state, counters and last refusal ({@code GET /admin/api/routes}). */
     public ManagementServer frontDoors(Supplier<ObjectNode> listing) {
         this.frontDoors = listing;
@@ -175,6 +182,7 @@ public final class ManagementServer implements AutoCloseable {
     public ManagementServer start(String host, int port) {
         java.util.Objects.requireNonNull(anonymous, "anonymous access policy not wired");
         java.util.Objects.requireNonNull(frontDoors, "front doors not wired");
+        java.util.Objects.requireNonNull(settings, "global settings not wired");
         access.bootstrap();
         config.start();
         registrar.restore();
@@ -279,6 +287,7 @@ public final class ManagementServer implements AutoCloseable {
                 () -> resources.delete(ctx.pathParam("section"), ctx.pathParam("id"), ctx.get(PRINCIPAL), ctx.request().getParam("comment"))), false);
         router.get("/admin/api/routes").handler(ctx -> json(ctx, 200, frontDoors.get()));
         router.get("/admin/api/alerts").blockingHandler(ctx -> page(ctx, "budget_alert"), false);
+        new GlobalSettingsApi(settings, audit, (ctx, status, body) -> json(ctx, status, body), () -> { }).register(router, requires(Role.EDITOR));
         if (analytics != null) {
             analytics.register(router);
         }
@@ -346,6 +355,7 @@ public final class ManagementServer implements AutoCloseable {
         vertx.setPeriodic(CONFIG_POLL_MS, id -> vertx.executeBlocking(() -> {
             try {
                 boolean changed = config.refresh();
+                settings.load();
                 registrar.refreshRotatedKeys();
                 return changed;
             } catch (RuntimeException e) {

@@ -49,7 +49,10 @@ public final class AnonymousAccess {
         }
     }
 
-    private final Boolean configured;
+    /** The explicit setting, read at each request (it may change at runtime); null when unset. */
+    private final Supplier<Boolean> configured;
+    /** Where the explicit setting comes from, for the reason shown in /health. */
+    private final Supplier<String> origin;
     private final Trusted trusted;
     private final boolean jmsClientsAreLocal;
     private final Supplier<Catalog> catalog;
@@ -59,7 +62,14 @@ public final class AnonymousAccess {
      * the JMS broker takes clients of this machine only.
      */
     public AnonymousAccess(Boolean configured, Trusted trusted, boolean jmsClientsAreLocal, Supplier<Catalog> catalog) {
+        this(() -> configured, () -> ALLOW_ENV, trusted, jmsClientsAreLocal, catalog);
+    }
+
+    /** As above, with the explicit setting read at each request and {@code origin} naming where it comes from. */
+    public AnonymousAccess(Supplier<Boolean> configured, Supplier<String> origin, Trusted trusted, boolean jmsClientsAreLocal,
+                           Supplier<Catalog> catalog) {
         this.configured = configured;
+        this.origin = origin;
         this.trusted = trusted;
         this.jmsClientsAreLocal = jmsClientsAreLocal;
         this.catalog = catalog;
@@ -96,9 +106,10 @@ public final class AnonymousAccess {
     }
 
     Policy decide(Catalog c) {
-        if (configured != null) {
-            return configured ? new Policy(Allowed.YES, ALLOW_ENV + "=true")
-                    : new Policy(Allowed.NO, ALLOW_ENV + "=false: agents only");
+        Boolean set = configured.get();
+        if (set != null) {
+            return set ? new Policy(Allowed.YES, origin.get() + "=true")
+                    : new Policy(Allowed.NO, origin.get() + "=false: agents only");
         }
         List<String> keyed = keyedProviders(c);
         if (keyed.isEmpty()) {

@@ -23,13 +23,23 @@ public final class BudgetLedger {
 
     private final Map<String, Account> accounts = new ConcurrentHashMap<>();
     private final Clock clock;
-    private final List<Integer> alertPercents;
+    /** Read at each settlement: the thresholds may change at runtime. */
+    private final java.util.function.Supplier<List<Integer>> alertPercents;
     private final Consumer<Alert> alerts;
 
     public BudgetLedger(Clock clock, List<Integer> alertPercents, Consumer<Alert> alerts) {
+        this(clock, fixed(List.copyOf(alertPercents)), alerts);
+    }
+
+    /** As above, with the thresholds read at each settlement (ascending). */
+    public BudgetLedger(Clock clock, java.util.function.Supplier<List<Integer>> alertPercents, Consumer<Alert> alerts) {
         this.clock = clock;
-        this.alertPercents = List.copyOf(alertPercents);
+        this.alertPercents = alertPercents;
         this.alerts = alerts;
+    }
+
+    private static java.util.function.Supplier<List<Integer>> fixed(List<Integer> percents) {
+        return () -> percents;
     }
 
     /** A budget crossing one of its alert thresholds. */
@@ -108,7 +118,7 @@ public final class BudgetLedger {
             return null;
         }
         Alert highest = null;
-        for (int percent : alertPercents) {
+        for (int percent : alertPercents.get()) {
             if (spent * 100 >= percent * limit && done.add(percent)) {
                 highest = new Alert(a.agent, budget, percent, spent, limit, clock.instant());
             }

@@ -29,15 +29,25 @@ public final class Retention {
 
     private final ProducerTemplate producer;
     private final String jdbcUri;
-    private final int rawDays;
+    /** Read at each run: the period may change at runtime (global settings). */
+    private final java.util.function.IntSupplier rawDays;
 
     public Retention(ProducerTemplate producer, String dataSourceName, int rawDays) {
-        if (rawDays < 1) {
-            throw new IllegalArgumentException("SWITCHBOARD_RETENTION_DAYS must be at least 1, got " + rawDays);
-        }
+        this(producer, dataSourceName, checked(rawDays));
+    }
+
+    /** As above, with the number of days read at each run. */
+    public Retention(ProducerTemplate producer, String dataSourceName, java.util.function.IntSupplier rawDays) {
         this.producer = producer;
         this.jdbcUri = "jdbc:" + dataSourceName + "?useHeadersAsParameters=true";
         this.rawDays = rawDays;
+    }
+
+    private static java.util.function.IntSupplier checked(int rawDays) {
+        if (rawDays < 1) {
+            throw new IllegalArgumentException("SWITCHBOARD_RETENTION_DAYS must be at least 1, got " + rawDays);
+        }
+        return () -> rawDays;
     }
 
     /** What one run deleted. */
@@ -48,7 +58,7 @@ public final class Retention {
     private static final List<String> PER_REQUEST = List.of("quality_check", "feedback");
 
     public Deleted run(Instant now) {
-        Instant rawCutoff = now.minus(Duration.ofDays(rawDays));
+        Instant rawCutoff = now.minus(Duration.ofDays(rawDays.getAsInt()));
         Instant rollupCutoff = YearMonth.from(now.atZone(ZoneOffset.UTC)).minusMonths(ROLLUP_MONTHS).atDay(1)
                 .atStartOfDay().toInstant(ZoneOffset.UTC);
         int raw = delete("DELETE FROM usage_record WHERE created_at < :?cutoff", rawCutoff);
