@@ -234,12 +234,12 @@ public final class GlobalSettings {
     }
 
     private static Boolean bool(Key key, Object raw) {
-        if (raw instanceof JsonNode n && n.isBoolean()) {
-            return n.booleanValue();
-        }
-        String s = raw instanceof JsonNode n ? (n.isTextual() ? n.textValue() : n.toString()) : String.valueOf(raw);
-        if (s.equals("true") || s.equals("false")) {
-            return Boolean.valueOf(s);
+        if (raw instanceof JsonNode n) {
+            if (n.isBoolean()) {
+                return n.booleanValue();
+            }
+        } else if (raw.equals("true") || raw.equals("false")) {
+            return Boolean.valueOf((String) raw);
         }
         throw GatewayError.badRequest(key.param, key.param + " is true or false");
     }

@@ -95,7 +95,7 @@ class GlobalSettingsTest {
                 {"{\"budgetAlertPercents\":[0]}", "budgetAlertPercents"}, {"{\"budgetAlertPercents\":[101]}", "budgetAlertPercents"},
                 {"{\"budgetAlertPercents\":[]}", "budgetAlertPercents"}, {"{\"budgetAlertPercents\":\"50\"}", "budgetAlertPercents"},
                 {"{\"budgetAlertPercents\":[1,2,3,4,5,6,7,8,9,10,11]}", "budgetAlertPercents"},
-                {"{\"allowAnonymous\":\"yes\"}", "allowAnonymous"}, {"{\"allowAnonymous\":1}", "allowAnonymous"},
+                {"{\"allowAnonymous\":\"true\"}", "allowAnonymous"}, {"{\"allowAnonymous\":1}", "allowAnonymous"},
                 {"{\"defaultModel\":\"gpt-4o\"}", "defaultModel"},
                 {"{\"retentionDays\":90,\"allowAnonymous\":\"maybe\"}", "allowAnonymous"},
         };
