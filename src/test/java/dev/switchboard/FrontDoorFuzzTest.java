@@ -148,7 +148,7 @@ class FrontDoorFuzzTest {
     /** A path no door serves, or a door with the wrong method: 404 or 405 in JSON, from before the pipeline. */
     private void strayCase(int i) {
         boolean wrongMethod = random.nextBoolean();
-        String path = wrongMethod ? pick(DOORS) : pick("/v1/", "/v1/nothing-here", "/v1/messages/count_tokens", "/", "/v1/models/gpt-4o")
+        String path = wrongMethod ? pick(DOORS) : pick("/v1/", "/v1/nothing-here", "/v1/messages/batches", "/", "/v1/models/gpt-4o")
                 + asciiText(random.nextInt(3)).replace(' ', '-');
         String method = wrongMethod ? pick("GET", "PUT", "DELETE", "PATCH", "OPTIONS") : pick("GET", "POST");
         HttpResponse<String> r = gateway.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.app.port() + path))
