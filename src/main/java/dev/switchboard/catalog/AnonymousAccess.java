@@ -11,7 +11,8 @@ import org.slf4j.LoggerFactory;
  * (not from how the gateway started), so a key added through the API closes the door at once and deleting the
  * last agent opens nothing.
  * <ul>
- *   <li>{@code SWITCHBOARD_ALLOW_ANONYMOUS=true} or {@code false}: that, always.</li>
+ *   <li>{@code SWITCHBOARD_ALLOW_ANONYMOUS=true} or {@code false}, or the global setting {@code allowAnonymous} that
+ *       overrides it at runtime: that, always.</li>
  *   <li>Unset, and no provider has a real key (the simulator, or keyless local servers only): everyone.</li>
  *   <li>Unset, and some provider has a key: only callers on this machine, so the README's first curl works while
  *       nobody on the network spends the keys. "This machine" is a loopback TCP peer, or a JMS client when the
@@ -58,14 +59,10 @@ public final class AnonymousAccess {
     private final Supplier<Catalog> catalog;
 
     /**
-     * {@code configured} is {@code SWITCHBOARD_ALLOW_ANONYMOUS}, null when unset; {@code jmsClientsAreLocal} whether
-     * the JMS broker takes clients of this machine only.
+     * {@code configured} is {@code SWITCHBOARD_ALLOW_ANONYMOUS} or its runtime override, null when neither is set, read at
+     * each request; {@code origin} names where it comes from; {@code jmsClientsAreLocal} whether the JMS broker takes
+     * clients of this machine only.
      */
-    public AnonymousAccess(Boolean configured, Trusted trusted, boolean jmsClientsAreLocal, Supplier<Catalog> catalog) {
-        this(() -> configured, () -> ALLOW_ENV, trusted, jmsClientsAreLocal, catalog);
-    }
-
-    /** As above, with the explicit setting read at each request and {@code origin} naming where it comes from. */
     public AnonymousAccess(Supplier<Boolean> configured, Supplier<String> origin, Trusted trusted, boolean jmsClientsAreLocal,
                            Supplier<Catalog> catalog) {
         this.configured = configured;

@@ -32,22 +32,11 @@ public final class Retention {
     /** Read at each run: the period may change at runtime (global settings). */
     private final java.util.function.IntSupplier rawDays;
 
-    public Retention(ProducerTemplate producer, String dataSourceName, int rawDays) {
-        this(producer, dataSourceName, checked(rawDays));
-    }
-
-    /** As above, with the number of days read at each run. */
+    /** {@code rawDays}: read at each run (at least 1; checked by the global settings). */
     public Retention(ProducerTemplate producer, String dataSourceName, java.util.function.IntSupplier rawDays) {
         this.producer = producer;
         this.jdbcUri = "jdbc:" + dataSourceName + "?useHeadersAsParameters=true";
         this.rawDays = rawDays;
-    }
-
-    private static java.util.function.IntSupplier checked(int rawDays) {
-        if (rawDays < 1) {
-            throw new IllegalArgumentException("SWITCHBOARD_RETENTION_DAYS must be at least 1, got " + rawDays);
-        }
-        return () -> rawDays;
     }
 
     /** What one run deleted. */
