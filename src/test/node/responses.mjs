@@ -20,6 +20,11 @@ print('retrieve', { id: again.id, text: again.output_text });
 const second = await client.responses.create({ model, previous_response_id: first.id, input: 'And again' });
 print('previous', { id: second.id, previous: second.previous_response_id, text: second.output_text });
 
+// 2b. The input the follow-up was made from: the stored turns and its own input, oldest first when asked.
+const inputItems = await client.responses.inputItems.list(second.id, { order: 'asc' });
+print('input-items', { roles: inputItems.data.map((i) => i.role), texts: inputItems.data.map((i) => i.content?.[0]?.text),
+  ids: inputItems.data.map((i) => i.id) });
+
 // 3. Streaming through the SDK's stream helper, which rebuilds the response from the events (and fails on a
 //    sequence it does not expect).
 const types = [];

@@ -257,6 +257,7 @@ public final class App implements AutoCloseable {
                 document -> catalogLoader.parse(document, s.simulatorMode(), simulatorUrl, "catalog"), CatalogLoader.sourceText(s.catalogFile()))
                 .ruleTester(pipeline.ruleTester(camel))
                 .ruleReplay(pipeline.ruleReplay())
+                .modelTester(pipeline.modelTester(camel))
                 .analytics(new AnalyticsApi(camel.createProducerTemplate(), DATA_SOURCE, SqlDialect.of(s.dbUrl()), java.time.Clock.systemUTC()))
                 .anonymousAccess(anonymous)
                 .globalSettings(globalSettings)

@@ -115,6 +115,15 @@ class ResponseCacheTest {
     }
 
     @Test
+    void should_never_cache_a_model_the_catalog_keeps_out_of_the_cache() {
+        String key = agent("news-reader", "true");
+        String body = chat(unique(), "").replace("\"gpt-4o-mini\"", "\"live-news\"");
+        assertEquals("bypass", cacheHeader(post(key, body)));
+        assertEquals("bypass", cacheHeader(post(key, body)));
+        assertEquals(2, upstreamCalls(body), "cache: false in the catalog wins over the agent's setting");
+    }
+
+    @Test
     void should_replay_a_stored_answer_as_a_stream_with_its_usage() throws IOException {
         String key = agent("streamer", "true");
         String text = unique();
@@ -210,9 +219,12 @@ class ResponseCacheTest {
 
     @Test
     void should_refuse_a_malformed_cache_setting_and_show_the_setting() {
-        HttpResponse<String> bad = gw.admin("POST", "/admin/api/agents", "{\"id\":\"bad-cache\",\"cache\":{\"mode\":\"semantic\"}}");
+        HttpResponse<String> bad = gw.admin("POST", "/admin/api/agents", "{\"id\":\"bad-cache\",\"cache\":{\"mode\":\"fuzzy\"}}");
         assertEquals(400, bad.statusCode(), bad.body());
         assertEquals("cache.mode", read(bad.body()).at("/error/param").asText(), bad.body());
+        HttpResponse<String> similarity = gw.admin("POST", "/admin/api/agents",
+                "{\"id\":\"bad-similarity\",\"cache\":{\"mode\":\"semantic\",\"similarity\":1.5}}");
+        assertEquals("cache.similarity", read(similarity.body()).at("/error/param").asText(), similarity.body());
         HttpResponse<String> ttl = gw.admin("POST", "/admin/api/agents", "{\"id\":\"bad-ttl\",\"cache\":{\"ttlSeconds\":0}}");
         assertEquals("cache.ttlSeconds", read(ttl.body()).at("/error/param").asText(), ttl.body());
         agent("shown", "{\"scope\":\"shared\",\"ttlSeconds\":60}");
@@ -220,6 +232,55 @@ class ResponseCacheTest {
         assertEquals("exact", shown.path("mode").asText(), shown.toString());
         assertEquals(60, shown.path("ttlSeconds").asInt(), shown.toString());
         assertEquals("shared", shown.path("scope").asText(), shown.toString());
+    }
+
+    @Test
+    void should_answer_a_question_that_means_the_same_at_the_agents_similarity() {
+        // Embeddings chosen by the test: the rephrased question at cosine 0.96 to the first, the other question at 0.
+        String id = UUID.randomUUID().toString().substring(0, 8);
+        String asked = "What is the capital of France? " + id;
+        String rephrased = "capital city of France? " + id;
+        String other = "Tell me a joke " + id;
+        gw.fake.embedding(asked, 1, 0, 0, 0);
+        gw.fake.embedding(rephrased, 0.96f, 0.28f, 0, 0);
+        gw.fake.embedding(other, 0, 1, 0, 0);
+        String key = agent("semantic-" + id, "{\"mode\":\"semantic\",\"similarity\":0.9}");
+        HttpResponse<String> first = post(key, chat(asked, ""));
+        assertEquals("miss", cacheHeader(first), first.body());
+        HttpResponse<String> close = post(key, chat(rephrased, ""));
+        assertEquals(200, close.statusCode(), close.body());
+        assertEquals("hit", cacheHeader(close), "0.96 is above 0.9");
+        assertEquals(read(first.body()).at("/choices/0/message/content"), read(close.body()).at("/choices/0/message/content"));
+        assertTrue(gw.usageRow(requestId(close)).path("tags").asText().contains("semantic_similarity:0.96"));
+        assertEquals("miss", cacheHeader(post(key, chat(other, ""))), "a question unlike the stored ones");
+
+        String strict = agent("semantic-strict-" + id, "{\"mode\":\"semantic\",\"similarity\":0.99}");
+        assertEquals("miss", cacheHeader(post(strict, chat(asked, ""))), "nothing crosses from another agent");
+        assertEquals("miss", cacheHeader(post(strict, chat(rephrased, ""))), "0.96 is below 0.99");
+        assertEquals("hit", cacheHeader(post(strict, chat(asked, ""))));
+
+        // Each embedding is the agent's own request, recorded.
+        long embeddings = 0;
+        for (JsonNode row : read(gw.admin("GET", "/admin/api/usage?limit=500", null).body()).path("data")) {
+            if (row.path("entry").asText().equals("semantic_cache") && row.path("caller").asText().equals("semantic-" + id)) {
+                embeddings++;
+                assertEquals("text-embedding-3-small", row.path("model").asText(), row.toString());
+            }
+        }
+        assertEquals(3, embeddings, "each question the exact cache did not know was embedded once");
+    }
+
+    @Test
+    void should_forget_a_semantic_answer_after_its_time_to_live() {
+        String id = UUID.randomUUID().toString().substring(0, 8);
+        String asked = "How tall is Mont Blanc? " + id;
+        String rephrased = "Mont Blanc height? " + id;
+        gw.fake.embedding(asked, 0, 0, 1, 0);
+        gw.fake.embedding(rephrased, 0, 0, 0.98f, 0.2f);
+        String key = agent("semantic-short-" + id, "{\"mode\":\"semantic\",\"similarity\":0.9,\"ttlSeconds\":1}");
+        assertEquals("miss", cacheHeader(post(key, chat(asked, ""))));
+        assertEquals("hit", cacheHeader(post(key, chat(rephrased, ""))));
+        Await.until("the answer to expire", Duration.ofSeconds(5), () -> cacheHeader(post(key, chat(rephrased, ""))), "miss"::equals);
     }
 
     private static String unique() {

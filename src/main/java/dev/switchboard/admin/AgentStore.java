@@ -9,6 +9,7 @@ import dev.switchboard.catalog.AgentSpec;
 import dev.switchboard.catalog.Agents;
 import dev.switchboard.catalog.CachePolicy;
 import dev.switchboard.catalog.Catalog;
+import dev.switchboard.catalog.ContextPolicy;
 import dev.switchboard.providers.Json;
 import dev.switchboard.routing.LlmRequest;
 import java.security.SecureRandom;
@@ -54,7 +55,9 @@ final class AgentStore {
                     num(row, "daily_budget_usd"), num(row, "monthly_budget_usd"), Rows.text(row, "context_strategy"),
                     Rows.text(row, "capabilities") == null || Rows.text(row, "capabilities").isBlank() ? List.of() : List.of(Rows.text(row, "capabilities").split(",")),
                     Rows.text(row, "user_tier"), CachePolicy.parse(Json.parseOrNull(Rows.text(row, "cache_policy") == null ? null
-                            : Rows.text(row, "cache_policy").getBytes(java.nio.charset.StandardCharsets.UTF_8)), CachePolicy.OFF)));
+                            : Rows.text(row, "cache_policy").getBytes(java.nio.charset.StandardCharsets.UTF_8)), CachePolicy.OFF),
+                    ContextPolicy.parse(Json.parseOrNull(Rows.text(row, "context_policy") == null ? null
+                            : Rows.text(row, "context_policy").getBytes(java.nio.charset.StandardCharsets.UTF_8)), null, "context")));
         }
         agents.replaceAll(all);
     }
@@ -72,13 +75,14 @@ final class AgentStore {
         String key = newKey();
         AgentSpec agent = new AgentSpec(id, draft.name(), draft.primaryModel(), draft.chain(), draft.parameters(), draft.systemPrompt(),
                 draft.active(), Agents.hash(key), key.substring(0, 10), draft.dailyBudgetUsd(), draft.monthlyBudgetUsd(),
-                draft.contextStrategy(), draft.capabilities(), draft.userTier(), draft.cache());
+                draft.contextStrategy(), draft.capabilities(), draft.userTier(), draft.cache(), draft.context());
         Map<String, Object> p = params(agent);
         p.put("created", Timestamp.from(Instant.now()));
         producer.sendBodyAndHeaders(jdbc + "?useHeadersAsParameters=true",
                 "INSERT INTO agent (id, name, primary_model, chain, parameters, system_prompt, active, key_hash, key_prefix, "
-                        + "daily_budget_usd, monthly_budget_usd, context_strategy, capabilities, user_tier, cache_policy, created_at, updated_at) VALUES (:?id, :?name, "
-                        + ":?model, :?chain, :?params, :?prompt, :?active, :?hash, :?prefix, :?daily, :?monthly, :?context, :?caps, :?tier, :?cache, "
+                        + "daily_budget_usd, monthly_budget_usd, context_strategy, capabilities, user_tier, cache_policy, context_policy, created_at, "
+                        + "updated_at) VALUES (:?id, :?name, :?model, :?chain, :?params, :?prompt, :?active, :?hash, :?prefix, :?daily, :?monthly, "
+                        + ":?context, :?caps, :?tier, :?cache, :?contextPolicy, "
                         + ":?created, :?created)", p);
         load();
         ObjectNode answer = json(agent);
@@ -95,7 +99,8 @@ final class AgentStore {
         producer.sendBodyAndHeaders(jdbc + "?useHeadersAsParameters=true",
                 "UPDATE agent SET name = :?name, primary_model = :?model, chain = :?chain, parameters = :?params, system_prompt = :?prompt, "
                         + "active = :?active, daily_budget_usd = :?daily, monthly_budget_usd = :?monthly, context_strategy = :?context, "
-                        + "capabilities = :?caps, user_tier = :?tier, cache_policy = :?cache, updated_at = :?updated WHERE id = :?id", p);
+                        + "capabilities = :?caps, user_tier = :?tier, cache_policy = :?cache, context_policy = :?contextPolicy, updated_at = :?updated "
+                        + "WHERE id = :?id", p);
         load();
         return json(agents.byId(id).orElseThrow());
     }
@@ -164,9 +169,12 @@ final class AgentStore {
         boolean active = body.has("active") ? body.get("active").asBoolean(true) : current == null || current.active();
         double daily = money(body, "dailyBudgetUsd", current == null ? 0 : current.dailyBudgetUsd());
         double monthly = money(body, "monthlyBudgetUsd", current == null ? 0 : current.monthlyBudgetUsd());
-        String context = text(body, "contextStrategy", current == null ? "full" : current.contextStrategy());
-        if (context != null && !context.matches("full|recent:[1-9][0-9]{0,3}")) {
-            throw GatewayError.badRequest("contextStrategy", "contextStrategy is \"full\" or \"recent:N\" (the last N messages), got '" + context + "'");
+        ContextPolicy context = ContextPolicy.parse(body.get("contextStrategy"), current == null ? ContextPolicy.FULL : current.context(),
+                "contextStrategy");
+        context = ContextPolicy.parse(body.get("context"), context, "context");
+        if (context.summaryModel() != null && cat.model(context.summaryModel()).isEmpty() && !context.summaryModel().contains("/")) {
+            throw GatewayError.badRequest("context.summaryModel", "context.summaryModel '" + context.summaryModel()
+                    + "' is not in the catalog; GET /v1/models lists them");
         }
         List<String> caps = new ArrayList<>();
         if (body.has("capabilities")) {
@@ -182,8 +190,8 @@ final class AgentStore {
         }
         return new AgentSpec(id, text(body, "name", current == null ? id : current.name()), model, chain, params,
                 text(body, "systemPrompt", current == null ? null : current.systemPrompt()), active,
-                current == null ? null : current.keyHash(), current == null ? null : current.keyPrefix(), daily, monthly, context, caps,
-                tier, CachePolicy.parse(body.get("cache"), current == null ? CachePolicy.OFF : current.cache()));
+                current == null ? null : current.keyHash(), current == null ? null : current.keyPrefix(), daily, monthly, context.name(), caps,
+                tier, CachePolicy.parse(body.get("cache"), current == null ? CachePolicy.OFF : current.cache()), context);
     }
 
     private static Map<String, Object> params(AgentSpec a) {
@@ -203,6 +211,7 @@ final class AgentStore {
         p.put("caps", String.join(",", a.capabilities()));
         p.put("tier", a.userTier());
         p.put("cache", a.cache().toJson().toString());
+        p.put("contextPolicy", a.context().toJson().toString());
         return p;
     }
 
@@ -215,6 +224,7 @@ final class AgentStore {
                 .put("dailyBudgetUsd", a.dailyBudgetUsd()).put("monthlyBudgetUsd", a.monthlyBudgetUsd())
                 .put("contextStrategy", a.contextStrategy()).put("userTier", a.userTier());
         o.set("cache", a.cache().toJson());
+        o.set("context", a.context().toJson());
         ArrayNode caps = o.putArray("capabilities");
         a.capabilities().forEach(caps::add);
         return o;

@@ -68,6 +68,8 @@ public final class ManagementServer implements AutoCloseable {
     private final ConfigStore config;
     private final CatalogResources resources;
     private final RuleHistory ruleHistory;
+    private final dev.switchboard.pipeline.ChainSimulation chainSimulation;
+    private dev.switchboard.pipeline.ModelTester modelTester;
     /** Another instance's committed catalog version is served within this long. */
     private static final long CONFIG_POLL_MS = 1000;
     /** Admin calls carry small JSON (or one DRL file); bytes. */
@@ -117,6 +119,13 @@ public final class ManagementServer implements AutoCloseable {
                 new CatalogUsers(agents, rules.folder()));
         this.resources = new CatalogResources(config);
         this.ruleHistory = new RuleHistory(producer, dataSourceName, audit);
+        this.chainSimulation = new dev.switchboard.pipeline.ChainSimulation(vertx, catalog, rules, adapters.forType("openai"));
+    }
+
+    /** The model test panel: a prompt sent through the pipeline to one model (wired by the pipeline). */
+    public ManagementServer modelTester(dev.switchboard.pipeline.ModelTester tester) {
+        this.modelTester = tester;
+        return this;
     }
 
     /** Quality scores per model and task type, and each request's checks and feedback. */
@@ -219,6 +228,8 @@ public final class ManagementServer implements AutoCloseable {
                 "enabled", JsonNode::isBoolean, (p, v) -> rules.setEnabled(ctx.pathParam("file"), ctx.pathParam("rule"), v.asBoolean(), p.name(), comment(ctx))), false);
         router.post("/admin/api/rules/:file/:rule/salience").handler(requires(Role.EDITOR)).blockingHandler(ctx -> editRule(ctx, "rules.salience",
                 "salience", JsonNode::canConvertToInt, (p, v) -> rules.setSalience(ctx.pathParam("file"), ctx.pathParam("rule"), v.asInt(), p.name(), comment(ctx))), false);
+        // Before /rules/:file: what the condition builder offers (facts, fields, operators, values, catalog names).
+        router.get("/admin/api/rules/builder").handler(ctx -> json(ctx, 200, RuleBuilder.vocabulary(catalog.get())));
         router.get("/admin/api/rules/:file").handler(this::readRule);
         router.put("/admin/api/rules/:file").handler(requires(Role.EDITOR)).blockingHandler(this::writeRule, false);
         router.post("/admin/api/rules/test").blockingHandler(this::testRule, false);
@@ -286,6 +297,12 @@ public final class ManagementServer implements AutoCloseable {
         router.delete("/admin/api/catalog/:section/:id").handler(requires(Role.EDITOR)).blockingHandler(ctx -> configCall(ctx, "catalog.delete",
                 () -> resources.delete(ctx.pathParam("section"), ctx.pathParam("id"), ctx.get(PRINCIPAL), ctx.request().getParam("comment"))), false);
         router.get("/admin/api/routes").handler(ctx -> json(ctx, 200, frontDoors.get()));
+        // Editor: a simulation runs only against the gateway's own simulator; a model test spends like a request.
+        router.post("/admin/api/chains/simulate").handler(requires(Role.EDITOR)).blockingHandler(ctx -> agentCall(ctx, "chains.simulate",
+                () -> chainSimulation.run(body(ctx)), 200), false);
+        router.post("/admin/api/models/:id/test").handler(requires(Role.EDITOR)).blockingHandler(ctx -> agentCall(ctx, "models.test",
+                () -> java.util.Objects.requireNonNull(modelTester, "no model tester wired").run(ctx.pathParam("id"), body(ctx),
+                        ((AccessControl.Principal) ctx.get(PRINCIPAL)).name()), 200), false);
         router.get("/admin/api/alerts").blockingHandler(ctx -> page(ctx, "budget_alert"), false);
         new GlobalSettingsApi(settings, audit, (ctx, status, body) -> json(ctx, status, body), () -> { }).register(router, requires(Role.EDITOR));
         if (analytics != null) {
@@ -898,5 +915,6 @@ public final class ManagementServer implements AutoCloseable {
         if (server != null) {
             server.close();
         }
+        chainSimulation.close();
     }
 }

@@ -19,10 +19,10 @@ final class CatalogKeys {
     private static final Set<String> PROVIDER = Set.of("id", "type", "baseUrl", "keyEnv", "baseUrlEnv", "local", "rpm", "tpm");
     private static final Set<String> MODEL = Set.of("id", "provider", "upstreamId", "contextWindow", "price", "capabilities", "fallbacks",
             "defaults", "connectTimeoutMs", "firstByteTimeoutMs", "rpm", "tpm", "deployments", "balance", "baseModel", "fineTuneId",
-            "trainingNotes", "tags", "profile", "template");
+            "trainingNotes", "tags", "profile", "template", "cache");
     private static final Set<String> PRICE = Set.of("input", "output", "cachedInput", "cacheWrite", "searchPer1k");
     private static final Set<String> DEPLOYMENT = Set.of("provider", "upstreamId", "weight");
-    private static final Set<String> CHAIN = Set.of("name", "description", "models", "maxAttempts", "retryOn", "preserveContext", "active",
+    private static final Set<String> CHAIN = Set.of("name", "description", "models", "maxAttempts", "retryOn", "preserveContext", "active", "context",
             "deadlineMs");
     private static final Set<String> AGENT = Set.of("rpm", "tpm");
 

@@ -193,7 +193,7 @@ public final class CatalogLoader {
         return new Catalog(providers, models, chains, defaultChat, defaultEmbedding, simulator, defaultRetries, agentLimits, templates);
     }
 
-    /** A chain: a plain list of models, or an object with models, maxAttempts, retryOn, preserveContext, active. */
+    /** A chain: a plain list of models, or an object with models, maxAttempts, retryOn, preserveContext, active, context. */
     private ChainSpec chain(String id, JsonNode node, String source) {
         String where = source + ": chains." + id;
         List<String> models = new ArrayList<>();
@@ -221,7 +221,30 @@ public final class CatalogLoader {
         }
         java.time.Duration deadline = node.has("deadlineMs") ? duration(node, "deadlineMs", null, where) : ChainSpec.DEFAULT_DEADLINE;
         return new ChainSpec(id, node.path("name").asText(id), node.path("description").asText(null), models, maxAttempts, retryOn,
-                node.path("preserveContext").asBoolean(true), node.path("active").asBoolean(true), deadline);
+                node.path("preserveContext").asBoolean(true), node.path("active").asBoolean(true), deadline, stepContexts(node, models, where));
+    }
+
+    /** {@code context: {model: strategy}}: a step's own context strategy, in the agents' notation. */
+    private static Map<String, ContextPolicy> stepContexts(JsonNode node, List<String> models, String where) {
+        Map<String, ContextPolicy> steps = new LinkedHashMap<>();
+        JsonNode context = node.get("context");
+        if (context == null) {
+            return steps;
+        }
+        if (!context.isObject()) {
+            throw new CatalogException(where + ".context: a map from a model of the chain to its context strategy");
+        }
+        context.fields().forEachRemaining(e -> {
+            if (!models.contains(e.getKey())) {
+                throw new CatalogException(where + ".context." + e.getKey() + ": not a model of the chain " + models);
+            }
+            try {
+                steps.put(e.getKey(), ContextPolicy.parse(e.getValue(), null, "context"));
+            } catch (dev.switchboard.api.GatewayError bad) {
+                throw new CatalogException(where + ".context." + e.getKey() + ": " + bad.getMessage());
+            }
+        });
+        return steps;
     }
 
     private ProviderSpec resolveProvider(String id, String type, JsonNode p, String where) {
@@ -288,7 +311,16 @@ public final class CatalogLoader {
         return new ModelSpec(id, provider, m.path("upstreamId").asText(id), contextWindow, price, capabilities, defaults, fallbacks,
                 duration(m, "connectTimeoutMs", ModelSpec.DEFAULT_CONNECT_TIMEOUT, where),
                 duration(m, "firstByteTimeoutMs", ModelSpec.DEFAULT_FIRST_BYTE_TIMEOUT, where),
-                rateLimit(m, where), deployments(m, id, where), balance(m, where), info(m));
+                rateLimit(m, where), deployments(m, id, where), balance(m, where), info(m), cacheable(m, where));
+    }
+
+    /** {@code cache: false} keeps a model's answers out of the response cache; true (the default) leaves it to the agents. */
+    private static boolean cacheable(JsonNode m, String where) {
+        JsonNode cache = m.get("cache");
+        if (cache != null && !cache.isBoolean()) {
+            throw new CatalogException(where + ".cache: true or false, got " + cache);
+        }
+        return cache == null || cache.asBoolean();
     }
 
     /**

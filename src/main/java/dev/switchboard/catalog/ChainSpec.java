@@ -20,7 +20,9 @@ public record ChainSpec(
         Set<RetryOn> retryOn,
         boolean preserveContext,
         boolean active,
-        Duration deadline) {
+        Duration deadline,
+        /** Context strategies of single steps, by model id: they replace the agent's for that model (see {@link ContextPolicy}). */
+        java.util.Map<String, ContextPolicy> context) {
 
     /** Failures that may move a request on (to a retry or the next model); anything else is answered at once. */
     public enum RetryOn {
@@ -55,7 +57,14 @@ public record ChainSpec(
     /** Retries and fallbacks stop when the request has run this long; Retry-After waits must fit inside. */
     public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(120);
 
+    /** A chain whose steps all use the agent's context strategy. */
+    public ChainSpec(String id, String name, String description, List<String> models, int maxAttempts, Set<RetryOn> retryOn,
+                     boolean preserveContext, boolean active, Duration deadline) {
+        this(id, name, description, models, maxAttempts, retryOn, preserveContext, active, deadline, java.util.Map.of());
+    }
+
     public ChainSpec {
+        context = context == null ? java.util.Map.of() : java.util.Map.copyOf(context);
         models = List.copyOf(models);
         retryOn = retryOn.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(retryOn));
     }
@@ -74,7 +83,7 @@ public record ChainSpec(
         ordered.add(first);
         models.stream().filter(m -> !m.equals(first)).forEach(ordered::add);
         int attempts = models.contains(first) ? maxAttempts : maxAttempts + 1;
-        return new ChainSpec(id, name, description, ordered, attempts, retryOn, preserveContext, active, deadline);
+        return new ChainSpec(id, name, description, ordered, attempts, retryOn, preserveContext, active, deadline, context);
     }
 
     public boolean retries(RetryOn condition) {

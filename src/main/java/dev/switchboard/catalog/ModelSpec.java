@@ -27,7 +27,12 @@ public record ModelSpec(
         /** How a request picks among several deployments. */
         Balance balance,
         /** Fine-tune lineage and labels: what the model is, for people and the API. */
-        Info info) {
+        Info info,
+        /**
+         * Whether its answers may go in the response cache (catalog {@code cache}, default true): false keeps them out
+         * whatever an agent's cache setting says, for a model whose answers must be fresh (live data, tools with effects).
+         */
+        boolean cacheable) {
 
     /** A fine-tuned model names its base model and training notes; any model may carry tags. */
     public record Info(String baseModel, String trainingNotes, List<String> tags) {
@@ -51,6 +56,14 @@ public record ModelSpec(
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
     /** Also the idle timeout between stream events: a provider silent this long is treated as hung. */
     public static final Duration DEFAULT_FIRST_BYTE_TIMEOUT = Duration.ofSeconds(60);
+
+    /** A model whose answers agents may cache. */
+    public ModelSpec(String id, String provider, String upstreamId, int contextWindow, Price price, Set<String> capabilities,
+                     ObjectNode defaults, List<String> fallbacks, Duration connectTimeout, Duration firstByteTimeout, RateLimit rateLimit,
+                     List<Deployment> deployments, Balance balance, Info info) {
+        this(id, provider, upstreamId, contextWindow, price, capabilities, defaults, fallbacks, connectTimeout, firstByteTimeout,
+                rateLimit, deployments, balance, info, true);
+    }
 
     public ModelSpec {
         capabilities = Set.copyOf(capabilities);

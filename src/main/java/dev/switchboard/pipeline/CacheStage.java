@@ -15,7 +15,10 @@ import dev.switchboard.providers.Json;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import dev.switchboard.catalog.Catalog;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.function.Supplier;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.Locale;
@@ -44,13 +47,27 @@ final class CacheStage {
                  double costUsd, Duration ttl, int weightBytes) {
     }
 
-    /** The key a fresh answer goes under, for the model it was routed to. */
-    record Pending(String key, String routedModel, Duration ttl) {
+    /**
+     * The key a fresh answer goes under, for the model it was routed to; with the semantic cache, also the bucket of
+     * requests like it and the unit embedding of its last user turn (else both null).
+     */
+    record Pending(String key, String routedModel, Duration ttl, String bucket, float[] meaning) {
     }
 
-    private final Cache<String, Entry> answers;
+    /** The internal entry of the semantic cache's embedding requests; not a front door's. */
+    static final String EMBEDDING_ENDPOINT = "direct:cache-embedding";
+    /** The {@code entry} of an embedding request's usage row. */
+    static final String EMBEDDING_ENTRY = "semantic_cache";
 
-    CacheStage(long maxBytes) {
+    private final Cache<String, Entry> answers;
+    private final SemanticAnswers semantic;
+    private final Supplier<Catalog> catalog;
+    /** Set once the routes exist (the embedding requests go through them). */
+    private InternalRequests internal;
+
+    CacheStage(long maxBytes, Supplier<Catalog> catalog, Clock clock) {
+        this.catalog = catalog;
+        this.semantic = new SemanticAnswers(clock);
         this.answers = Caffeine.newBuilder()
                 .maximumWeight(maxBytes)
                 .weigher((String key, Entry e) -> e.weightBytes())
@@ -58,25 +75,97 @@ final class CacheStage {
                 .build();
     }
 
+    /** How the semantic cache asks for embeddings: through the pipeline, once its routes are built. */
+    void embedThrough(InternalRequests requests) {
+        this.internal = requests;
+    }
+
     void lookup(Exchange exchange) {
         RequestContext ctx = exchange.getVariable(RequestContext.VARIABLE, RequestContext.class);
         CachePolicy policy = ctx.agent == null ? CachePolicy.OFF : ctx.agent.cache();
         RequestContext.Target routed = ctx.chain.get(0);
-        if (!policy.exact() || (!policy.nonDeterministic() && varies(ctx.request.body(), routed))) {
+        boolean modelAllows = routed.model() == null || routed.model().cacheable();
+        if (!policy.exact() || !modelAllows || (!policy.nonDeterministic() && varies(ctx.request.body(), routed))) {
             ctx.extraHeaders.put(HEADER, "bypass");
             return;
         }
-        String key = key(policy.shared() ? "shared" : "agent:" + ctx.agent.id(), routed.name(), ctx.request.body());
-        exchange.setVariable(PENDING, new Pending(key, routed.name(), policy.ttl()));
+        String scope = policy.shared() ? "shared" : "agent:" + ctx.agent.id();
+        String key = key(scope, routed.name(), ctx.request.body());
+        exchange.setVariable(PENDING, new Pending(key, routed.name(), policy.ttl(), null, null));
         if (bypassed(exchange.getMessage())) {
             ctx.extraHeaders.put(HEADER, "bypass"); // not read, but the fresh answer refreshes the entry
             return;
         }
         Entry hit = answers.getIfPresent(key);
+        if (hit == null && policy.semantic()) {
+            hit = closest(exchange, ctx, policy, scope, routed.name());
+        }
         ctx.extraHeaders.put(HEADER, hit == null ? "miss" : "hit");
         if (hit != null) {
             exchange.setVariable(HIT, hit);
         }
+    }
+
+    /**
+     * The semantic cache: the stored answer whose last user turn is the most like this one's (at the agent's similarity
+     * or above), among requests otherwise identical. The embedding is the agent's own request, recorded; when it
+     * fails, the request is only looked up exactly.
+     */
+    private Entry closest(Exchange exchange, RequestContext ctx, CachePolicy policy, String scope, String routedModel) {
+        ObjectNode body = ctx.request.body();
+        int turn = lastUserTurn(body);
+        String question = turn < 0 ? null : text(body.path("messages").get(turn).get("content"));
+        if (question == null || question.isBlank() || internal == null) {
+            return null;
+        }
+        ObjectNode rest = body.deepCopy();
+        ((ObjectNode) rest.path("messages").get(turn)).put("content", "");
+        String bucket = key(scope, routedModel, rest);
+        ObjectNode request = JsonNodeFactory.instance.objectNode()
+                .put("model", policy.embeddingModel() != null ? policy.embeddingModel() : catalog.get().defaultEmbeddingModel())
+                .put("input", question);
+        JsonNode answer = internal.send(EMBEDDING_ENDPOINT, ctx, EMBEDDING_ENTRY, request);
+        float[] meaning = answer == null ? null : SemanticAnswers.unit(answer.at("/data/0/embedding"));
+        if (meaning == null) {
+            ctx.tags.add("semantic_cache_failed");
+            return null;
+        }
+        Pending exact = exchange.getVariable(PENDING, Pending.class);
+        exchange.setVariable(PENDING, new Pending(exact.key(), exact.routedModel(), exact.ttl(), bucket, meaning));
+        SemanticAnswers.Match match = semantic.closest(bucket, meaning, policy.similarity());
+        if (match == null) {
+            return null;
+        }
+        ctx.tags.add(String.format(Locale.ROOT, "semantic_similarity:%.4f", match.similarity()));
+        return match.entry();
+    }
+
+    /** The index of the last message from the user, -1 when there is none. */
+    private static int lastUserTurn(JsonNode body) {
+        JsonNode messages = body.path("messages");
+        for (int i = messages.size() - 1; i >= 0; i--) {
+            if ("user".equals(messages.get(i).path("role").asText())) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** A message's text: its string content, or its text parts joined; null when it has none. */
+    private static String text(JsonNode content) {
+        if (content == null || content.isNull()) {
+            return null;
+        }
+        if (content.isTextual()) {
+            return content.asText();
+        }
+        StringBuilder out = new StringBuilder();
+        for (JsonNode part : content) {
+            if ("text".equals(part.path("type").asText())) {
+                out.append(part.path("text").asText()).append('\n');
+            }
+        }
+        return out.length() == 0 ? null : out.toString();
     }
 
     /**
@@ -94,8 +183,12 @@ final class CacheStage {
         Price price = ctx.servedModel != null ? ctx.servedModel.price() : ctx.adHocPrices.get(ctx.servedModelName);
         boolean billed = price != null && ctx.servedProvider != null && !ProviderSpec.SIMULATOR.equals(ctx.servedProvider.id());
         int weight = Json.bytes(response.body()).length + pending.key().length();
-        answers.put(pending.key(), new Entry(response, ctx.servedModelName, ctx.servedModel, ctx.servedProvider,
-                billed ? price.cost(response.usage()) : 0, pending.ttl(), weight));
+        Entry entry = new Entry(response, ctx.servedModelName, ctx.servedModel, ctx.servedProvider,
+                billed ? price.cost(response.usage()) : 0, pending.ttl(), weight);
+        answers.put(pending.key(), entry);
+        if (pending.meaning() != null) {
+            semantic.add(pending.bucket(), pending.meaning(), entry, pending.ttl());
+        }
     }
 
     /** Where a streamed answer goes once whole: {@link #store}, or nowhere (null) when this request's answer is not kept. */

@@ -1,5 +1,6 @@
 package dev.switchboard.pipeline;
 
+import dev.switchboard.api.ChatRequest;
 import dev.switchboard.api.FailureClass;
 import dev.switchboard.api.GatewayError;
 import dev.switchboard.api.ProviderFailure;
@@ -35,10 +36,12 @@ final class FallbackStage {
     private final ModelHealth health;
     private final RateLimiters limiters;
     private final RulesHolder rules;
+    private final ContextStage context;
 
     FallbackStage(ProducerTemplate producer, ModelCall call, BreakerRegistry breakers, ModelHealth health, RateLimiters limiters,
-                  RulesHolder rules) {
+                  RulesHolder rules, ContextStage context) {
         this.rules = rules;
+        this.context = context;
         this.producer = producer;
         this.call = call;
         this.breakers = breakers;
@@ -53,8 +56,8 @@ final class FallbackStage {
         if (exhausted != null) {
             return Duration.between(java.time.Instant.now(), exhausted);
         }
-        int tokens = ctx.request == null ? ctx.estimatedPromptTokens
-                : TokenEstimate.withAnswer(ctx.promptTokens.at(ctx.request, target), ctx.request.body());
+        ChatRequest sent = ctx.fitted != null ? ctx.fitted : ctx.request;
+        int tokens = sent == null ? ctx.estimatedPromptTokens : TokenEstimate.withAnswer(ctx.promptTokens.at(sent, target), sent.body());
         RateLimiters.Permit provider = limiters.tryAcquire("provider:" + target.provider().id(), target.provider().rateLimit(), tokens);
         if (!provider.allowed()) {
             return provider.retryAfter();
@@ -87,6 +90,7 @@ final class FallbackStage {
                 ctx.attempts.add(new Attempt(target.name(), target.provider().id(), "skipped_context", 0, 0));
                 continue;
             }
+            context.fit(ctx, target);
             Duration noHeadroom = localLimitWait(ctx, target);
             if (!noHeadroom.isZero() && !noHeadroom.isNegative()) {
                 ctx.attempts.add(new Attempt(target.name(), target.provider().id(), "rate_limited_local", 0, 0));

@@ -67,6 +67,24 @@ final class FormatStage {
     }
 
     /**
+     * A summary the context stage asks for ({@link ContextStage}): the request of the agent whose conversation it
+     * condenses, without its key (it is inside the gateway already), so the agent's rules, limits and budget apply.
+     */
+    void summary(Exchange exchange) {
+        RequestContext ctx = InternalRequests.begin(exchange, "chat", "summary_for:");
+        ctx.summaryFor = exchange.getVariable(InternalRequests.PARENT, RequestContext.class).requestId;
+        validateChat(exchange, ctx, parse(exchange, ctx));
+    }
+
+    /** The embedding of a question for the semantic cache ({@link CacheStage}), made for the request that asks it. */
+    void cacheEmbedding(Exchange exchange) {
+        RequestContext ctx = InternalRequests.begin(exchange, "embeddings", "embedding_for:");
+        ObjectNode body = parse(exchange, ctx);
+        ctx.requestedModel = body.path("model").asText();
+        exchange.setVariable("embeddingsBody", body);
+    }
+
+    /**
      * "Try a rule" ({@link RuleTester}): the sample speaks for the caller it names, an agent as if with its key
      * (its tier and defaults apply), any other name as a caller without a key. Whoever may try rules may look
      * at any agent's routing; nothing is sent to a provider.

@@ -6,6 +6,7 @@ import dev.switchboard.api.ChatRequest;
 import dev.switchboard.api.FailureClass;
 import dev.switchboard.api.ChatResponse;
 import dev.switchboard.api.ProviderFailure;
+import dev.switchboard.catalog.ProviderSpec;
 import dev.switchboard.catalog.Secret;
 import dev.switchboard.pipeline.RequestContext.Target;
 import dev.switchboard.providers.Adapters;
@@ -37,10 +38,8 @@ final class ModelCall {
     static final String REQUEST = "sbUpstreamRequest";
     /** Set when the chain retries on content filter and has another model: a filtered answer is then a failure. */
     static final String FILTER_FALLS_BACK = "sbFilterFallsBack";
-    /** The format of {@link RequestContext#callerBody}: the Anthropic front door's. */
-    private static final String CALLER_FORMAT = "anthropic";
     /** An upstream error body larger than this is not read further: only its start is classified. */
-    private static final int MAX_ERROR_BODY = 64 * 1024;
+    static final int MAX_ERROR_BODY = 64 * 1024;
     /** A whole (non-stream) answer larger than this fails the attempt instead of filling the heap. */
     static final int MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 
@@ -61,30 +60,52 @@ final class ModelCall {
         Secret key = target.provider().apiKey();
         Credentials credentials = new Credentials(target.provider().baseUrl(), key == null ? null : key.reveal());
         noteDroppedParameters(ctx, target, adapter);
-        ctx.passThrough = ctx.callerBody != null && adapter instanceof SameWireFormat same && same.wireFormat().equals(CALLER_FORMAT);
+        ctx.passThrough = ctx.callerBody != null && adapter instanceof SameWireFormat same && same.wireFormat().equals(callerFormat(ctx))
+                && !ProviderSpec.SIMULATOR.equals(target.provider().id()); // the built-in simulator speaks chat completions only
         ctx.providerAnswer = null;
         if (ctx.passThrough) {
-            return ((SameWireFormat) adapter).toChatRequest(ctx.callerBody, ctx.callerHeaders,
-                    withModelDefaults(forTarget(ctx, target), target), target.upstreamId(), credentials);
+            ChatRequest canonical = withModelDefaults(forTarget(ctx, target), target);
+            return ((SameWireFormat) adapter).toChatRequest(callerBody(ctx, canonical, target), ctx.callerHeaders,
+                    canonical, target.upstreamId(), credentials);
         }
         noteUntranslatable(ctx, target);
+        if (ctx.frontDoor == RequestContext.FrontDoor.RESPONSES) {
+            dev.switchboard.responses.ResponsesRequest.refuseHostedTools(ctx.request.body());
+        }
         return ctx.operation.equals("embeddings")
                 ? adapter.toEmbeddingsRequest(exchange.getVariable("embeddingsBody", ObjectNode.class), target.upstreamId(), credentials)
                 : adapter.toChatRequest(withModelDefaults(forTarget(ctx, target), target), target.upstreamId(), credentials);
     }
 
     /**
-     * Context transfer: the whole conversation goes to every model of the chain, unless the chain says
-     * {@code preserveContext: false}; then a fallback model gets the system prompt and the last user turn only.
+     * The caller's body for a provider of its format. A Responses request gets the pipeline's changes here, as the
+     * Responses API is read in package {@code responses}, which adapters may not use; Anthropic's adapter applies them.
+     */
+    private static ObjectNode callerBody(RequestContext ctx, ChatRequest canonical, Target target) {
+        return ctx.frontDoor == RequestContext.FrontDoor.RESPONSES
+                ? dev.switchboard.responses.ResponsesPassThrough.request(ctx.callerBody, canonical.body(), target.upstreamId())
+                : ctx.callerBody;
+    }
+
+    /** The wire format of {@link RequestContext#callerBody}: its front door's. */
+    private static String callerFormat(RequestContext ctx) {
+        return ctx.frontDoor == RequestContext.FrontDoor.RESPONSES ? "responses" : "anthropic";
+    }
+
+    /**
+     * Context transfer: the whole conversation (as fitted to this model's window, see {@link ContextStage}) goes to
+     * every model of the chain, unless the chain says {@code preserveContext: false}; then a fallback model gets the
+     * system prompt and the last user turn only.
      */
     private static ChatRequest forTarget(RequestContext ctx, Target target) {
+        ChatRequest request = ctx.fitted != null ? ctx.fitted : ctx.request;
         if (ctx.chainSpec == null || ctx.chainSpec.preserveContext() || ctx.chain.isEmpty()
                 || ctx.chain.get(0).name().equals(target.name())) {
-            return ctx.request;
+            return request;
         }
         com.fasterxml.jackson.databind.node.ArrayNode kept = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
         com.fasterxml.jackson.databind.JsonNode lastUser = null;
-        for (com.fasterxml.jackson.databind.JsonNode m : ctx.request.messages()) {
+        for (com.fasterxml.jackson.databind.JsonNode m : request.messages()) {
             String role = m.path("role").asText();
             if (role.equals("system") || role.equals("developer")) {
                 kept.add(m);
@@ -93,12 +114,10 @@ final class ModelCall {
             }
         }
         if (lastUser == null) {
-            return ctx.request;
+            return request;
         }
         kept.add(lastUser);
-        ObjectNode body = ctx.request.body().deepCopy();
-        body.set("messages", kept);
-        return new ChatRequest(ctx.request.model(), body, ctx.request.stream(), ctx.request.includeUsage());
+        return request.withParam("messages", kept);
     }
 
     /**
@@ -106,7 +125,7 @@ final class ModelCall {
      * {@code top_k}, {@code mcp_servers}, server tools, thinking blocks) is dropped, with the same note.
      */
     private static void noteUntranslatable(RequestContext ctx, Target target) {
-        if (ctx.callerBody == null) {
+        if (ctx.callerBody == null || ctx.frontDoor != RequestContext.FrontDoor.ANTHROPIC) {
             return;
         }
         List<String> dropped = dev.switchboard.providers.anthropic.AnthropicPassThrough.untranslatable(ctx.callerBody);
@@ -172,7 +191,7 @@ final class ModelCall {
                         exchange.getVariable("embeddingsBody", ObjectNode.class), target.name()));
             } else if (!ctx.stream) {
                 byte[] bytes = readAnswer(body);
-                ChatResponse answer = adapter.fromChatResponse(bytes);
+                ChatResponse answer = ctx.passThrough ? ((SameWireFormat) adapter).fromWireResponse(bytes) : adapter.fromChatResponse(bytes);
                 if ("content_filter".equals(answer.finishReason()) && filterFallsBack(exchange)) {
                     throw new ProviderFailure(FailureClass.CONTENT_FILTER, "the provider filtered the answer");
                 }

@@ -3,6 +3,8 @@ package dev.switchboard.pipeline;
 import dev.switchboard.catalog.Catalog;
 import dev.switchboard.catalog.ModelSpec;
 import dev.switchboard.catalog.ProviderSpec;
+import dev.switchboard.context.ContextFitter;
+import dev.switchboard.context.SummaryStore;
 import dev.switchboard.pipeline.RequestContext.Target;
 import dev.switchboard.providers.Adapters;
 import dev.switchboard.quality.QualityEvaluation;
@@ -72,7 +74,7 @@ public final class PipelineRoutes extends RouteBuilder {
         this.call = new ModelCall(adapters, health);
         this.probe = new HealthProbe(catalog, adapters, health, probeInterval);
         this.record = new RecordStage(writer, metrics, ledger, quality);
-        this.cache = new CacheStage(cacheMaxBytes);
+        this.cache = new CacheStage(cacheMaxBytes, catalog, java.time.Clock.systemUTC());
         this.respond = new RespondStage(catalog, record, cache);
         this.feedback = new FeedbackStage(quality);
         this.quality = quality;
@@ -83,7 +85,11 @@ public final class PipelineRoutes extends RouteBuilder {
 
     @Override
     public void configure() {
-        FallbackStage fallback = new FallbackStage(getContext().createProducerTemplate(), call, breakers, health, limiters, rules);
+        InternalRequests internal = new InternalRequests(getContext().createProducerTemplate());
+        cache.embedThrough(internal);
+        ContextStage context = new ContextStage(catalog, new ContextFitter(new SummaryStore(
+                getContext().getRegistry().findSingleByType(javax.sql.DataSource.class), java.time.Clock.systemUTC())), internal);
+        FallbackStage fallback = new FallbackStage(getContext().createProducerTemplate(), call, breakers, health, limiters, rules, context);
 
         onException(Throwable.class).handled(true).process(respond::error);
 
@@ -129,6 +135,27 @@ public final class PipelineRoutes extends RouteBuilder {
         from("direct:response").routeId("response")
                 .process(format::storedResponse).id("format-response")
                 .process(e -> respond.storedResponse(e, responses)).id("respond-response");
+
+        // Summaries for the context stage: the agent's own request to its summary model, recorded as such.
+        from(ContextStage.SUMMARY_ENDPOINT).routeId("context-summary")
+                .process(format::summary).id("format-summary")
+                .process(route::chat).id("route-summary")
+                .process(fallback::walk).id("fallback-summary")
+                .process(respond::chat).id("respond-summary");
+
+        // Embeddings of questions for the semantic cache: the agent's own request to its embedding model.
+        from(CacheStage.EMBEDDING_ENDPOINT).routeId("cache-embedding")
+                .process(format::cacheEmbedding).id("format-cache-embedding")
+                .process(route::embeddings).id("route-cache-embedding")
+                .process(fallback::walk).id("fallback-cache-embedding")
+                .process(respond::embeddings).id("respond-cache-embedding");
+
+        // The model test panel of the management API (ModelTester): one model, pinned, recorded like any request.
+        from(ModelTester.ENDPOINT).routeId("model-test")
+                .process(e -> format.tryChat(e, e.getVariable(ModelTester.CALLER, String.class))).id("format-test")
+                .process(route::pinned).id("route-test")
+                .process(fallback::walk).id("fallback-test")
+                .process(respond::chat).id("respond-test");
 
         from("direct:embeddings").routeId("embeddings")
                 .process(format::embeddings).id("format-embeddings")
@@ -194,6 +221,11 @@ public final class PipelineRoutes extends RouteBuilder {
     public java.util.function.BiFunction<java.util.List<java.util.Map<String, Object>>, RulesHolder, com.fasterxml.jackson.databind.node.ObjectNode>
             ruleReplay() {
         return new RuleReplay(catalog, route);
+    }
+
+    /** The model test panel of the management API. */
+    public ModelTester modelTester(CamelContext context) {
+        return new ModelTester(context, catalog);
     }
 
     /**

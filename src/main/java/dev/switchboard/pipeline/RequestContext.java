@@ -38,7 +38,8 @@ public final class RequestContext {
     FrontDoor frontDoor = FrontDoor.OPENAI;
     /**
      * The caller's body as it came, for a provider that speaks the front door's format (Anthropic's Messages API
-     * served by Anthropic), with the provider-specific headers kept from the caller; null for other front doors.
+     * served by Anthropic, the Responses API served by OpenAI: with its {@code previous_response_id} resolved into
+     * the input), with the provider-specific headers kept from the caller; null for other front doors.
      */
     com.fasterxml.jackson.databind.node.ObjectNode callerBody;
     java.util.Map<String, String> callerHeaders = java.util.Map.of();
@@ -79,6 +80,14 @@ public final class RequestContext {
     final AnswerTranscript transcript = new AnswerTranscript();
     /** About characters / 4 of the prompt's text, as the rules see it: known before the provider reports the real count. */
     int estimatedPromptTokens;
+    /** The conversation as the model being tried gets it, fitted to its window (null: {@link #request} as it is). */
+    ChatRequest fitted;
+    /** How {@link #fitted} was made: {@code full}, {@code windowed:kept=N} or {@code summarized}; null before any fitting. */
+    String contextFit;
+    /** The request whose conversation this summary request condenses (null for callers' own requests). */
+    String summaryFor;
+    /** The fittings made for this request, by window budget and tokenizer: a retry or a same-sized fallback reuses one. */
+    final java.util.Map<String, dev.switchboard.context.ContextFitter.Fitted> fittings = new java.util.HashMap<>(4);
     /** The prompt counted in the tokens of each model it may reach: for the limits and the budget. */
     final PromptTokens promptTokens = new PromptTokens();
 
@@ -114,7 +123,7 @@ public final class RequestContext {
                 usage.completionTokens(), usage.totalTokens(), cost, elapsedMillis(),
                 ttftNanos < 0 ? -1 : (ttftNanos - startNanos) / 1_000_000, status, outcome, error, stream, tags,
                 usage.cachedTokens(), usage.reasoningTokens(), taskType, chainSpec == null ? null : chainSpec.id(),
-                plannedCost(billed, cost));
+                plannedCost(billed, cost), contextFit);
     }
 
     /**

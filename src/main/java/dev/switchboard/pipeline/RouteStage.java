@@ -101,6 +101,18 @@ final class RouteStage {
         route(exchange, false);
     }
 
+    /**
+     * The model test panel: the model the request names and no other, whatever the rules would choose, with no
+     * fallback and one attempt. Its catalog defaults apply on the way out as for any call of it.
+     */
+    void pinned(Exchange exchange) {
+        RequestContext ctx = exchange.getVariable(RequestContext.VARIABLE, RequestContext.class);
+        Catalog cat = catalog.get();
+        ctx.chainSpec = new ChainSpec(null, null, null, List.of(ctx.requestedModel), 1, ChainSpec.DEFAULT_RETRY_ON, false, true,
+                ChainSpec.DEFAULT_DEADLINE);
+        ctx.chain = resolve(ctx.chainSpec.models(), cat);
+    }
+
     private void route(Exchange exchange, boolean spends) {
         RequestContext ctx = exchange.getVariable(RequestContext.VARIABLE, RequestContext.class);
         Catalog cat = catalog.get();

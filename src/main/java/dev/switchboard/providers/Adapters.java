@@ -5,7 +5,7 @@ import dev.switchboard.providers.gemini.GeminiAdapter;
 import dev.switchboard.providers.ollama.OllamaAdapter;
 import dev.switchboard.providers.openai.DeepSeekAdapter;
 import dev.switchboard.providers.openai.LmStudioAdapter;
-import dev.switchboard.providers.openai.OpenAiCompatibleAdapter;
+import dev.switchboard.providers.openai.OpenAiAdapter;
 import dev.switchboard.providers.openai.PerplexityAdapter;
 import dev.switchboard.providers.openai.XaiAdapter;
 import java.util.Map;
@@ -21,7 +21,7 @@ public final class Adapters {
     /** This build's adapters, by the catalog's provider {@code type}. */
     public static Adapters standard() {
         return new Adapters(Map.of(
-                "openai", new OpenAiCompatibleAdapter(),
+                "openai", new OpenAiAdapter(),
                 "anthropic", new AnthropicAdapter(),
                 "gemini", new GeminiAdapter(),
                 "ollama", new OllamaAdapter(),

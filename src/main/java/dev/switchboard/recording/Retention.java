@@ -12,8 +12,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Forgets old usage: raw rows after {@code SWITCHBOARD_RETENTION_DAYS}, and with them each request's quality checks
- * and feedback (they describe raw rows; the quality scores read only the last 30 days of them); rollups (hourly,
+ * Forgets old usage: raw rows after {@code SWITCHBOARD_RETENTION_DAYS}, and with them each request's quality checks,
+ * feedback and conversation summaries (they describe raw rows; the quality scores read only the last 30 days of them); rollups (hourly,
  * daily, weekly, usage and failures) after {@link #ROLLUP_MONTHS} whole months (the current month and the 13
  * before it, so a month compares with the same month a year earlier). Budgets and month-to-date figures read the rollups, so they survive the raw
  * rows' retention. Run daily by a Camel timer; {@link #run} takes the time so tests can move it.
@@ -55,12 +55,14 @@ public final class Retention {
         for (String table : PER_REQUEST) {
             quality += delete("DELETE FROM " + table + " WHERE created_at < :?cutoff", rawCutoff);
         }
+        // Summaries hold what conversations said: they go with the raw rows (a conversation still going is summarised again).
+        int summaries = delete("DELETE FROM context_summary WHERE created_at < :?cutoff", rawCutoff);
         int rollups = 0;
         for (String table : ROLLUPS) {
             rollups += delete("DELETE FROM " + table + " WHERE period_start < :?cutoff", rollupCutoff);
         }
-        LOG.info("Retention: {} usage row(s) and {} quality check or feedback row(s) before {}, {} rollup row(s) before {} deleted",
-                raw, quality, rawCutoff, rollups, rollupCutoff);
+        LOG.info("Retention: {} usage row(s), {} quality check or feedback row(s) and {} conversation summaries before {}, "
+                + "{} rollup row(s) before {} deleted", raw, quality, summaries, rawCutoff, rollups, rollupCutoff);
         return new Deleted(raw, rollups, quality);
     }
 

@@ -39,10 +39,23 @@ public record UsageRecord(
         String taskType,
         /** The chain tried, by id ({@code null} for a single model). */
         String chain,
-        double plannedCostUsd) {
+        double plannedCostUsd,
+        /** How the conversation was fitted to the serving model: {@code full}, {@code windowed:kept=N}, {@code summarized}; null when not a chat. */
+        String contextFit) {
 
     /** The tag of an answer served from the response cache, followed by what the call it replaced cost (US dollars). */
     public static final String CACHE_SAVED_TAG = "cache_saved_usd:";
+
+    /** A row without a context fitting (written before the gateway fitted conversations, or not a chat). */
+    public UsageRecord(String requestId, Instant createdAt, String entry, String operation, String caller, String requestedModel,
+                       String model, String provider, String rule, List<Attempt> attempts, int promptTokens, int completionTokens,
+                       int totalTokens, double costUsd, long latencyMs, long ttftMs, int status, String outcome, String error,
+                       boolean stream, List<String> tags, int cachedTokens, int reasoningTokens, String taskType, String chain,
+                       double plannedCostUsd) {
+        this(requestId, createdAt, entry, operation, caller, requestedModel, model, provider, rule, attempts, promptTokens,
+                completionTokens, totalTokens, costUsd, latencyMs, ttftMs, status, outcome, error, stream, tags, cachedTokens,
+                reasoningTokens, taskType, chain, plannedCostUsd, null);
+    }
 
     public UsageRecord {
         attempts = List.copyOf(attempts);

@@ -42,7 +42,8 @@ public final class UsageWriter implements AutoCloseable {
     static final List<String> COLUMNS = List.of("request_id", "created_at", "entry", "operation", "caller",
             "requested_model", "model", "provider", "rule_name", "attempts", "attempt_count", "prompt_tokens",
             "completion_tokens", "total_tokens", "cost_usd", "latency_ms", "ttft_ms", "status", "outcome", "error",
-            "stream", "tags", "cached_tokens", "reasoning_tokens", "task_type", "chain_id", "fallback_count", "planned_cost_usd");
+            "stream", "tags", "cached_tokens", "reasoning_tokens", "task_type", "chain_id", "fallback_count", "planned_cost_usd",
+            "context_fit");
 
     private final BlockingQueue<UsageRecord> queue;
     private final ProducerTemplate producer;
@@ -210,7 +211,7 @@ public final class UsageWriter implements AutoCloseable {
                 truncate(attempts, 8000), r.attempts().size(), r.promptTokens(), r.completionTokens(), r.totalTokens(),
                 r.costUsd(), r.latencyMs(), r.ttftMs(), r.status(), r.outcome(), truncate(r.error(), 2000), r.stream(),
                 truncate(String.join(",", r.tags()), TAGS_CHARS), r.cachedTokens(), r.reasoningTokens(), r.taskType(),
-                truncate(r.chain(), 256), r.fallbacks(), r.plannedCostUsd());
+                truncate(r.chain(), 256), r.fallbacks(), r.plannedCostUsd(), r.contextFit());
     }
 
     private javax.sql.DataSource dataSource() {

@@ -11,8 +11,9 @@ import java.util.Set;
  * OpenAI's Responses API request ({@code POST /v1/responses}) as the canonical chat body: {@code instructions}
  * become the system message, {@code input} (a string or items) the messages after the stored conversation of
  * {@code previous_response_id}, function tools and {@code text.format} their chat counterparts. What the gateway
- * cannot serve through chat completions (hosted tools, background runs, file ids) is refused 400 naming the
- * {@code param}, never dropped silently. Pure functions; inputs are never modified.
+ * cannot serve through chat completions (background runs, file ids) is refused 400 naming the {@code param}, never
+ * dropped silently; hosted tools stay in the canonical tools as sent, for OpenAI, and are refused for other
+ * providers ({@link #refuseHostedTools}). Pure functions; inputs are never modified.
  */
 public final class ResponsesRequest {
     /** Input item types the gateway serves; every other one is refused by name. */
@@ -202,7 +203,7 @@ public final class ResponsesRequest {
 
     // ------------------------------------------------------------------------------------------ parameters
 
-    /** Function tools only: hosted tools (web search, file search, code interpreter...) run at OpenAI alone. */
+    /** Function tools as chat tools; hosted tools (web search, file search, code interpreter...) as they are. */
     private static void tools(JsonNode tools, ObjectNode chat) {
         if (tools == null || tools.isNull()) {
             return;
@@ -218,8 +219,8 @@ public final class ResponsesRequest {
             JsonNode tool = tools.get(i);
             String type = tool.path("type").asText("");
             if (!type.equals("function")) {
-                throw GatewayError.badRequest("tools[" + i + "].type", "tools[" + i + "].type '" + type
-                        + "' is not served by this gateway (only 'function' tools: hosted tools run at OpenAI alone)");
+                out.add(tool); // a hosted tool: only a provider of the Responses API takes it (see refuseHostedTools)
+                continue;
             }
             ObjectNode function = out.addObject().put("type", "function").putObject("function")
                     .put("name", required(tool, "name", "tools[" + i + "]"));
@@ -227,6 +228,21 @@ public final class ResponsesRequest {
                 if (tool.hasNonNull(field)) {
                     function.set(field, tool.get(field));
                 }
+            }
+        }
+    }
+
+    /**
+     * For a provider served through chat completions: a hosted tool (web search, file search, code interpreter...)
+     * runs at OpenAI alone, so a request with one is refused 400 naming it, never served without it.
+     */
+    public static void refuseHostedTools(ObjectNode chat) {
+        JsonNode tools = chat.path("tools");
+        for (int i = 0; i < tools.size(); i++) {
+            String type = tools.get(i).path("type").asText("");
+            if (!type.equals("function")) {
+                throw GatewayError.badRequest("tools[" + i + "].type", "tools[" + i + "].type '" + type
+                        + "' is served only by OpenAI models (hosted tools run at OpenAI); this request was routed to another provider");
             }
         }
     }

@@ -140,6 +140,30 @@ public final class RuleBuilder {
                 : CLOSED_VALUES.get(field);
     }
 
+    /**
+     * What the builder takes, for a condition builder to offer: per fact its fields with their type, operators and (for
+     * closed sets) values; the catalog's models, chains and templates a rule may name.
+     */
+    public static com.fasterxml.jackson.databind.node.ObjectNode vocabulary(Catalog catalog) {
+        var out = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        var facts = out.putObject("facts");
+        for (String fact : RuleFacts.facts()) {
+            var fields = facts.putObject(fact);
+            RuleFacts.fields(RuleFacts.fact(fact).orElseThrow()).forEach((field, type) -> {
+                var f = fields.putObject(field).put("type", type.name().toLowerCase(java.util.Locale.ROOT));
+                operators(type).stream().sorted().forEach(f.putArray("operators")::add);
+                Set<String> closed = closedValues(fact + "." + field, catalog);
+                if (closed != null) {
+                    closed.stream().sorted().forEach(f.putArray("values")::add);
+                }
+            });
+        }
+        catalog.models().forEach(m -> out.withArray("models").add(m.id()));
+        catalog.chains().keySet().stream().sorted().forEach(out.putArray("chains")::add);
+        catalog.templateNames().stream().sorted().forEach(out.putArray("templates")::add);
+        return out;
+    }
+
     private static Set<String> operators(Type type) {
         return switch (type) {
             case TEXT -> Set.of("==", "!=", "in", "contains");

@@ -22,6 +22,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * limit, hang or cut streams on purpose ({@link Simulation}). Non-blocking: timers, never sleeps.
  */
 public final class Simulator implements AutoCloseable {
+    /**
+     * Request header forcing one behaviour on this call ({@link Forced}): how a chain simulation scripts each step.
+     * Only the gateway reaches the simulator (loopback, its own port), and it never forwards callers' headers.
+     */
+    public static final String FORCE_HEADER = "x-switchboard-simulate";
     /** A simulated hang answers nothing for this long, then drops the connection. */
     private static final long HANG_MILLIS = 120_000;
     private static final long CHUNK_GAP_MILLIS = 5;
@@ -67,8 +72,51 @@ public final class Simulator implements AutoCloseable {
                 case "/v1/embeddings" -> () -> json(req.response(), 200, embeddings((ObjectNode) json));
                 default -> () -> json(req.response(), 404, ErrorBodies.openAi("Unknown path " + path, "invalid_request_error", null, "not_found"));
             };
-            misbehaveOr(req.response(), json.path("stream").asBoolean(false), answer);
+            Forced forced = Forced.parse(req.getHeader(FORCE_HEADER));
+            if (forced != null) {
+                force(req.response(), forced, (ObjectNode) json, answer);
+            } else {
+                misbehaveOr(req.response(), json.path("stream").asBoolean(false), answer);
+            }
         });
+    }
+
+    /** What a scripted call does, whatever the configured {@link Simulation} rates. */
+    public enum Forced {
+        OK, RATE_LIMIT, SERVER_ERROR, HANG, CUT, CONTENT_FILTER;
+
+        /** The header's spelling (the enum's name in lower case), or null for none or an unknown one. */
+        static Forced parse(String header) {
+            if (header == null) {
+                return null;
+            }
+            for (Forced f : values()) {
+                if (f.label().equals(header)) {
+                    return f;
+                }
+            }
+            return null;
+        }
+
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    private void force(HttpServerResponse response, Forced forced, ObjectNode request, Runnable answer) {
+        switch (forced) {
+            case OK -> answer.run();
+            case HANG -> vertx.setTimer(HANG_MILLIS, t -> response.reset());
+            case RATE_LIMIT -> {
+                response.putHeader("retry-after", "1");
+                json(response, 429, ErrorBodies.openAi("Simulated rate limit", "requests", null, "rate_limit_exceeded"));
+            }
+            case SERVER_ERROR -> json(response, 500, ErrorBodies.openAi("Simulated server error", "server_error", null, null));
+            case CONTENT_FILTER -> json(response, 400, ErrorBodies.openAi("Simulated content filter: the prompt was flagged",
+                    "invalid_request_error", null, "content_filter"));
+            // Cut after the role chunk, before the first word: the failure a chain can still fall back from.
+            case CUT -> chat(response, request, 1);
+        }
     }
 
     private void misbehaveOr(HttpServerResponse response, boolean stream, Runnable answer) {
@@ -94,6 +142,11 @@ public final class Simulator implements AutoCloseable {
     }
 
     private void chat(HttpServerResponse response, ObjectNode request) {
+        chat(response, request, -1);
+    }
+
+    /** Answers a chat request; a stream is cut at event {@code forcedCut} (-1: as the simulation's cut rate says). */
+    private void chat(HttpServerResponse response, ObjectNode request, int forcedCut) {
         String model = request.path("model").asText("simulated");
         String text = "Simulated answer from " + model + " to: " + lastUserText(request);
         int promptTokens = Math.max(1, request.path("messages").toString().length() / 4);
@@ -121,7 +174,7 @@ public final class Simulator implements AutoCloseable {
             return;
         }
         response.setChunked(true).putHeader("Content-Type", "text/event-stream").putHeader("Cache-Control", "no-cache");
-        boolean cut = ThreadLocalRandom.current().nextDouble() < simulation.cutRate();
+        boolean cut = forcedCut < 0 && ThreadLocalRandom.current().nextDouble() < simulation.cutRate();
         List<ObjectNode> events = new java.util.ArrayList<>();
         events.add(chunk(id, created, model, JsonNodeFactory.instance.objectNode().put("role", "assistant").put("content", ""), null));
         if (wantsToolCall(request)) {
@@ -143,7 +196,7 @@ public final class Simulator implements AutoCloseable {
             usageChunk.set("usage", usage(promptTokens, completionTokens));
             events.add(usageChunk);
         }
-        sendEvents(response, events, 0, cut ? Math.min(2, events.size()) : -1);
+        sendEvents(response, events, 0, forcedCut >= 0 ? forcedCut : cut ? Math.min(2, events.size()) : -1);
     }
 
     private void sendEvents(HttpServerResponse response, List<ObjectNode> events, int index, int cutAt) {

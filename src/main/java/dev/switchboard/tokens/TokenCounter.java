@@ -111,6 +111,16 @@ public final class TokenCounter {
         return scheme.scale(tokens);
     }
 
+    /** One message of a chat prompt with its framing, as {@link #chatPrompt} counts it (rounded up when scaled). */
+    public static long message(JsonNode message, Scheme scheme) {
+        return scheme.scale(PER_MESSAGE + (message.hasNonNull("name") ? PER_NAME : 0) + values(message, scheme.encoding));
+    }
+
+    /** What a chat prompt costs beside its messages: the reply priming and the tool and function definitions. */
+    public static long framing(JsonNode body, Scheme scheme) {
+        return scheme.scale(REPLY_PRIMING + definitions(body.get("tools"), scheme.encoding) + definitions(body.get("functions"), scheme.encoding));
+    }
+
     private static long definitions(JsonNode node, Tokenizer encoding) {
         return node == null || node.isNull() || node.isEmpty() ? 0 : encoding.count(node.toString());
     }
@@ -140,30 +150,134 @@ public final class TokenCounter {
     }
 
     /**
-     * One encoding with a memo of the counts of long texts. A conversation is sent again, whole, with every turn,
-     * and o200k_base's pre-tokenizer (a Unicode regular expression) takes about 0.2 µs a token: remembering the
-     * turns already counted keeps a growing conversation's count to its new turn. Short texts are counted
-     * directly, which is cheaper than hashing and remembering them.
+     * One encoding with memos of counts. A conversation is sent again, whole, with every turn: remembering the turns
+     * already counted keeps a growing conversation's count to its new turn. Texts up to {@link #TABLE_MAX_CHARS} are
+     * remembered in a fixed table (nearly free to fill, so a text seen once costs little more than counting it),
+     * longer ones in a cache bounded by their size; texts under {@link #MEMO_MIN_CHARS} are counted directly, which
+     * is cheaper than hashing them.
+     *
+     * <p>A text never seen before is the expensive case: o200k_base's pre-tokenizer (a Unicode regular expression)
+     * takes about 0.2 µs a token. For ASCII text (most prompts and code) o200k_base is split by hand instead
+     * ({@link O200kAsciiSplitter}) and each piece counted from a table of pieces: words recur across texts, so a new
+     * text costs a scan and a lookup a piece. cl100k_base has jtokkit's own hand-written splitter.
      */
     private static final class Tokenizer {
         /** Texts shorter than this (characters) are not remembered. */
         private static final int MEMO_MIN_CHARS = 32;
-        /** The memo's bound in characters of remembered text (about 32 MiB of strings). */
+        /** Texts up to this long (characters) go in the table: 4,096 of them at most, 16 Mi characters. */
+        private static final int TABLE_MAX_CHARS = 4_096;
+        private static final int TABLE_SLOTS = 1 << 12;
+        /** The longer texts' memo bound in characters (about 32 MiB of strings). */
         private static final long MEMO_MAX_CHARS = 16L << 20;
+        /** Pieces (words, runs of punctuation or spaces): 64k of them, of at most 64 characters (longer ones are rare). */
+        private static final int PIECE_SLOTS = 1 << 16;
+        private static final int PIECE_MAX_CHARS = 64;
 
         private final Encoding encoding;
-        private final Cache<String, Integer> memo = Caffeine.newBuilder()
+        private final LossyMemo texts = new LossyMemo(TABLE_SLOTS, TABLE_MAX_CHARS);
+        private final Cache<String, Integer> longTexts = Caffeine.newBuilder()
                 .maximumWeight(MEMO_MAX_CHARS).weigher((String text, Integer tokens) -> text.length()).build();
+        /** Pieces of ASCII text and their tokens; null when this encoding has no hand-written splitter here. */
+        private final LossyMemo pieces;
 
         Tokenizer(EncodingType type) {
             this.encoding = Encodings.newLazyEncodingRegistry().getEncoding(type);
+            this.pieces = type == EncodingType.O200K_BASE ? new LossyMemo(PIECE_SLOTS, PIECE_MAX_CHARS) : null;
         }
 
         long count(String text) {
             if (text.length() < MEMO_MIN_CHARS) {
+                return uncounted(text);
+            }
+            if (text.length() <= TABLE_MAX_CHARS) {
+                return texts.count(text, 0, text.length(), this::uncounted);
+            }
+            return longTexts.get(text, this::uncounted);
+        }
+
+        private int uncounted(String text) {
+            if (pieces == null) {
                 return encoding.countTokensOrdinary(text);
             }
-            return memo.get(text, encoding::countTokensOrdinary);
+            int n = text.length();
+            int tokens = 0;
+            for (int start = 0; start < n; ) {
+                int end = O200kAsciiSplitter.pieceEnd(text, start, n);
+                if (end == O200kAsciiSplitter.NOT_ASCII) {
+                    return encoding.countTokensOrdinary(text);
+                }
+                tokens += pieces.count(text, start, end, encoding::countTokensOrdinary);
+                start = end;
+            }
+            return tokens;
+        }
+    }
+
+    /**
+     * Token counts in a fixed table indexed by the text's hash: a text that lands on a taken slot replaces the one
+     * there, so the table never grows and filling it costs one store. Entries are immutable, so threads read and
+     * replace them without locks. Keys are ranges of a larger text, compared in place.
+     */
+    private static final class LossyMemo {
+        /** Characters of a text its slot is chosen by, besides its ends. */
+        private static final int HASHED_CHARS = 32;
+        /** Characters at each end of a text that are always hashed: where texts of one template differ (names, numbers). */
+        private static final int HASHED_ENDS = 16;
+
+        private record Entry(String text, int tokens) {
+        }
+
+        private final Entry[] slots;
+        private final int maxChars;
+
+        LossyMemo(int slots, int maxChars) {
+            this.slots = new Entry[slots];
+            this.maxChars = maxChars;
+        }
+
+        int count(String text, int start, int end, java.util.function.ToIntFunction<String> counter) {
+            int length = end - start;
+            boolean whole = start == 0 && end == text.length();
+            if (length > maxChars) {
+                return counter.applyAsInt(whole ? text : text.substring(start, end));
+            }
+            int hash = hash(text, start, end);
+            int slot = (hash ^ (hash >>> 16)) & (slots.length - 1);
+            Entry known = slots[slot];
+            if (known != null && known.text().length() == length && known.text().regionMatches(0, text, start, length)) {
+                return known.tokens();
+            }
+            String key = whole ? text : text.substring(start, end);
+            int tokens = counter.applyAsInt(key);
+            slots[slot] = new Entry(key, tokens);
+            return tokens;
+        }
+
+        /**
+         * The slot's hash: of the whole of a short text, else of its length, its ends and {@link #HASHED_CHARS} characters
+         * spread between them; hashing all of a long new text would cost a good part of counting it. Texts that share all
+         * of these only take each other's slot.
+         */
+        private static int hash(String text, int start, int end) {
+            int length = end - start;
+            int hash = length;
+            if (length <= 2 * HASHED_ENDS + HASHED_CHARS) {
+                for (int i = start; i < end; i++) {
+                    hash = 31 * hash + text.charAt(i);
+                }
+                return hash;
+            }
+            for (int i = start; i < start + HASHED_ENDS; i++) {
+                hash = 31 * hash + text.charAt(i);
+            }
+            for (int i = end - HASHED_ENDS; i < end; i++) {
+                hash = 31 * hash + text.charAt(i);
+            }
+            int step = (length - 2 * HASHED_ENDS) / HASHED_CHARS;
+            for (int i = start + HASHED_ENDS; i < end - HASHED_ENDS; i += step) {
+                hash = 31 * hash + text.charAt(i);
+            }
+            return hash;
         }
     }
 }

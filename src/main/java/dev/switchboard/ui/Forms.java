@@ -1,13 +1,23 @@
 package dev.switchboard.ui;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.providers.Json;
 import io.vertx.core.MultiMap;
+import java.nio.charset.StandardCharsets;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Form fields into the JSON the management API takes. Nothing is validated here: a field that is not a number
  * where one is expected goes to the API as text, and the API's 400 names it (the one place rules live).
  */
 public final class Forms {
+    /** The field a catalog refusal names in its message: {@code catalog: models[3].contextWindow: ...}. */
+    private static final Pattern CATALOG_PATH = Pattern.compile("(?:models\\[\\d+]|chains\\.[^.:\\s]+)\\.([A-Za-z]+)");
+
     private Forms() {
     }
 
@@ -40,5 +50,46 @@ public final class Forms {
         } catch (NumberFormatException e) {
             target.put(field, value.trim());
         }
+    }
+
+    /** A comma-separated field as a list (blank items dropped); null when there are none. */
+    public static ArrayNode list(String value) {
+        if (value == null) {
+            return null;
+        }
+        ArrayNode out = JsonNodeFactory.instance.arrayNode();
+        for (String item : value.split(",")) {
+            if (!item.isBlank()) {
+                out.add(item.trim());
+            }
+        }
+        return out.isEmpty() ? null : out;
+    }
+
+    /** A JSON textarea: the JSON when it parses, else the text as given (so the API names the field). */
+    public static JsonNode json(String value) {
+        if (value == null) {
+            return null;
+        }
+        JsonNode parsed = Json.parseOrNull(value.getBytes(StandardCharsets.UTF_8));
+        return parsed != null ? parsed : JsonNodeFactory.instance.textNode(value);
+    }
+
+    /** Comma-joined items of a JSON list (for a text field), or "" for none. */
+    public static String joined(JsonNode list) {
+        StringBuilder out = new StringBuilder();
+        for (JsonNode item : list) {
+            out.append(out.length() == 0 ? "" : ", ").append(item.asText());
+        }
+        return out.toString();
+    }
+
+    /** The field a refusal concerns: its {@code param}, else the path in a catalog refusal's message; null if none. */
+    public static String field(ApiAnswer refusal) {
+        if (refusal.errorParam() != null) {
+            return refusal.errorParam();
+        }
+        Matcher m = CATALOG_PATH.matcher(refusal.errorMessage());
+        return m.find() ? m.group(1) : null;
     }
 }

@@ -35,6 +35,10 @@ public final class ManagementUi {
     /** The screens with fragments of their own; a screen with only a shell needs no entry. */
     private static final List<UiScreen> SCREENS = List.of(
             new ProviderScreen(java.time.Clock.systemUTC()),
+            new ModelScreen(),
+            new RuleScreen(),
+            new ChainScreen(),
+            new AnalyticsScreen(),
             new SettingsScreen());
 
     private final ApiClient api;

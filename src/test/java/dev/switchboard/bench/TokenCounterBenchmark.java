@@ -11,6 +11,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -44,9 +45,10 @@ public class TokenCounterBenchmark {
     public TokenCounter.Scheme scheme;
 
     private ObjectNode body;
-    private ObjectNode unseen;
+    /** Conversations counted per measured call of {@code firstSight}: one call a conversation would time mostly the timer. */
+    static final int UNSEEN_BATCH = 1_000;
+
     private int turns;
-    private long salt;
 
     @Setup
     public void build() {
@@ -57,10 +59,21 @@ public class TokenCounterBenchmark {
         body = conversation(turns, 0);
     }
 
-    /** A conversation no count has seen (never counted while built): made before each call, outside the measured time. */
-    @Setup(Level.Invocation)
-    public void buildUnseen() {
-        unseen = conversation(turns, ++salt);
+    /**
+     * Conversations no count has seen (never counted while built): made before each call of {@code firstSight},
+     * outside the measured time (a state of its own, so {@code resent} has no such setup around its calls).
+     */
+    @State(Scope.Thread)
+    public static class Unseen {
+        final ObjectNode[] bodies = new ObjectNode[UNSEEN_BATCH];
+        private long salt;
+
+        @Setup(Level.Invocation)
+        public void build(TokenCounterBenchmark shared) {
+            for (int i = 0; i < UNSEEN_BATCH; i++) {
+                bodies[i] = conversation(shared.turns, ++salt);
+            }
+        }
     }
 
     /** A conversation of {@code turns} turns after the tool call, each turn's text different from the others. */
@@ -88,8 +101,13 @@ public class TokenCounterBenchmark {
     }
 
     @Benchmark
-    public long firstSight() {
-        return TokenCounter.chatPrompt(unseen, scheme);
+    @OperationsPerInvocation(UNSEEN_BATCH)
+    public long firstSight(Unseen unseen) {
+        long tokens = 0;
+        for (ObjectNode body : unseen.bodies) {
+            tokens += TokenCounter.chatPrompt(body, scheme);
+        }
+        return tokens;
     }
 
     public static void main(String[] args) throws RunnerException {

@@ -22,7 +22,10 @@ public final class UiPageBenchmark {
     private static final int WARMUP = 30;
     private static final int RUNS = 21;
     private static final String[] PATHS = {"/ui/providers", "/ui/f/providers", "/ui/settings", "/ui/f/settings/global", "/ui/f/settings/agents",
-            "/ui/f/settings/provider-keys", "/ui/f/settings/tokens", "/ui/f/settings/versions", "/ui/f/settings/export", "/ui/f/settings/audit"};
+            "/ui/f/settings/provider-keys", "/ui/f/settings/tokens", "/ui/f/settings/versions", "/ui/f/settings/export", "/ui/f/settings/audit",
+            "/ui/models", "/ui/f/models", "/ui/f/models/gpt-4o-mini", "/ui/rules", "/ui/f/rules", "/ui/f/rules/builder", "/ui/f/rules/drl",
+            "/ui/f/rules/versions", "/ui/chains", "/ui/f/chains", "/ui/f/chains/builder?id=rescue", "/ui/analytics", "/ui/f/analytics",
+            "/ui/f/analytics?range=24h&by=provider", "/ui/f/analytics?range=30d&by=agent", "/ui/f/analytics/recommendations"};
 
     private UiPageBenchmark() {
     }

@@ -17,7 +17,8 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A fake of the OpenAI HTTP API (chat completions, embeddings, models) on 127.0.0.1, built on the JDK
+ * A fake of the OpenAI HTTP API (chat completions, the Responses API ({@link FakeOpenAiResponses}), embeddings,
+ * models) on 127.0.0.1, built on the JDK
  * {@link HttpServer}. Behaviour is chosen by the request body's {@code model}:
  * <ul>
  *   <li>any other model: success ("Hello from &lt;model&gt;"; a tool call when {@code tools} is set and the last
@@ -48,8 +49,10 @@ public final class FakeOpenAi extends FakeServer {
     private record Scripted(ObjectNode message, String finishReason) {}
 
     private final java.util.Map<String, java.util.Queue<Scripted>> scripts = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Map<String, float[]> vectors = new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicInteger ids = new AtomicInteger();
     private final AtomicInteger requestIds = new AtomicInteger();
+    private final FakeOpenAiResponses responses = new FakeOpenAiResponses(this);
 
     private FakeOpenAi() {
         super("fake-openai-", "FakeOpenAi");
@@ -69,7 +72,8 @@ public final class FakeOpenAi extends FakeServer {
     /** The JSON "model" of chat/embeddings requests, else null. */
     @Override
     protected String modelOf(String method, String path, String body) {
-        return "POST".equals(method) && (CHAT.equals(path) || EMBEDDINGS.equals(path)) ? jsonModel(body) : null;
+        return "POST".equals(method) && (CHAT.equals(path) || EMBEDDINGS.equals(path) || FakeOpenAiResponses.PATH.equals(path))
+                ? jsonModel(body) : null;
     }
 
     @Override
@@ -79,10 +83,11 @@ public final class FakeOpenAi extends FakeServer {
         boolean chat = "POST".equals(method) && CHAT.equals(path);
         boolean embeddings = "POST".equals(method) && EMBEDDINGS.equals(path);
         boolean models = "GET".equals(method) && "/v1/models".equals(path);
-        JsonNode json = chat || embeddings ? jsonObject(rec.body()) : null;
+        boolean responses = "POST".equals(method) && FakeOpenAiResponses.PATH.equals(path);
+        JsonNode json = chat || embeddings || responses ? jsonObject(rec.body()) : null;
         String model = rec.model();
 
-        if (!chat && !embeddings && !models) {
+        if (!chat && !embeddings && !models && !responses) {
             markUnexpected(rec);
             sendError(ex, 404, "Invalid URL (" + method + " " + path + ")", "invalid_request_error", null, null);
         } else if (models) {
@@ -96,11 +101,13 @@ public final class FakeOpenAi extends FakeServer {
         } else if (model == null) {
             sendError(ex, 400, "you must provide a model parameter", "invalid_request_error", null, null);
         } else {
-            boolean stream = chat && json.path("stream").asBoolean(false);
+            boolean stream = (chat || responses) && json.path("stream").asBoolean(false);
             if (answerByFailureModel(ex, model, stream)) {
                 return;
             }
-            if (chat) {
+            if (responses) {
+                this.responses.answer(ex, json, model);
+            } else if (chat) {
                 chat(ex, json, model, stream);
             } else {
                 embeddings(ex, json, model);
@@ -141,6 +148,11 @@ public final class FakeOpenAi extends FakeServer {
             }
         }
         return true;
+    }
+
+    /** The embedding of {@code input} from now on (instead of one derived from its hash): for tests of similarity. */
+    public void embedding(String input, float... vector) {
+        vectors.put(input, vector);
     }
 
     /**
@@ -404,7 +416,7 @@ public final class FakeOpenAi extends FakeServer {
         ObjectNode resp = JSON.createObjectNode().put("object", "list");
         ArrayNode data = resp.putArray("data");
         for (int i = 0; i < items.size(); i++) {
-            float[] vector = vectorFor(items.get(i));
+            float[] vector = vectors.getOrDefault(items.get(i), vectorFor(items.get(i)));
             ObjectNode item = data.addObject().put("object", "embedding").put("index", i);
             if (base64) {
                 ByteBuffer buf = ByteBuffer.allocate(vector.length * 4).order(ByteOrder.LITTLE_ENDIAN);

@@ -34,7 +34,7 @@ class ResponsesApiTest {
     }
 
     @Test
-    void should_send_a_json_schema_text_format_as_the_chat_response_format() throws Exception {
+    void should_pass_a_json_schema_text_format_through_to_openai_as_it_came() throws Exception {
         HttpResponse<String> r = gw.post("/responses", """
                 {"model":"gpt-4o","input":[{"role":"user","content":[{"type":"input_text","text":"A city as JSON"}]}],
                  "text":{"format":{"type":"json_schema","name":"city","strict":true,
@@ -43,22 +43,22 @@ class ResponsesApiTest {
         assertEquals(200, r.statusCode(), r.body());
         JsonNode body = Gateway.MAPPER.readTree(r.body());
         assertEquals("response", body.path("object").asText());
-        assertEquals("json_schema", body.at("/text/format/type").asText(), "the format is echoed");
         assertEquals("output_text", body.at("/output/0/content/0/type").asText(), r.body());
-        JsonNode sent = last(gw.fake.requestsFor("gpt-4o"));
-        assertEquals("json_schema", sent.at("/response_format/type").asText(), sent.toString());
-        assertEquals("city", sent.at("/response_format/json_schema/name").asText());
-        assertEquals(true, sent.at("/response_format/json_schema/strict").asBoolean());
-        assertEquals("object", sent.at("/response_format/json_schema/schema/type").asText());
-        assertEquals(50, sent.path("max_tokens").asInt());
-        assertEquals("A city as JSON", sent.at("/messages/0/content/0/text").asText());
+        FakeServer.Recorded call = last(gw.fake.requestsFor("gpt-4o"));
+        assertEquals("/v1/responses", call.path(), "OpenAI gets the Responses request itself");
+        JsonNode sent = call.json();
+        assertEquals("json_schema", sent.at("/text/format/type").asText(), sent.toString());
+        assertEquals("city", sent.at("/text/format/name").asText());
+        assertEquals("object", sent.at("/text/format/schema/type").asText());
+        assertEquals(50, sent.path("max_output_tokens").asInt());
+        assertEquals("A city as JSON", sent.at("/input/0/content/0/text").asText());
+        assertTrue(!sent.has("messages") && !sent.has("response_format"), "not a chat body: " + sent);
     }
 
     @Test
     void should_refuse_what_it_cannot_serve_naming_the_param() throws Exception {
         assertRefused("{\"model\":\"gpt-4o-mini\"}", "input");
         assertRefused("{\"input\":\"hi\"}", "model");
-        assertRefused("{\"model\":\"gpt-4o-mini\",\"input\":\"hi\",\"tools\":[{\"type\":\"web_search\"}]}", "tools[0].type");
         assertRefused("{\"model\":\"gpt-4o-mini\",\"input\":[{\"type\":\"item_reference\",\"id\":\"x\"}]}", "input[0].type");
         assertRefused("{\"model\":\"gpt-4o-mini\",\"input\":[{\"type\":\"function_call_output\",\"output\":\"x\"}]}", "input[0].call_id");
         assertRefused("{\"model\":\"gpt-4o-mini\",\"input\":\"hi\",\"text\":{\"format\":{\"type\":\"json_schema\"}}}", "text.format.schema");
@@ -118,6 +118,29 @@ class ResponsesApiTest {
         assertTrue(streamed.body().contains("\"delta\":\"Hello from gpt-4o-mini\""), streamed.body());
     }
 
+    @Test
+    void should_list_a_stored_responses_input_items_a_page_at_a_time() throws Exception {
+        JsonNode first = Gateway.MAPPER.readTree(gw.post("/responses", "{\"model\":\"gpt-4o-mini\",\"input\":\"one\"}").body());
+        HttpResponse<String> made = gw.post("/responses", "{\"model\":\"gpt-4o-mini\",\"input\":\"two\",\"previous_response_id\":\""
+                + first.path("id").asText() + "\"}");
+        String id = Gateway.MAPPER.readTree(made.body()).path("id").asText();
+
+        JsonNode newest = Gateway.MAPPER.readTree(get(id + "/input_items?limit=1", null).body());
+        assertEquals("two", newest.at("/data/0/content/0/text").asText(), "newest first by default: " + newest);
+        assertEquals(true, newest.path("has_more").asBoolean(), newest.toString());
+        JsonNode rest = Gateway.MAPPER.readTree(get(id + "/input_items?limit=5&after=" + newest.path("last_id").asText(), null).body());
+        assertEquals(List.of("assistant", "user"), rest.path("data").findValuesAsText("role"), rest.toString());
+        assertEquals("one", rest.at("/data/1/content/0/text").asText(), rest.toString());
+        assertEquals(false, rest.path("has_more").asBoolean(), rest.toString());
+
+        for (String[] bad : new String[][] {{"limit=0", "limit"}, {"limit=x", "limit"}, {"order=up", "order"}, {"after=msg_nope", "after"}}) {
+            HttpResponse<String> r = get(id + "/input_items?" + bad[0], null);
+            assertEquals(400, r.statusCode(), bad[0] + " -> " + r.body());
+            assertEquals(bad[1], Gateway.MAPPER.readTree(r.body()).at("/error/param").asText(), r.body());
+        }
+        assertEquals(404, get(id + "/input_items", "mallory").statusCode(), "only its caller lists them");
+    }
+
     private void assertRefused(String body, String param) throws Exception {
         HttpResponse<String> r = gw.post("/responses", body);
         assertEquals(400, r.statusCode(), body + " -> " + r.body());
@@ -140,7 +163,7 @@ class ResponsesApiTest {
         return gw.send(b.build());
     }
 
-    private static JsonNode last(List<FakeServer.Recorded> requests) {
-        return requests.get(requests.size() - 1).json();
+    private static FakeServer.Recorded last(List<FakeServer.Recorded> requests) {
+        return requests.get(requests.size() - 1);
     }
 }

@@ -55,6 +55,13 @@ class SimulatorModeTest {
     }
 
     @Test
+    void should_serve_the_responses_api_by_translation_as_the_simulator_speaks_chat_completions_only() throws Exception {
+        HttpResponse<String> r = gw.post("/responses", "{\"model\":\"gpt-4o-mini\",\"input\":\"hello responses\"}");
+        assertEquals(200, r.statusCode(), r.body());
+        assertTrue(Gateway.MAPPER.readTree(r.body()).at("/output/0/content/0/text").asText().contains("hello responses"), r.body());
+    }
+
+    @Test
     void should_answer_embeddings_as_base64_when_the_sdk_asks_for_it() throws Exception {
         JsonNode floats = Gateway.MAPPER.readTree(gw.post("/embeddings", "{\"model\":\"text-embedding-3-small\",\"input\":\"abc\"}").body());
         JsonNode packed = Gateway.MAPPER.readTree(gw.post("/embeddings",

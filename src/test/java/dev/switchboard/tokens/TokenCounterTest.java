@@ -87,4 +87,28 @@ class TokenCounterTest {
         assertEquals((long) Math.ceil(124 * 1.15), TokenCounter.chatPrompt(body, Scheme.GEMINI));
         assertEquals((long) Math.ceil(124 * 1.35), TokenCounter.chatPrompt(body, Scheme.OTHER));
     }
+
+    /**
+     * The hand-written o200k_base splitter against jtokkit's regular expression, on random texts made of what the
+     * expression treats apart: capitals, small letters, digits, contractions, punctuation, every kind of white space,
+     * and a few characters beyond ASCII (where the expression itself counts: a long s is an s to {@code (?i:'s)}).
+     */
+    @Test
+    void should_count_texts_exactly_as_the_o200k_expression_does() {
+        var reference = com.knuddels.jtokkit.Encodings.newLazyEncodingRegistry().getEncoding(com.knuddels.jtokkit.api.EncodingType.O200K_BASE);
+        String[] atoms = {"a", "b", "Z", "HT", "ml", "e", "0", "7", "12", "'", "'s", "'S", "'re", "'LL", "'d", "'x", ".", ",", "!", "/",
+                "-", "(", "\"", " ", "  ", "\t", "\n", "\r", "\r\n", "\u000B", "\f", "\u0001", "\u007F", "_", "word", "Word", "WORD",
+                "\u00e9", "\u017f", "\u65e5\u672c", "\u00a0"};
+        java.util.Random random = new java.util.Random(14);
+        for (int round = 0; round < 20_000; round++) {
+            StringBuilder text = new StringBuilder();
+            int parts = random.nextInt(24);
+            for (int p = 0; p < parts; p++) {
+                text.append(atoms[random.nextInt(atoms.length)]);
+            }
+            String t = text.toString();
+            assertEquals(reference.countTokensOrdinary(t), Scheme.O200K_BASE.text(t), () -> "text: " + t.replace("\n", "\\n")
+                    .replace("\r", "\\r").replace("\t", "\\t"));
+        }
+    }
 }

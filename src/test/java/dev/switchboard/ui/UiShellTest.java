@@ -54,7 +54,7 @@ class UiShellTest {
         browser.waitUntilText(By.id("providers"), "openai");
         assertEquals(7, browser.all(By.cssSelector("nav.nav a")).size());
         browser.driver.findElement(By.linkText("Routing Rules")).click();
-        browser.waitUntilText(By.tagName("main"), "Coming");
+        browser.waitUntilText(By.id("rule-table"), "Code questions go to the coding chain");
         assertFalse(browser.alertOpen());
         browser.screenshot("shell");
         assertEquals(java.util.List.of(), browser.cspViolations());
