@@ -122,6 +122,16 @@ class OneCallerCannotStopRecordingTest {
         assertTrue(!usage.body().contains(rows.get(1).requestId()), "the refused row is set aside, not half-written");
     }
 
+    @Test
+    void should_record_a_row_whose_text_holds_a_nul_on_every_database() {
+        // PostgreSQL refuses U+0000 in any text column where HSQLDB keeps it: stored as U+FFFD on both, never set aside.
+        UsageRecord row = row("nul\u0000agent");
+        gateway.app.usageWriter().submit(row);
+
+        assertEquals("nul\uFFFDagent", gateway.usageRow(row.requestId()).path("caller").asText());
+        assertRecorderUp();
+    }
+
     private static UsageRecord row(String caller) {
         return new UsageRecord("req-" + UUID.randomUUID(), Instant.now(), "http", "chat", caller, "gpt-4o-mini", "gpt-4o-mini",
                 "openai", "default", List.of(), 1, 1, 2, 0, 5, -1, 200, "ok", null, false, List.of(), 0, 0, "chat", null, 0);

@@ -209,6 +209,7 @@ public final class ManagementServer implements AutoCloseable {
         router.route("/admin/api/*").handler(ManagementServer::holdBody).blockingHandler(this::authenticate, false);
         router.post(IMPORT_PATH).handler(bodyReader(IMPORT_BODY_LIMIT_BYTES));
         router.route("/admin/api/*").handler(bodyReader(JSON_BODY_LIMIT_BYTES));
+        router.route("/admin/api/*").handler(NulGuard::refuse);
         router.errorHandler(413, ctx -> refuseUnread(ctx, 413, ErrorBodies.openAi("The request body is over the limit of "
                 + bodyLimit(ctx) + " bytes for " + ctx.request().path(), "invalid_request_error", null, "body_too_large")));
         router.get("/admin/api/whoami").handler(ctx -> {

@@ -1,5 +1,7 @@
 package dev.switchboard.quality;
 
+import dev.switchboard.recording.SqlText;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -17,8 +19,11 @@ final class QualityDb {
         this.select = "jdbc:" + dataSourceName + "?useHeadersAsParameters=true&outputType=SelectList";
     }
 
+    /** Text parameters made storable first ({@link SqlText}): a rating or a check is never lost to a stray NUL. */
     void update(String sql, Map<String, Object> params) {
-        producer.sendBodyAndHeaders(update, sql, params);
+        Map<String, Object> storable = new HashMap<>(params);
+        storable.replaceAll((name, v) -> v instanceof String text ? SqlText.storable(text) : v);
+        producer.sendBodyAndHeaders(update, sql, storable);
     }
 
     List<Map<?, ?>> select(String sql, Map<String, Object> params) {

@@ -303,7 +303,7 @@ public final class UsageRollups {
             List<String> values = java.util.Arrays.asList(r.caller(), r.model(), r.provider(), r.taskType(), r.rule(), r.entry());
             List<String> texts = new ArrayList<>(values.size());
             for (int i = 0; i < values.size(); i++) {
-                String v = values.get(i) == null ? "" : values.get(i);
+                String v = values.get(i) == null ? "" : SqlText.storable(values.get(i));
                 texts.add(v.length() <= KEY_WIDTHS[i + 1] ? v : v.substring(0, KEY_WIDTHS[i + 1]));
             }
             return new Key(period, texts, r.status());

@@ -206,12 +206,14 @@ public final class UsageWriter implements AutoCloseable {
         } catch (Exception e) {
             attempts = "[]";
         }
-        return java.util.Arrays.asList(r.requestId(), Timestamp.from(r.createdAt()), r.entry(), r.operation(), r.caller(),
+        List<Object> values = java.util.Arrays.asList(r.requestId(), Timestamp.from(r.createdAt()), r.entry(), r.operation(), r.caller(),
                 truncate(r.requestedModel(), MODEL_CHARS), truncate(r.model(), MODEL_CHARS), r.provider(), truncate(r.rule(), 512),
                 truncate(attempts, 8000), r.attempts().size(), r.promptTokens(), r.completionTokens(), r.totalTokens(),
                 r.costUsd(), r.latencyMs(), r.ttftMs(), r.status(), r.outcome(), truncate(r.error(), 2000), r.stream(),
                 truncate(String.join(",", r.tags()), TAGS_CHARS), r.cachedTokens(), r.reasoningTokens(), r.taskType(),
                 truncate(r.chain(), 256), r.fallbacks(), r.plannedCostUsd(), r.contextFit());
+        values.replaceAll(v -> v instanceof String text ? SqlText.storable(text) : v);
+        return values;
     }
 
     private javax.sql.DataSource dataSource() {

@@ -3,16 +3,15 @@ package dev.switchboard.admin;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.switchboard.support.Gateway;
+import dev.switchboard.support.TestDatabase;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.Map;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -23,13 +22,15 @@ import org.junit.jupiter.api.TestInstance;
 class LastAdminTokenTest {
     /** An operator's admin token, put in the database as if made earlier with POST /admin/api/tokens. */
     private static final String OPERATOR = "sb-admin-operator-token-0123456789";
-    private final String dbUrl = "jdbc:hsqldb:mem:last-admin-" + UUID.randomUUID();
+    private final TestDatabase database = TestDatabase.fresh("last_admin");
     private Gateway gw;
 
     @BeforeAll
     void start() throws Exception {
-        gw = Gateway.start(Map.of("SWITCHBOARD_ADMIN_TOKEN", "", "SWITCHBOARD_DB_URL", dbUrl));
-        try (Connection c = DriverManager.getConnection(dbUrl, "SA", "");
+        Map<String, String> env = new java.util.HashMap<>(database.env());
+        env.put("SWITCHBOARD_ADMIN_TOKEN", "");
+        gw = Gateway.start(env);
+        try (Connection c = database.connect();
              PreparedStatement insert = c.prepareStatement("INSERT INTO admin_token (token_hash, name, role, created_at) VALUES (?, 'operator', 'ADMIN', ?)")) {
             insert.setString(1, AccessControl.hash(OPERATOR));
             insert.setTimestamp(2, Timestamp.from(Instant.now()));

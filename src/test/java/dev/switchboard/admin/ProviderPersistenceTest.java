@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.switchboard.fakes.FakeOpenAi;
 import dev.switchboard.support.Gateway;
+import dev.switchboard.support.TestDatabase;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -36,14 +36,15 @@ class ProviderPersistenceTest {
                                 "models:\n  - {id: kept-model, provider: openai, contextWindow: 4000, price: {input: 1, output: 1}}\n"))).build());
                 assertEquals(200, imported.statusCode(), imported.body());
             }
-            try (Connection c = DriverManager.getConnection("jdbc:hsqldb:file:" + data.resolve("db").resolve("switchboard"), "SA", "");
+            TestDatabase database = TestDatabase.of(data);
+            try (Connection c = database.connect();
                  ResultSet rs = c.createStatement().executeQuery("SELECT sealed_key FROM added_provider WHERE id = 'kept'")) {
                 assertTrue(rs.next());
                 String sealed = rs.getString(1);
                 assertTrue(sealed.startsWith("v1:"), "sealed with AES-GCM");
                 assertFalse(sealed.contains(KEY) || sealed.contains(KEY.substring(3, 20)), "never in clear at rest");
-                c.createStatement().execute("SHUTDOWN");
             }
+            database.release();
             upstream.reset();
             try (Gateway second = Gateway.start(Map.of("SWITCHBOARD_DATA", data.toString()))) {
                 String providers = second.get(second.managementUrl() + "/admin/api/providers").body();

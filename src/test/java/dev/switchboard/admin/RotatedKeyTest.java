@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.switchboard.fakes.FakeServer.Recorded;
 import dev.switchboard.support.Await;
 import dev.switchboard.support.Gateway;
+import dev.switchboard.support.TestDatabase;
 import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
@@ -27,8 +28,8 @@ class RotatedKeyTest {
     void start() {
         byte[] master = new byte[32];
         new java.security.SecureRandom().nextBytes(master);
-        Map<String, String> shared = Map.of("SWITCHBOARD_DB_URL", "jdbc:hsqldb:mem:rotated-" + java.util.UUID.randomUUID(),
-                "SWITCHBOARD_MASTER_KEY", java.util.Base64.getEncoder().encodeToString(master));
+        Map<String, String> shared = new java.util.HashMap<>(TestDatabase.fresh("rotated").env());
+        shared.put("SWITCHBOARD_MASTER_KEY", java.util.Base64.getEncoder().encodeToString(master));
         gw = Gateway.start(shared);
         other = Gateway.start(shared);
     }

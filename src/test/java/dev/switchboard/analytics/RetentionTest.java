@@ -8,11 +8,11 @@ import dev.switchboard.recording.Retention;
 import dev.switchboard.recording.UsageRecord;
 import dev.switchboard.support.Await;
 import dev.switchboard.support.Gateway;
+import dev.switchboard.support.TestDatabase;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
@@ -56,7 +56,7 @@ class RetentionTest {
     @Test
     void should_keep_rollups_and_budgets_through_retention_and_rebuild_missing_rollups() throws Exception {
         Path data = Files.createTempDirectory("switchboard-retention");
-        String dbUrl = "jdbc:hsqldb:file:" + data.resolve("db").resolve("switchboard") + ";hsqldb.tx=mvcc";
+        TestDatabase database = TestDatabase.of(data);
         Map<String, String> env = Map.of("SWITCHBOARD_DATA", data.toString(), "SWITCHBOARD_RETENTION_DAYS", "1");
         Instant now = Instant.now();
         // 3,000 requests over the last 70 days and 300 from 14 to 15 months ago, older than any rollup is kept
@@ -74,7 +74,7 @@ class RetentionTest {
             assertEquals(201, agent.statusCode(), agent.body());
             rows.forEach(gw.app.usageWriter()::submit);
             Await.until("the rows written", Duration.ofSeconds(60), () -> gw.app.usageWriter().pending(), p -> p == 0);
-            try (Connection c = DriverManager.getConnection(dbUrl, "SA", "")) {
+            try (Connection c = database.connect()) {
                 assertRollupsMatchRawRows(c);
                 rollupsBefore = table(c, "SELECT " + REBUILT + " FROM usage_hourly ORDER BY " + String.join(", ", UsageRollups.KEYS));
                 dailyBefore = table(c, "SELECT " + REBUILT + " FROM usage_daily ORDER BY " + String.join(", ", UsageRollups.KEYS));
@@ -111,16 +111,16 @@ class RetentionTest {
             assertEquals(MONTHLY_BUDGET - alphaThisMonth, remaining, 1e-9);
         }
         Instant rebuiltFrom = now.minus(Duration.ofDays(1)).truncatedTo(ChronoUnit.HOURS).plus(Duration.ofHours(1));
-        try (Connection c = DriverManager.getConnection(dbUrl, "SA", ""); Statement s = c.createStatement()) {
+        try (Connection c = database.connect(); Statement s = c.createStatement()) {
             s.execute("DELETE FROM usage_hourly");
             s.execute("DELETE FROM usage_daily");
             s.execute("DELETE FROM usage_weekly");
             for (String table : UsageRollups.FAILURE_TABLES) {
                 s.execute("DELETE FROM " + table); // as a database from before the failure rollups has them (migration V20)
             }
-            s.execute("SHUTDOWN");
         }
-        try (Gateway gw = Gateway.start(env); Connection c = DriverManager.getConnection(dbUrl, "SA", "")) {
+        database.release();
+        try (Gateway gw = Gateway.start(env); Connection c = database.connect()) {
             // whole hours and days whose raw rows all survived are rebuilt exactly as the writer had summed them
             assertRebuilt(c, UsageRollups.HOURLY, rollupsBefore, rebuiltFrom);
             assertRebuilt(c, UsageRollups.DAILY, dailyBefore, now.truncatedTo(ChronoUnit.DAYS));

@@ -5,7 +5,6 @@ import dev.switchboard.recording.Attempt;
 import dev.switchboard.recording.UsageRollups;
 import dev.switchboard.recording.SqlDialect;
 import dev.switchboard.recording.UsageRecord;
-import dev.switchboard.recording.UsageWriter;
 import dev.switchboard.support.Gateway;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;

@@ -10,11 +10,11 @@ import dev.switchboard.recording.Attempt;
 import dev.switchboard.recording.UsageRecord;
 import dev.switchboard.support.Await;
 import dev.switchboard.support.Gateway;
+import dev.switchboard.support.TestDatabase;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -112,8 +112,7 @@ class RecommendationsTest {
         }
         rows.forEach(gw.app.usageWriter()::submit);
         Await.until("the history written", Duration.ofSeconds(60), () -> gw.app.usageWriter().pending(), p -> p == 0);
-        try (Connection c = DriverManager.getConnection("jdbc:hsqldb:file:" + gw.dir.resolve("data").resolve("db").resolve("switchboard")
-                + ";hsqldb.tx=mvcc", "SA", "")) {
+        try (Connection c = TestDatabase.of(gw.dir.resolve("data")).connect()) {
             cleanChecks(c, "gpt-4o", "summarization", 60);
             cleanChecks(c, "gpt-4o-mini", "summarization", 60);
             cleanChecks(c, "gpt-4o", "translation", 60);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.switchboard.boot.Database;
+import dev.switchboard.support.TestDatabase;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -20,9 +21,10 @@ class UsageRollupsTest {
 
     @Test
     void should_keep_sums_through_a_failed_flush_and_write_them_once() throws SQLException {
-        Database db = new Database("jdbc:hsqldb:mem:rollups-" + System.nanoTime(), "SA", "");
+        TestDatabase test = TestDatabase.fresh("rollups");
+        Database db = new Database(test.url(), test.user(), test.password());
         db.migrate();
-        UsageRollups rollups = new UsageRollups(SqlDialect.HSQLDB);
+        UsageRollups rollups = new UsageRollups(SqlDialect.of(test.url()));
         rollups.add(row(AT, 100, 1.0 / 8));
         rollups.add(row(AT.plusSeconds(60), 3_000, 1.0 / 4));
 

@@ -7,15 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.boot.Database;
+import dev.switchboard.support.TestDatabase;
 import dev.switchboard.providers.Json;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,16 +26,10 @@ class ResponseStoreTest {
     private ResponseStore store;
 
     @BeforeEach
-    void createTable() throws Exception {
-        db = new Database("jdbc:hsqldb:mem:responses-" + UUID.randomUUID(), "SA", "");
-        String migration = Files.readString(Path.of("src/main/resources/db/migration/V50__stored_responses.sql"));
-        String withoutComments = migration.lines().filter(l -> !l.startsWith("--")).reduce("", (a, b) -> a + "\n" + b);
-        for (String statement : withoutComments.split(";")) {
-            String sql = statement.trim();
-            if (!sql.isEmpty()) {
-                db.execute(sql);
-            }
-        }
+    void createDatabase() {
+        TestDatabase test = TestDatabase.fresh("responses");
+        db = new Database(test.url(), test.user(), test.password());
+        db.migrate();
         store = new ResponseStore(db, RETENTION_DAYS, clock);
     }
 

@@ -80,6 +80,9 @@ public final class Gateway implements AutoCloseable {
             env.put("SWITCHBOARD_JMS_PASSWORD", JMS_PASSWORD);
             env.put("SWITCHBOARD_ALLOW_ANONYMOUS", "true"); // agent keys are tested where a test turns this off
             env.putAll(extraEnv);
+            if (TestDatabase.postgres() && !extraEnv.containsKey("SWITCHBOARD_DB_URL")) {
+                env.putAll(TestDatabase.of(Path.of(env.get("SWITCHBOARD_DATA"))).env());
+            }
             App app = App.start(Settings.fromEnv(env));
             return new Gateway(fake, app, dir, rules, jmsPort);
         } catch (IOException | RuntimeException e) {
