@@ -226,7 +226,14 @@ class FrontDoorFuzzTest {
             message.setObjectProperty(p.getKey(), p.getValue());
         }
         String what = "JMS case " + i + ": " + c;
-        producer.send(message);
+        try {
+            producer.send(message);
+        } catch (jakarta.jms.IllegalStateException tooBig) {
+            // Artemis' own client refuses properties over its header limit (AMQ219022) before anything is sent:
+            // such a request never reaches the gateway, so there is nothing of the gateway's to check.
+            covered.merge("jms refused by the client", 1, Integer::sum);
+            return;
+        }
         Message reply = consumer.receive(JMS_RECEIVE_TIMEOUT_MS);
         check(reply != null, "a reply within " + JMS_RECEIVE_TIMEOUT_MS + " ms", what);
         String text = text(reply);

@@ -75,20 +75,23 @@ public final class Browser implements AutoCloseable {
 
     /** Opens a screen and signs in with {@code token} through the sign-in form, as a person does. */
     public Browser signIn(String screen, String token) {
+        // Forget an earlier sign-in first: checking for the sign-out button would race the page's own token check.
         open(screen);
-        if (!driver.findElements(By.id("sign-out")).isEmpty() && driver.findElement(By.id("sign-out")).isDisplayed()) {
-            driver.findElement(By.id("sign-out")).click();
-        }
+        driver.executeScript("sessionStorage.clear();");
+        open(screen);
         WebElement field = visible(By.id("signin-token"));
         field.sendKeys(token);
+        WebElement before = driver.findElement(By.id("main"));
         driver.findElement(By.cssSelector("#signin-form button[type=submit]")).click();
+        waiting().until(ExpectedConditions.stalenessOf(before)); // signing in reloads the page
         visible(By.id("main"));
         waitUntilText(By.id("who"), "(");
         return this;
     }
 
     public WebDriverWait waiting() {
-        return new WebDriverWait(driver, WAIT);
+        // htmx swaps fragments in (polling, responses): an element found a moment ago may be replaced; look again.
+        return (WebDriverWait) new WebDriverWait(driver, WAIT).ignoring(org.openqa.selenium.StaleElementReferenceException.class);
     }
 
     public WebElement visible(By by) {

@@ -64,10 +64,10 @@ class ProviderDashboardUiTest {
         assertEquals(200, gateway.postChat(Gateway.chatBody("gpt-4o-mini", "hello")).statusCode());
 
         browser.waiting().until(d -> !d.findElement(openaiToday).getText().equals("0"));
-        assertEquals("1", browser.driver.findElement(openaiToday).getText());
+        assertEquals("1", browser.waiting().until(d -> d.findElement(openaiToday).getText()));
         assertEquals("still here", browser.driver.executeScript("return window.switchboardTestMarker;"), "no page reload");
-        assertTrue(browser.driver.findElement(By.cssSelector("[data-provider='openai'] tr[data-model='gpt-4o-mini'] .breaker")).getText()
-                .contains("CLOSED"));
+        assertTrue(browser.waiting().until(d -> d.findElement(By.cssSelector("[data-provider='openai'] tr[data-model='gpt-4o-mini'] .breaker"))
+                .getText()).contains("CLOSED"));
         browser.visible(By.cssSelector(".chart[data-chart-drawn] canvas"));
         browser.screenshot("dashboard");
     }
