@@ -43,13 +43,6 @@ class GlobalSettingsUiTest {
         return Gateway.MAPPER.readTree(gateway.admin("GET", "/admin/api/settings", null).body()).path("settings").path(name);
     }
 
-    /** Signs in afresh: the previous user's token is dropped first, so the page cannot show the old session meanwhile. */
-    private static void signIn(String token) {
-        browser.open("settings");
-        browser.script("sessionStorage.clear(); arguments[arguments.length - 1](null);");
-        browser.signIn("settings", token);
-    }
-
     private static void type(String id, String text) {
         WebElement field = browser.visible(By.id(id));
         field.clear();
@@ -59,7 +52,7 @@ class GlobalSettingsUiTest {
     @Test
     void anAdminTurnsAnonymousAccessOffAndChangesRetention() throws Exception {
         assertEquals(200, gateway.postChat(Gateway.chatBody("gpt-4o-mini", "hi")).statusCode(), "open before");
-        signIn(Gateway.ADMIN_TOKEN);
+        browser.signIn("settings", Gateway.ADMIN_TOKEN);
         browser.visible(By.id("global-settings-form"));
 
         type("setting-retention", "0");
@@ -91,7 +84,7 @@ class GlobalSettingsUiTest {
 
     @Test
     void anEditorIsOfferedTheBudgetAlertsOnlyAndAViewerNoControl() throws Exception {
-        signIn(gateway.createToken("gina", "editor"));
+        browser.signIn("settings", gateway.createToken("gina", "editor"));
         browser.visible(By.id("global-settings-form"));
         assertTrue(browser.all(By.cssSelector("#setting-anonymous, #setting-retention, #setting-responses-retention")).isEmpty(),
                 "security and retention settings are an admin's");
@@ -103,7 +96,7 @@ class GlobalSettingsUiTest {
         browser.waitUntilText(By.cssSelector("#global .notice"), "saved");
         assertEquals("[60,90]", setting("budgetAlertPercents").path("value").toString());
 
-        signIn(gateway.createToken("vic", "viewer"));
+        browser.signIn("settings", gateway.createToken("vic", "viewer"));
         browser.waitUntilText(By.cssSelector("#global tr[data-setting='budgetAlertPercents'] .setting-value"), "[60,90]");
         assertTrue(browser.all(By.cssSelector("#global form, #global input, #global select, #global button")).isEmpty(), "a viewer reads only");
         browser.screenshot("settings-global-viewer");
