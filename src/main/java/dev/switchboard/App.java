@@ -71,6 +71,7 @@ public final class App implements AutoCloseable {
     public static final String DATA_SOURCE = "usageDb";
     /** The data folder (SWITCHBOARD_DATA) as a Camel property placeholder for route files. */
     public static final String DATA_PROPERTY = "switchboard.data";
+    public static final String INSTANCE_HEADER = "x-switchboard-instance";
     private static final long MAX_BODY_BYTES = 32L * 1024 * 1024;
     /**
      * What Camel's own stop still waits for in-flight exchanges: by then the drain has waited out the grace
@@ -125,6 +126,13 @@ public final class App implements AutoCloseable {
         String schema = database.migrate();
         UsageRollups.backfill(database, SqlDialect.of(s.dbUrl()));
         LOG.info("Database: {} ready, schema version {}", redactUrl(s.dbUrl()), schema);
+        String instanceId = dev.switchboard.cluster.InstanceId.resolve(s.env(), s.port());
+        com.zaxxer.hikari.HikariDataSource pooled = dev.switchboard.cluster.SharedConnections.open(s.dbUrl(), s.dbUser(), s.dbPassword());
+        resources.add(pooled); // closed before the database shuts down
+        dev.switchboard.cluster.SharedState shared = new dev.switchboard.cluster.SharedState(pooled, instanceId,
+                System::currentTimeMillis).start();
+        // Closed after the drain and the writer's last flush: a clean leave, its holds all settled.
+        resources.add(shared);
 
         broker = JmsBroker.start(s.jmsUrl(), s.jmsHost(), s.jmsPort(), s.dataDir(), s.env());
         resources.add(broker);
@@ -212,7 +220,10 @@ public final class App implements AutoCloseable {
         catalog.onChange(anonymous::logChange);
         ProducerTemplate alertProducer = camel.createProducerTemplate();
         BudgetLedger ledger = new BudgetLedger(java.time.Clock.systemUTC(), globalSettings::budgetAlertPercents,
-                new AlertSink(alertProducer, DATA_SOURCE, s.env().get("SWITCHBOARD_ALERT_WEBHOOK")));
+                new AlertSink(alertProducer, DATA_SOURCE, s.env().get("SWITCHBOARD_ALERT_WEBHOOK"))).shared(pooled, instanceId);
+        resources.add(ledger); // its last settlements written before the shared connections close
+        ledger.releaseHolds(0, true);
+        shared.reaper(silentSince -> ledger.releaseHolds(silentSince, false));
         QualityEvaluation quality = new QualityEvaluation(camel.createProducerTemplate(), DATA_SOURCE, metrics, java.time.Clock.systemUTC(),
                 s.qualityRefresh());
         rules.modelStats(quality.scores()::modelStats);
@@ -224,8 +235,9 @@ public final class App implements AutoCloseable {
                 name -> agents.byId(name).isPresent()), s.rulesPollMillis(),
                 s.probeInterval(), agents, anonymous, ledger, s.cacheMaxBytes(), quality, responseStore);
         camel.addRoutes(pipeline);
+        pipeline.limitsSharedBy(shared::liveInstances);
         Admission admission = pipeline.admission(s.limits(), metrics);
-        server.frontHandlers(List.of(gate, admission::admit));
+        server.frontHandlers(List.of(instanceHeader(instanceId), gate, admission::admit));
         engine.setHandlers(List.of(admission::dispatch));
         LOG.info("Limits: {} HTTP requests in flight on {} worker threads (503 beyond), idle connections closed after {} s, "
                 + "request bodies due within {} s", s.limits().maxInFlight(), s.workerThreads(), s.limits().idleTimeout().toSeconds(),
@@ -239,12 +251,24 @@ public final class App implements AutoCloseable {
         FrontDoorErrors.install(camel.getRegistry().findSingleByType(VertxPlatformHttpRouter.class));
         LOG.info("Pipeline: {} routes started ({} model routes, each behind its own circuit breaker)", camel.getRoutes().size(),
                 camel.getRoutes().stream().filter(r -> r.getRouteId().startsWith("model-")).count());
-        restoreSpend(ledger, camel.createProducerTemplate());
         BudgetGauges budgetGauges = new BudgetGauges(metrics, ledger, () -> agents.all().stream()
                 .map(a -> new BudgetGauges.Budget(a.id(), a.dailyBudgetUsd(), a.monthlyBudgetUsd())).toList());
-        vertx.setPeriodic(0, BudgetGauges.REFRESH.toMillis(), id -> budgetGauges.refresh());
+        // Off the event loop: budgets are read from the database.
+        vertx.setPeriodic(0, BudgetGauges.REFRESH.toMillis(), id -> vertx.executeBlocking(() -> {
+            budgetGauges.refresh();
+            return null;
+        }, false));
+        java.time.Duration fsync = s.usageJournalFsync();
+        dev.switchboard.recording.UsageJournal journal = null;
+        if (fsync != null) {
+            journal = dev.switchboard.recording.UsageJournal.open(s.dataDir().resolve("usage-journal"), fsync);
+            writer.journal(journal);
+        }
         writer.start();
         resources.add(camel::stop);
+        if (journal != null) {
+            resources.add(journal); // closed after the writer's last flush: empty then, and removed
+        }
         // Closed before Camel: the writer inserts through camel-jdbc, so its last flush needs Camel running.
         resources.add(writer);
         // Closed before Camel too: the last queued checks are written through camel-jdbc.
@@ -252,7 +276,7 @@ public final class App implements AutoCloseable {
 
         ProducerTemplate admin = camel.createProducerTemplate();
         management = new ManagementServer(vertx, metrics, rules, catalog, adapters, breakers, writer, admin, DATA_SOURCE, s.adminToken(),
-                pipeline.healthView()::statusJson,
+                () -> pipeline.healthView().statusJson().put("instance", instanceId),
                 SecretBox.open(s.env().get(SecretBox.MASTER_KEY_ENV), SecretBox.defaultKeyFile(s.dataDir())), agents,
                 document -> catalogLoader.parse(document, s.simulatorMode(), simulatorUrl, "catalog"), CatalogLoader.sourceText(s.catalogFile()))
                 .ruleTester(pipeline.ruleTester(camel))
@@ -266,6 +290,7 @@ public final class App implements AutoCloseable {
                 .saturation(admission::saturation)
                 .quality(quality)
                 .recommendations(recommendations)
+                .shared(shared)
                 .start(s.managementHost(), s.managementPort());
         resources.add(management);
         // Closed first: nothing else stops while requests are still being answered.
@@ -277,6 +302,14 @@ public final class App implements AutoCloseable {
         LOG.info("Switchboard ready in {} ms. OpenAI base URL: http://{}:{}/v1", ms, host, port());
     }
 
+    /** Names the instance on every data-plane answer, so a load balancer's spread can be seen (and tested). */
+    private static io.vertx.core.Handler<io.vertx.ext.web.RoutingContext> instanceHeader(String instanceId) {
+        return ctx -> {
+            ctx.response().putHeader(INSTANCE_HEADER, instanceId);
+            ctx.next();
+        };
+    }
+
     /** Deletes old usage once a day, the first time a minute after start. */
     private static org.apache.camel.builder.RouteBuilder retentionRoute(Retention retention) {
         return new org.apache.camel.builder.RouteBuilder() {
@@ -286,30 +319,6 @@ public final class App implements AutoCloseable {
                         .process(exchange -> retention.run(java.time.Instant.now()));
             }
         };
-    }
-
-    /**
-     * Budgets hold across restarts: this day's and month's spend per caller, from the daily rollups (UTC days,
-     * as budgets are), which outlive the raw rows' retention.
-     */
-    private static void restoreSpend(BudgetLedger ledger, ProducerTemplate jdbc) {
-        java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
-        java.util.Map<String, double[]> spend = new java.util.HashMap<>();
-        java.time.LocalDate[] since = {today, today.withDayOfMonth(1)};
-        for (int i = 0; i < 2; i++) {
-            List<?> rows = jdbc.requestBodyAndHeader("jdbc:" + DATA_SOURCE + "?outputType=SelectList&useHeadersAsParameters=true",
-                    "SELECT agent AS caller, SUM(cost_usd) AS spent FROM usage_daily WHERE period_start >= :?since GROUP BY agent",
-                    "since", java.sql.Timestamp.from(since[i].atStartOfDay(java.time.ZoneOffset.UTC).toInstant()), List.class);
-            for (Object o : rows) {
-                java.util.Map<?, ?> row = (java.util.Map<?, ?>) o;
-                Object caller = row.get("CALLER") != null ? row.get("CALLER") : row.get("caller");
-                Object spent = row.get("SPENT") != null ? row.get("SPENT") : row.get("spent");
-                if (caller != null && spent != null) {
-                    spend.computeIfAbsent(caller.toString(), k -> new double[2])[i] = ((Number) spent).doubleValue();
-                }
-            }
-        }
-        spend.forEach((agent, s) -> ledger.restore(agent, s[0], s[1]));
     }
 
     private static void logProviders(Catalog cat) {

@@ -211,6 +211,25 @@ public record Settings(
         return Duration.ofSeconds(seconds);
     }
 
+    /** Default fsync period of the usage journal: a machine crash loses at most this much of answered rows. */
+    public static final int DEFAULT_USAGE_JOURNAL_FSYNC_MS = 1000;
+
+    /**
+     * How often the usage journal is forced to disk ({@code SWITCHBOARD_USAGE_JOURNAL_FSYNC_MS}): 0 before every answer,
+     * -1 never (the operating system writes it back; a killed process still loses nothing). Null with
+     * {@code SWITCHBOARD_USAGE_JOURNAL=off}: no journal.
+     */
+    public Duration usageJournalFsync() {
+        if ("off".equalsIgnoreCase(get(env, "SWITCHBOARD_USAGE_JOURNAL", "on").trim())) {
+            return null;
+        }
+        int ms = integer(env, "SWITCHBOARD_USAGE_JOURNAL_FSYNC_MS", DEFAULT_USAGE_JOURNAL_FSYNC_MS);
+        if (ms < -1) {
+            throw new IllegalArgumentException("SWITCHBOARD_USAGE_JOURNAL_FSYNC_MS must be -1 (never), 0 (every row) or a period in ms, got " + ms);
+        }
+        return Duration.ofMillis(ms);
+    }
+
     /** An existing Artemis broker's URL ({@code SWITCHBOARD_JMS_URL}, e.g. {@code tcp://mq:61616}); null runs the embedded one. */
     public String jmsUrl() {
         return get(env, dev.switchboard.boot.JmsBroker.URL_ENV, null);

@@ -44,7 +44,8 @@ final class AgentStore {
         this.catalog = catalog;
     }
 
-    void load() {
+    /** Serialised: a reload for another instance's change never lands after (and undoes) one made for a write here. */
+    synchronized void load() {
         List<AgentSpec> all = new ArrayList<>();
         for (Object o : producer.requestBody(jdbc + "?outputType=SelectList", "SELECT * FROM agent ORDER BY id", List.class)) {
             Map<?, ?> row = (Map<?, ?>) o;

@@ -37,6 +37,8 @@ final class ConfigStore {
     private final UnaryOperator<Catalog> rotatedKeys;
     private final CatalogUsers users;
     private volatile int current;
+    /** Told of every version stored here (other instances are told to serve it). */
+    private Runnable stored = () -> { };
 
     /**
      * {@code rotatedKeys} puts the keys rotated through the API into a freshly compiled catalog; {@code users} refuses a
@@ -53,6 +55,10 @@ final class ConfigStore {
         this.users = users;
     }
 
+    void onStored(Runnable listener) {
+        this.stored = listener;
+    }
+
     /** Seeds an empty database with the YAML catalog, else serves the latest stored version. */
     void start() {
         if (latestVersion() == 0) {
@@ -64,7 +70,7 @@ final class ConfigStore {
     }
 
     /** Serves a newer version committed elsewhere (another instance); returns true when one was applied. */
-    boolean refresh() {
+    synchronized boolean refresh() {
         int latest = latestVersion();
         if (latest <= current) {
             return false;
@@ -105,6 +111,7 @@ final class ConfigStore {
         insert(version, document, author, comment, TextDiff.unified("catalog.yaml", before, document));
         swapIn(compiled);
         current = version;
+        stored.run();
         return summary(version, author, comment);
     }
 

@@ -7,6 +7,7 @@ import dev.switchboard.api.ErrorBodies;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.api.GatewayError;
 import dev.switchboard.admin.AccessControl.Role;
+import dev.switchboard.cluster.SharedState;
 import dev.switchboard.catalog.Catalog;
 import dev.switchboard.catalog.Agents;
 import dev.switchboard.catalog.AnonymousAccess;
@@ -70,8 +71,6 @@ public final class ManagementServer implements AutoCloseable {
     private final RuleHistory ruleHistory;
     private final dev.switchboard.pipeline.ChainSimulation chainSimulation;
     private dev.switchboard.pipeline.ModelTester modelTester;
-    /** Another instance's committed catalog version is served within this long. */
-    private static final long CONFIG_POLL_MS = 1000;
     /** Admin calls carry small JSON (or one DRL file); bytes. */
     private static final long JSON_BODY_LIMIT_BYTES = 1024 * 1024;
     /** A catalog import is a whole YAML document, stored whole in config_version.document (2,000,000 characters); bytes. */
@@ -95,6 +94,8 @@ public final class ManagementServer implements AutoCloseable {
     private static final int WORKER_THREADS = 8;
     private ServerLimits limits;
     private Supplier<ObjectNode> saturation = JsonNodeFactory.instance::objectNode;
+    /** Instances sharing the database: writes announced, theirs reloaded; null: nothing shared. */
+    private SharedChanges shared;
     private Router router;
 
     public ManagementServer(Vertx vertx, PrometheusMeterRegistry metrics, RulesHolder rules, CatalogHolder catalog,
@@ -188,6 +189,12 @@ public final class ManagementServer implements AutoCloseable {
         return this;
     }
 
+    /** Shares agents, catalog, API-added providers, keys and rules with the other instances on the database. */
+    public ManagementServer shared(dev.switchboard.cluster.SharedState state) {
+        this.shared = new SharedChanges(state, producer, dataSourceName, rules);
+        return this;
+    }
+
     public ManagementServer start(String host, int port) {
         java.util.Objects.requireNonNull(anonymous, "anonymous access policy not wired");
         java.util.Objects.requireNonNull(frontDoors, "front doors not wired");
@@ -196,7 +203,14 @@ public final class ManagementServer implements AutoCloseable {
         config.start();
         registrar.restore();
         agentStore.load();
-        rules.onChange(ruleHistory);
+        if (shared != null) {
+            shared.listen(agentStore, config, registrar, settings);
+            config.onStored(() -> shared.changed(SharedState.Topic.CATALOG)); // whoever stores it: the API, a recommendation
+            shared.start(); // before the history hears the files serving now: other instances' versions win
+            rules.onChange(shared.announcing(ruleHistory));
+        } else {
+            rules.onChange(ruleHistory);
+        }
         Router router = Router.router(vertx);
         ConnectionGuard guard = new ConnectionGuard(vertx, java.util.Objects.requireNonNull(limits, "limits(...) before start"));
         router.route().order(Integer.MIN_VALUE).handler(guard);
@@ -265,6 +279,7 @@ public final class ManagementServer implements AutoCloseable {
             AccessControl.Principal p = ctx.get(PRINCIPAL);
             try {
                 json(ctx, 200, registrar.rotateKey(ctx.pathParam("id"), body(ctx)));
+                announce(SharedState.Topic.PROVIDERS);
                 audit.record(p.name(), p.role().name(), "providers.rotate-key", ctx.pathParam("id"), "ok", null);
             } catch (GatewayError e) {
                 audit.record(p.name(), p.role().name(), "providers.rotate-key", ctx.pathParam("id"), "refused", e.getMessage());
@@ -305,7 +320,8 @@ public final class ManagementServer implements AutoCloseable {
                 () -> java.util.Objects.requireNonNull(modelTester, "no model tester wired").run(ctx.pathParam("id"), body(ctx),
                         ((AccessControl.Principal) ctx.get(PRINCIPAL)).name()), 200), false);
         router.get("/admin/api/alerts").blockingHandler(ctx -> page(ctx, "budget_alert"), false);
-        new GlobalSettingsApi(settings, audit, (ctx, status, body) -> json(ctx, status, body), () -> { }).register(router, requires(Role.EDITOR));
+        new GlobalSettingsApi(settings, audit, (ctx, status, body) -> json(ctx, status, body),
+                () -> announce(SharedState.Topic.SETTINGS)).register(router, requires(Role.EDITOR));
         if (analytics != null) {
             analytics.register(router);
         }
@@ -345,7 +361,7 @@ public final class ManagementServer implements AutoCloseable {
 
     /**
      * The management plane as a verticle on its own worker pool: the server listens from its context, so every
-     * blocking handler (and the config poll) runs on the pool's threads.
+     * blocking handler runs on the pool's threads.
      */
     private final class Plane extends AbstractVerticle {
         private final Router router;
@@ -362,24 +378,16 @@ public final class ManagementServer implements AutoCloseable {
 
         @Override
         public void start(Promise<Void> started) {
-            pollConfig();
             vertx.createHttpServer(ConnectionGuard.serverOptions()).connectionHandler(guard::onConnection).requestHandler(router)
                     .listen(port, host).onSuccess(listening -> server = listening).<Void>mapEmpty().onComplete(started);
         }
     }
 
-    /** Serves another instance's committed catalog version. */
-    private void pollConfig() {
-        vertx.setPeriodic(CONFIG_POLL_MS, id -> vertx.executeBlocking(() -> {
-            try {
-                boolean changed = config.refresh();
-                settings.load();
-                registrar.refreshRotatedKeys();
-                return changed;
-            } catch (RuntimeException e) {
-                return false; // the database is away; the next poll tries again
-            }
-        }, false));
+    /** Tells the other instances on the database to reload {@code topic}, written here. */
+    private void announce(SharedState.Topic topic) {
+        if (shared != null) {
+            shared.changed(topic);
+        }
     }
 
     /** Every /admin/api call needs a token; unknown tokens are refused (and audited). */
@@ -469,6 +477,7 @@ public final class ManagementServer implements AutoCloseable {
         try {
             ObjectNode answer = op.get();
             if (action != null) {
+                announce(SharedState.Topic.AGENTS);
                 String why = ctx.request().getParam("comment");
                 String what = ctx.get(CHANGE);
                 audit.record(p.name(), p.role().name(), action, target, "ok",
@@ -841,6 +850,9 @@ public final class ManagementServer implements AutoCloseable {
         String action = dryRun ? "providers.check" : "providers.add";
         try {
             json(ctx, dryRun ? 200 : 201, dryRun ? registrar.discover(body) : registrar.register(body));
+            if (!dryRun) {
+                announce(SharedState.Topic.PROVIDERS);
+            }
             audit.record(p.name(), p.role().name(), action, target, "ok", body.path("type").asText() + " " + body.path("baseUrl").asText());
         } catch (GatewayError e) {
             audit.record(p.name(), p.role().name(), action, target, "refused", e.getMessage());

@@ -73,11 +73,14 @@ final class ProviderRegistrar {
         p.put("id", id);
         p.put("key", box.seal(key, id));
         p.put("at", java.sql.Timestamp.from(java.time.Instant.now()));
-        producer.sendBodyAndHeaders(jdbc + "?useHeadersAsParameters=true",
-                "MERGE INTO provider_key USING (VALUES (CAST(:?id AS VARCHAR(64)))) AS src(id) ON provider_key.id = src.id "
-                        + "WHEN MATCHED THEN UPDATE SET sealed_key = :?key, rotated_at = :?at "
-                        + "WHEN NOT MATCHED THEN INSERT (id, sealed_key, rotated_at) VALUES (:?id, :?key, :?at)", p);
-        catalog.update(c -> c.withProviderKey(id, key));
+        // With refresh: a refresh that read the keys before this write cannot put the old key back after it.
+        synchronized (this) {
+            producer.sendBodyAndHeaders(jdbc + "?useHeadersAsParameters=true",
+                    "MERGE INTO provider_key USING (VALUES (CAST(:?id AS VARCHAR(64)))) AS src(id) ON provider_key.id = src.id "
+                            + "WHEN MATCHED THEN UPDATE SET sealed_key = :?key, rotated_at = :?at "
+                            + "WHEN NOT MATCHED THEN INSERT (id, sealed_key, rotated_at) VALUES (:?id, :?key, :?at)", p);
+            catalog.update(c -> c.withProviderKey(id, key));
+        }
         LOG.info("Provider {}: key rotated to {} after a successful check", id, key.masked());
         return JsonNodeFactory.instance.objectNode().put("id", id).put("key", key.masked()).put("enabled", true);
     }
@@ -154,11 +157,20 @@ final class ProviderRegistrar {
                 + "apiProviders:\n" + yaml;
     }
 
+    /** Serves the providers added, and the keys rotated, on another instance sharing the database. */
+    synchronized void refresh() {
+        restoreAdded();
+        refreshRotatedKeys();
+    }
+
     private void restoreAdded() {
         List<?> rows = producer.requestBody(jdbc + "?outputType=SelectList", "SELECT * FROM added_provider ORDER BY created_at", List.class);
         for (Object o : rows) {
             java.util.Map<?, ?> row = (java.util.Map<?, ?>) o;
             String id = String.valueOf(Rows.value(row, "id"));
+            if (catalog.get().provider(id).isPresent()) {
+                continue; // served already
+            }
             try {
                 Object sealed = Rows.value(row, "sealed_key");
                 Secret key = sealed == null ? null : box.unseal(sealed.toString(), id);

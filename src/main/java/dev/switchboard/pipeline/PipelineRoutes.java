@@ -253,6 +253,11 @@ public final class PipelineRoutes extends RouteBuilder {
     }
 
     /** Stamps out {@code direct:model-<id>} from the template for every model and provider of the catalog. */
+    /** Instances sharing the database each enforce their share of every rate limit (see {@link RateLimiters}). */
+    public void limitsSharedBy(java.util.function.IntSupplier liveInstances) {
+        limiters.sharedBy(liveInstances);
+    }
+
     public void addModelRoutes(CamelContext context) {
         addModelRoutes(context, catalog.get());
     }

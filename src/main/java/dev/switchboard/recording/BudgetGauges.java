@@ -35,6 +35,9 @@ public final class BudgetGauges {
     public void refresh() {
         List<MultiGauge.Row<?>> rows = new ArrayList<>();
         for (Budget b : budgets.get()) {
+            if (b.dailyUsd() <= 0 && b.monthlyUsd() <= 0) {
+                continue; // nothing to show, and shared budgets would cost a query
+            }
             BudgetLedger.Spent spent = ledger.spent(b.agent());
             if (b.dailyUsd() > 0) {
                 rows.add(MultiGauge.Row.of(Tags.of("agent", b.agent(), "budget", "daily"), b.dailyUsd() - spent.dayUsd()));

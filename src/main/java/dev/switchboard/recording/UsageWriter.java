@@ -8,9 +8,11 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -60,6 +62,8 @@ public final class UsageWriter implements AutoCloseable {
     private volatile boolean healthy = true;
     /** Rows taken off the queue into the batch being written (or retried). */
     private volatile int inFlight;
+    /** Where each row also goes before its answer is sent, so a crash loses none; null: no journal. */
+    private volatile UsageJournal journal;
 
     public UsageWriter(ProducerTemplate producer, String dataSourceName, SqlDialect dialect, MeterRegistry registry, int capacity) {
         this.queue = new ArrayBlockingQueue<>(capacity);
@@ -79,9 +83,60 @@ public final class UsageWriter implements AutoCloseable {
         thread.start();
     }
 
-    /** Queues a row; never blocks. A full queue drops the row and counts it. */
+    /**
+     * Journals every row before it is queued and queues again the rows a previous run journaled but did not write
+     * (those already in the database skipped by request id); call before {@link #start}. The count queued again.
+     */
+    public int journal(UsageJournal usageJournal) {
+        this.journal = usageJournal;
+        List<UsageRecord> left = usageJournal.recover();
+        Set<String> present = new HashSet<>();
+        for (int i = 0; i < left.size(); i += MAX_BATCH) {
+            List<UsageRecord> chunk = left.subList(i, Math.min(left.size(), i + MAX_BATCH));
+            Map<String, Object> ids = new HashMap<>();
+            StringBuilder in = new StringBuilder();
+            for (int k = 0; k < chunk.size(); k++) {
+                in.append(k == 0 ? ":?id" : ", :?id").append(k);
+                ids.put("id" + k, chunk.get(k).requestId());
+            }
+            List<?> rows = producer.requestBodyAndHeaders("jdbc:" + dataSourceName + "?outputType=SelectList&useHeadersAsParameters=true",
+                    "SELECT request_id FROM usage_record WHERE request_id IN (" + in + ")", ids, List.class);
+            rows.forEach(r -> ((Map<?, ?>) r).values().forEach(v -> present.add(String.valueOf(v))));
+        }
+        int requeued = 0;
+        for (UsageRecord row : left) {
+            if (present.add(row.requestId())) {
+                submit(row);
+                requeued++;
+            }
+        }
+        usageJournal.recovered();
+        if (!left.isEmpty()) {
+            LOG.info("Usage journal: {} row(s) of the previous run were not in the database and are written now; {} already were",
+                    requeued, left.size() - requeued);
+        }
+        return requeued;
+    }
+
+    /** Queues a row (journaled first, when there is a journal); never blocks. A full queue drops the row and counts it. */
     public void submit(UsageRecord record) {
+        UsageJournal j = journal;
+        if (j != null) {
+            // Journal and queue in one order, so the journal knows which of its rows are written by counting them.
+            synchronized (j) {
+                j.append(record);
+                enqueue(record, j);
+            }
+            return;
+        }
+        enqueue(record, null);
+    }
+
+    private void enqueue(UsageRecord record, UsageJournal j) {
         if (!queue.offer(record)) {
+            if (j != null) {
+                j.written(1); // not coming: counted as done, so the segments after it can still go
+            }
             dropped.increment();
             LOG.warn("Usage queue full ({} rows): the database has been unavailable too long; dropping request {}",
                     queue.size(), record.requestId());
@@ -113,7 +168,15 @@ public final class UsageWriter implements AutoCloseable {
                     inFlight = batch.size();
                 }
                 if (!batch.isEmpty()) {
-                    write(batch);
+                    int before = batch.size();
+                    try {
+                        write(batch);
+                    } finally {
+                        UsageJournal j = journal;
+                        if (j != null && before > batch.size()) {
+                            j.written(before - batch.size());
+                        }
+                    }
                 }
                 rollup.flush(dataSource());
                 inFlight = 0; // after the sums: a row is pending until the reports count it too

@@ -4,20 +4,28 @@ import dev.switchboard.catalog.RateLimit;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 
 /**
  * Local token buckets, one per model and per calling agent: requests per minute and tokens per minute, refilled
  * continuously. In memory, no I/O on the request path; a bucket costs a few arithmetic operations under its
- * own lock. (Across several gateway instances each keeps its own buckets: set limits per instance.)
+ * own lock. Instances sharing a database each take an equal share of every limit (the limit divided by the live
+ * instances, at least 1 per minute), so the fleet holds the limit without a shared counter on the request path.
  */
 public final class RateLimiters {
     private final Map<String, Bucket> requests = new ConcurrentHashMap<>();
     private final Map<String, Bucket> tokens = new ConcurrentHashMap<>();
     private final LongSupplier nanoClock;
+    private volatile IntSupplier instances = () -> 1;
 
     public RateLimiters(LongSupplier nanoClock) {
         this.nanoClock = nanoClock;
+    }
+
+    /** How many live instances share the limits; this instance enforces its share of each. */
+    public void sharedBy(IntSupplier liveInstances) {
+        this.instances = liveInstances;
     }
 
     /** The answer of one take: allowed or not, and what a caller should be told. */
@@ -26,10 +34,11 @@ public final class RateLimiters {
     }
 
     /** Takes one request and {@code estimatedTokens} tokens from {@code key}'s buckets, or nothing when either is short. */
-    public Permit tryAcquire(String key, RateLimit limit, int estimatedTokens) {
-        if (!limit.limited()) {
+    public Permit tryAcquire(String key, RateLimit fleetLimit, int estimatedTokens) {
+        if (!fleetLimit.limited()) {
             return Permit.UNLIMITED;
         }
+        RateLimit limit = share(fleetLimit, Math.max(1, instances.getAsInt()));
         long now = nanoClock.getAsLong();
         Bucket rq = limit.requestsPerMinute() > 0 ? requests.computeIfAbsent(key, k -> new Bucket(limit.requestsPerMinute(), now)) : null;
         Bucket tk = limit.tokensPerMinute() > 0 ? tokens.computeIfAbsent(key, k -> new Bucket(limit.tokensPerMinute(), now)) : null;
@@ -57,8 +66,20 @@ public final class RateLimiters {
         }
     }
 
+    /** This instance's part of a fleet-wide limit: rounded down, so the parts never add up to more than the whole. */
+    private static RateLimit share(RateLimit fleet, int instances) {
+        if (instances == 1) {
+            return fleet;
+        }
+        return new RateLimit(part(fleet.requestsPerMinute(), instances), part(fleet.tokensPerMinute(), instances));
+    }
+
+    private static int part(int perMinute, int instances) {
+        return perMinute <= 0 ? 0 : Math.max(1, perMinute / instances);
+    }
+
     private static final class Bucket {
-        final double capacity;
+        double capacity;
         double level;
         long updated;
 
@@ -70,6 +91,8 @@ public final class RateLimiters {
 
         /** Refills, then says how long until {@code amount} is available (zero when it is). */
         Duration shortfall(int amount, long now, int perMinute) {
+            // The share changes when instances come and go: a smaller share caps what is saved up at once.
+            capacity = perMinute;
             double refill = (now - updated) / 60e9 * perMinute;
             level = Math.min(capacity, level + refill);
             updated = now;

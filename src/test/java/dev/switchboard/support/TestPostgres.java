@@ -26,7 +26,7 @@ import java.util.stream.Stream;
 public final class TestPostgres {
     /** Where the binaries are when not in the usual places (a folder holding initdb and pg_ctl). */
     public static final String BIN_ENV = "SWITCHBOARD_TEST_PG_BIN";
-    static final String USER = "switchboard";
+    public static final String USER = "switchboard";
     private static final String UNPRIVILEGED_USER = "nobody";
     private static final List<Path> BIN_CANDIDATES = List.of(Path.of("/usr/lib/postgresql"), Path.of("/usr/local/pgsql/bin"),
             Path.of("/usr/local/bin"), Path.of("/usr/bin"));
