@@ -28,6 +28,7 @@ import dev.switchboard.recording.BudgetLedger;
 import dev.switchboard.recording.RequestMetrics;
 import dev.switchboard.recording.Retention;
 import dev.switchboard.responses.ResponseStore;
+import dev.switchboard.settings.GlobalSettings;
 import dev.switchboard.recording.SqlDialect;
 import dev.switchboard.recording.UsageRollups;
 import dev.switchboard.recording.UsageWriter;
@@ -90,6 +91,7 @@ public final class App implements AutoCloseable {
     private java.time.Clock clock = java.time.Clock.systemUTC();
     private CatalogHolder catalog;
     private Retention retention;
+    private GlobalSettings globalSettings;
 
     public static void main(String[] args) {
         try {
@@ -204,9 +206,12 @@ public final class App implements AutoCloseable {
 
         writer = new UsageWriter(camel.createProducerTemplate(), DATA_SOURCE, SqlDialect.of(s.dbUrl()), metrics,
                 UsageWriter.DEFAULT_QUEUE_CAPACITY);
-        retention = new Retention(camel.createProducerTemplate(), DATA_SOURCE, s.retentionDays());
+        // The environment's values, which the management API may override at runtime.
+        globalSettings = new GlobalSettings(database, s);
+        globalSettings.load();
+        retention = new Retention(camel.createProducerTemplate(), DATA_SOURCE, globalSettings::retentionDays);
         camel.addRoutes(retentionRoute(retention));
-        ResponseStore responseStore = new ResponseStore(database, s.responsesRetentionDays(), java.time.Clock.systemUTC());
+        ResponseStore responseStore = new ResponseStore(database, globalSettings::responsesRetentionDays, java.time.Clock.systemUTC());
         camel.addRoutes(new org.apache.camel.builder.RouteBuilder() {
             @Override
             public void configure() {
@@ -216,11 +221,12 @@ public final class App implements AutoCloseable {
         });
         ModelHealth health = new ModelHealth(java.time.Clock.systemUTC(), s.trackedModels());
         Agents agents = new Agents();
-        AnonymousAccess anonymous = new AnonymousAccess(s.allowAnonymous(), s.anonymousTrusted(), broker.clientsAreLocal(), catalog);
+        AnonymousAccess anonymous = new AnonymousAccess(globalSettings::allowAnonymous, globalSettings::allowAnonymousOrigin,
+                s.anonymousTrusted(), broker.clientsAreLocal(), catalog);
         anonymous.logCurrent();
         catalog.onChange(anonymous::logChange);
         ProducerTemplate alertProducer = camel.createProducerTemplate();
-        BudgetLedger ledger = new BudgetLedger(java.time.Clock.systemUTC(), s.budgetAlertPercents(),
+        BudgetLedger ledger = new BudgetLedger(java.time.Clock.systemUTC(), globalSettings::budgetAlertPercents,
                 new AlertSink(alertProducer, DATA_SOURCE, s.env().get("SWITCHBOARD_ALERT_WEBHOOK"))).shared(pooled, instanceId);
         resources.add(ledger); // its last settlements written before the shared connections close
         ledger.releaseHolds(0, true);
@@ -288,6 +294,7 @@ public final class App implements AutoCloseable {
                 .modelTester(pipeline.modelTester(camel))
                 .analytics(new AnalyticsApi(camel.createProducerTemplate(), DATA_SOURCE, SqlDialect.of(s.dbUrl()), java.time.Clock.systemUTC()))
                 .anonymousAccess(anonymous)
+                .globalSettings(globalSettings)
                 .frontDoors(frontDoors::list)
                 .limits(s.limits())
                 .saturation(admission::saturation)

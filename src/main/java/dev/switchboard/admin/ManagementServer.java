@@ -77,6 +77,7 @@ public final class ManagementServer implements AutoCloseable {
     private static final long IMPORT_BODY_LIMIT_BYTES = 2_000_000;
     private static final String IMPORT_PATH = "/admin/api/config/import";
     private AnonymousAccess anonymous;
+    private dev.switchboard.settings.GlobalSettings settings;
     private java.util.function.BiFunction<JsonNode, RulesHolder, ObjectNode> ruleTester = (body, rules) -> {
         throw new IllegalStateException("no rule tester wired");
     };
@@ -164,6 +165,12 @@ public final class ManagementServer implements AutoCloseable {
         return this;
     }
 
+    /** The global settings under /admin/api/settings, changed at runtime. */
+    public ManagementServer globalSettings(dev.switchboard.settings.GlobalSettings settings) {
+        this.settings = settings;
+        return this;
+    }
+
     /** The front doors of routes/*.yaml with their state, counters and last refusal ({@code GET /admin/api/routes}). */
     public ManagementServer frontDoors(Supplier<ObjectNode> listing) {
         this.frontDoors = listing;
@@ -191,12 +198,13 @@ public final class ManagementServer implements AutoCloseable {
     public ManagementServer start(String host, int port) {
         java.util.Objects.requireNonNull(anonymous, "anonymous access policy not wired");
         java.util.Objects.requireNonNull(frontDoors, "front doors not wired");
+        java.util.Objects.requireNonNull(settings, "global settings not wired");
         access.bootstrap();
         config.start();
         registrar.restore();
         agentStore.load();
         if (shared != null) {
-            shared.listen(agentStore, config, registrar);
+            shared.listen(agentStore, config, registrar, settings);
             config.onStored(() -> shared.changed(SharedState.Topic.CATALOG)); // whoever stores it: the API, a recommendation
             shared.start(); // before the history hears the files serving now: other instances' versions win
             rules.onChange(shared.announcing(ruleHistory));
@@ -312,6 +320,8 @@ public final class ManagementServer implements AutoCloseable {
                 () -> java.util.Objects.requireNonNull(modelTester, "no model tester wired").run(ctx.pathParam("id"), body(ctx),
                         ((AccessControl.Principal) ctx.get(PRINCIPAL)).name()), 200), false);
         router.get("/admin/api/alerts").blockingHandler(ctx -> page(ctx, "budget_alert"), false);
+        new GlobalSettingsApi(settings, audit, (ctx, status, body) -> json(ctx, status, body),
+                () -> announce(SharedState.Topic.SETTINGS)).register(router, requires(Role.EDITOR));
         if (analytics != null) {
             analytics.register(router);
         }

@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The management plane's side of {@link SharedState}: each write of agents, the catalog, API-added providers and
- * their keys, and rules is announced to the other instances, and their writes are reloaded here through the stores'
+ * their keys, rules and global settings is announced to the other instances, and their writes are reloaded here through the stores'
  * own load paths. Management tokens need nothing: every call checks its token in the database.
  */
 final class SharedChanges {
@@ -42,11 +42,12 @@ final class SharedChanges {
     }
 
     /** Reloads each store when another instance wrote to it. */
-    void listen(AgentStore agents, ConfigStore config, ProviderRegistrar providers) {
+    void listen(AgentStore agents, ConfigStore config, ProviderRegistrar providers, dev.switchboard.settings.GlobalSettings settings) {
         shared.onChange(Topic.AGENTS, agents::load);
         shared.onChange(Topic.CATALOG, config::refresh);
         shared.onChange(Topic.PROVIDERS, providers::refresh);
         shared.onChange(Topic.RULES, this::applyRules);
+        shared.onChange(Topic.SETTINGS, settings::load);
     }
 
     void changed(Topic topic) {

@@ -11,7 +11,8 @@ import org.slf4j.LoggerFactory;
  * (not from how the gateway started), so a key added through the API closes the door at once and deleting the
  * last agent opens nothing.
  * <ul>
- *   <li>{@code SWITCHBOARD_ALLOW_ANONYMOUS=true} or {@code false}: that, always.</li>
+ *   <li>{@code SWITCHBOARD_ALLOW_ANONYMOUS=true} or {@code false}, or the global setting {@code allowAnonymous} that
+ *       overrides it at runtime: that, always.</li>
  *   <li>Unset, and no provider has a real key (the simulator, or keyless local servers only): everyone.</li>
  *   <li>Unset, and some provider has a key: only callers on this machine, so the README's first curl works while
  *       nobody on the network spends the keys. "This machine" is a loopback TCP peer, or a JMS client when the
@@ -49,17 +50,23 @@ public final class AnonymousAccess {
         }
     }
 
-    private final Boolean configured;
+    /** The explicit setting, read at each request (it may change at runtime); null when unset. */
+    private final Supplier<Boolean> configured;
+    /** Where the explicit setting comes from, for the reason shown in /health. */
+    private final Supplier<String> origin;
     private final Trusted trusted;
     private final boolean jmsClientsAreLocal;
     private final Supplier<Catalog> catalog;
 
     /**
-     * {@code configured} is {@code SWITCHBOARD_ALLOW_ANONYMOUS}, null when unset; {@code jmsClientsAreLocal} whether
-     * the JMS broker takes clients of this machine only.
+     * {@code configured} is {@code SWITCHBOARD_ALLOW_ANONYMOUS} or its runtime override, null when neither is set, read at
+     * each request; {@code origin} names where it comes from; {@code jmsClientsAreLocal} whether the JMS broker takes
+     * clients of this machine only.
      */
-    public AnonymousAccess(Boolean configured, Trusted trusted, boolean jmsClientsAreLocal, Supplier<Catalog> catalog) {
+    public AnonymousAccess(Supplier<Boolean> configured, Supplier<String> origin, Trusted trusted, boolean jmsClientsAreLocal,
+                           Supplier<Catalog> catalog) {
         this.configured = configured;
+        this.origin = origin;
         this.trusted = trusted;
         this.jmsClientsAreLocal = jmsClientsAreLocal;
         this.catalog = catalog;
@@ -96,9 +103,10 @@ public final class AnonymousAccess {
     }
 
     Policy decide(Catalog c) {
-        if (configured != null) {
-            return configured ? new Policy(Allowed.YES, ALLOW_ENV + "=true")
-                    : new Policy(Allowed.NO, ALLOW_ENV + "=false: agents only");
+        Boolean set = configured.get();
+        if (set != null) {
+            return set ? new Policy(Allowed.YES, origin.get() + "=true")
+                    : new Policy(Allowed.NO, origin.get() + "=false: agents only");
         }
         List<String> keyed = keyedProviders(c);
         if (keyed.isEmpty()) {

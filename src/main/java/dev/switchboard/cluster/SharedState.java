@@ -38,7 +38,7 @@ public final class SharedState implements AutoCloseable {
 
     /** The kinds of shared settings, one change_log row each. */
     public enum Topic {
-        AGENTS, CATALOG, PROVIDERS, RULES;
+        AGENTS, CATALOG, PROVIDERS, RULES, SETTINGS;
 
         String key() {
             return name().toLowerCase(java.util.Locale.ROOT);

@@ -25,7 +25,8 @@ public final class BudgetLedger implements AutoCloseable {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BudgetLedger.class);
     private final Map<String, Account> accounts = new ConcurrentHashMap<>();
     private final Clock clock;
-    private final List<Integer> alertPercents;
+    /** Read at each settlement: the thresholds may change at runtime. */
+    private final java.util.function.Supplier<List<Integer>> alertPercents;
     private final Consumer<Alert> alerts;
     /** The accounts in the database, when shared; null keeps them in this instance's memory. */
     private SharedBudgets shared;
@@ -37,9 +38,18 @@ public final class BudgetLedger implements AutoCloseable {
     private static final int SETTLE_QUEUE = 10_000;
 
     public BudgetLedger(Clock clock, List<Integer> alertPercents, Consumer<Alert> alerts) {
+        this(clock, fixed(List.copyOf(alertPercents)), alerts);
+    }
+
+    /** As above, with the thresholds read at each settlement (ascending). */
+    public BudgetLedger(Clock clock, java.util.function.Supplier<List<Integer>> alertPercents, Consumer<Alert> alerts) {
         this.clock = clock;
-        this.alertPercents = List.copyOf(alertPercents);
+        this.alertPercents = alertPercents;
         this.alerts = alerts;
+    }
+
+    private static java.util.function.Supplier<List<Integer>> fixed(List<Integer> percents) {
+        return () -> percents;
     }
 
     /** A budget crossing one of its alert thresholds. */
@@ -237,7 +247,7 @@ public final class BudgetLedger implements AutoCloseable {
     /** The highest alert threshold {@code spent} has reached, 0 for none. */
     private int highestCrossed(double spent, double limit) {
         int highest = 0;
-        for (int percent : alertPercents) {
+        for (int percent : alertPercents.get()) {
             if (limit > 0 && spent * 100 >= percent * limit) {
                 highest = Math.max(highest, percent);
             }
@@ -250,7 +260,7 @@ public final class BudgetLedger implements AutoCloseable {
             return null;
         }
         Alert highest = null;
-        for (int percent : alertPercents) {
+        for (int percent : alertPercents.get()) {
             if (spent * 100 >= percent * limit && done.add(percent)) {
                 highest = new Alert(a.agent, budget, percent, spent, limit, clock.instant());
             }

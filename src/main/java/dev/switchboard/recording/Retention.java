@@ -29,12 +29,11 @@ public final class Retention {
 
     private final ProducerTemplate producer;
     private final String jdbcUri;
-    private final int rawDays;
+    /** Read at each run: the period may change at runtime (global settings). */
+    private final java.util.function.IntSupplier rawDays;
 
-    public Retention(ProducerTemplate producer, String dataSourceName, int rawDays) {
-        if (rawDays < 1) {
-            throw new IllegalArgumentException("SWITCHBOARD_RETENTION_DAYS must be at least 1, got " + rawDays);
-        }
+    /** {@code rawDays}: read at each run (at least 1; checked by the global settings). */
+    public Retention(ProducerTemplate producer, String dataSourceName, java.util.function.IntSupplier rawDays) {
         this.producer = producer;
         this.jdbcUri = "jdbc:" + dataSourceName + "?useHeadersAsParameters=true";
         this.rawDays = rawDays;
@@ -48,7 +47,7 @@ public final class Retention {
     private static final List<String> PER_REQUEST = List.of("quality_check", "feedback");
 
     public Deleted run(Instant now) {
-        Instant rawCutoff = now.minus(Duration.ofDays(rawDays));
+        Instant rawCutoff = now.minus(Duration.ofDays(rawDays.getAsInt()));
         Instant rollupCutoff = YearMonth.from(now.atZone(ZoneOffset.UTC)).minusMonths(ROLLUP_MONTHS).atDay(1)
                 .atStartOfDay().toInstant(ZoneOffset.UTC);
         int raw = delete("DELETE FROM usage_record WHERE created_at < :?cutoff", rawCutoff);

@@ -42,16 +42,26 @@ public final class ResponseStore {
     private static final Pattern ID = Pattern.compile("resp_[A-Za-z0-9_-]{1,100}");
 
     private final DataSource db;
-    private final Duration retention;
+    /** Days kept, read at each use: the period may change at runtime (global settings). */
+    private final java.util.function.IntSupplier retentionDays;
     private final Clock clock;
 
     public ResponseStore(DataSource db, int retentionDays, Clock clock) {
+        this(db, checked(retentionDays), clock);
+    }
+
+    /** As above, with the number of days read at each use. */
+    public ResponseStore(DataSource db, java.util.function.IntSupplier retentionDays, Clock clock) {
+        this.db = db;
+        this.retentionDays = retentionDays;
+        this.clock = clock;
+    }
+
+    private static java.util.function.IntSupplier checked(int retentionDays) {
         if (retentionDays < 1) {
             throw new IllegalArgumentException("SWITCHBOARD_RESPONSES_RETENTION_DAYS must be at least 1, got " + retentionDays);
         }
-        this.db = db;
-        this.retention = Duration.ofDays(retentionDays);
-        this.clock = clock;
+        return () -> retentionDays;
     }
 
     /** A stored response as its owner reads it back. */
@@ -138,7 +148,7 @@ public final class ResponseStore {
     }
 
     private Instant cutoff() {
-        return clock.instant().minus(retention);
+        return clock.instant().minus(Duration.ofDays(retentionDays.getAsInt()));
     }
 
     private static String text(JsonNode node) {

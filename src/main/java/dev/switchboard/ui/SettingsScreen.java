@@ -10,6 +10,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import java.io.IOException;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -21,6 +22,9 @@ final class SettingsScreen implements UiScreen {
     private static final YAMLMapper YAML = new YAMLMapper();
     private static final String AGENTS = "/admin/api/agents";
     private static final String VERSIONS = "/admin/api/config/versions";
+    private static final String SETTINGS = "/admin/api/settings";
+    /** The global settings' form fields, named as in the API; a role is offered (and so sends) only those it may change. */
+    private static final List<String> SETTING_FIELDS = List.of("allowAnonymous", "budgetAlertPercents", "retentionDays", "responsesRetentionDays");
     /** Rows of the audit log and catalog versions shown. */
     private static final int PAGE = 50;
 
@@ -28,6 +32,7 @@ final class SettingsScreen implements UiScreen {
     public void register(ManagementUi ui) {
         ui.get("settings/global", call -> global(call, null));
         ui.post("settings/default-model", this::setDefaultModel);
+        ui.put("settings/global", this::saveSettings);
         ui.get("settings/agents", call -> agents(call, null, null));
         ui.post("settings/agents", call -> call.post(AGENTS, agent(call.form(), true)).compose(a -> a.ok()
                 ? agents(call, "Agent " + a.json().path("id").asText() + " created. Its key, shown this once:", a.json().path("key").asText())
@@ -84,12 +89,21 @@ final class SettingsScreen implements UiScreen {
     }
 
     private Future<Rendered> global(UiCall call, String notice) {
+        return global(call, notice, null);
+    }
+
+    /** The section; after a refused save, the API's error beside the field it names and the values as the user typed them. */
+    private Future<Rendered> global(UiCall call, String notice, ApiAnswer refusal) {
         Future<ApiAnswer> export = call.get("/admin/api/config/export");
         Future<ApiAnswer> health = call.get(ApiClient.HEALTH);
         Future<ApiAnswer> providers = call.get("/admin/api/providers");
-        return Future.all(export, health, providers).map(all -> {
+        Future<ApiAnswer> settings = call.get(SETTINGS);
+        return Future.all(export, health, providers, settings).map(all -> {
             if (!export.result().ok()) {
                 return call.refused(export.result());
+            }
+            if (!settings.result().ok()) {
+                return call.refused(settings.result());
             }
             JsonNode defaults = yaml(export.result().text()).path("defaults");
             Map<String, Object> params = new HashMap<>();
@@ -98,8 +112,70 @@ final class SettingsScreen implements UiScreen {
             params.put("anonymous", health.result().json().path("anonymous"));
             params.put("models", providers.result().json().path("models"));
             params.put("notice", notice == null ? "" : notice);
-            return call.render("settings/global.jte", params);
+            JsonNode current = settings.result().json().path("settings");
+            params.put("settings", current);
+            params.put("fields", refusal == null ? stored(current) : entered(call.form()));
+            params.put("error", refusal == null ? "" : refusal.errorMessage());
+            params.put("errorParam", refusal == null || refusal.errorParam() == null ? "" : refusal.errorParam());
+            return call.render(refusal == null ? 200 : refusal.status(), "settings/global.jte", params);
         });
+    }
+
+    /** Saves the global settings the form offered; a blank field serves the environment's value again (null in the API). */
+    private Future<Rendered> saveSettings(UiCall call) {
+        ObjectNode body = JsonNodeFactory.instance.objectNode();
+        for (String field : SETTING_FIELDS) {
+            if (!call.form().contains(field)) {
+                continue;
+            }
+            String value = Forms.text(call.form(), field);
+            if (value == null) {
+                body.putNull(field);
+            } else if (field.equals("allowAnonymous")) {
+                if (value.equals("true") || value.equals("false")) {
+                    body.put(field, Boolean.parseBoolean(value));
+                } else {
+                    body.put(field, value);
+                }
+            } else if (field.equals("budgetAlertPercents")) {
+                body.set(field, percents(value));
+            } else {
+                Forms.putNumber(body, field, value);
+            }
+        }
+        return call.put(SETTINGS, body).compose(a -> a.ok() ? global(call, "Global settings saved; in force now.") : global(call, null, a));
+    }
+
+    /** "50, 80, 100" as a JSON array of numbers; anything else as the text typed, for the API to refuse by name. */
+    private static JsonNode percents(String text) {
+        var array = JsonNodeFactory.instance.arrayNode();
+        for (String part : text.split(",")) {
+            try {
+                array.add(Integer.parseInt(part.trim()));
+            } catch (NumberFormatException e) {
+                return JsonNodeFactory.instance.textNode(text);
+            }
+        }
+        return array;
+    }
+
+    /** The form's values: what the database holds (a blank field shows the environment's value as its placeholder). */
+    private static Map<String, String> stored(JsonNode settings) {
+        Map<String, String> fields = new HashMap<>();
+        for (String field : SETTING_FIELDS) {
+            JsonNode s = settings.path(field);
+            JsonNode v = s.path("value");
+            fields.put(field, !"database".equals(s.path("source").asText()) ? ""
+                    : v.isArray() ? String.join(", ", java.util.stream.StreamSupport.stream(v.spliterator(), false).map(JsonNode::asText).toList())
+                    : v.asText());
+        }
+        return fields;
+    }
+
+    private static Map<String, String> entered(MultiMap form) {
+        Map<String, String> fields = new HashMap<>();
+        SETTING_FIELDS.forEach(f -> fields.put(f, form.get(f) == null ? "" : form.get(f)));
+        return fields;
     }
 
     /** The default chat model is a field of the catalog document: changed by importing the document with it changed. */
