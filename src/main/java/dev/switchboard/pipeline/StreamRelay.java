@@ -139,11 +139,13 @@ final class StreamRelay extends InputStream {
             if (ctx.ttftNanos < 0 && chunk.content()) {
                 ctx.ttftNanos = System.nanoTime();
             }
+            // Counted before the write: the provider generated (and bills) it whether or not the caller stays to
+            // read it, and a caller may read it and hang up before the write reports back.
+            relayedChars += TokenEstimate.outputChars(chunk);
             if (!sink.write(text)) {
                 callerGone = true;
                 return false;
             }
-            relayedChars += TokenEstimate.outputChars(chunk);
         }
         return true;
     }
