@@ -88,6 +88,7 @@ public final class App implements AutoCloseable {
     private BreakerRegistry breakers;
     private JmsBroker broker;
     private Database database;
+    private java.time.Clock clock = java.time.Clock.systemUTC();
     private CatalogHolder catalog;
     private Retention retention;
     private GlobalSettings globalSettings;
@@ -105,7 +106,13 @@ public final class App implements AutoCloseable {
     }
 
     public static App start(Settings settings) {
+        return start(settings, java.time.Clock.systemUTC());
+    }
+
+    /** Starts with {@code clock} for the response cache's expiry (tests move it). */
+    public static App start(Settings settings, java.time.Clock clock) {
         App app = new App();
+        app.clock = clock;
         try {
             app.boot(settings);
             return app;
@@ -233,8 +240,11 @@ public final class App implements AutoCloseable {
         PipelineRoutes pipeline = new PipelineRoutes(catalog::get, rules, adapters, breakers, health,
                 writer, new RequestMetrics(metrics, name -> catalog.get().model(name).isPresent(),
                 name -> agents.byId(name).isPresent()), s.rulesPollMillis(),
-                s.probeInterval(), agents, anonymous, ledger, s.cacheMaxBytes(), quality, responseStore);
+                s.probeInterval(), agents, anonymous, ledger,
+                new dev.switchboard.pipeline.CacheOptions(s.cacheMaxBytes(), s.cacheShared() ? database : null, s.cacheSharedMaxBytes(), clock),
+                quality, responseStore);
         camel.addRoutes(pipeline);
+        resources.add(pipeline::closeSharedCache);
         pipeline.limitsSharedBy(shared::liveInstances);
         Admission admission = pipeline.admission(s.limits(), metrics);
         server.frontHandlers(List.of(instanceHeader(instanceId), gate, admission::admit));

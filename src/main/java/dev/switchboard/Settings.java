@@ -148,6 +148,26 @@ public record Settings(
 
     private static final int DEFAULT_CACHE_MAX_MB = 64;
 
+    /** Whether the response cache also keeps answers in the database for the other instances ({@code SWITCHBOARD_CACHE_SHARED}). */
+    public boolean cacheShared() {
+        String v = get(env, "SWITCHBOARD_CACHE_SHARED", "false");
+        if (!v.equalsIgnoreCase("true") && !v.equalsIgnoreCase("false")) {
+            throw new IllegalArgumentException("SWITCHBOARD_CACHE_SHARED must be true or false, got '" + v + "'");
+        }
+        return Boolean.parseBoolean(v);
+    }
+
+    /** The shared tier's bound ({@code SWITCHBOARD_CACHE_SHARED_MAX_MB}, mebibytes of stored answers in the database). */
+    public long cacheSharedMaxBytes() {
+        int mb = integer(env, "SWITCHBOARD_CACHE_SHARED_MAX_MB", DEFAULT_CACHE_SHARED_MAX_MB);
+        if (mb < 1) {
+            throw new IllegalArgumentException("SWITCHBOARD_CACHE_SHARED_MAX_MB must be 1 or more, got " + mb);
+        }
+        return (long) mb << 20;
+    }
+
+    private static final int DEFAULT_CACHE_SHARED_MAX_MB = 256;
+
     private static int integer(Map<String, String> env, String name, int fallback) {
         String v = env.get(name);
         if (v == null || v.isBlank()) {

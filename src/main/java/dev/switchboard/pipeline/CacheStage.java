@@ -51,7 +51,7 @@ final class CacheStage {
      * The key a fresh answer goes under, for the model it was routed to; with the semantic cache, also the bucket of
      * requests like it and the unit embedding of its last user turn (else both null).
      */
-    record Pending(String key, String routedModel, Duration ttl, String bucket, float[] meaning) {
+    record Pending(String key, String scope, String routedModel, Duration ttl, String bucket, float[] meaning) {
     }
 
     /** The internal entry of the semantic cache's embedding requests; not a front door's. */
@@ -62,14 +62,22 @@ final class CacheStage {
     private final Cache<String, Entry> answers;
     private final SemanticAnswers semantic;
     private final Supplier<Catalog> catalog;
+    /** The database tier several instances share; null on a single instance. */
+    private final SharedAnswers shared;
     /** Set once the routes exist (the embedding requests go through them). */
     private InternalRequests internal;
 
-    CacheStage(long maxBytes, Supplier<Catalog> catalog, Clock clock) {
+    CacheStage(long maxBytes, Supplier<Catalog> catalog, Clock clock, SharedAnswers shared) {
         this.catalog = catalog;
+        this.shared = shared;
         this.semantic = new SemanticAnswers(clock);
         this.answers = Caffeine.newBuilder()
                 .maximumWeight(maxBytes)
+                // Expiry follows the injected clock (tests move it) rather than System.nanoTime.
+                .ticker(() -> {
+                    java.time.Instant now = clock.instant();
+                    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+                })
                 .weigher((String key, Entry e) -> e.weightBytes())
                 .expireAfter(Expiry.creating((String key, Entry e) -> e.ttl()))
                 .build();
@@ -91,12 +99,18 @@ final class CacheStage {
         }
         String scope = policy.shared() ? "shared" : "agent:" + ctx.agent.id();
         String key = key(scope, routed.name(), ctx.request.body());
-        exchange.setVariable(PENDING, new Pending(key, routed.name(), policy.ttl(), null, null));
+        exchange.setVariable(PENDING, new Pending(key, scope, routed.name(), policy.ttl(), null, null));
         if (bypassed(exchange.getMessage())) {
             ctx.extraHeaders.put(HEADER, "bypass"); // not read, but the fresh answer refreshes the entry
             return;
         }
         Entry hit = answers.getIfPresent(key);
+        if (hit == null && shared != null) {
+            hit = shared.find(key, scope);
+            if (hit != null) {
+                answers.put(key, hit); // for the time it has left in the shared tier
+            }
+        }
         if (hit == null && policy.semantic()) {
             hit = closest(exchange, ctx, policy, scope, routed.name());
         }
@@ -131,7 +145,7 @@ final class CacheStage {
             return null;
         }
         Pending exact = exchange.getVariable(PENDING, Pending.class);
-        exchange.setVariable(PENDING, new Pending(exact.key(), exact.routedModel(), exact.ttl(), bucket, meaning));
+        exchange.setVariable(PENDING, new Pending(exact.key(), exact.scope(), exact.routedModel(), exact.ttl(), bucket, meaning));
         SemanticAnswers.Match match = semantic.closest(bucket, meaning, policy.similarity());
         if (match == null) {
             return null;
@@ -186,6 +200,9 @@ final class CacheStage {
         Entry entry = new Entry(response, ctx.servedModelName, ctx.servedModel, ctx.servedProvider,
                 billed ? price.cost(response.usage()) : 0, pending.ttl(), weight);
         answers.put(pending.key(), entry);
+        if (shared != null) {
+            shared.put(pending.key(), pending.scope(), pending.routedModel(), entry);
+        }
         if (pending.meaning() != null) {
             semantic.add(pending.bucket(), pending.meaning(), entry, pending.ttl());
         }

@@ -47,6 +47,7 @@ public final class PipelineRoutes extends RouteBuilder {
     private final ModelCall call;
     private final RespondStage respond;
     private final CacheStage cache;
+    private final SharedAnswers sharedCache;
     private final RecordStage record;
     private final FeedbackStage feedback;
     private final QualityEvaluation quality;
@@ -61,7 +62,7 @@ public final class PipelineRoutes extends RouteBuilder {
     public PipelineRoutes(Supplier<Catalog> catalog, RulesHolder rules, Adapters adapters, BreakerRegistry breakers,
                           ModelHealth health, UsageWriter writer, RequestMetrics metrics, long rulesPollMillis, Duration probeInterval,
                           dev.switchboard.catalog.Agents agents, dev.switchboard.catalog.AnonymousAccess anonymous,
-                          dev.switchboard.recording.BudgetLedger ledger, long cacheMaxBytes, QualityEvaluation quality,
+                          dev.switchboard.recording.BudgetLedger ledger, CacheOptions cacheOptions, QualityEvaluation quality,
                           dev.switchboard.responses.ResponseStore responseStore) {
         this.catalog = catalog;
         this.format = new FormatStage(agents, anonymous);
@@ -74,13 +75,22 @@ public final class PipelineRoutes extends RouteBuilder {
         this.call = new ModelCall(adapters, health);
         this.probe = new HealthProbe(catalog, adapters, health, probeInterval);
         this.record = new RecordStage(writer, metrics, ledger, quality);
-        this.cache = new CacheStage(cacheMaxBytes, catalog, java.time.Clock.systemUTC());
+        this.sharedCache = cacheOptions.sharedDb() == null ? null
+                : new SharedAnswers(cacheOptions.sharedDb(), catalog, cacheOptions.clock(), cacheOptions.sharedMaxBytes());
+        this.cache = new CacheStage(cacheOptions.maxBytes(), catalog, cacheOptions.clock(), sharedCache);
         this.respond = new RespondStage(catalog, record, cache);
         this.feedback = new FeedbackStage(quality);
         this.quality = quality;
         this.responses = new ResponsesDoor(responseStore);
 
         this.rulesPollMillis = rulesPollMillis;
+    }
+
+    /** Stops the shared cache tier's writer (after its queued answers are written) and sweep; nothing without one. */
+    public void closeSharedCache() {
+        if (sharedCache != null) {
+            sharedCache.close();
+        }
     }
 
     @Override

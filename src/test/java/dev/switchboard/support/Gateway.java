@@ -55,6 +55,11 @@ public final class Gateway implements AutoCloseable {
 
     /** Starts fake + gateway; {@code extraEnv} overrides the test defaults (e.g. SWITCHBOARD_DB_URL). */
     public static Gateway start(Map<String, String> extraEnv) {
+        return start(extraEnv, java.time.Clock.systemUTC());
+    }
+
+    /** As {@link #start(Map)}, with the clock the response cache's answers expire by (a test moves it). */
+    public static Gateway start(Map<String, String> extraEnv, java.time.Clock clock) {
         FakeOpenAi fake = FakeOpenAi.start();
         try {
             Path dir = Files.createTempDirectory("switchboard-test");
@@ -83,7 +88,7 @@ public final class Gateway implements AutoCloseable {
             if (TestDatabase.postgres() && !extraEnv.containsKey("SWITCHBOARD_DB_URL")) {
                 env.putAll(TestDatabase.of(Path.of(env.get("SWITCHBOARD_DATA"))).env());
             }
-            App app = App.start(Settings.fromEnv(env));
+            App app = App.start(Settings.fromEnv(env), clock);
             return new Gateway(fake, app, dir, rules, jmsPort);
         } catch (IOException | RuntimeException e) {
             fake.close();
