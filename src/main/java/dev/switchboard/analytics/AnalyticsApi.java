@@ -5,6 +5,7 @@ import dev.switchboard.api.ErrorBodies;
 import dev.switchboard.api.GatewayError;
 import dev.switchboard.providers.Json;
 import dev.switchboard.recording.SqlDialect;
+import dev.switchboard.recording.Jdbc;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;

@@ -2,6 +2,7 @@ package dev.switchboard.analytics;
 
 import dev.switchboard.recording.SqlDialect;
 import dev.switchboard.recording.UsageRollups;
+import dev.switchboard.recording.Jdbc;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

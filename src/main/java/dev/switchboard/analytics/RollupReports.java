@@ -3,6 +3,7 @@ package dev.switchboard.analytics;
 import dev.switchboard.recording.UsageRollups;
 import dev.switchboard.recording.LatencyBuckets;
 import dev.switchboard.recording.SqlDialect;
+import dev.switchboard.recording.Jdbc;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.YearMonth;

@@ -55,15 +55,23 @@ public final class Database implements DataSource {
     }
 
     private static HikariDataSource pool(String url, String user, String password) {
+        return pool("switchboard-db", url, user, password, POOL_SIZE, POOL_IDLE);
+    }
+
+    /**
+     * A pool of server connections with the gateway's settings: each checked before it is lent, at most
+     * {@link #POOL_WAIT_MS} of waiting for one. A server that is down when the pool is made fails its first use, with
+     * its reason, rather than this call.
+     */
+    public static HikariDataSource pool(String name, String url, String user, String password, int size, int idle) {
         HikariConfig config = new HikariConfig();
-        config.setPoolName("switchboard-db");
+        config.setPoolName(name);
         config.setJdbcUrl(url);
         config.setUsername(user);
         config.setPassword(password);
-        config.setMaximumPoolSize(POOL_SIZE);
-        config.setMinimumIdle(POOL_IDLE);
+        config.setMaximumPoolSize(size);
+        config.setMinimumIdle(idle);
         config.setConnectionTimeout(POOL_WAIT_MS);
-        // A server that is down at start fails the migration, with its reason, rather than this constructor.
         config.setInitializationFailTimeout(-1);
         return new HikariDataSource(config);
     }

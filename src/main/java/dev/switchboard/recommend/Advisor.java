@@ -2,7 +2,7 @@ package dev.switchboard.recommend;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.switchboard.analytics.Jdbc;
+import dev.switchboard.recording.Jdbc;
 import dev.switchboard.catalog.AgentSpec;
 import dev.switchboard.catalog.Catalog;
 import dev.switchboard.catalog.ChainSpec;

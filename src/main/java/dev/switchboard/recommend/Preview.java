@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.switchboard.analytics.Jdbc;
+import dev.switchboard.recording.Jdbc;
 import dev.switchboard.api.GatewayError;
 import dev.switchboard.catalog.Catalog;
 import dev.switchboard.catalog.ModelSpec;

@@ -1,6 +1,6 @@
 package dev.switchboard.recommend;
 
-import dev.switchboard.analytics.Jdbc;
+import dev.switchboard.recording.Jdbc;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.HashMap;

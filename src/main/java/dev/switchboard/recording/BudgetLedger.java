@@ -37,19 +37,11 @@ public final class BudgetLedger implements AutoCloseable {
     /** Settlements waiting at most (about the requests in flight); beyond, the request's own thread settles. */
     private static final int SETTLE_QUEUE = 10_000;
 
-    public BudgetLedger(Clock clock, List<Integer> alertPercents, Consumer<Alert> alerts) {
-        this(clock, fixed(List.copyOf(alertPercents)), alerts);
-    }
-
-    /** As above, with the thresholds read at each settlement (ascending). */
+    /** {@code alertPercents} is read at each settlement (ascending). */
     public BudgetLedger(Clock clock, java.util.function.Supplier<List<Integer>> alertPercents, Consumer<Alert> alerts) {
         this.clock = clock;
         this.alertPercents = alertPercents;
         this.alerts = alerts;
-    }
-
-    private static java.util.function.Supplier<List<Integer>> fixed(List<Integer> percents) {
-        return () -> percents;
     }
 
     /** A budget crossing one of its alert thresholds. */

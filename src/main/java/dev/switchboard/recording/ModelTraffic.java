@@ -2,10 +2,8 @@ package dev.switchboard.recording;
 
 import java.sql.Timestamp;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.apache.camel.ProducerTemplate;
 
@@ -18,12 +16,10 @@ public final class ModelTraffic {
     private static final double PERCENT = 100;
     private static final double TOKENS_PER_PRICE_UNIT = 1000;
 
-    private final ProducerTemplate producer;
-    private final String uri;
+    private final Jdbc jdbc;
 
     public ModelTraffic(ProducerTemplate producer, String dataSourceName) {
-        this.producer = producer;
-        this.uri = "jdbc:" + dataSourceName + "?outputType=SelectList&useHeadersAsParameters=true";
+        this.jdbc = new Jdbc(producer, dataSourceName);
     }
 
     /** One model on one task type; {@code latency} counts per {@link LatencyBuckets} bucket. */
@@ -70,7 +66,7 @@ public final class ModelTraffic {
         histogram.forEach(c -> sql.append(", SUM(").append(c).append(") AS ").append(c));
         sql.append(" FROM ").append(UsageRollups.DAILY).append(" WHERE period_start >= :?since AND status < 400 AND model <> '' GROUP BY model, task_type");
         Map<String, Traffic> out = new LinkedHashMap<>();
-        for (Map<String, Object> r : select(sql.toString(), p)) {
+        for (Map<String, Object> r : jdbc.select(sql.toString(), p)) {
             long[] latency = new long[histogram.size()];
             for (int i = 0; i < latency.length; i++) {
                 latency[i] = number(r.get(histogram.get(i)));
@@ -80,7 +76,7 @@ public final class ModelTraffic {
             out.put(key(model, task), new Traffic(model, task, number(r.get("answered")), 0, number(r.get("prompt_tokens")),
                     number(r.get("completion_tokens")), decimal(r.get("cost_usd")), latency));
         }
-        for (Map<String, Object> r : select("SELECT failed_model, task_type, SUM(failures) AS failures FROM " + UsageRollups.FAILURE_TABLES.get(1)
+        for (Map<String, Object> r : jdbc.select("SELECT failed_model, task_type, SUM(failures) AS failures FROM " + UsageRollups.FAILURE_TABLES.get(1)
                 + " WHERE period_start >= :?since AND failed_model <> '' GROUP BY failed_model, task_type", p)) {
             String model = r.get("failed_model").toString();
             String task = r.get("task_type").toString();
@@ -104,17 +100,6 @@ public final class ModelTraffic {
 
     public static String key(String model, String taskType) {
         return model + "\n" + taskType;
-    }
-
-    private List<Map<String, Object>> select(String sql, Map<String, Object> params) {
-        List<?> rows = producer.requestBodyAndHeaders(uri, sql, params, List.class);
-        List<Map<String, Object>> out = new ArrayList<>(rows.size());
-        for (Object row : rows) {
-            Map<String, Object> lower = new LinkedHashMap<>();
-            ((Map<?, ?>) row).forEach((k, v) -> lower.put(k.toString().toLowerCase(Locale.ROOT), v));
-            out.add(lower);
-        }
-        return out;
     }
 
     private static long number(Object v) {

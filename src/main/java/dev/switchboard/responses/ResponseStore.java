@@ -46,22 +46,11 @@ public final class ResponseStore {
     private final java.util.function.IntSupplier retentionDays;
     private final Clock clock;
 
-    public ResponseStore(DataSource db, int retentionDays, Clock clock) {
-        this(db, checked(retentionDays), clock);
-    }
-
-    /** As above, with the number of days read at each use. */
+    /** {@code retentionDays} is read at each use. */
     public ResponseStore(DataSource db, java.util.function.IntSupplier retentionDays, Clock clock) {
         this.db = db;
         this.retentionDays = retentionDays;
         this.clock = clock;
-    }
-
-    private static java.util.function.IntSupplier checked(int retentionDays) {
-        if (retentionDays < 1) {
-            throw new IllegalArgumentException("SWITCHBOARD_RESPONSES_RETENTION_DAYS must be at least 1, got " + retentionDays);
-        }
-        return () -> retentionDays;
     }
 
     /** A stored response as its owner reads it back. */

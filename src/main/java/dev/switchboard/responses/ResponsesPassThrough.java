@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.providers.Json;
 import java.util.List;
-import java.util.Objects;
 
 /**
  * A Responses request served by a provider that speaks the Responses API itself (OpenAI): the caller's body goes
@@ -53,16 +52,16 @@ public final class ResponsesPassThrough {
         ObjectNode out = callerBody.deepCopy();
         out.put("model", upstreamModel);
         out.put("store", false); // the gateway stores the conversation; the provider need not keep a copy
-        if (!same(canonical, received, "messages")) {
+        if (!Json.sameField(canonical, received, "messages")) {
             out.remove("instructions"); // the fitted conversation's system message carries them
             out.set("input", items((ArrayNode) canonical.get("messages")));
         }
         for (String[] p : PARAMETERS) {
-            if (!same(canonical, received, p[0])) {
-                setOrRemove(out, p[1], canonical.get(p[0]));
+            if (!Json.sameField(canonical, received, p[0])) {
+                Json.setOrRemove(out, p[1], canonical.get(p[0]));
             }
         }
-        if (!same(canonical, received, "reasoning_effort")) {
+        if (!Json.sameField(canonical, received, "reasoning_effort")) {
             if (canonical.path("reasoning_effort").isTextual()) {
                 ObjectNode reasoning = out.path("reasoning").isObject() ? (ObjectNode) out.get("reasoning") : out.putObject("reasoning");
                 reasoning.set("effort", canonical.get("reasoning_effort"));
@@ -70,11 +69,11 @@ public final class ResponsesPassThrough {
                 ((ObjectNode) out.get("reasoning")).remove("effort");
             }
         }
-        if (!same(canonical, received, "tool_choice")) {
-            setOrRemove(out, "tool_choice", toolChoice(canonical.get("tool_choice")));
+        if (!Json.sameField(canonical, received, "tool_choice")) {
+            Json.setOrRemove(out, "tool_choice", toolChoice(canonical.get("tool_choice")));
         }
-        if (!same(canonical, received, "tools")) {
-            setOrRemove(out, "tools", tools(canonical.get("tools")));
+        if (!Json.sameField(canonical, received, "tools")) {
+            Json.setOrRemove(out, "tools", tools(canonical.get("tools")));
         }
         return out;
     }
@@ -157,17 +156,5 @@ public final class ResponsesPassThrough {
             return Json.MAPPER.createObjectNode().put("type", "function").put("name", chatChoice.path("function").path("name").asText());
         }
         return chatChoice;
-    }
-
-    private static boolean same(JsonNode a, JsonNode b, String field) {
-        return Objects.equals(a.get(field), b.get(field));
-    }
-
-    private static void setOrRemove(ObjectNode out, String field, JsonNode value) {
-        if (value == null || value.isNull()) {
-            out.remove(field);
-        } else {
-            out.set(field, value);
-        }
     }
 }

@@ -64,7 +64,7 @@ public class SharedStateBenchmark {
 
         @Setup(Level.Trial)
         public void open() throws IOException {
-            ledger = new BudgetLedger(Clock.systemUTC(), List.of(), alert -> { });
+            ledger = new BudgetLedger(Clock.systemUTC(), List::of, alert -> { });
             if (store.equals("memory")) {
                 return;
             }

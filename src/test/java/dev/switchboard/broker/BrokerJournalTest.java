@@ -11,8 +11,6 @@ import jakarta.jms.Message;
 import jakarta.jms.Queue;
 import jakarta.jms.Session;
 import jakarta.jms.TextMessage;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -51,7 +49,7 @@ class BrokerJournalTest {
                 Files.copy(f, routes.resolve(f.getFileName()));
             }
         }
-        int jmsPort = freePort();
+        int jmsPort = Gateway.freePort();
         Map<String, String> env = Map.of("SWITCHBOARD_DATA", dir.resolve("data").toString(),
                 "SWITCHBOARD_ROUTES", routes.toString(), "SWITCHBOARD_JMS_PORT", Integer.toString(jmsPort));
         ActiveMQConnectionFactory agent = new ActiveMQConnectionFactory("tcp://127.0.0.1:" + jmsPort, Gateway.JMS_USER, Gateway.JMS_PASSWORD);
@@ -87,12 +85,6 @@ class BrokerJournalTest {
             assertEquals(1, gateway.fake.requests().size(), "the restarted gateway served it, once");
         } finally {
             agent.close();
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
         }
     }
 }

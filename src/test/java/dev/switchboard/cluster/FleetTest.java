@@ -105,7 +105,7 @@ class FleetTest {
 
     /** nginx with the sample configuration, its listen port and upstream servers moved to this test's ports. */
     private Process startNginx() throws IOException {
-        lbPort = GatewayProcess.freePort();
+        lbPort = Gateway.freePort();
         Path prefix = Files.createDirectories(dir.resolve("nginx"));
         Files.createDirectories(prefix.resolve("logs"));
         String conf = Files.readString(NGINX_SAMPLE).replace("listen 8080;", "listen 127.0.0.1:" + lbPort + ";");

@@ -30,7 +30,7 @@ class ResponseStoreTest {
         TestDatabase test = TestDatabase.fresh("responses");
         db = new Database(test.url(), test.user(), test.password());
         db.migrate();
-        store = new ResponseStore(db, RETENTION_DAYS, clock);
+        store = new ResponseStore(db, () -> RETENTION_DAYS, clock);
     }
 
     @AfterEach

@@ -2,8 +2,6 @@ package dev.switchboard.support;
 
 import dev.switchboard.App;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -47,9 +45,9 @@ public final class GatewayProcess implements AutoCloseable {
         Files.copy(Path.of("rules/routing.drl"), rules.resolve("routing.drl"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         Map<String, String> all = new HashMap<>();
         all.put("SWITCHBOARD_HOST", "127.0.0.1");
-        all.put("SWITCHBOARD_PORT", Integer.toString(freePort()));
-        all.put("SWITCHBOARD_MANAGEMENT_PORT", Integer.toString(freePort()));
-        all.put("SWITCHBOARD_JMS_PORT", Integer.toString(freePort()));
+        all.put("SWITCHBOARD_PORT", Integer.toString(Gateway.freePort()));
+        all.put("SWITCHBOARD_MANAGEMENT_PORT", Integer.toString(Gateway.freePort()));
+        all.put("SWITCHBOARD_JMS_PORT", Integer.toString(Gateway.freePort()));
         all.put("SWITCHBOARD_DATA", dir.resolve("data").toString());
         all.put("SWITCHBOARD_INSTANCE_ID", name);
         all.put("SWITCHBOARD_RULES", rules.toString());
@@ -143,12 +141,6 @@ public final class GatewayProcess implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return -1;
-        }
-    }
-
-    public static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
         }
     }
 

@@ -1,7 +1,5 @@
 package dev.switchboard.support;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.util.Set;
 import org.apache.activemq.artemis.core.config.impl.ConfigurationImpl;
 import org.apache.activemq.artemis.core.config.impl.SecurityConfiguration;
@@ -31,7 +29,7 @@ public final class StandaloneBroker implements AutoCloseable {
 
     public static StandaloneBroker start() {
         try {
-            StandaloneBroker b = new StandaloneBroker(freePort());
+            StandaloneBroker b = new StandaloneBroker(Gateway.freePort());
             Role role = new Role();
             role.setName(ROLE);
             role.setSend(true);
@@ -75,12 +73,6 @@ public final class StandaloneBroker implements AutoCloseable {
     public long messageCount(String queue) {
         Queue q = broker.getActiveMQServer().locateQueue(queue);
         return q == null ? 0 : q.getMessageCount();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 
     @Override

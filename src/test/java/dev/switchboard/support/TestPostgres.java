@@ -1,7 +1,6 @@
 package dev.switchboard.support;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.UserPrincipalLookupService;
@@ -74,7 +73,7 @@ public final class TestPostgres {
     private static TestPostgres start() {
         Path bin = findBinaries();
         try {
-            TestPostgres pg = new TestPostgres(bin, Files.createTempDirectory("switchboard-pg"), freePort());
+            TestPostgres pg = new TestPostgres(bin, Files.createTempDirectory("switchboard-pg"), Gateway.freePort());
             pg.initAndStart();
             Runtime.getRuntime().addShutdownHook(new Thread(pg::stop, "test-postgres-stop"));
             return pg;
@@ -165,12 +164,6 @@ public final class TestPostgres {
                     .map(v -> v.resolve("bin")).orElse(null);
         } catch (IOException e) {
             return null;
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
         }
     }
 }

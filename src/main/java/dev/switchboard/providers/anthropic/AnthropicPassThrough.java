@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.providers.Json;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -43,23 +42,23 @@ public final class AnthropicPassThrough {
         ObjectNode translated = AnthropicMapper.toAnthropicRequest(canonical, upstreamModel, defaultMaxTokens);
         ObjectNode out = ((ObjectNode) callerBody).deepCopy();
         out.put("model", upstreamModel);
-        if (!same(canonical, received, "messages")) {
+        if (!Json.sameField(canonical, received, "messages")) {
             out.set("messages", translated.get("messages"));
-            setOrRemove(out, "system", translated.get("system"));
+            Json.setOrRemove(out, "system", translated.get("system"));
         }
         for (String[] p : PARAMETERS) {
-            if (!same(canonical, received, p[0])) {
-                setOrRemove(out, p[1], translated.get(p[1]));
+            if (!Json.sameField(canonical, received, p[0])) {
+                Json.setOrRemove(out, p[1], translated.get(p[1]));
             }
         }
-        if (!same(canonical, received, "tools")) {
+        if (!Json.sameField(canonical, received, "tools")) {
             ArrayNode tools = translated.has("tools") ? (ArrayNode) translated.get("tools") : Json.MAPPER.createArrayNode();
             for (JsonNode tool : callerBody.path("tools")) {
                 if (!tool.has("input_schema")) {
                     tools.add(tool); // server tools (web search, code execution, MCP toolsets): Anthropic runs them
                 }
             }
-            setOrRemove(out, "tools", tools.isEmpty() ? null : tools);
+            Json.setOrRemove(out, "tools", tools.isEmpty() ? null : tools);
         }
         return out;
     }
@@ -98,17 +97,5 @@ public final class AnthropicPassThrough {
             }
         }
         return new ArrayList<>(names);
-    }
-
-    private static boolean same(JsonNode a, JsonNode b, String field) {
-        return Objects.equals(a.get(field), b.get(field));
-    }
-
-    private static void setOrRemove(ObjectNode out, String field, JsonNode value) {
-        if (value == null || value.isNull()) {
-            out.remove(field);
-        } else {
-            out.set(field, value);
-        }
     }
 }

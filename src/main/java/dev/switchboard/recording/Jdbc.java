@@ -1,4 +1,4 @@
-package dev.switchboard.analytics;
+package dev.switchboard.recording;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
