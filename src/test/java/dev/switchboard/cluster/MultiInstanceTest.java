@@ -169,7 +169,9 @@ class MultiInstanceTest {
                 () -> c.postChat(BODY, "Authorization", "Bearer " + key),
                 r -> r.statusCode() == 200 && "gpt-4o".equals(r.headers().firstValue("x-switchboard-model").orElse(null)));
         assertEquals("Cluster probes get gpt-4o", onC.headers().firstValue("x-switchboard-rule").orElse(null));
-        assertEquals(RULE, java.nio.file.Files.readString(a.rulesDir.resolve("cluster.drl")), "A serves (and keeps) the same file");
+        java.nio.file.Path onA = a.rulesDir.resolve("cluster.drl");
+        Await.until("A to keep the same file (its own poll, independent of C's)", Gateway.TIMEOUT,
+                () -> readOrEmpty(onA), RULE::equals);
     }
 
     @Test
@@ -264,6 +266,14 @@ class MultiInstanceTest {
             return rs.next() ? new double[] {rs.getDouble(1), rs.getDouble(2)} : new double[] {-1, -1};
         } catch (java.sql.SQLException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    private static String readOrEmpty(java.nio.file.Path file) {
+        try {
+            return java.nio.file.Files.exists(file) ? java.nio.file.Files.readString(file) : "";
+        } catch (java.io.IOException e) {
+            return ""; // being written: read again
         }
     }
 }

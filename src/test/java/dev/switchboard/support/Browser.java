@@ -83,15 +83,26 @@ public final class Browser implements AutoCloseable {
         field.sendKeys(token);
         WebElement before = driver.findElement(By.id("main"));
         driver.findElement(By.cssSelector("#signin-form button[type=submit]")).click();
-        waiting().until(ExpectedConditions.stalenessOf(before)); // signing in reloads the page
+        waiting().until(d -> gone(before)); // signing in reloads the page
         visible(By.id("main"));
         waitUntilText(By.id("who"), "(");
         return this;
     }
 
+    /** Whether an element's page is gone; chromedriver says so with a stale reference or a generic error. */
+    private static boolean gone(WebElement element) {
+        try {
+            element.isEnabled();
+            return false;
+        } catch (org.openqa.selenium.WebDriverException e) {
+            return true;
+        }
+    }
+
     public WebDriverWait waiting() {
-        // htmx swaps fragments in (polling, responses): an element found a moment ago may be replaced; look again.
-        return (WebDriverWait) new WebDriverWait(driver, WAIT).ignoring(org.openqa.selenium.StaleElementReferenceException.class);
+        // htmx swaps fragments in (polling, responses) and sign-in reloads the page: an element found a moment ago
+        // may be gone, which chromedriver reports as stale or as "Node ... does not belong to the document"; look again.
+        return (WebDriverWait) new WebDriverWait(driver, WAIT).ignoring(org.openqa.selenium.WebDriverException.class);
     }
 
     public WebElement visible(By by) {
