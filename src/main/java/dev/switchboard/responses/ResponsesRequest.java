@@ -72,7 +72,13 @@ public final class ResponsesRequest {
             }
         }
         if (body.hasNonNull("max_output_tokens")) {
-            chat.set("max_tokens", body.get("max_output_tokens"));
+            JsonNode max = body.get("max_output_tokens");
+            // Checked under the caller's own name: the chat check after translation would name max_tokens.
+            if (!max.canConvertToInt() || !max.isIntegralNumber() || max.asInt() < 1) {
+                throw GatewayError.badRequest("max_output_tokens",
+                        "'max_output_tokens' must be an integer from 1 to 2147483647, got " + max);
+            }
+            chat.set("max_tokens", max);
         }
         if (body.path("stream").asBoolean(false)) {
             // response.completed carries the usage whether or not the caller asked: ask the provider for it.

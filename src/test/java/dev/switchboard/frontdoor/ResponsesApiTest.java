@@ -63,6 +63,8 @@ class ResponsesApiTest {
         assertRefused("{\"model\":\"gpt-4o-mini\",\"input\":[{\"type\":\"function_call_output\",\"output\":\"x\"}]}", "input[0].call_id");
         assertRefused("{\"model\":\"gpt-4o-mini\",\"input\":\"hi\",\"text\":{\"format\":{\"type\":\"json_schema\"}}}", "text.format.schema");
         assertRefused("{\"model\":\"gpt-4o-mini\",\"input\":\"hi\",\"temperature\":7}", "temperature");
+        assertRefused("{\"model\":\"gpt-4o-mini\",\"input\":\"hi\",\"max_output_tokens\":99999999999999999999}", "max_output_tokens");
+        assertRefused("{\"model\":\"gpt-4o-mini\",\"input\":\"hi\",\"max_output_tokens\":0}", "max_output_tokens");
         assertRefused("{\"model\":\"gpt-4o-mini\",\"input\":\"hi\",\"previous_response_id\":\"not an id\"}", "previous_response_id");
     }
 
