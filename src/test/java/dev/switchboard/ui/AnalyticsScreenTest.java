@@ -8,8 +8,6 @@ import dev.switchboard.support.Browser;
 import dev.switchboard.support.Gateway;
 import java.io.IOException;
 import java.net.http.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.support.ui.Select;
@@ -19,27 +17,8 @@ import org.openqa.selenium.support.ui.Select;
  * screen shows the totals the API reports, usage, latency and cost charts drawn by ECharts, the fallback event and the
  * tables, regrouped by provider and agent; a caller's name with markup in it is shown as text, never run.
  */
-class AnalyticsScreenTest {
+class AnalyticsScreenTest extends BrowserTest {
     private static final String HOSTILE_AGENT = "<img src=x onerror=alert(1)>";
-    private static Gateway gateway;
-    private static Browser browser;
-
-    @BeforeAll
-    static void start() {
-        gateway = Gateway.start();
-        browser = Browser.start(gateway);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (browser != null) {
-            browser.close();
-        }
-        if (gateway != null) {
-            gateway.close();
-        }
-    }
-
     @Test
     void monitoringPerformance() throws IOException {
         for (String model : new String[] {"gpt-4o-mini", "gpt-4o", "gpt-4o-mini"}) {

@@ -8,8 +8,6 @@ import dev.switchboard.support.Browser;
 import dev.switchboard.support.Gateway;
 import java.io.IOException;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
@@ -20,26 +18,7 @@ import org.openqa.selenium.support.ui.Select;
  * chosen per model, the simulation's attempt timeline shown (table and chart), the chain saved; checked through the API
  * (the catalog has the chain as built, and it simulates the same). A viewer gets no write controls; a forged save is refused.
  */
-class ChainScreenTest {
-    private static Gateway gateway;
-    private static Browser browser;
-
-    @BeforeAll
-    static void start() {
-        gateway = Gateway.start();
-        browser = Browser.start(gateway);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (browser != null) {
-            browser.close();
-        }
-        if (gateway != null) {
-            gateway.close();
-        }
-    }
-
+class ChainScreenTest extends BrowserTest {
     @Test
     void buildingAndSimulatingAChain() throws IOException {
         browser.signIn("chains", Gateway.ADMIN_TOKEN);

@@ -7,8 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.support.Browser;
 import dev.switchboard.support.Gateway;
 import java.net.http.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
@@ -19,26 +17,7 @@ import org.openqa.selenium.support.ui.Select;
  * retention (the next unkeyed request is refused; the API serves the new values), an invalid value is refused beside
  * its field, an editor is offered the budget alerts only and a viewer no control at all.
  */
-class GlobalSettingsUiTest {
-    private static Gateway gateway;
-    private static Browser browser;
-
-    @BeforeAll
-    static void start() {
-        gateway = Gateway.start();
-        browser = Browser.start(gateway);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (browser != null) {
-            browser.close();
-        }
-        if (gateway != null) {
-            gateway.close();
-        }
-    }
-
+class GlobalSettingsUiTest extends BrowserTest {
     private static JsonNode setting(String name) throws Exception {
         return Gateway.MAPPER.readTree(gateway.admin("GET", "/admin/api/settings", null).body()).path("settings").path(name);
     }

@@ -9,8 +9,6 @@ import dev.switchboard.support.Gateway;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
@@ -21,26 +19,7 @@ import org.openqa.selenium.support.ui.Select;
  * its field, save default parameters and a context window, and test the model through the gateway. Checked through the
  * API too: the catalog has the new values and the next request to the model carries the default parameters.
  */
-class ModelScreenTest {
-    private static Gateway gateway;
-    private static Browser browser;
-
-    @BeforeAll
-    static void start() {
-        gateway = Gateway.start();
-        browser = Browser.start(gateway);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (browser != null) {
-            browser.close();
-        }
-        if (gateway != null) {
-            gateway.close();
-        }
-    }
-
+class ModelScreenTest extends BrowserTest {
     @Test
     void configuringModelParameters() throws IOException {
         browser.signIn("models", Gateway.ADMIN_TOKEN);

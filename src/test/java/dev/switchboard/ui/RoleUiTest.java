@@ -5,13 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.switchboard.support.Browser;
 import dev.switchboard.support.Gateway;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 
 /** Roles in the browser: a viewer is offered no write, and a write forged from the page is refused by the API. */
-class RoleUiTest {
+class RoleUiTest extends BrowserTest {
     /** Posts from the page with the signed-in token, as a forged control would; answers the status. */
     private static final String FORGE = """
             const done = arguments[arguments.length - 1];
@@ -19,25 +17,6 @@ class RoleUiTest {
                 'Authorization': 'Bearer ' + sessionStorage.getItem('switchboard.token'), 'Content-Type': arguments[1]}, body: arguments[2]})
               .then(r => done(r.status), e => done(String(e)));
             """;
-    private static Gateway gateway;
-    private static Browser browser;
-
-    @BeforeAll
-    static void start() {
-        gateway = Gateway.start();
-        browser = Browser.start(gateway);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (browser != null) {
-            browser.close();
-        }
-        if (gateway != null) {
-            gateway.close();
-        }
-    }
-
     @Test
     void aViewerSeesNoWriteControlsAndAForgedWriteIsRefused() {
         browser.signIn("providers", gateway.createToken("vera", "viewer"));

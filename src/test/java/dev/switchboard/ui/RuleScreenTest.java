@@ -9,8 +9,6 @@ import dev.switchboard.support.Browser;
 import dev.switchboard.support.Gateway;
 import java.io.IOException;
 import java.net.http.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
@@ -23,27 +21,8 @@ import org.openqa.selenium.support.ui.Select;
  * ({@code x-switchboard-rule}); then disabled from the list, rolled back from the versions, and a broken DRL refused with
  * file:line. A viewer is offered none of it and a forged write is refused.
  */
-class RuleScreenTest {
+class RuleScreenTest extends BrowserTest {
     private static final String RULE = "Translations from the UI go to gpt-4o";
-    private static Gateway gateway;
-    private static Browser browser;
-
-    @BeforeAll
-    static void start() {
-        gateway = Gateway.start();
-        browser = Browser.start(gateway);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (browser != null) {
-            browser.close();
-        }
-        if (gateway != null) {
-            gateway.close();
-        }
-    }
-
     @Test
     void creatingARoutingRule() throws IOException {
         browser.signIn("rules", Gateway.ADMIN_TOKEN);

@@ -7,32 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.switchboard.support.Browser;
 import dev.switchboard.support.Gateway;
 import java.net.http.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 
 /** The UI's shell in real Chromium: sign-in, navigation, security headers, assets from the webjars. */
-class UiShellTest {
-    private static Gateway gateway;
-    private static Browser browser;
-
-    @BeforeAll
-    static void start() {
-        gateway = Gateway.start();
-        browser = Browser.start(gateway);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (browser != null) {
-            browser.close();
-        }
-        if (gateway != null) {
-            gateway.close();
-        }
-    }
-
+class UiShellTest extends BrowserTest {
     @Test
     void everyUiAnswerCarriesTheContentSecurityPolicy() {
         for (String path : new String[] {"/ui/providers", "/ui/assets/ui.js", "/ui/assets/vendor/htmx.org/2.0.10/dist/htmx.min.js", "/ui/f/providers"}) {
